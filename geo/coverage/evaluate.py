@@ -1,0 +1,281 @@
+"""The exact vector computation of the weekly rule (the reference implementation).
+
+Everything metric happens in the township's metric CRS: fixes are projected once, segment
+polylines are cut into short pieces and buffered by ``patrol_radius_m``, and the union is
+intersected with each village, its roads and its checkpoints.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from numpy.typing import NDArray
+
+from geo.coverage import reasons
+from geo.coverage.footprint import footprint, segment_pieces
+from geo.coverage.result import Gap, VillageCoverage, VillageStatus, WeekCoverage
+from geo.crs import to_metric
+from geo.layers import TownshipLayers
+from geo.rules import Rules
+from geo.weeks import IsoWeek
+
+#: Road stretches outside the footprint shorter than this are noise at the buffer's edge.
+MIN_ROAD_GAP_M = 20.0
+WEEK_FIX_COLUMNS = ("time", "lon", "lat", "squad", "segment")
+
+
+def evaluate_week(
+    layers: TownshipLayers,
+    fixes: pd.DataFrame,
+    week: IsoWeek,
+    *,
+    computed_at: datetime | None = None,
+) -> WeekCoverage:
+    """Judge every village of a township for one ISO week.
+
+    Parameters
+    ----------
+    layers
+        The township's layers (EPSG:4326) with its rules and time zone.
+    fixes
+        The week's fixes with columns ``time`` (UTC, tz-aware), ``lon``, ``lat``, ``squad`` and
+        ``segment`` (an integer unique per cleaned segment across uploads; ``-1`` for fixes that
+        cleaning dropped, which still show that a squad's phone uploaded). Rows outside the
+        week are ignored. The frame is not modified.
+    week
+        The ISO week, read in the township's time zone.
+    computed_at
+        Timestamp recorded in the result (now by default).
+
+    Returns
+    -------
+    WeekCoverage
+        One :class:`VillageCoverage` per village, in the layer's order, and the ranked gaps.
+    """
+    missing = [c for c in WEEK_FIX_COLUMNS if c not in fixes.columns]
+    if missing:
+        raise ValueError(f"fixes lack column(s) {missing}; need {list(WEEK_FIX_COLUMNS)}")
+    info = layers.info
+    rules = info.rules
+    crs = info.metric_crs
+    tz = info.tz
+    start, end = week.bounds(tz)
+    in_week = (fixes["time"] >= start) & (fixes["time"] < end)
+    week_fixes = fixes.loc[in_week]
+    squads_with_data = set(week_fixes["squad"].astype(str))
+    kept = week_fixes.loc[week_fixes["segment"].to_numpy() >= 0].sort_values(
+        ["segment", "time"], kind="stable"
+    )
+    x, y = to_metric(kept["lon"].to_numpy(), kept["lat"].to_numpy(), crs)
+    seg = kept["segment"].to_numpy(dtype=np.int64)
+    t_ms = kept["time"].to_numpy(dtype="datetime64[ms]").astype(np.int64)
+    local_day = kept["time"].dt.tz_convert(tz).dt.strftime("%Y-%m-%d").to_numpy()
+
+    pieces = segment_pieces(x, y, seg)
+    foot = footprint(pieces, rules.patrol_radius_m)
+    shapely.prepare(foot)
+    piece_tree = shapely.STRtree(pieces)
+
+    villages = layers.metric("villages")
+    roads = layers.metric("roads")
+    road_lines = shapely.union_all(roads.geometry.to_numpy()) if len(roads) else shapely.LineString()
+    checkpoints = layers.metric("checkpoints")
+
+    # Pairs of consecutive fixes in one segment carry the patrol's time.
+    same_seg = seg[1:] == seg[:-1]
+    pair_dt_min = np.where(same_seg, np.diff(t_ms) / 60000.0, 0.0)
+
+    results: list[VillageCoverage] = []
+    gaps: list[Gap] = []
+    for i in range(len(villages)):
+        row = villages.iloc[i]
+        village: shapely.Geometry = row.geometry
+        shapely.prepare(village)
+        inside = shapely.contains_xy(village, x, y)
+        pair_inside = same_seg & inside[1:] & inside[:-1]
+        minutes_by_day = _minutes_by_day(pair_dt_min, pair_inside, local_day, week)
+        patrol_days = sum(m >= rules.min_minutes_in_village for m in minutes_by_day.values())
+        minutes = float(sum(minutes_by_day.values()))
+        candidates = piece_tree.query(village)
+        distance_m = float(shapely.length(shapely.intersection(pieces[candidates], village)).sum())
+
+        covered = shapely.intersection(foot, village)
+        area_coverage = float(covered.area / village.area) if village.area > 0 else 0.0
+        village_roads = shapely.intersection(road_lines, village)
+        road_length = float(village_roads.length)
+        road_coverage: float | None = None
+        if road_length > 0:
+            road_coverage = float(shapely.intersection(village_roads, foot).length / road_length)
+
+        cps = checkpoints[checkpoints["village"] == row["code"]]
+        visited = _checkpoints_visited(cps.geometry.to_numpy(), x, y, rules.checkpoint_radius_m)
+        missed_mandatory = [
+            str(name) or str(code)
+            for name, code, mand, ok in zip(
+                cps["name"], cps["code"], cps["mandatory"], visited, strict=True
+            )
+            if mand and not ok
+        ]
+
+        has_data = str(row["squad"]) in squads_with_data
+        reason_list = []
+        if not has_data:
+            reason_list.append(reasons.no_data(str(row["squad"])))
+        if patrol_days < 1:
+            reason_list.append(reasons.no_patrol_day(rules.min_minutes_in_village))
+        if road_coverage is not None:
+            if road_coverage < rules.min_road_coverage:
+                reason_list.append(reasons.road_coverage_low(road_coverage, rules.min_road_coverage))
+        elif area_coverage < rules.min_area_coverage:
+            reason_list.append(reasons.area_coverage_low(area_coverage, rules.min_area_coverage))
+        if missed_mandatory:
+            reason_list.append(reasons.mandatory_checkpoints_missed(missed_mandatory))
+        meets = not reason_list
+        status: VillageStatus = "no_data" if not has_data else ("pass" if meets else "fail")
+        results.append(
+            VillageCoverage(
+                village_code=str(row["code"]),
+                name=str(row["name"]),
+                name_en=str(row["name_en"]),
+                squad=str(row["squad"]),
+                status=status,
+                meets_requirement=meets,
+                patrol_days=int(patrol_days),
+                minutes=minutes,
+                distance_km=distance_m / 1000.0,
+                area_coverage=area_coverage,
+                road_coverage=road_coverage,
+                road_length_km=road_length / 1000.0,
+                checkpoints_total=len(cps),
+                checkpoints_visited=int(visited.sum()),
+                missed_mandatory=missed_mandatory,
+                minutes_by_day=minutes_by_day,
+                reasons=reason_list,
+            )
+        )
+        unvisited = cps.geometry.to_numpy()[~visited]
+        gaps.extend(
+            _village_gaps(str(row["code"]), village, foot, village_roads, road_lines, unvisited, rules)
+        )
+    ranked = _rank_gaps(gaps, crs)
+    return WeekCoverage(
+        township_code=info.code,
+        week=str(week),
+        computed_at=(computed_at or datetime.now(UTC)).isoformat(timespec="seconds"),
+        villages=results,
+        gaps=ranked,
+        fixes_used=len(kept),
+    )
+
+
+def _minutes_by_day(
+    pair_dt_min: NDArray[np.float64],
+    pair_inside: NDArray[np.bool_],
+    local_day: NDArray[np.object_],
+    week: IsoWeek,
+) -> dict[str, float]:
+    totals = dict.fromkeys((d.isoformat() for d in week.days), 0.0)
+    if pair_inside.any():
+        days = pd.Series(pair_dt_min[pair_inside]).groupby(local_day[:-1][pair_inside]).sum()
+        for day, value in days.items():
+            if str(day) in totals:
+                totals[str(day)] = float(value)
+    return totals
+
+
+def _checkpoints_visited(
+    points: NDArray[np.object_], x: NDArray[np.float64], y: NDArray[np.float64], radius: float
+) -> NDArray[np.bool_]:
+    visited = np.zeros(len(points), dtype=bool)
+    if len(points) == 0 or len(x) == 0:
+        return visited
+    for k, p in enumerate(points):
+        visited[k] = bool((np.hypot(x - p.x, y - p.y) <= radius).any())
+    return visited
+
+
+def _village_gaps(
+    code: str,
+    village: shapely.Geometry,
+    foot: shapely.Geometry,
+    village_roads: shapely.Geometry,
+    road_lines: shapely.Geometry,
+    unvisited_checkpoints: NDArray[np.object_],
+    rules: Rules,
+) -> list[Gap]:
+    out: list[Gap] = []
+    uncovered = shapely.difference(village, foot)
+    parts = shapely.get_parts(uncovered)
+    parts = parts[shapely.area(parts) >= rules.min_gap_area_m2]
+    for poly in parts:
+        roads_inside = float(shapely.intersection(poly, village_roads).length)
+        n_cp = int(shapely.contains(poly, unvisited_checkpoints).sum()) if len(unvisited_checkpoints) else 0
+        out.append(
+            Gap(
+                kind="area",
+                rank=0,
+                village_code=code,
+                area_m2=float(poly.area),
+                length_m=0.0,
+                road_length_m=roads_inside,
+                checkpoints=n_cp,
+                distance_to_road_m=None if road_lines.is_empty else float(poly.distance(road_lines)),
+                last_covered=None,
+                geometry=poly,
+            )
+        )
+    if not village_roads.is_empty:
+        road_gaps = shapely.line_merge(shapely.difference(village_roads, foot))
+        for line in shapely.get_parts(road_gaps):
+            length = float(line.length)
+            if length < MIN_ROAD_GAP_M:
+                continue
+            near = (
+                int((shapely.distance(line, unvisited_checkpoints) <= rules.checkpoint_radius_m).sum())
+                if len(unvisited_checkpoints)
+                else 0
+            )
+            out.append(
+                Gap(
+                    kind="road",
+                    rank=0,
+                    village_code=code,
+                    area_m2=0.0,
+                    length_m=length,
+                    road_length_m=length,
+                    checkpoints=near,
+                    distance_to_road_m=0.0,
+                    last_covered=None,
+                    geometry=line,
+                )
+            )
+    return out
+
+
+def _rank_gaps(gaps: list[Gap], crs: str) -> list[Gap]:
+    """Rank gaps for leaders: uncovered road length and missed checkpoints first, then area;
+    return them in WGS-84."""
+    order = sorted(gaps, key=lambda g: (-g.road_length_m, -g.checkpoints, -g.area_m2))
+    if not order:
+        return []
+    geoms = gpd.GeoSeries([g.geometry for g in order], crs=crs).to_crs("EPSG:4326").to_numpy()
+    return [
+        Gap(
+            kind=g.kind,
+            rank=k + 1,
+            village_code=g.village_code,
+            area_m2=g.area_m2,
+            length_m=g.length_m,
+            road_length_m=g.road_length_m,
+            checkpoints=g.checkpoints,
+            distance_to_road_m=g.distance_to_road_m,
+            last_covered=g.last_covered,
+            geometry=geom,
+        )
+        for k, (g, geom) in enumerate(zip(order, geoms, strict=True))
+    ]
+

@@ -1,0 +1,510 @@
+"""A township's layers: reading a layers folder, validating it, and the typed container.
+
+A layers folder holds ``township.toml`` (settings and rules) and one file per layer
+(``villages.geojson``, ``cameras.gpkg``, ...). Everything is held in WGS-84 (EPSG:4326);
+metric checks run in the township's metric CRS.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+
+from geo.rules import Rules
+from geo.errors import InvalidInput, LayerProblems
+
+WGS84 = "EPSG:4326"
+LAYER_FILE_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".fgb")
+CAMERA_STATUSES = ("online", "offline", "maintenance")
+ROAD_CLASSES = ("road", "track", "path")
+
+#: Columns of each layer with their kinds; the store keeps exactly these.
+LAYER_COLUMNS: dict[str, dict[str, str]] = {
+    "villages": {"code": "str", "name": "str", "name_en": "str", "squad": "str"},
+    "roads": {"code": "str", "class": "str", "name": "str"},
+    "cameras": {
+        "code": "str",
+        "name": "str",
+        "village": "str",
+        "bearing_deg": "float",
+        "fov_deg": "float",
+        "range_m": "float",
+        "ptz": "bool",
+        "height_m": "float",
+        "status": "str",
+        "installed_on": "str",
+    },
+    "checkpoints": {
+        "code": "str",
+        "name": "str",
+        "kind": "str",
+        "village": "str",
+        "mandatory": "bool",
+    },
+    "drone_flights": {
+        "flight_id": "str",
+        "started_at": "str",
+        "ended_at": "str",
+        "altitude_source": "str",
+        "hfov_deg": "float",
+        "drone": "str",
+        "times_s": "str",
+    },
+}
+GEOMETRY_TYPES: dict[str, tuple[str, ...]] = {
+    "villages": ("Polygon", "MultiPolygon"),
+    "roads": ("LineString", "MultiLineString"),
+    "cameras": ("Point",),
+    "checkpoints": ("Point",),
+    "drone_flights": ("LineString",),
+}
+REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "villages": ("code", "name"),
+    "roads": (),
+    "cameras": ("code",),
+    "checkpoints": ("name",),
+    "drone_flights": ("flight_id",),
+}
+OPTIONAL_LAYERS = ("roads", "cameras", "checkpoints", "drone_flights")
+
+
+@dataclass(frozen=True)
+class TownshipInfo:
+    """A township's identity, settings and rules (``township.toml``)."""
+
+    code: str
+    name: str
+    name_en: str = ""
+    timezone: str = "Asia/Shanghai"
+    metric_crs: str = "EPSG:4546"
+    bbox_margin_m: float = 5000.0
+    squads: dict[str, dict[str, str]] = field(default_factory=dict)
+    rules: Rules = field(default_factory=Rules)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "name": self.name,
+            "name_en": self.name_en,
+            "timezone": self.timezone,
+            "metric_crs": self.metric_crs,
+            "bbox_margin_m": self.bbox_margin_m,
+            "squads": self.squads,
+            "rules": self.rules.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], *, source: str | None = None) -> TownshipInfo:
+        """Build from the ``[township]`` table plus ``squads`` and ``rules``; validate each field."""
+        for key in ("code", "name"):
+            if not isinstance(data.get(key), str) or not data[key].strip():
+                raise InvalidInput(f"[township] needs a non-empty {key}", source=source)
+        tz_name = str(data.get("timezone", "Asia/Shanghai"))
+        try:
+            ZoneInfo(tz_name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise InvalidInput(
+                f"unknown time zone {tz_name!r}; use an IANA name such as Asia/Shanghai",
+                source=source,
+                place="[township] timezone",
+            ) from None
+        crs_text = str(data.get("metric_crs", "EPSG:4546"))
+        try:
+            crs = pyproj.CRS.from_user_input(crs_text)
+        except pyproj.exceptions.CRSError:
+            raise InvalidInput(
+                f"unknown CRS {crs_text!r}", source=source, place="[township] metric_crs"
+            ) from None
+        if not crs.is_projected or crs.to_epsg() == 3857:
+            raise InvalidInput(
+                f"metric_crs {crs_text} must be a projected CRS in metres other than EPSG:3857 "
+                "(for Hunan use EPSG:4546 or EPSG:32649)",
+                source=source,
+                place="[township] metric_crs",
+            )
+        squads = data.get("squads", {})
+        if not isinstance(squads, dict):
+            raise InvalidInput("[squads] must be a table", source=source)
+        return cls(
+            code=str(data["code"]).strip(),
+            name=str(data["name"]).strip(),
+            name_en=str(data.get("name_en", "")),
+            timezone=tz_name,
+            metric_crs=crs_text,
+            bbox_margin_m=float(data.get("bbox_margin_m", 5000.0)),
+            squads={str(k): {str(a): str(b) for a, b in v.items()} for k, v in squads.items()},
+            rules=Rules.from_mapping(dict(data.get("rules", {})), source=source),
+        )
+
+
+@dataclass(frozen=True)
+class TownshipLayers:
+    """All layers of one township, each a GeoDataFrame in EPSG:4326 with the columns of
+    :data:`LAYER_COLUMNS`. ``outline`` has one row (the township boundary)."""
+
+    info: TownshipInfo
+    outline: gpd.GeoDataFrame
+    villages: gpd.GeoDataFrame
+    roads: gpd.GeoDataFrame
+    cameras: gpd.GeoDataFrame
+    checkpoints: gpd.GeoDataFrame
+    drone_flights: gpd.GeoDataFrame
+
+    def layer(self, name: str) -> gpd.GeoDataFrame:
+        """One layer by its name (``villages``, ``cameras``, ...)."""
+        frame: gpd.GeoDataFrame = getattr(self, name)
+        return frame
+
+    def metric(self, name: str) -> gpd.GeoDataFrame:
+        """A layer projected to the township's metric CRS."""
+        return self.layer(name).to_crs(self.info.metric_crs)
+
+    def squads(self) -> list[str]:
+        """Village squads and any extra squads named in township.toml, sorted."""
+        names = {str(s) for s in self.villages["squad"] if s} | set(self.info.squads)
+        return sorted(names)
+
+    def with_info(self, info: TownshipInfo) -> TownshipLayers:
+        return replace(self, info=info)
+
+
+def empty_layer(name: str) -> gpd.GeoDataFrame:
+    """An empty layer with the right columns."""
+    cols = LAYER_COLUMNS[name]
+    data = {c: pd.Series([], dtype=_pandas_dtype(k)) for c, k in cols.items()}
+    return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries([], crs=WGS84), crs=WGS84)
+
+
+def _pandas_dtype(kind: str) -> str:
+    return {"str": "object", "float": "float64", "bool": "bool"}[kind]
+
+
+def read_township_toml(path: Path) -> TownshipInfo:
+    """Read ``township.toml``; errors name the file and the problem."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InvalidInput("township.toml is missing", source=str(path.parent)) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InvalidInput(f"not valid TOML: {exc}", source=str(path)) from None
+    table = dict(data.get("township", {}))
+    table["squads"] = data.get("squads", {})
+    table["rules"] = data.get("rules", {})
+    return TownshipInfo.from_dict(table, source=str(path))
+
+
+def read_layers_dir(directory: Path) -> TownshipLayers:
+    """Read a layers folder and validate it.
+
+    Parameters
+    ----------
+    directory
+        Folder with ``township.toml``, ``township.*``, ``villages.*`` and optionally roads,
+        cameras, checkpoints and drone_flights, each in a format GDAL reads (GeoJSON,
+        GeoPackage, Shapefile, FlatGeobuf).
+
+    Returns
+    -------
+    TownshipLayers
+        The layers in EPSG:4326, columns normalised.
+
+    Raises
+    ------
+    LayerProblems
+        Listing every problem found, each naming its layer and feature.
+    """
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise InvalidInput("not a folder", source=str(directory))
+    info = read_township_toml(directory / "township.toml")
+    problems: list[str] = []
+    outline_raw = _read_layer_file(directory, "township", required=True)
+    assert outline_raw is not None
+    outline = _normalise_outline(outline_raw, info, problems)
+    frames: dict[str, gpd.GeoDataFrame] = {}
+    for name in ("villages", *OPTIONAL_LAYERS):
+        raw = _read_layer_file(directory, name, required=name == "villages")
+        frames[name] = empty_layer(name) if raw is None else normalise_layer(name, raw, problems)
+    if problems:
+        raise LayerProblems(problems, source=str(directory))
+    layers = TownshipLayers(info=info, outline=outline, **frames)
+    layers = assign_villages(layers)
+    problems = validate_layers(layers)
+    if problems:
+        raise LayerProblems(problems, source=str(directory))
+    return layers
+
+
+def _read_layer_file(directory: Path, name: str, *, required: bool) -> gpd.GeoDataFrame | None:
+    found = [directory / f"{name}{s}" for s in LAYER_FILE_SUFFIXES if (directory / f"{name}{s}").exists()]
+    if not found:
+        if required:
+            raise InvalidInput(
+                f"layer {name} is missing: expected {name}.geojson (or .gpkg, .shp, .fgb)",
+                source=str(directory),
+            )
+        return None
+    if len(found) > 1:
+        raise InvalidInput(
+            f"layer {name} is given twice ({', '.join(p.name for p in found)}); keep one",
+            source=str(directory),
+        )
+    try:
+        frame = gpd.read_file(found[0])
+    except Exception as exc:  # pyogrio raises several driver-specific errors
+        raise InvalidInput(f"cannot be read as a layer: {exc}", source=str(found[0])) from None
+    if frame.crs is None:
+        frame = frame.set_crs(WGS84)
+    elif not frame.crs.equals(pyproj.CRS(WGS84)):
+        frame = frame.to_crs(WGS84)  # CGCS2000 (EPSG:4490) is treated as equal; others reprojected
+    return frame
+
+
+def _normalise_outline(
+    raw: gpd.GeoDataFrame, info: TownshipInfo, problems: list[str]
+) -> gpd.GeoDataFrame:
+    geoms = raw.geometry.dropna()
+    bad = ~geoms.geom_type.isin(["Polygon", "MultiPolygon"])
+    if len(geoms) == 0 or bad.any():
+        problems.append("township: needs polygon geometry")
+        return gpd.GeoDataFrame({"code": [info.code]}, geometry=[None], crs=WGS84)
+    merged = shapely.union_all(geoms.to_numpy())
+    if not merged.is_valid:
+        problems.append(f"township: invalid geometry ({shapely.is_valid_reason(merged)})")
+    return gpd.GeoDataFrame(
+        {"code": [info.code], "name": [info.name], "name_en": [info.name_en]},
+        geometry=[_as_multi(merged)],
+        crs=WGS84,
+    )
+
+
+def _as_multi(geom: shapely.Geometry) -> shapely.Geometry:
+    if geom.geom_type == "Polygon":
+        return shapely.MultiPolygon([geom])
+    return geom
+
+
+def normalise_layer(name: str, raw: gpd.GeoDataFrame, problems: list[str]) -> gpd.GeoDataFrame:
+    """Coerce a layer's columns to :data:`LAYER_COLUMNS`; record what cannot be coerced."""
+    cols = LAYER_COLUMNS[name]
+    missing = [c for c in REQUIRED_COLUMNS[name] if c not in raw.columns]
+    if missing:
+        problems.append(f"{name}: missing attribute(s) {', '.join(missing)}")
+        return empty_layer(name)
+    out: dict[str, Any] = {}
+    n = len(raw)
+    for col, kind in cols.items():
+        if col not in raw.columns:
+            out[col] = _default_column(name, col, kind, n)
+            continue
+        values = raw[col]
+        if kind == "float":
+            numbers = pd.to_numeric(values, errors="coerce")
+            for i in np.flatnonzero(numbers.isna() & values.notna()):
+                problems.append(f"{name} {_label(raw, i)}: {col} {values.iloc[i]!r} is not a number")
+            out[col] = numbers.astype("float64")
+        elif kind == "bool":
+            out[col] = [_as_bool(v) for v in values]
+        else:
+            out[col] = [
+                "" if v is None or (isinstance(v, float) and np.isnan(v)) else _as_text(v)
+                for v in values
+            ]
+    geometry = raw.geometry
+    if name == "villages":
+        geometry = gpd.GeoSeries([_as_multi(g) if g is not None else None for g in geometry], crs=WGS84)
+    frame = gpd.GeoDataFrame(out, geometry=geometry.to_numpy(), crs=WGS84)
+    if name == "roads" and len(frame):
+        blank = frame["code"] == ""
+        frame.loc[blank, "code"] = [f"R{i + 1:04d}" for i in np.flatnonzero(blank)]
+    return frame
+
+
+def _as_text(value: Any) -> str:
+    if isinstance(value, list | dict):
+        import json
+
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    return str(value)
+
+
+def _as_bool(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "y", "t", "是")
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return False
+    return bool(value)
+
+
+def _default_column(layer: str, col: str, kind: str, n: int) -> Any:
+    if layer == "cameras" and col == "status":
+        return ["online"] * n
+    if layer == "cameras" and col == "fov_deg":
+        return np.full(n, 90.0)
+    if layer == "cameras" and col == "range_m":
+        return np.full(n, 50.0)
+    if layer == "roads" and col == "class":
+        return ["road"] * n
+    if layer == "drone_flights" and col == "hfov_deg":
+        return np.full(n, 84.0)
+    if layer == "drone_flights" and col == "altitude_source":
+        return ["agl"] * n
+    if kind == "float":
+        return np.full(n, np.nan)
+    if kind == "bool":
+        return [False] * n
+    return [""] * n
+
+
+def _label(frame: gpd.GeoDataFrame, i: int) -> str:
+    for col in ("code", "flight_id", "name"):
+        if col in frame.columns:
+            value = frame[col].iloc[i]
+            if isinstance(value, str) and value:
+                return value
+    return f"feature {i + 1}"
+
+
+def assign_villages(layers: TownshipLayers) -> TownshipLayers:
+    """Fill the ``village`` attribute of cameras and checkpoints from their location when blank."""
+    updates: dict[str, gpd.GeoDataFrame] = {}
+    for name in ("cameras", "checkpoints"):
+        frame = layers.layer(name)
+        if frame.empty or not (frame["village"] == "").any():
+            continue
+        frame = frame.copy()
+        found = village_of_points(layers.villages, frame.geometry.to_numpy())
+        blank = frame["village"] == ""
+        frame.loc[blank, "village"] = found[blank.to_numpy()]
+        updates[name] = frame
+    return replace(layers, **updates) if updates else layers
+
+
+def village_of_points(villages: gpd.GeoDataFrame, points: np.ndarray) -> np.ndarray:
+    """Code of the village containing each point ('' when none)."""
+    result = np.full(len(points), "", dtype=object)
+    if len(points) == 0 or villages.empty:
+        return result
+    tree = shapely.STRtree(villages.geometry.to_numpy())
+    pts_idx, vil_idx = tree.query(points, predicate="within")
+    result[pts_idx] = villages["code"].to_numpy()[vil_idx]
+    return result
+
+
+def validate_layers(layers: TownshipLayers) -> list[str]:
+    """Check a township's layers and name every problem.
+
+    Checks: geometry types and validity, villages inside the township and not overlapping,
+    cameras and checkpoints inside a village (and in the village they name), unique codes,
+    camera attributes in range. Areas are measured in the township's metric CRS.
+
+    Returns
+    -------
+    list of str
+        One sentence per problem, each starting with the layer and the feature; empty when
+        the layers are sound.
+    """
+    problems: list[str] = []
+    crs = layers.info.metric_crs
+    outline = layers.outline.to_crs(crs).geometry.iloc[0]
+    if outline is None or outline.is_empty:
+        return ["township: no boundary polygon"]
+    if not outline.is_valid:
+        problems.append(f"township: invalid geometry ({shapely.is_valid_reason(outline)})")
+        outline = shapely.make_valid(outline)
+    for name, kinds in GEOMETRY_TYPES.items():
+        frame = layers.layer(name)
+        geoms = frame.geometry.to_numpy()
+        for i, g in enumerate(geoms):
+            if g is None or g.is_empty:
+                problems.append(f"{name} {_label(frame, i)}: has no geometry")
+            elif g.geom_type not in kinds:
+                problems.append(
+                    f"{name} {_label(frame, i)}: geometry is {g.geom_type}, expected {' or '.join(kinds)}"
+                )
+            elif not g.is_valid:
+                problems.append(f"{name} {_label(frame, i)}: invalid geometry ({shapely.is_valid_reason(g)})")
+        key = "flight_id" if name == "drone_flights" else "code"
+        codes = frame[key]
+        dup = codes[codes.duplicated() & (codes != "")]
+        for code in sorted(set(dup)):
+            problems.append(f"{name}: code {code} is used more than once")
+        blank = int((codes == "").sum()) if name != "checkpoints" else 0
+        if blank:
+            problems.append(f"{name}: {blank} feature(s) without {key}")
+    if problems:
+        return problems
+
+    villages = layers.villages.to_crs(crs)
+    vgeoms = villages.geometry.to_numpy()
+    tolerance_m2 = 1.0
+    for i, g in enumerate(vgeoms):
+        outside = g.difference(outline).area
+        if outside > tolerance_m2:
+            problems.append(
+                f"villages {_label(villages, i)}: {outside:,.0f} m² lies outside the township"
+            )
+    tree = shapely.STRtree(vgeoms)
+    left, right = tree.query(vgeoms, predicate="intersects")
+    for a, b in zip(left, right, strict=True):
+        if a < b:
+            overlap = shapely.intersection(vgeoms[a], vgeoms[b]).area
+            if overlap > tolerance_m2:
+                problems.append(
+                    f"villages {_label(villages, a)} and {_label(villages, b)} overlap by {overlap:,.0f} m²"
+                )
+    codes = set(villages["code"])
+    squads = villages["squad"]
+    for i in np.flatnonzero((squads == "").to_numpy()):
+        problems.append(f"villages {_label(villages, int(i))}: has no squad")
+
+    for name in ("cameras", "checkpoints"):
+        frame = layers.layer(name)
+        if frame.empty:
+            continue
+        found = village_of_points(layers.villages, frame.geometry.to_numpy())
+        for i, (named, actual) in enumerate(zip(frame["village"], found, strict=True)):
+            if actual == "":
+                problems.append(f"{name} {_label(frame, i)}: lies outside every village")
+            elif named not in codes:
+                problems.append(f"{name} {_label(frame, i)}: names unknown village {named}")
+            elif named != actual:
+                problems.append(f"{name} {_label(frame, i)}: says village {named} but lies in {actual}")
+
+    cams = layers.cameras
+    for i in range(len(cams)):
+        row = cams.iloc[i]
+        label = _label(cams, i)
+        if row["status"] not in CAMERA_STATUSES:
+            problems.append(
+                f"cameras {label}: status {row['status']!r} is not one of {', '.join(CAMERA_STATUSES)}"
+            )
+        if not (0 <= row["fov_deg"] <= 360):
+            problems.append(f"cameras {label}: fov_deg {row['fov_deg']} is outside 0–360")
+        if not (row["range_m"] > 0):
+            problems.append(f"cameras {label}: range_m must be positive, got {row['range_m']}")
+        if not row["ptz"] and not (0 <= row["bearing_deg"] < 360):
+            problems.append(f"cameras {label}: bearing_deg {row['bearing_deg']} is outside 0–360")
+    roads = layers.roads
+    bad_class = roads[~roads["class"].isin(ROAD_CLASSES)]
+    for i in range(len(bad_class)):
+        problems.append(
+            f"roads {_label(bad_class, i)}: class {bad_class['class'].iloc[i]!r} is not one of "
+            f"{', '.join(ROAD_CLASSES)}"
+        )
+    return problems

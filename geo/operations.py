@@ -1,0 +1,84 @@
+"""What the CLI and the API do, once: each function joins the compute core and a store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from geo.coverage import WeekCoverage, evaluate_week
+from geo.errors import InvalidInput, NotFound
+from geo.ingest import PreparedUpload, prepare_upload
+from geo.layers import TownshipLayers, read_layers_dir
+from geo.store import Store, UploadRecord
+from geo.weeks import IsoWeek
+
+
+def resolve_township(store: Store, wanted: str | None) -> str:
+    """The township to work on: ``wanted`` if given, else the store's only township."""
+    codes = store.townships()
+    if wanted:
+        if wanted not in codes:
+            known = ", ".join(codes) or "none"
+            raise NotFound(f"township {wanted} is not in the store (stored: {known})")
+        return wanted
+    if not codes:
+        raise NotFound("the store holds no township yet; run: geo layers load layers/<township>")
+    if len(codes) > 1:
+        raise InvalidInput(
+            f"the store holds several townships ({', '.join(codes)}); choose one with "
+            "--township or GEO_TOWNSHIP"
+        )
+    return codes[0]
+
+
+def load_layers(store: Store, directory: Path) -> TownshipLayers:
+    """Read and validate a layers folder, then replace that township's layers in the store."""
+    layers = read_layers_dir(directory)
+    store.save_layers(layers)
+    return layers
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """One stored (or already stored) upload and its cleaning report."""
+
+    record: UploadRecord
+    prepared: PreparedUpload
+
+
+def import_track(
+    store: Store,
+    data: bytes,
+    *,
+    filename: str,
+    township: str,
+    squad: str,
+    device: str = "",
+    crs: str = "wgs84",
+    layers: TownshipLayers | None = None,
+) -> ImportResult:
+    """Parse, clean and store one track file in one transaction (nothing stored on error)."""
+    layers = layers or store.load_layers(township)
+    prepared = prepare_upload(
+        data, filename=filename, layers=layers, squad=squad, device=device, crs=crs
+    )
+    record = store.add_upload(prepared.upload)
+    return ImportResult(record=record, prepared=prepared)
+
+
+def week_coverage(
+    store: Store, township: str, week: IsoWeek, *, refresh: bool = False
+) -> WeekCoverage:
+    """The township's result for a week: the stored one while its inputs are unchanged,
+    otherwise computed again and stored."""
+    layers = store.load_layers(township)
+    start, end = week.bounds(layers.info.tz)
+    fingerprint = store.inputs_fingerprint(township, start, end)
+    if not refresh:
+        stored = store.load_coverage(township, str(week))
+        if stored is not None and stored[1] == fingerprint:
+            return stored[0]
+    fixes = store.week_fixes(township, start, end)
+    result = evaluate_week(layers, fixes, week)
+    store.save_coverage(result, fingerprint)
+    return result

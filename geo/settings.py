@@ -1,0 +1,68 @@
+"""Settings from the environment (prefix ``GEO_``), split by concern and built lazily.
+
+Per-township settings (time zone, metric CRS, rule thresholds) live in each layers folder's
+``township.toml`` and travel into the store with the layers; the defaults of those are the
+dataclass defaults of :class:`geo.layers.TownshipInfo` and :class:`geo.rules.Rules`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class StoreSettings(BaseSettings):
+    """Where data is kept. ``GEO_DATABASE_URL`` unset means the embedded GeoPackage file."""
+
+    model_config = SettingsConfigDict(env_prefix="GEO_", extra="ignore")
+
+    database_url: str | None = None
+    """``postgresql+psycopg://user@host:5432/db`` for PostGIS; unset for the GeoPackage file."""
+    gpkg_path: Path = Path("var/geo.gpkg")
+
+
+class LayerSettings(BaseSettings):
+    """Which township and layers folder to work on."""
+
+    model_config = SettingsConfigDict(env_prefix="GEO_", extra="ignore")
+
+    layers_dir: Path = Path("layers/xiaozhang")
+    township: str | None = None
+    """Township code; may be left unset while the store holds a single township."""
+
+
+class OutputSettings(BaseSettings):
+    """Where generated files go."""
+
+    model_config = SettingsConfigDict(env_prefix="GEO_", extra="ignore")
+
+    maps_dir: Path = Path("maps")
+    simulate_dir: Path = Path("var/simulated")
+
+
+class ServerSettings(BaseSettings):
+    """The HTTP server of ``geo serve``."""
+
+    model_config = SettingsConfigDict(env_prefix="GEO_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All settings, grouped by concern."""
+
+    store: StoreSettings = field(default_factory=StoreSettings)
+    layers: LayerSettings = field(default_factory=LayerSettings)
+    output: OutputSettings = field(default_factory=OutputSettings)
+    server: ServerSettings = field(default_factory=ServerSettings)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Settings read from the environment once per process."""
+    return Settings()

@@ -1,0 +1,120 @@
+"""The store interface: one typed protocol, implemented by the GeoPackage and PostGIS stores.
+
+Both implementations pass the same test suite (tests/storage). Every row carries its township
+code, so one store can hold a whole county.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+import pandas as pd
+
+from geo.coverage.result import WeekCoverage
+from geo.layers import TownshipLayers
+
+#: Columns of the raw fixes of an upload, as handed to :meth:`Store.add_upload`.
+UPLOAD_FIX_COLUMNS = ("time", "lon", "lat", "accuracy_m", "segment", "drop")
+#: Columns of :meth:`Store.week_fixes`.
+WEEK_FIX_COLUMNS = ("time", "lon", "lat", "squad", "device", "upload_id", "segment")
+#: Segment keys are ``upload_id * SEGMENT_KEY_BASE + segment`` so they are unique across uploads.
+SEGMENT_KEY_BASE = 1_000_000
+
+
+@dataclass(frozen=True)
+class NewUpload:
+    """One cleaned upload, ready to store in a single transaction.
+
+    ``fixes`` holds every fix read (nothing is lost): ``time`` (UTC, may be NaT), ``lon``,
+    ``lat``, ``accuracy_m``, ``segment`` (-1 where cleaning dropped the fix) and ``drop``
+    (the :class:`geo.tracks.cleaning.Drop` code). ``segments`` is a GeoDataFrame in
+    EPSG:4326 with ``segment``, ``started_at``, ``ended_at``, ``fixes`` and a LineString each.
+    """
+
+    township: str
+    squad: str
+    device: str
+    filename: str
+    source_format: str
+    source_crs: str
+    sha256: str
+    uploaded_at: datetime
+    fixes: pd.DataFrame
+    segments: pd.DataFrame
+    report: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class UploadRecord:
+    """A stored upload. ``duplicate`` is True when the same file had been stored before and
+    this call stored nothing."""
+
+    id: int
+    township: str
+    squad: str
+    device: str
+    filename: str
+    source_format: str
+    source_crs: str
+    sha256: str
+    uploaded_at: datetime
+    report: dict[str, Any]
+    duplicate: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "township": self.township,
+            "squad": self.squad,
+            "device": self.device,
+            "filename": self.filename,
+            "source_format": self.source_format,
+            "source_crs": self.source_crs,
+            "sha256": self.sha256,
+            "uploaded_at": self.uploaded_at.isoformat(),
+            "report": self.report,
+            "duplicate": self.duplicate,
+        }
+
+
+class Store(Protocol):
+    """What the service needs from storage."""
+
+    def check(self) -> None:
+        """Raise :class:`geo.errors.StoreUnavailable` unless the store is reachable and its
+        schema is current."""
+
+    def townships(self) -> list[str]:
+        """Codes of the townships whose layers are stored."""
+
+    def save_layers(self, layers: TownshipLayers) -> None:
+        """Replace all layers of ``layers.info.code`` in one transaction."""
+
+    def load_layers(self, township: str) -> TownshipLayers:
+        """The township's layers; :class:`geo.errors.NotFound` when not stored."""
+
+    def add_upload(self, upload: NewUpload) -> UploadRecord:
+        """Store an upload with its fixes and segments in one transaction. The same file
+        (township, squad, sha256) stored again returns the first record with
+        ``duplicate=True`` and stores nothing."""
+
+    def uploads(self, township: str) -> list[UploadRecord]:
+        """All uploads of a township, oldest first."""
+
+    def week_fixes(self, township: str, start: datetime, end: datetime) -> pd.DataFrame:
+        """Fixes with ``start <= time < end`` and the columns :data:`WEEK_FIX_COLUMNS`;
+        ``segment`` is a key unique across uploads, or -1 for fixes cleaning dropped."""
+
+    def inputs_fingerprint(self, township: str, start: datetime, end: datetime) -> str:
+        """A string that changes whenever the layers or the uploads touching the window change."""
+
+    def save_coverage(self, result: WeekCoverage, fingerprint: str) -> None:
+        """Replace the stored result of ``(result.township_code, result.week)``."""
+
+    def load_coverage(self, township: str, week: str) -> tuple[WeekCoverage, str] | None:
+        """The stored result and the fingerprint it was computed from, or None."""
+
+    def close(self) -> None:
+        """Release connections."""

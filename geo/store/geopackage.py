@@ -1,0 +1,484 @@
+"""The embedded store: one GeoPackage file, written with plain sqlite3 in real transactions.
+
+The file is a valid GeoPackage 1.3 (features with R-tree indexes, attribute tables), so QGIS
+and GDAL open it directly. The schema is derived from :mod:`geo.store.tables`, the same
+metadata PostGIS uses. GeoPackage's R-tree triggers call ``ST_IsEmpty``/``ST_MinX``...; this
+module registers those functions on its own connections, as GDAL does on its.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Boolean, DateTime, Float, Integer, String, Table
+from sqlalchemy.types import JSON
+
+from geo.coverage.result import WeekCoverage
+from geo.errors import NotFound, StoreUnavailable
+from geo.layers import TownshipLayers
+from geo.store import gpkg_geometry, rows
+from geo.store.base import NewUpload, UploadRecord
+from geo.store.tables import LAYER_TABLES, Base
+
+SCHEMA_VERSION = "1"
+WGS84_WKT = (
+    'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,'
+    'AUTHORITY["EPSG","7030"]],AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,'
+    'AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],'
+    'AXIS["Latitude",NORTH],AXIS["Longitude",EAST],AUTHORITY["EPSG","4326"]]'
+)
+_CORE_DDL = """
+CREATE TABLE gpkg_spatial_ref_sys (
+  srs_name TEXT NOT NULL, srs_id INTEGER PRIMARY KEY, organization TEXT NOT NULL,
+  organization_coordsys_id INTEGER NOT NULL, definition TEXT NOT NULL, description TEXT);
+CREATE TABLE gpkg_contents (
+  table_name TEXT NOT NULL PRIMARY KEY, data_type TEXT NOT NULL, identifier TEXT UNIQUE,
+  description TEXT DEFAULT '',
+  last_change DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+  min_x DOUBLE, min_y DOUBLE, max_x DOUBLE, max_y DOUBLE, srs_id INTEGER,
+  CONSTRAINT fk_gc_r_srs_id FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys(srs_id));
+CREATE TABLE gpkg_geometry_columns (
+  table_name TEXT NOT NULL, column_name TEXT NOT NULL, geometry_type_name TEXT NOT NULL,
+  srs_id INTEGER NOT NULL, z TINYINT NOT NULL, m TINYINT NOT NULL,
+  CONSTRAINT pk_geom_cols PRIMARY KEY (table_name, column_name),
+  CONSTRAINT uk_gc_table_name UNIQUE (table_name),
+  CONSTRAINT fk_gc_tn FOREIGN KEY (table_name) REFERENCES gpkg_contents(table_name),
+  CONSTRAINT fk_gc_srs FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys (srs_id));
+CREATE TABLE gpkg_extensions (
+  table_name TEXT, column_name TEXT, extension_name TEXT NOT NULL, definition TEXT NOT NULL,
+  scope TEXT NOT NULL, CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name));
+CREATE TABLE geo_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+_RTREE_DDL = """
+CREATE VIRTUAL TABLE rtree_{t}_geom USING rtree(id, minx, maxx, miny, maxy);
+CREATE TRIGGER rtree_{t}_geom_insert AFTER INSERT ON {t}
+WHEN (new.geom NOT NULL AND NOT ST_IsEmpty(NEW.geom)) BEGIN
+  INSERT OR REPLACE INTO rtree_{t}_geom VALUES (NEW.id, ST_MinX(NEW.geom), ST_MaxX(NEW.geom),
+    ST_MinY(NEW.geom), ST_MaxY(NEW.geom)); END;
+CREATE TRIGGER rtree_{t}_geom_update1 AFTER UPDATE OF geom ON {t}
+WHEN OLD.id = NEW.id AND (NEW.geom NOTNULL AND NOT ST_IsEmpty(NEW.geom)) BEGIN
+  INSERT OR REPLACE INTO rtree_{t}_geom VALUES (NEW.id, ST_MinX(NEW.geom), ST_MaxX(NEW.geom),
+    ST_MinY(NEW.geom), ST_MaxY(NEW.geom)); END;
+CREATE TRIGGER rtree_{t}_geom_update2 AFTER UPDATE OF geom ON {t}
+WHEN OLD.id = NEW.id AND (NEW.geom ISNULL OR ST_IsEmpty(NEW.geom)) BEGIN
+  DELETE FROM rtree_{t}_geom WHERE id = OLD.id; END;
+CREATE TRIGGER rtree_{t}_geom_update3 AFTER UPDATE ON {t}
+WHEN OLD.id != NEW.id AND (NEW.geom NOTNULL AND NOT ST_IsEmpty(NEW.geom)) BEGIN
+  DELETE FROM rtree_{t}_geom WHERE id = OLD.id;
+  INSERT OR REPLACE INTO rtree_{t}_geom VALUES (NEW.id, ST_MinX(NEW.geom), ST_MaxX(NEW.geom),
+    ST_MinY(NEW.geom), ST_MaxY(NEW.geom)); END;
+CREATE TRIGGER rtree_{t}_geom_update4 AFTER UPDATE ON {t}
+WHEN OLD.id != NEW.id AND (NEW.geom ISNULL OR ST_IsEmpty(NEW.geom)) BEGIN
+  DELETE FROM rtree_{t}_geom WHERE id IN (OLD.id, NEW.id); END;
+CREATE TRIGGER rtree_{t}_geom_delete AFTER DELETE ON {t}
+WHEN old.geom NOT NULL BEGIN
+  DELETE FROM rtree_{t}_geom WHERE id = OLD.id; END;
+"""
+
+
+def _sql_type(col: Any) -> str:
+    kind = col.type
+    if hasattr(kind, "geometry_type"):
+        return str(kind.geometry_type).removesuffix("Z")
+    if isinstance(kind, Boolean):
+        return "BOOLEAN"
+    if isinstance(kind, Integer):
+        return "INTEGER"
+    if isinstance(kind, Float):
+        return "DOUBLE"
+    if isinstance(kind, DateTime):
+        return "DATETIME"
+    if isinstance(kind, String | JSON):
+        return "TEXT"
+    raise TypeError(f"no GeoPackage type for {kind!r}")
+
+
+def _table_ddl(table: Table) -> list[str]:
+    cols: list[str] = []
+    for col in table.columns:
+        if col.info.get("postgis_only"):
+            continue
+        if col.primary_key:
+            cols.append(f'"{col.name}" INTEGER PRIMARY KEY AUTOINCREMENT')
+            continue
+        ddl = f'"{col.name}" {_sql_type(col)}'
+        if not col.nullable and not hasattr(col.type, "geometry_type"):
+            ddl += " NOT NULL"
+        for fk in col.foreign_keys:
+            target = fk.target_fullname.split(".")
+            ddl += f' REFERENCES "{target[0]}"("{target[1]}") ON DELETE CASCADE'
+        cols.append(ddl)
+    for constraint in table.constraints:
+        if constraint.__class__.__name__ == "UniqueConstraint":
+            names = ", ".join(f'"{c.name}"' for c in constraint.columns)
+            cols.append(f"UNIQUE ({names})")
+    out = [f'CREATE TABLE "{table.name}" ({", ".join(cols)})']
+    for index in table.indexes:
+        names = ", ".join(f'"{c.name}"' for c in index.columns)
+        out.append(f'CREATE INDEX "{index.name}" ON "{table.name}" ({names})')
+    return out
+
+
+def _geometry_column(table: Table) -> Any | None:
+    for col in table.columns:
+        if hasattr(col.type, "geometry_type") and not col.info.get("postgis_only"):
+            return col
+    return None
+
+
+def _quote(value: object) -> str:
+    if isinstance(value, int):
+        return str(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def schema_script() -> str:
+    """SQL that creates the GeoPackage core tables and every table of :mod:`geo.store.tables`."""
+    out = [
+        "PRAGMA application_id = 1196444487;",  # 'GPKG'
+        "PRAGMA user_version = 10300;",
+        _CORE_DDL,
+    ]
+    srs = [
+        ("Undefined cartesian SRS", -1, "NONE", -1, "undefined", "undefined cartesian"),
+        ("Undefined geographic SRS", 0, "NONE", 0, "undefined", "undefined geographic"),
+        ("WGS 84 geodetic", 4326, "EPSG", 4326, WGS84_WKT, "longitude/latitude WGS 84"),
+    ]
+    for row in srs:
+        out.append(f"INSERT INTO gpkg_spatial_ref_sys VALUES ({', '.join(map(_quote, row))});")
+    for table in Base.metadata.sorted_tables:
+        out.extend(f"{statement};" for statement in _table_ddl(table))
+        name = _quote(table.name)
+        geom = _geometry_column(table)
+        if geom is None:
+            out.append(
+                "INSERT INTO gpkg_contents (table_name, data_type, identifier) "
+                f"VALUES ({name}, 'attributes', {name});"
+            )
+            continue
+        has_z = 1 if str(geom.type.geometry_type).endswith("Z") else 0
+        out.append(
+            "INSERT INTO gpkg_contents (table_name, data_type, identifier, srs_id) "
+            f"VALUES ({name}, 'features', {name}, 4326);"
+        )
+        out.append(
+            f"INSERT INTO gpkg_geometry_columns VALUES ({name}, 'geom', "
+            f"{_quote(_sql_type(geom))}, 4326, {has_z}, 0);"
+        )
+        out.append(_RTREE_DDL.format(t=table.name))
+        out.append(
+            f"INSERT INTO gpkg_extensions VALUES ({name}, 'geom', 'gpkg_rtree_index', "
+            "'http://www.geopackage.org/spec120/#extension_rtree', 'write-only');"
+        )
+    out.append(f"INSERT INTO geo_meta VALUES ('schema_version', {_quote(SCHEMA_VERSION)});")
+    return "\n".join(out)
+
+
+def _register_functions(con: sqlite3.Connection) -> None:
+    def bound(i: int) -> Any:
+        def f(blob: bytes | None) -> float | None:
+            env = gpkg_geometry.envelope(blob)
+            return None if env is None else env[i]
+
+        return f
+
+    for i, name in enumerate(("ST_MinX", "ST_MaxX", "ST_MinY", "ST_MaxY")):
+        con.create_function(name, 1, bound(i), deterministic=True)
+    con.create_function("ST_IsEmpty", 1, gpkg_geometry.is_empty, deterministic=True)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class GeoPackageStore:
+    """A :class:`geo.store.base.Store` in one GeoPackage file (created on first use).
+
+    Parameters
+    ----------
+    path
+        The ``.gpkg`` file; its folder is created when missing.
+    """
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if not self.path.exists() or self.path.stat().st_size == 0:
+                self._create()
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreUnavailable(f"cannot open GeoPackage store {self.path}: {exc}") from None
+        self.check()
+
+    def _create(self) -> None:
+        """Write the schema into a temporary file and move it in place, so a half-created
+        store never exists."""
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        tmp.unlink(missing_ok=True)
+        con = sqlite3.connect(tmp, isolation_level=None)
+        try:
+            _register_functions(con)
+            con.executescript("BEGIN;\n" + schema_script() + "\nCOMMIT;")
+        finally:
+            con.close()
+        os.replace(tmp, self.path)
+        with self._read() as con:
+            con.execute("PRAGMA journal_mode = WAL")
+
+    def _connect(self) -> sqlite3.Connection:
+        con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        con.row_factory = sqlite3.Row
+        _register_functions(con)
+        con.execute("PRAGMA foreign_keys = ON")
+        return con
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        con = self._connect()
+        try:
+            con.execute("BEGIN IMMEDIATE")
+            yield con
+            con.execute("COMMIT")
+        except BaseException:
+            if con.in_transaction:
+                con.execute("ROLLBACK")
+            raise
+        finally:
+            con.close()
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        con = self._connect()
+        try:
+            yield con
+        finally:
+            con.close()
+
+    def check(self) -> None:
+        try:
+            with self._read() as con:
+                row = con.execute("SELECT value FROM geo_meta WHERE key='schema_version'").fetchone()
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(f"{self.path} is not a geo GeoPackage store ({exc})") from None
+        if row is None or row[0] != SCHEMA_VERSION:
+            raise StoreUnavailable(
+                f"{self.path} has schema version {row[0] if row else 'none'}, "
+                f"this version of geo needs {SCHEMA_VERSION}"
+            )
+
+    def townships(self) -> list[str]:
+        with self._read() as con:
+            return [r[0] for r in con.execute("SELECT code FROM township ORDER BY code")]
+
+    def save_layers(self, layers: TownshipLayers) -> None:
+        info = layers.info
+        outline = layers.outline.geometry.to_numpy()
+        with self._transaction() as con:
+            con.execute("DELETE FROM township WHERE code = ?", (info.code,))
+            con.execute(
+                "INSERT INTO township (code, name, name_en, settings, updated_at, geom) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    info.code,
+                    info.name,
+                    info.name_en,
+                    json.dumps(info.to_dict(), ensure_ascii=False),
+                    _now(),
+                    gpkg_geometry.encode(outline)[0],
+                ),
+            )
+            for name, table in LAYER_TABLES.items():
+                con.execute(f'DELETE FROM "{table.name}" WHERE township = ?', (info.code,))
+                cols, values = rows.layer_rows(layers, name)
+                if not values:
+                    continue
+                blobs = gpkg_geometry.encode(np.asarray([v[-1] for v in values], dtype=object))
+                quoted = ", ".join(f'"{c}"' for c in cols)
+                marks = ", ".join("?" * len(cols))
+                con.executemany(
+                    f'INSERT INTO "{table.name}" ({quoted}) VALUES ({marks})',
+                    [[*v[:-1], b] for v, b in zip(values, blobs, strict=True)],
+                )
+
+    def load_layers(self, township: str) -> TownshipLayers:
+        with self._read() as con:
+            row = con.execute(
+                "SELECT settings, geom FROM township WHERE code = ?", (township,)
+            ).fetchone()
+            if row is None:
+                raise NotFound(f"township {township} has no layers in the store; run geo layers load")
+            frames = {}
+            for name, table in LAYER_TABLES.items():
+                cols = rows.LAYER_COLUMNS_OF[name]
+                quoted = ", ".join(f'"{c}"' for c in cols)
+                records = con.execute(
+                    f'SELECT {quoted}, geom FROM "{table.name}" WHERE township = ? ORDER BY id',
+                    (township,),
+                ).fetchall()
+                geoms = gpkg_geometry.decode([r["geom"] for r in records])
+                frames[name] = rows.layer_frame(name, [tuple(r)[:-1] for r in records], geoms)
+            outline = gpkg_geometry.decode([row["geom"]])[0]
+        return rows.township_layers(row["settings"], outline, frames)
+
+    def add_upload(self, upload: NewUpload) -> UploadRecord:
+        with self._transaction() as con:
+            existing = con.execute(
+                "SELECT * FROM track_uploads WHERE township = ? AND squad = ? AND sha256 = ?",
+                (upload.township, upload.squad, upload.sha256),
+            ).fetchone()
+            if existing is not None:
+                return rows.upload_record(dict(existing), duplicate=True)
+            fixes = upload.fixes
+            times = fixes["time"].dropna()
+            uploaded_at = upload.uploaded_at.astimezone(UTC)
+            cur = con.execute(
+                "INSERT INTO track_uploads (township, squad, device, filename, source_format, "
+                "source_crs, sha256, uploaded_at, first_fix_at, last_fix_at, report) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    upload.township,
+                    upload.squad,
+                    upload.device,
+                    upload.filename,
+                    upload.source_format,
+                    upload.source_crs,
+                    upload.sha256,
+                    uploaded_at.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+                    rows.iso_ms(pd.Series([times.min()]))[0] if len(times) else None,
+                    rows.iso_ms(pd.Series([times.max()]))[0] if len(times) else None,
+                    json.dumps(upload.report, ensure_ascii=False),
+                ),
+            )
+            upload_id = int(cur.lastrowid or 0)
+            seg = upload.segments
+            if len(seg):
+                blobs = gpkg_geometry.encode(seg.geometry.to_numpy())
+                con.executemany(
+                    "INSERT INTO patrol_tracks (township, upload_id, squad, device, segment, "
+                    "started_at, ended_at, fixes, geom) VALUES (?,?,?,?,?,?,?,?,?)",
+                    zip(
+                        [upload.township] * len(seg),
+                        [upload_id] * len(seg),
+                        [upload.squad] * len(seg),
+                        [upload.device] * len(seg),
+                        seg["segment"].astype(int).tolist(),
+                        rows.iso_ms(seg["started_at"]),
+                        rows.iso_ms(seg["ended_at"]),
+                        seg["fixes"].astype(int).tolist(),
+                        blobs,
+                        strict=True,
+                    ),
+                )
+            n = len(fixes)
+            acc = fixes["accuracy_m"].to_numpy(dtype=np.float64)
+            con.executemany(
+                "INSERT INTO fixes (township, upload_id, squad, device, t, lon, lat, accuracy_m, "
+                "segment, drop_reason) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                zip(
+                    [upload.township] * n,
+                    [upload_id] * n,
+                    [upload.squad] * n,
+                    [upload.device] * n,
+                    rows.iso_ms(fixes["time"]),
+                    fixes["lon"].tolist(),
+                    fixes["lat"].tolist(),
+                    [None if np.isnan(a) else float(a) for a in acc],
+                    fixes["segment"].astype(int).tolist(),
+                    fixes["drop"].astype(int).tolist(),
+                    strict=True,
+                ),
+            )
+            row = con.execute("SELECT * FROM track_uploads WHERE id = ?", (upload_id,)).fetchone()
+            return rows.upload_record(dict(row))
+
+    def uploads(self, township: str) -> list[UploadRecord]:
+        with self._read() as con:
+            found = con.execute(
+                "SELECT * FROM track_uploads WHERE township = ? ORDER BY id", (township,)
+            ).fetchall()
+        return [rows.upload_record(dict(r)) for r in found]
+
+    def week_fixes(self, township: str, start: datetime, end: datetime) -> pd.DataFrame:
+        lo, hi = rows.iso_ms(pd.Series(pd.to_datetime([start, end], utc=True)))
+        with self._read() as con:
+            frame = pd.read_sql_query(
+                "SELECT t AS time, lon, lat, squad, device, upload_id, segment FROM fixes "
+                "WHERE township = ? AND t >= ? AND t < ? ORDER BY upload_id, id",
+                con,
+                params=(township, lo, hi),
+            )
+        return rows.week_fix_frame(frame)
+
+    def inputs_fingerprint(self, township: str, start: datetime, end: datetime) -> str:
+        lo, hi = rows.iso_ms(pd.Series(pd.to_datetime([start, end], utc=True)))
+        with self._read() as con:
+            updated = con.execute(
+                "SELECT updated_at FROM township WHERE code = ?", (township,)
+            ).fetchone()
+            count, last = con.execute(
+                "SELECT count(*), max(id) FROM track_uploads WHERE township = ? "
+                "AND last_fix_at >= ? AND first_fix_at < ?",
+                (township, lo, hi),
+            ).fetchone()
+        return f"layers={updated[0] if updated else ''};uploads={count};last={last}"
+
+    def save_coverage(self, result: WeekCoverage, fingerprint: str) -> None:
+        with self._transaction() as con:
+            key = (result.township_code, result.week)
+            con.execute("DELETE FROM coverage_results WHERE township = ? AND week = ?", key)
+            con.execute("DELETE FROM coverage_gaps WHERE township = ? AND week = ?", key)
+            records = rows.coverage_rows(result, fingerprint)
+            con.executemany(
+                "INSERT INTO coverage_results (township, week, village_code, status, "
+                "meets_requirement, result, computed_at, fingerprint, fixes_used, method) "
+                "VALUES (:township, :week, :village_code, :status, :meets_requirement, :result, "
+                ":computed_at, :fingerprint, :fixes_used, :method)",
+                [{**r, "result": json.dumps(r["result"], ensure_ascii=False)} for r in records],
+            )
+            gaps = rows.gap_rows(result)
+            blobs = gpkg_geometry.encode(np.asarray([g["geom"] for g in gaps], dtype=object))
+            con.executemany(
+                "INSERT INTO coverage_gaps (township, week, rank, kind, village_code, area_m2, "
+                "length_m, properties, geom) VALUES (:township, :week, :rank, :kind, "
+                ":village_code, :area_m2, :length_m, :properties, :geom)",
+                [
+                    {**g, "properties": json.dumps(g["properties"]), "geom": b}
+                    for g, b in zip(gaps, blobs, strict=True)
+                ],
+            )
+
+    def load_coverage(self, township: str, week: str) -> tuple[WeekCoverage, str] | None:
+        with self._read() as con:
+            results = con.execute(
+                "SELECT * FROM coverage_results WHERE township = ? AND week = ? ORDER BY id",
+                (township, week),
+            ).fetchall()
+            if not results:
+                return None
+            gaps = con.execute(
+                "SELECT properties, geom FROM coverage_gaps WHERE township = ? AND week = ? "
+                "ORDER BY rank",
+                (township, week),
+            ).fetchall()
+        geoms = gpkg_geometry.decode([g["geom"] for g in gaps])
+        return rows.week_coverage(
+            township,
+            week,
+            [dict(r) for r in results],
+            [(g["properties"], geom) for g, geom in zip(gaps, geoms, strict=True)],
+        )
+
+    def close(self) -> None:
+        """Nothing to release: every call opens and closes its own connection."""
+
+
+__all__ = ["GeoPackageStore", "schema_script"]

@@ -1,0 +1,192 @@
+"""Conversions between the domain types and plain rows, shared by both stores."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.coverage.result import Gap, VillageCoverage, WeekCoverage
+from geo.layers import LAYER_COLUMNS, WGS84, TownshipInfo, TownshipLayers
+from geo.store.base import SEGMENT_KEY_BASE, UploadRecord
+
+LAYER_NAMES = tuple(LAYER_COLUMNS)
+
+
+def iso_ms(times: pd.Series) -> list[str | None]:
+    """UTC timestamps as GeoPackage DATETIME text (``2026-11-23T01:02:03.000Z``); NaT → None."""
+    values = times.to_numpy(dtype="datetime64[ms]")
+    text = np.datetime_as_string(values, unit="ms", timezone="UTC")
+    return [None if t == "NaT" else str(t) for t in text]
+
+
+def layer_rows(layers: TownshipLayers, name: str) -> tuple[list[str], list[list[Any]]]:
+    """Column names (``township`` first, ``geom`` last, geometry as shapely) and row values."""
+    frame = layers.layer(name)
+    cols = list(LAYER_COLUMNS[name])
+    code = layers.info.code
+    rows: list[list[Any]] = []
+    values = {c: frame[c].tolist() for c in cols}
+    geoms = frame.geometry.to_numpy()
+    for i in range(len(frame)):
+        row: list[Any] = [code]
+        for c in cols:
+            v = values[c][i]
+            if isinstance(v, float) and np.isnan(v):
+                v = None
+            elif isinstance(v, np.bool_):
+                v = bool(v)
+            row.append(v)
+        row.append(geoms[i])
+        rows.append(row)
+    return ["township", *cols, "geom"], rows
+
+
+def layer_frame(name: str, records: list[tuple[Any, ...]], geoms: Any) -> gpd.GeoDataFrame:
+    """Rebuild a layer from stored rows (columns in :data:`LAYER_COLUMNS` order) and geometries."""
+    cols = LAYER_COLUMNS[name]
+    data: dict[str, Any] = {}
+    for j, (col, kind) in enumerate(cols.items()):
+        column = [r[j] for r in records]
+        if kind == "float":
+            data[col] = np.asarray([np.nan if v is None else v for v in column], dtype=np.float64)
+        elif kind == "bool":
+            data[col] = np.asarray([bool(v) for v in column], dtype=bool)
+        else:
+            data[col] = pd.Series(["" if v is None else str(v) for v in column], dtype="object")
+    return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(list(geoms), crs=WGS84), crs=WGS84)
+
+
+def township_layers(
+    settings: dict[str, Any] | str,
+    outline: shapely.Geometry,
+    frames: dict[str, gpd.GeoDataFrame],
+) -> TownshipLayers:
+    data = json.loads(settings) if isinstance(settings, str) else settings
+    info = TownshipInfo.from_dict(data)
+    outline_frame = gpd.GeoDataFrame(
+        {"code": [info.code], "name": [info.name], "name_en": [info.name_en]},
+        geometry=[outline],
+        crs=WGS84,
+    )
+    return TownshipLayers(info=info, outline=outline_frame, **frames)
+
+
+def week_fix_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Finish a ``week_fixes`` query: UTC times and segment keys unique across uploads."""
+    out = frame.copy()
+    out["time"] = pd.to_datetime(out["time"], utc=True, format="ISO8601").astype(
+        "datetime64[ms, UTC]"
+    )
+    seg = out["segment"].to_numpy(dtype=np.int64)
+    upload = out["upload_id"].to_numpy(dtype=np.int64)
+    out["segment"] = np.where(seg >= 0, upload * SEGMENT_KEY_BASE + seg, -1)
+    out["lon"] = out["lon"].astype(np.float64)
+    out["lat"] = out["lat"].astype(np.float64)
+    return out[["time", "lon", "lat", "squad", "device", "upload_id", "segment"]]
+
+
+def upload_record(row: dict[str, Any], *, duplicate: bool = False) -> UploadRecord:
+    report = row["report"]
+    uploaded = row["uploaded_at"]
+    if isinstance(uploaded, str):
+        uploaded = datetime.fromisoformat(uploaded.replace("Z", "+00:00"))
+    return UploadRecord(
+        id=int(row["id"]),
+        township=row["township"],
+        squad=row["squad"],
+        device=row["device"],
+        filename=row["filename"],
+        source_format=row["source_format"],
+        source_crs=row["source_crs"],
+        sha256=row["sha256"],
+        uploaded_at=uploaded.astimezone(UTC),
+        report=json.loads(report) if isinstance(report, str) else report,
+        duplicate=duplicate,
+    )
+
+
+def coverage_rows(result: WeekCoverage, fingerprint: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "township": result.township_code,
+            "week": result.week,
+            "village_code": v.village_code,
+            "status": v.status,
+            "meets_requirement": v.meets_requirement,
+            "result": v.to_dict(),
+            "computed_at": result.computed_at,
+            "fingerprint": fingerprint,
+            "fixes_used": result.fixes_used,
+            "method": result.method,
+        }
+        for v in result.villages
+    ]
+
+
+def gap_rows(result: WeekCoverage) -> list[dict[str, Any]]:
+    return [
+        {
+            "township": result.township_code,
+            "week": result.week,
+            "rank": g.rank,
+            "kind": g.kind,
+            "village_code": g.village_code,
+            "area_m2": g.area_m2,
+            "length_m": g.length_m,
+            "properties": g.properties(),
+            "geom": g.geometry,
+        }
+        for g in result.gaps
+    ]
+
+
+def week_coverage(
+    township: str,
+    week: str,
+    results: list[dict[str, Any]],
+    gaps: list[tuple[dict[str, Any], shapely.Geometry]],
+) -> tuple[WeekCoverage, str]:
+    """Rebuild a stored result from its village rows (in id order) and gap rows."""
+    villages = [
+        VillageCoverage.from_dict(json.loads(r["result"]) if isinstance(r["result"], str) else r["result"])
+        for r in results
+    ]
+    gap_list = []
+    for props, geom in gaps:
+        p = json.loads(props) if isinstance(props, str) else props
+        gap_list.append(
+            Gap(
+                kind=p["kind"],
+                rank=int(p["rank"]),
+                village_code=p["village_code"],
+                area_m2=float(p["area_m2"]),
+                length_m=float(p["length_m"]),
+                road_length_m=float(p["road_length_m"]),
+                checkpoints=int(p["checkpoints"]),
+                distance_to_road_m=p["distance_to_road_m"],
+                last_covered=p["last_covered"],
+                geometry=geom,
+            )
+        )
+    first = results[0]
+    return (
+        WeekCoverage(
+            township_code=township,
+            week=week,
+            computed_at=first["computed_at"],
+            villages=villages,
+            gaps=sorted(gap_list, key=lambda g: g.rank),
+            fixes_used=int(first["fixes_used"]),
+            method=first["method"],
+        ),
+        first["fingerprint"],
+    )
+
+#: Stored column names of each layer, in order.
+LAYER_COLUMNS_OF = {name: tuple(cols) for name, cols in LAYER_COLUMNS.items()}

@@ -1,0 +1,222 @@
+"""The storage schema, declared once with SQLAlchemy 2 and GeoAlchemy2.
+
+PostGIS uses these tables directly (created by Alembic); the GeoPackage store derives its
+DDL from the same metadata (:func:`geo.store.geopackage.create_schema`), so both stores hold
+the same tables and columns. Geometries are EPSG:4326.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from geoalchemy2 import Geometry
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Computed,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+SRID = 4326
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+def _geom(kind: str, dims: int = 2) -> Geometry:
+    return Geometry(kind, srid=SRID, dimension=dims, spatial_index=True)
+
+
+class Township(Base):
+    __tablename__ = "township"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String, unique=True)
+    name: Mapped[str] = mapped_column(String)
+    name_en: Mapped[str] = mapped_column(String, default="")
+    settings: Mapped[dict[str, object]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    geom: Mapped[object] = mapped_column(_geom("MULTIPOLYGON"))
+
+
+class Village(Base):
+    __tablename__ = "villages"
+    __table_args__ = (UniqueConstraint("township", "code"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    township: Mapped[str] = mapped_column(String, index=True)
+    code: Mapped[str] = mapped_column(String)
+    name: Mapped[str] = mapped_column(String)
+    name_en: Mapped[str] = mapped_column(String, default="")
+    squad: Mapped[str] = mapped_column(String, default="")
+    geom: Mapped[object] = mapped_column(_geom("MULTIPOLYGON"))
+
+
+class Road(Base):
+    __tablename__ = "roads"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    township: Mapped[str] = mapped_column(String, index=True)
+    code: Mapped[str] = mapped_column(String)
+    road_class: Mapped[str] = mapped_column("class", String)
+    name: Mapped[str] = mapped_column(String, default="")
+    geom: Mapped[object] = mapped_column(_geom("LINESTRING"))
+
+
+class Camera(Base):
+    __tablename__ = "cameras"
+    __table_args__ = (UniqueConstraint("township", "code"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    township: Mapped[str] = mapped_column(String, index=True)
+    code: Mapped[str] = mapped_column(String)
+    name: Mapped[str] = mapped_column(String, default="")
+    village: Mapped[str] = mapped_column(String, default="")
+    bearing_deg: Mapped[float | None] = mapped_column(Float, nullable=True)
+    fov_deg: Mapped[float | None] = mapped_column(Float, nullable=True)
+    range_m: Mapped[float | None] = mapped_column(Float, nullable=True)
+    ptz: Mapped[bool] = mapped_column(Boolean, default=False)
+    height_m: Mapped[float | None] = mapped_column(Float, nullable=True)
+    status: Mapped[str] = mapped_column(String, default="online")
+    installed_on: Mapped[str] = mapped_column(String, default="")
+    geom: Mapped[object] = mapped_column(_geom("POINT"))
+
+
+class Checkpoint(Base):
+    __tablename__ = "checkpoints"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    township: Mapped[str] = mapped_column(String, index=True)
+    code: Mapped[str] = mapped_column(String, default="")
+    name: Mapped[str] = mapped_column(String)
+    kind: Mapped[str] = mapped_column(String, default="")
+    village: Mapped[str] = mapped_column(String, default="")
+    mandatory: Mapped[bool] = mapped_column(Boolean, default=False)
+    geom: Mapped[object] = mapped_column(_geom("POINT"))
+
+
+class DroneFlight(Base):
+    __tablename__ = "drone_flights"
+    __table_args__ = (UniqueConstraint("township", "flight_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    township: Mapped[str] = mapped_column(String, index=True)
+    flight_id: Mapped[str] = mapped_column(String)
+    started_at: Mapped[str] = mapped_column(String, default="")
+    ended_at: Mapped[str] = mapped_column(String, default="")
+    altitude_source: Mapped[str] = mapped_column(String, default="agl")
+    hfov_deg: Mapped[float | None] = mapped_column(Float, nullable=True)
+    drone: Mapped[str] = mapped_column(String, default="")
+    times_s: Mapped[str] = mapped_column(String, default="")
+    geom: Mapped[object] = mapped_column(_geom("LINESTRINGZ", 3))
+
+
+class Upload(Base):
+    __tablename__ = "track_uploads"
+    __table_args__ = (UniqueConstraint("township", "squad", "sha256"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    township: Mapped[str] = mapped_column(String, index=True)
+    squad: Mapped[str] = mapped_column(String)
+    device: Mapped[str] = mapped_column(String, default="")
+    filename: Mapped[str] = mapped_column(String, default="")
+    source_format: Mapped[str] = mapped_column(String)
+    source_crs: Mapped[str] = mapped_column(String)
+    sha256: Mapped[str] = mapped_column(String)
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    first_fix_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_fix_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    report: Mapped[dict[str, object]] = mapped_column(JSON)
+
+
+class PatrolTrack(Base):
+    """One cleaned segment of an upload, for maps and for QGIS."""
+
+    __tablename__ = "patrol_tracks"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    township: Mapped[str] = mapped_column(String, index=True)
+    upload_id: Mapped[int] = mapped_column(ForeignKey("track_uploads.id", ondelete="CASCADE"))
+    squad: Mapped[str] = mapped_column(String)
+    device: Mapped[str] = mapped_column(String, default="")
+    segment: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    fixes: Mapped[int] = mapped_column(Integer)
+    geom: Mapped[object] = mapped_column(_geom("LINESTRING"))
+
+
+class Fix(Base):
+    """Every fix read from every upload; ``segment`` is -1 where cleaning dropped it and
+    ``drop_reason`` says why."""
+
+    __tablename__ = "fixes"
+    __table_args__ = (Index("ix_fixes_township_t", "township", "t"),)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    township: Mapped[str] = mapped_column(String)
+    upload_id: Mapped[int] = mapped_column(
+        ForeignKey("track_uploads.id", ondelete="CASCADE"), index=True
+    )
+    squad: Mapped[str] = mapped_column(String)
+    device: Mapped[str] = mapped_column(String, default="")
+    t: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    accuracy_m: Mapped[float | None] = mapped_column(Float, nullable=True)
+    segment: Mapped[int] = mapped_column(Integer)
+    drop_reason: Mapped[int] = mapped_column(SmallInteger)
+    geom: Mapped[object] = mapped_column(
+        Geometry("POINT", srid=SRID, spatial_index=False),
+        Computed("ST_SetSRID(ST_MakePoint(lon, lat), 4326)", persisted=True),
+        info={"postgis_only": True},
+    )
+
+
+class CoverageResult(Base):
+    __tablename__ = "coverage_results"
+    __table_args__ = (UniqueConstraint("township", "week", "village_code"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    township: Mapped[str] = mapped_column(String)
+    week: Mapped[str] = mapped_column(String)
+    village_code: Mapped[str] = mapped_column(String)
+    status: Mapped[str] = mapped_column(String)
+    meets_requirement: Mapped[bool] = mapped_column(Boolean)
+    result: Mapped[dict[str, object]] = mapped_column(JSON)
+    computed_at: Mapped[str] = mapped_column(String)
+    fingerprint: Mapped[str] = mapped_column(String)
+    fixes_used: Mapped[int] = mapped_column(Integer)
+    method: Mapped[str] = mapped_column(String)
+
+
+class CoverageGap(Base):
+    __tablename__ = "coverage_gaps"
+    __table_args__ = (Index("ix_coverage_gaps_township_week", "township", "week"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    township: Mapped[str] = mapped_column(String)
+    week: Mapped[str] = mapped_column(String)
+    rank: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String)
+    village_code: Mapped[str] = mapped_column(String)
+    area_m2: Mapped[float] = mapped_column(Float)
+    length_m: Mapped[float] = mapped_column(Float)
+    properties: Mapped[dict[str, object]] = mapped_column(JSON)
+    geom: Mapped[object] = mapped_column(_geom("GEOMETRY"))
+
+
+#: Layer name → table, for the layers of :class:`geo.layers.TownshipLayers`.
+LAYER_TABLES = {
+    "villages": Village.__table__,
+    "roads": Road.__table__,
+    "cameras": Camera.__table__,
+    "checkpoints": Checkpoint.__table__,
+    "drone_flights": DroneFlight.__table__,
+}

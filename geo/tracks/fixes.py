@@ -1,0 +1,70 @@
+"""Fixes: the table of GPS positions every reader produces and every step after consumes.
+
+A fixes frame is a :class:`pandas.DataFrame` with columns
+
+``time``
+    ``datetime64[ms, UTC]``; ``NaT`` where the file gave no time.
+``lon``, ``lat``
+    WGS-84 degrees (``float64``).
+``accuracy_m``
+    Reported horizontal accuracy in metres, ``NaN`` when not given.
+``part``
+    The file's own track/segment number (``int32``); cleaning never joins across parts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike
+
+FIX_COLUMNS = ("time", "lon", "lat", "accuracy_m", "part")
+
+
+def make_fixes(
+    lon: ArrayLike,
+    lat: ArrayLike,
+    time: ArrayLike | None = None,
+    *,
+    accuracy_m: ArrayLike | None = None,
+    part: ArrayLike | None = None,
+) -> pd.DataFrame:
+    """Build a fixes frame; ``time`` must be time-zone aware (any zone) or UTC datetime64.
+
+    Examples
+    --------
+    >>> f = make_fixes([110.0], [28.1], pd.to_datetime(["2026-11-23T01:00:00Z"]))
+    >>> str(f["time"].dtype)
+    'datetime64[ms, UTC]'
+    """
+    lon_a = np.asarray(lon, dtype=np.float64)
+    n = len(lon_a)
+    if time is None:
+        times = pd.Series(pd.NaT, index=range(n), dtype="datetime64[ms, UTC]")
+    else:
+        parsed = pd.to_datetime(pd.Series(time), utc=True)
+        times = parsed.astype("datetime64[ms, UTC]").reset_index(drop=True)
+    return pd.DataFrame(
+        {
+            "time": times,
+            "lon": lon_a,
+            "lat": np.asarray(lat, dtype=np.float64),
+            "accuracy_m": (
+                np.full(n, np.nan) if accuracy_m is None else np.asarray(accuracy_m, dtype=np.float64)
+            ),
+            "part": np.zeros(n, dtype=np.int32) if part is None else np.asarray(part, dtype=np.int32),
+        }
+    )
+
+
+@dataclass(frozen=True)
+class ParsedTrack:
+    """What a reader found in one file, before cleaning."""
+
+    format: str
+    fixes: pd.DataFrame
+    naive_times: int = 0
+    """Fixes whose time had no UTC offset and were read as township local time."""
+    name: str = ""

@@ -1,0 +1,76 @@
+"""ISO weeks in a township's time zone.
+
+Rules are judged per ISO week, Monday 00:00 to Sunday 24:00 local time, written ``2026-W48``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from geo.errors import InvalidInput
+
+_WEEK_RE = re.compile(r"^(\d{4})-?W(\d{2})$")
+
+
+@dataclass(frozen=True, order=True)
+class IsoWeek:
+    """One ISO week, e.g. ``IsoWeek(2026, 48)``.
+
+    Examples
+    --------
+    >>> w = IsoWeek.parse("2026-W48")
+    >>> w.monday, str(w)
+    (datetime.date(2026, 11, 23), '2026-W48')
+    """
+
+    year: int
+    week: int
+
+    @classmethod
+    def parse(cls, text: str) -> IsoWeek:
+        """Read ``YYYY-Www`` (``2026-W48``); raise :class:`InvalidInput` otherwise."""
+        m = _WEEK_RE.match(text.strip())
+        if not m:
+            raise InvalidInput(f"week {text!r} is not an ISO week; write it like 2026-W48")
+        year, week = int(m.group(1)), int(m.group(2))
+        try:
+            date.fromisocalendar(year, week, 1)
+        except ValueError:
+            raise InvalidInput(f"week {text!r} does not exist: {year} has no week {week}") from None
+        return cls(year, week)
+
+    @classmethod
+    def of(cls, day: date) -> IsoWeek:
+        """The ISO week containing a date."""
+        iso = day.isocalendar()
+        return cls(iso.year, iso.week)
+
+    @classmethod
+    def last_complete(cls, now: datetime, tz: ZoneInfo) -> IsoWeek:
+        """The most recent week that has fully ended at ``now`` in time zone ``tz``."""
+        today = now.astimezone(tz).date()
+        return cls.of(today - timedelta(days=7))
+
+    @property
+    def monday(self) -> date:
+        return date.fromisocalendar(self.year, self.week, 1)
+
+    @property
+    def days(self) -> list[date]:
+        """The seven local dates, Monday first."""
+        return [self.monday + timedelta(days=i) for i in range(7)]
+
+    def bounds(self, tz: ZoneInfo) -> tuple[datetime, datetime]:
+        """Start (inclusive) and end (exclusive) as time-zone-aware datetimes in ``tz``."""
+        start = datetime.combine(self.monday, time(0), tzinfo=tz)
+        end = datetime.combine(self.monday + timedelta(days=7), time(0), tzinfo=tz)
+        return start, end
+
+    def next(self) -> IsoWeek:
+        return IsoWeek.of(self.monday + timedelta(days=7))
+
+    def __str__(self) -> str:
+        return f"{self.year}-W{self.week:02d}"
