@@ -7,8 +7,10 @@ metric checks run in the township's metric CRS.
 
 from __future__ import annotations
 
+import json
 import tomllib
 from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -334,11 +336,16 @@ def normalise_layer(name: str, raw: gpd.GeoDataFrame, problems: list[str]) -> gp
 
 
 def _as_text(value: Any) -> str:
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
     if isinstance(value, list | dict):
-        import json
-
         return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, pd.Timestamp):
+    if isinstance(value, datetime | pd.Timestamp):
+        # GDAL reads a date-only text field as a datetime at midnight: give the date back.
+        if value.tzinfo is None and (value.hour, value.minute, value.second) == (0, 0, 0):
+            return value.date().isoformat()
+        return value.isoformat()
+    if isinstance(value, date):
         return value.isoformat()
     return str(value)
 

@@ -46,17 +46,18 @@ validate_port() {
 
 # Run a command as the OS user that owns the cluster (pg_ctl/initdb refuse root).
 # cd / first so an unreadable cwd (e.g. under /root) does not upset the tools.
+# fd 9 (the lock, see with_lock) is closed so a started server cannot inherit it.
 as_pg() {
     if is_root; then
         if command -v runuser >/dev/null 2>&1; then
-            (cd / && runuser -u "$PG_OS_USER" -- "$@")
+            (cd / && runuser -u "$PG_OS_USER" -- "$@" 9>&-)
         else
             local cmd
             cmd="$(printf '%q ' "$@")"
-            (cd / && su -s /bin/sh "$PG_OS_USER" -c "$cmd")
+            (cd / && su -s /bin/sh "$PG_OS_USER" -c "$cmd" 9>&-)
         fi
     else
-        (cd / && "$@")
+        (cd / && "$@" 9>&-)
     fi
 }
 
@@ -170,7 +171,8 @@ running_pid() {
 
 pidfile_port() { sed -n 4p "$1/postmaster.pid" 2>/dev/null || true; }
 
-isready() { "${PGBIN}/pg_isready" -q -h 127.0.0.1 -p "$PORT" -d postgres -t 2; }
+# -U/-d given explicitly so probes do not log "role root does not exist".
+isready() { "${PGBIN}/pg_isready" -q -h 127.0.0.1 -p "$PORT" -U "$BOOTSTRAP_SUPERUSER" -d postgres -t 2; }
 
 wait_ready() {
     local i
@@ -229,7 +231,7 @@ init_cluster() {
 start_cluster() {
     # Something else already answering on the port? (pg_isready: 2 = no response)
     local rc=0
-    "${PGBIN}/pg_isready" -q -h 127.0.0.1 -p "$PORT" -t 2 || rc=$?
+    isready || rc=$?
     if (( rc != 2 )); then
         die "another PostgreSQL server is already listening on 127.0.0.1:${PORT} (not ${PGDATA_DIR}); stop it or set GEO_TEST_PG_PORT"
     fi

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+import geopandas as gpd
 import pandas as pd
 
 from geo.coverage.result import WeekCoverage
@@ -106,6 +107,10 @@ class Store(Protocol):
     def week_fixes(self, township: str, start: datetime, end: datetime) -> pd.DataFrame:
         """Fixes with ``start <= time < end`` and the columns :data:`WEEK_FIX_COLUMNS`;
         ``segment`` is a key unique across uploads, or -1 for fixes cleaning dropped."""
+
+    def week_tracks(self, township: str, start: datetime, end: datetime) -> gpd.GeoDataFrame:
+        """Cleaned segments overlapping the window: ``squad``, ``device``, ``upload_id``,
+        ``started_at``, ``ended_at``, ``fixes`` and a WGS-84 LineString each."""
 
     def inputs_fingerprint(self, township: str, start: datetime, end: datetime) -> str:
         """A string that changes whenever the layers or the uploads touching the window change."""

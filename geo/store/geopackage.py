@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 from sqlalchemy import Boolean, DateTime, Float, Integer, String, Table
@@ -417,6 +418,18 @@ class GeoPackageStore:
                 params=(township, lo, hi),
             )
         return rows.week_fix_frame(frame)
+
+    def week_tracks(self, township: str, start: datetime, end: datetime) -> gpd.GeoDataFrame:
+        lo, hi = rows.iso_ms(pd.Series(pd.to_datetime([start, end], utc=True)))
+        with self._read() as con:
+            found = con.execute(
+                "SELECT squad, device, upload_id, started_at, ended_at, fixes, geom "
+                "FROM patrol_tracks WHERE township = ? AND ended_at >= ? AND started_at < ? "
+                "ORDER BY squad, started_at",
+                (township, lo, hi),
+            ).fetchall()
+        geoms = gpkg_geometry.decode([r["geom"] for r in found])
+        return rows.track_frame([dict(r) for r in found], geoms)
 
     def inputs_fingerprint(self, township: str, start: datetime, end: datetime) -> str:
         lo, hi = rows.iso_ms(pd.Series(pd.to_datetime([start, end], utc=True)))

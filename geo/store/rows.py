@@ -190,3 +190,13 @@ def week_coverage(
 
 #: Stored column names of each layer, in order.
 LAYER_COLUMNS_OF = {name: tuple(cols) for name, cols in LAYER_COLUMNS.items()}
+
+
+def track_frame(records: list[dict[str, Any]], geoms: Any) -> gpd.GeoDataFrame:
+    """Patrol segments as a GeoDataFrame with UTC times."""
+    frame = pd.DataFrame(
+        records, columns=["squad", "device", "upload_id", "started_at", "ended_at", "fixes", "geom"]
+    ).drop(columns="geom")
+    for col in ("started_at", "ended_at"):
+        frame[col] = pd.to_datetime(frame[col], utc=True, format="ISO8601")
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(list(geoms), crs=WGS84), crs=WGS84)

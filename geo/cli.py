@@ -1,0 +1,414 @@
+"""The ``geo`` command line (Typer). Every command has ``--help`` with an example.
+
+Errors a user can fix are printed as one line (``geo: error: FILE: PLACE: PROBLEM``) with exit
+status 2; nothing prints a traceback unless GEO_DEBUG=1.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Literal
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from geo.errors import GeoError
+from geo.settings import Settings, get_settings
+from geo.weeks import IsoWeek
+
+app = typer.Typer(
+    help="geo: patrol coverage and surveillance assets for a township (巡查覆盖与监控资产).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",
+)
+layers_app = typer.Typer(help="Township layers: load and export.", no_args_is_help=True)
+tracks_app = typer.Typer(help="Patrol GPS tracks: import.", no_args_is_help=True)
+db_app = typer.Typer(help="PostGIS schema.", no_args_is_help=True)
+app.add_typer(layers_app, name="layers")
+app.add_typer(tracks_app, name="tracks")
+app.add_typer(db_app, name="db")
+
+out = Console()
+err = Console(stderr=True)
+
+TownshipOpt = Annotated[
+    str | None,
+    typer.Option("--township", "-t", help="Township code (default: the store's only township)."),
+]
+Format = Literal["table", "json"]
+
+
+def _store(settings: Settings):  # type: ignore[no-untyped-def]
+    from geo.store import open_store
+
+    return open_store(settings.store.database_url, settings.store.gpkg_path)
+
+
+def _week(text: str | None, settings: Settings, township_tz: str = "Asia/Shanghai") -> IsoWeek:
+    from zoneinfo import ZoneInfo
+
+    if text:
+        return IsoWeek.parse(text)
+    return IsoWeek.last_complete(datetime.now(UTC), ZoneInfo(township_tz))
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+    )
+
+
+@layers_app.command("load")
+def layers_load(
+    directory: Annotated[Path, typer.Argument(help="A layers folder with township.toml.")],
+) -> None:
+    """Validate a township's layers folder and load it into the store (replacing that township).
+
+    Example: `geo layers load layers/xiaozhang`
+    """
+    from geo import operations
+
+    settings = get_settings()
+    store = _store(settings)
+    layers = operations.load_layers(store, directory)
+    out.print(
+        f"loaded {layers.info.name} ({layers.info.code}): {len(layers.villages)} villages, "
+        f"{len(layers.roads)} roads, {len(layers.cameras)} cameras, "
+        f"{len(layers.checkpoints)} checkpoints, {len(layers.drone_flights)} drone flights"
+    )
+
+
+@layers_app.command("export")
+def layers_export(
+    directory: Annotated[Path, typer.Argument(help="Folder to write the layers into.")],
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="gpkg, geojson or shp.")
+    ] = "gpkg",
+    township: TownshipOpt = None,
+) -> None:
+    """Write the stored layers of a township to files that QGIS opens.
+
+    Example: `geo layers export --format geojson exported/`
+    """
+    from geo import operations
+    from geo.layers_export import export_layers
+
+    settings = get_settings()
+    store = _store(settings)
+    code = operations.resolve_township(store, township or settings.layers.township)
+    written = export_layers(store.load_layers(code), directory, fmt=fmt)
+    for path in written:
+        out.print(str(path))
+
+
+@tracks_app.command("import")
+def tracks_import(
+    files: Annotated[list[Path], typer.Argument(help="GPX files.")],
+    squad: Annotated[str, typer.Option("--squad", "-s", help="The squad that recorded them.")],
+    crs: Annotated[str, typer.Option(help="Coordinate system of the files: wgs84 or cgcs2000.")] = "wgs84",
+    device: Annotated[str, typer.Option(help="Phone or recorder name.")] = "",
+    township: TownshipOpt = None,
+) -> None:
+    """Import patrol GPS tracks for a squad. Each file is stored whole or not at all; the same
+    file imported twice is stored once.
+
+    Example: `geo tracks import var/simulated/2026-W47/squad-01_*.gpx --squad squad-01`
+    """
+    from geo import operations
+
+    settings = get_settings()
+    store = _store(settings)
+    code = operations.resolve_township(store, township or settings.layers.township)
+    layers = store.load_layers(code)
+    failed = 0
+    with _progress() as progress:
+        task = progress.add_task("importing", total=len(files))
+        for path in files:
+            try:
+                data = _read_file(path)
+                result = operations.import_track(
+                    store, data, filename=str(path), township=code, squad=squad,
+                    device=device, crs=crs, layers=layers,
+                )
+            except GeoError as exc:
+                failed += 1
+                progress.console.print(f"[red]geo: error:[/red] {exc.one_line()}", highlight=False)
+            else:
+                r = result.record.report
+                note = " (already stored)" if result.record.duplicate else ""
+                progress.console.print(
+                    f"{path}: {r['fixes_kept']}/{r['fixes_read']} fixes kept, "
+                    f"{r['segments']} segment(s){note}",
+                    highlight=False,
+                )
+            progress.advance(task)
+    if failed:
+        raise typer.Exit(2)
+
+
+def _read_file(path: Path) -> bytes:
+    from geo.errors import InvalidFile
+
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise InvalidFile("no such file", source=str(path)) from None
+    except IsADirectoryError:
+        raise InvalidFile("is a folder, not a file", source=str(path)) from None
+    except PermissionError:
+        raise InvalidFile("permission denied", source=str(path)) from None
+
+
+@app.command()
+def simulate(
+    week: Annotated[str, typer.Argument(help="ISO week, e.g. 2026-W47.")],
+    output: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Folder for the GPX files.")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same week.")] = 2026,
+    township: TownshipOpt = None,
+) -> None:
+    """Simulate a realistic week of patrols as GPX files (one per squad and day), including a
+    half-covered village, a phone silent for a day, one silent all week and GPS spikes.
+
+    Example: `geo simulate 2026-W47 --out var/simulated/2026-W47`
+    """
+    from geo import operations
+    from geo.simulate import default_plan, simulate_week, write_week
+
+    settings = get_settings()
+    store = _store(settings)
+    code = operations.resolve_township(store, township or settings.layers.township)
+    layers = store.load_layers(code)
+    iso = IsoWeek.parse(week)
+    tracks = simulate_week(layers, iso, default_plan(layers, seed=seed))
+    directory = output or settings.output.simulate_dir / str(iso)
+    paths = write_week(tracks, directory)
+    fixes = sum(len(t.fixes) for t in tracks)
+    out.print(f"wrote {len(paths)} GPX files ({fixes:,} fixes) to {directory}")
+
+
+def print_coverage(result_dict: dict[str, object], *, lang: str = "zh") -> None:
+    """Print the weekly table."""
+    zh = lang == "zh"
+    status = {
+        "pass": ("达标", "pass"), "fail": ("未达标", "FAIL"), "no_data": ("无数据", "no data"),
+    }
+    table = Table(
+        title=f"{result_dict['week']} " + ("周覆盖" if zh else "weekly coverage"),
+        show_lines=False,
+    )
+    for header in (
+        ("村", "village"), ("中队", "squad"), ("结论", "verdict"), ("巡逻天数", "days"),
+        ("公里", "km"), ("道路覆盖", "roads"), ("面积覆盖", "area"), ("必到点", "checkpoints"),
+        ("原因", "reasons"),
+    ):
+        table.add_column(header[0] if zh else header[1])
+    villages = result_dict["villages"]
+    assert isinstance(villages, list)
+    for v in villages:
+        road = "—" if v["road_coverage"] is None else f"{v['road_coverage']:.0%}"
+        label = status[v["status"]][0 if zh else 1]
+        colour = {"pass": "green", "fail": "red", "no_data": "yellow"}[v["status"]]
+        table.add_row(
+            v["name"] if zh else (v["name_en"] or v["name"]),
+            v["squad"],
+            f"[{colour}]{label}[/{colour}]",
+            str(v["patrol_days"]),
+            f"{v['distance_km']:.1f}",
+            road,
+            f"{v['area_coverage']:.0%}",
+            f"{v['checkpoints_visited']}/{v['checkpoints_total']}",
+            "; ".join(r["zh" if zh else "en"] for r in v["reasons"]),
+        )
+    out.print(table)
+    passed, total = result_dict["villages_passed"], result_dict["villages_total"]
+    verdict = result_dict["meets_requirement"]
+    if zh:
+        out.print(f"全乡{'达标' if verdict else '未达标'}：{passed}/{total} 个村达标")
+    else:
+        out.print(f"Township {'passes' if verdict else 'fails'}: {passed}/{total} villages pass")
+
+
+@app.command()
+def coverage(
+    week: Annotated[str, typer.Argument(help="ISO week, e.g. 2026-W47.")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+    refresh: Annotated[bool, typer.Option(help="Compute again even if a stored result is current.")] = False,
+    lang: Annotated[str, typer.Option(help="zh or en.")] = "zh",
+    township: TownshipOpt = None,
+) -> None:
+    """The weekly rule (周覆盖) for every village: verdict, patrol days, road and area coverage,
+    checkpoints and reasons.
+
+    Example: `geo coverage 2026-W47 --format json`
+    """
+    from geo import operations
+    from geo.errors import InvalidInput
+
+    if fmt not in ("table", "json"):
+        raise InvalidInput(f"--format {fmt!r} is not one of table, json")
+    if lang not in ("zh", "en"):
+        raise InvalidInput(f"--lang {lang!r} is not one of zh, en")
+    settings = get_settings()
+    store = _store(settings)
+    code = operations.resolve_township(store, township or settings.layers.township)
+    result = operations.week_coverage(store, code, IsoWeek.parse(week), refresh=refresh)
+    if fmt == "json":
+        sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n")
+    else:
+        print_coverage(result.to_dict(), lang=lang)
+
+
+@app.command("map")
+def map_command(
+    week: Annotated[str, typer.Argument(help="ISO week, e.g. 2026-W47.")],
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="HTML file to write.")] = None,
+    township: TownshipOpt = None,
+) -> None:
+    """Write the week's coverage map (villages by verdict, gaps, tracks, cameras) as HTML.
+
+    Example: `geo map 2026-W47 -o maps/2026-W47.html`
+    """
+    settings = get_settings()
+    path = write_week_map(settings, IsoWeek.parse(week), township, output)
+    out.print(f"wrote {path}")
+
+
+def write_week_map(
+    settings: Settings, week: IsoWeek, township: str | None, output: Path | None
+) -> Path:
+    """Compute (or reuse) the week's result and write its map; return the file."""
+    from geo import operations
+    from geo.weekly_map import map_html, weekly_map
+
+    store = _store(settings)
+    code = operations.resolve_township(store, township or settings.layers.township)
+    layers = store.load_layers(code)
+    result = operations.week_coverage(store, code, week)
+    start, end = week.bounds(layers.info.tz)
+    tracks = store.week_tracks(code, start, end)
+    path = output or settings.output.maps_dir / f"{code}-{week}.html"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(map_html(weekly_map(layers, result, tracks)), encoding="utf-8")
+    return path
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+) -> None:
+    """Serve the HTTP API (and later the dashboard) on the configured store.
+
+    Example: `geo serve --port 8000`, then open http://127.0.0.1:8000/docs
+    """
+    import uvicorn
+
+    from geo.api.app import create_app
+
+    settings = get_settings()
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.server.host,
+        port=port or settings.server.port,
+        log_level="info",
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the PostGIS schema to this version (needs GEO_DATABASE_URL).
+
+    Example: `GEO_DATABASE_URL=postgresql+psycopg://geo@127.0.0.1/geo geo db upgrade`
+    """
+    from geo.errors import InvalidInput
+    from geo.store.migrate import upgrade
+
+    url = get_settings().store.database_url
+    if not url:
+        raise InvalidInput(
+            "GEO_DATABASE_URL is not set: the embedded GeoPackage store needs no migration"
+        )
+    out.print(f"PostGIS schema at revision {upgrade(url)}")
+
+
+@app.command()
+def demo(
+    week: Annotated[
+        str | None, typer.Option(help="ISO week to simulate (default: the last complete week).")
+    ] = None,
+    serve_after: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Serve the API when done.")
+    ] = True,
+    layers_dir: Annotated[Path | None, typer.Option(help="Layers folder to load.")] = None,
+) -> None:
+    """The whole path on the demo township: load layers, simulate a week of patrols, import it,
+    compute the weekly verdicts, write the map, print the table, then serve.
+
+    Example: `geo demo --week 2026-W47 --no-serve`
+    """
+    from geo import operations
+    from geo.simulate import default_plan, simulate_week, write_week
+
+    settings = get_settings()
+    store = _store(settings)
+    directory = layers_dir or settings.layers.layers_dir
+    layers = operations.load_layers(store, directory)
+    out.print(f"layers: {layers.info.name} ({layers.info.code}) from {directory}")
+    iso = _week(week, settings, layers.info.timezone)
+    tracks = simulate_week(layers, iso, default_plan(layers))
+    paths = write_week(tracks, settings.output.simulate_dir / str(iso))
+    out.print(f"simulated {iso}: {len(paths)} GPX files in {settings.output.simulate_dir / str(iso)}")
+    with _progress() as progress:
+        task = progress.add_task("importing tracks", total=len(paths))
+        for path, track in zip(paths, tracks, strict=True):
+            operations.import_track(
+                store, path.read_bytes(), filename=path.name, township=layers.info.code,
+                squad=track.squad, device=track.device, layers=layers,
+            )
+            progress.advance(task)
+    result = operations.week_coverage(store, layers.info.code, iso)
+    print_coverage(result.to_dict())
+    path = write_week_map(settings, iso, layers.info.code, None)
+    out.print(f"map: {path}")
+    if serve_after:
+        host, port = settings.server.host, settings.server.port
+        out.print(f"serving on http://{host}:{port}/api/v1/coverage/{iso} (Ctrl+C to stop)")
+        serve(host=None, port=None)
+
+
+def main() -> None:
+    """Entry point of the ``geo`` console script."""
+    try:
+        app()
+    except GeoError as exc:
+        err.print(f"[red]geo: error:[/red] {exc.one_line()}", highlight=False)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as exc:
+        if os.environ.get("GEO_DEBUG"):
+            raise
+        err.print(
+            f"[red]geo: internal error:[/red] {type(exc).__name__}. This is a bug; "
+            "run again with GEO_DEBUG=1 for details and report it.",
+            highlight=False,
+        )
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

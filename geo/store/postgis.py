@@ -1,0 +1,292 @@
+"""The PostGIS store: SQLAlchemy 2 and GeoAlchemy2 on the tables of :mod:`geo.store.tables`.
+
+Fixes are written with COPY in the same transaction as their upload, so a refused upload
+leaves nothing behind. Driver errors become :class:`geo.errors.StoreUnavailable` here, at the
+storage boundary.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+from geoalchemy2.shape import from_shape, to_shape
+from sqlalchemy import Connection, create_engine, delete, func, insert, select, text
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from geo.coverage.result import WeekCoverage
+from geo.errors import NotFound, StoreUnavailable
+from geo.layers import TownshipLayers
+from geo.store import rows
+from geo.store.base import NewUpload, UploadRecord
+from geo.store.migrate import current_revision, head_revision
+from geo.store.tables import (
+    LAYER_TABLES,
+    SRID,
+    CoverageGap,
+    CoverageResult,
+    PatrolTrack,
+    Township,
+    Upload,
+)
+
+_FIX_COPY = (
+    "COPY fixes (township, upload_id, squad, device, t, lon, lat, accuracy_m, segment, "
+    "drop_reason) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL (township, squad, device))"
+)
+
+
+def _wkb(geom: Any) -> Any:
+    return None if geom is None else from_shape(geom, srid=SRID)
+
+
+class PostGISStore:
+    """A :class:`geo.store.base.Store` in PostGIS.
+
+    Parameters
+    ----------
+    url
+        ``postgresql+psycopg://user@host:port/db``; the schema must be at the newest
+        migration (``geo db upgrade``).
+    """
+
+    def __init__(self, url: str):
+        self.url = url
+        self.engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+        self.check()
+
+    @contextmanager
+    def _begin(self) -> Iterator[Connection]:
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except OperationalError as exc:
+            raise StoreUnavailable(f"PostGIS is unreachable: {exc.orig}") from None
+
+    def check(self) -> None:
+        try:
+            rev = current_revision(self.engine)
+        except (OperationalError, ProgrammingError) as exc:
+            raise StoreUnavailable(f"PostGIS is unreachable: {exc.orig}") from None
+        head = head_revision()
+        if rev != head:
+            raise StoreUnavailable(
+                f"the PostGIS schema is at {rev or 'nothing'} but this geo needs {head}; "
+                "run: geo db upgrade"
+            )
+
+    def townships(self) -> list[str]:
+        with self._begin() as conn:
+            return list(conn.scalars(select(Township.code).order_by(Township.code)))
+
+    def save_layers(self, layers: TownshipLayers) -> None:
+        info = layers.info
+        with self._begin() as conn:
+            conn.execute(delete(Township).where(Township.code == info.code))
+            conn.execute(
+                insert(Township).values(
+                    code=info.code,
+                    name=info.name,
+                    name_en=info.name_en,
+                    settings=info.to_dict(),
+                    updated_at=datetime.now(UTC),
+                    geom=_wkb(layers.outline.geometry.iloc[0]),
+                )
+            )
+            for name, table in LAYER_TABLES.items():
+                conn.execute(delete(table).where(table.c.township == info.code))
+                cols, values = rows.layer_rows(layers, name)
+                if values:
+                    conn.execute(
+                        insert(table),
+                        [dict(zip(cols, [*v[:-1], _wkb(v[-1])], strict=True)) for v in values],
+                    )
+
+    def load_layers(self, township: str) -> TownshipLayers:
+        with self._begin() as conn:
+            row = conn.execute(
+                select(Township.settings, Township.geom).where(Township.code == township)
+            ).first()
+            if row is None:
+                raise NotFound(f"township {township} has no layers in the store; run geo layers load")
+            frames = {}
+            for name, table in LAYER_TABLES.items():
+                cols = rows.LAYER_COLUMNS_OF[name]
+                records = conn.execute(
+                    select(*[table.c[c] for c in cols], table.c.geom)
+                    .where(table.c.township == township)
+                    .order_by(table.c.id)
+                ).all()
+                geoms = [to_shape(r[-1]) for r in records]
+                frames[name] = rows.layer_frame(name, [tuple(r)[:-1] for r in records], geoms)
+        return rows.township_layers(row.settings, to_shape(row.geom), frames)
+
+    def add_upload(self, upload: NewUpload) -> UploadRecord:
+        with self._begin() as conn:
+            existing = conn.execute(
+                select(Upload.__table__).where(
+                    Upload.township == upload.township,
+                    Upload.squad == upload.squad,
+                    Upload.sha256 == upload.sha256,
+                )
+            ).first()
+            if existing is not None:
+                return rows.upload_record(existing._asdict(), duplicate=True)
+            fixes = upload.fixes
+            times = fixes["time"].dropna()
+            upload_id = conn.execute(
+                insert(Upload)
+                .values(
+                    township=upload.township,
+                    squad=upload.squad,
+                    device=upload.device,
+                    filename=upload.filename,
+                    source_format=upload.source_format,
+                    source_crs=upload.source_crs,
+                    sha256=upload.sha256,
+                    uploaded_at=upload.uploaded_at,
+                    first_fix_at=times.min().to_pydatetime() if len(times) else None,
+                    last_fix_at=times.max().to_pydatetime() if len(times) else None,
+                    report=upload.report,
+                )
+                .returning(Upload.id)
+            ).scalar_one()
+            seg = upload.segments
+            if len(seg):
+                conn.execute(
+                    insert(PatrolTrack),
+                    [
+                        {
+                            "township": upload.township,
+                            "upload_id": upload_id,
+                            "squad": upload.squad,
+                            "device": upload.device,
+                            "segment": int(s),
+                            "started_at": a.to_pydatetime(),
+                            "ended_at": b.to_pydatetime(),
+                            "fixes": int(n),
+                            "geom": _wkb(g),
+                        }
+                        for s, a, b, n, g in zip(
+                            seg["segment"],
+                            seg["started_at"],
+                            seg["ended_at"],
+                            seg["fixes"],
+                            seg.geometry,
+                            strict=True,
+                        )
+                    ],
+                )
+            self._copy_fixes(conn, upload, upload_id)
+            row = conn.execute(select(Upload.__table__).where(Upload.id == upload_id)).one()
+            return rows.upload_record(row._asdict())
+
+    @staticmethod
+    def _copy_fixes(conn: Connection, upload: NewUpload, upload_id: int) -> None:
+        fixes = upload.fixes
+        frame = pd.DataFrame(
+            {
+                "township": upload.township,
+                "upload_id": upload_id,
+                "squad": upload.squad,
+                "device": upload.device,
+                "t": rows.iso_ms(fixes["time"]),
+                "lon": fixes["lon"].to_numpy(),
+                "lat": fixes["lat"].to_numpy(),
+                "accuracy_m": fixes["accuracy_m"].to_numpy(),
+                "segment": fixes["segment"].to_numpy(),
+                "drop_reason": fixes["drop"].to_numpy(),
+            }
+        )
+        buffer = io.StringIO()
+        frame.to_csv(buffer, header=False, index=False, na_rep="", float_format="%.9g")
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        with raw.cursor() as cur, cur.copy(_FIX_COPY) as copy:
+            copy.write(buffer.getvalue())
+
+    def uploads(self, township: str) -> list[UploadRecord]:
+        with self._begin() as conn:
+            found = conn.execute(
+                select(Upload.__table__).where(Upload.township == township).order_by(Upload.id)
+            ).all()
+        return [rows.upload_record(r._asdict()) for r in found]
+
+    def week_fixes(self, township: str, start: datetime, end: datetime) -> pd.DataFrame:
+        with self._begin() as conn:
+            frame = pd.read_sql_query(
+                text(
+                    "SELECT t AS time, lon, lat, squad, device, upload_id, segment FROM fixes "
+                    "WHERE township = :township AND t >= :start AND t < :end "
+                    "ORDER BY upload_id, id"
+                ),
+                conn,
+                params={"township": township, "start": start, "end": end},
+            )
+        return rows.week_fix_frame(frame)
+
+    def week_tracks(self, township: str, start: datetime, end: datetime) -> gpd.GeoDataFrame:
+        t = PatrolTrack
+        with self._begin() as conn:
+            found = conn.execute(
+                select(t.squad, t.device, t.upload_id, t.started_at, t.ended_at, t.fixes, t.geom)
+                .where(t.township == township, t.ended_at >= start, t.started_at < end)
+                .order_by(t.squad, t.started_at)
+            ).all()
+        return rows.track_frame([r._asdict() for r in found], [to_shape(r.geom) for r in found])
+
+    def inputs_fingerprint(self, township: str, start: datetime, end: datetime) -> str:
+        with self._begin() as conn:
+            updated = conn.scalar(select(Township.updated_at).where(Township.code == township))
+            count, last = conn.execute(
+                select(func.count(), func.max(Upload.id)).where(
+                    Upload.township == township,
+                    Upload.last_fix_at >= start,
+                    Upload.first_fix_at < end,
+                )
+            ).one()
+        stamp = updated.astimezone(UTC).isoformat(timespec="milliseconds") if updated else ""
+        return f"layers={stamp};uploads={count};last={last}"
+
+    def save_coverage(self, result: WeekCoverage, fingerprint: str) -> None:
+        key_r = (CoverageResult.township == result.township_code, CoverageResult.week == result.week)
+        key_g = (CoverageGap.township == result.township_code, CoverageGap.week == result.week)
+        with self._begin() as conn:
+            conn.execute(delete(CoverageResult).where(*key_r))
+            conn.execute(delete(CoverageGap).where(*key_g))
+            conn.execute(insert(CoverageResult), rows.coverage_rows(result, fingerprint))
+            gaps = rows.gap_rows(result)
+            if gaps:
+                conn.execute(insert(CoverageGap), [{**g, "geom": _wkb(g["geom"])} for g in gaps])
+
+    def load_coverage(self, township: str, week: str) -> tuple[WeekCoverage, str] | None:
+        with self._begin() as conn:
+            results = conn.execute(
+                select(CoverageResult.__table__)
+                .where(CoverageResult.township == township, CoverageResult.week == week)
+                .order_by(CoverageResult.id)
+            ).all()
+            if not results:
+                return None
+            gaps = conn.execute(
+                select(CoverageGap.properties, CoverageGap.geom)
+                .where(CoverageGap.township == township, CoverageGap.week == week)
+                .order_by(CoverageGap.rank)
+            ).all()
+        return rows.week_coverage(
+            township,
+            week,
+            [r._asdict() for r in results],
+            [(g.properties, to_shape(g.geom)) for g in gaps],
+        )
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+__all__ = ["PostGISStore"]

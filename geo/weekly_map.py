@@ -1,0 +1,175 @@
+"""The weekly coverage map (Folium): villages by verdict, gaps, patrol tracks and cameras."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+import folium
+import geopandas as gpd
+import shapely
+
+from geo.coverage.result import VillageCoverage, WeekCoverage
+from geo.coverage.surveillance import camera_sectors
+from geo.layers import WGS84, TownshipLayers
+
+STATUS_COLOURS = {"pass": "#2e7d32", "fail": "#c62828", "no_data": "#757575"}
+STATUS_LABELS = {"pass": "达标 pass", "fail": "未达标 fail", "no_data": "无数据 no data"}
+CAMERA_COLOURS = {"online": "#1565c0", "offline": "#c62828", "maintenance": "#ef6c00"}
+SQUAD_COLOURS = (
+    "#6a1b9a", "#00838f", "#ad1457", "#283593", "#558b2f", "#4e342e", "#f9a825", "#37474f",
+)
+#: Display simplification of tracks, in degrees (about 2 m): keeps a week's map small.
+TRACK_SIMPLIFY_DEG = 0.00002
+
+
+def _village_popup(v: VillageCoverage) -> str:
+    road = "—" if v.road_coverage is None else f"{v.road_coverage:.0%}"
+    reasons = "".join(f"<li>{escape(r.zh)}</li>" for r in v.reasons) or "<li>全部条件满足</li>"
+    return (
+        f"<b>{escape(v.name)}</b> ({escape(v.name_en)})<br>"
+        f"结论：{escape(STATUS_LABELS[v.status])}<br>"
+        f"巡逻天数：{v.patrol_days} 天<br>"
+        f"村内巡逻：{v.minutes:.0f} 分钟，{v.distance_km:.1f} 公里<br>"
+        f"道路覆盖率：{road}<br>面积覆盖率：{v.area_coverage:.0%}<br>"
+        f"必到点位：{v.checkpoints_visited}/{v.checkpoints_total}<br>"
+        f"<ul style='margin:4px 0 0 16px;padding:0'>{reasons}</ul>"
+    )
+
+
+def weekly_map(
+    layers: TownshipLayers, result: WeekCoverage, tracks: gpd.GeoDataFrame
+) -> folium.Map:
+    """Build the week's map.
+
+    Parameters
+    ----------
+    layers
+        The township's layers (EPSG:4326).
+    result
+        The week's coverage (verdicts and gaps).
+    tracks
+        The week's cleaned patrol segments (EPSG:4326) with a ``squad`` column.
+
+    Returns
+    -------
+    folium.Map
+        Zoomed to the township, with a layer control and a legend.
+    """
+    minx, miny, maxx, maxy = layers.outline.total_bounds
+    fmap = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=13, tiles=None)
+    folium.TileLayer("OpenStreetMap", name="OpenStreetMap", control=True).add_to(fmap)
+    fmap.fit_bounds([[miny, minx], [maxy, maxx]])
+
+    by_code = {v.village_code: v for v in result.villages}
+    villages = folium.FeatureGroup(name="村庄结论 Villages", show=True)
+    for i in range(len(layers.villages)):
+        row = layers.villages.iloc[i]
+        v = by_code.get(str(row["code"]))
+        colour = STATUS_COLOURS[v.status] if v else "#9e9e9e"
+        folium.GeoJson(
+            shapely.geometry.mapping(row.geometry),
+            style_function=lambda _f, c=colour: {
+                "color": c, "weight": 2, "fillColor": c, "fillOpacity": 0.18,
+            },
+            tooltip=escape(str(row["name"])),
+            popup=folium.Popup(_village_popup(v), max_width=320) if v else None,
+        ).add_to(villages)
+    villages.add_to(fmap)
+
+    area_gaps = folium.FeatureGroup(name="未覆盖区域 Area gaps", show=True)
+    road_gaps = folium.FeatureGroup(name="未覆盖道路 Road gaps", show=True)
+    names = dict(zip(layers.villages["code"], layers.villages["name"], strict=True))
+    for gap in result.gaps:
+        where = escape(str(names.get(gap.village_code, gap.village_code)))
+        if gap.kind == "area":
+            text = f"#{gap.rank} {where} 未覆盖区域 {gap.area_m2 / 10000:.1f} 公顷"
+            folium.GeoJson(
+                shapely.geometry.mapping(gap.geometry),
+                style_function=lambda _f: {
+                    "color": "#e65100", "weight": 1, "fillColor": "#ff9800", "fillOpacity": 0.35,
+                },
+                tooltip=text,
+            ).add_to(area_gaps)
+        else:
+            text = f"#{gap.rank} {where} 未巡道路 {gap.length_m:.0f} 米"
+            folium.GeoJson(
+                shapely.geometry.mapping(gap.geometry),
+                style_function=lambda _f: {"color": "#b71c1c", "weight": 5, "dashArray": "6 6"},
+                tooltip=text,
+            ).add_to(road_gaps)
+    area_gaps.add_to(fmap)
+    road_gaps.add_to(fmap)
+
+    squads = sorted(set(tracks["squad"])) if len(tracks) else []
+    for k, squad in enumerate(squads):
+        group = folium.FeatureGroup(name=f"轨迹 Tracks: {escape(squad)}", show=True)
+        lines = tracks.loc[tracks["squad"] == squad].geometry.simplify(TRACK_SIMPLIFY_DEG)
+        merged = shapely.MultiLineString(
+            [g for g in shapely.get_parts(lines.to_numpy()) if not g.is_empty]
+        )
+        folium.GeoJson(
+            shapely.geometry.mapping(merged),
+            style_function=lambda _f, c=SQUAD_COLOURS[k % len(SQUAD_COLOURS)]: {
+                "color": c, "weight": 2, "opacity": 0.8,
+            },
+            tooltip=escape(squad),
+        ).add_to(group)
+        group.add_to(fmap)
+
+    cameras = folium.FeatureGroup(name="监控 Cameras", show=True)
+    cams = layers.cameras
+    if len(cams):
+        metric = cams.to_crs(layers.info.metric_crs)
+        sectors = gpd.GeoSeries(camera_sectors(metric), crs=layers.info.metric_crs).to_crs(WGS84)
+        for i in range(len(cams)):
+            row = cams.iloc[i]
+            colour = CAMERA_COLOURS.get(str(row["status"]), "#616161")
+            folium.GeoJson(
+                shapely.geometry.mapping(sectors.iloc[i]),
+                style_function=lambda _f, c=colour: {
+                    "color": c, "weight": 1, "fillColor": c, "fillOpacity": 0.25,
+                },
+            ).add_to(cameras)
+            folium.CircleMarker(
+                [row.geometry.y, row.geometry.x],
+                radius=4,
+                color=colour,
+                fill=True,
+                fill_opacity=1.0,
+                tooltip=f"{escape(str(row['code']))} {escape(str(row['name']))} ({escape(str(row['status']))})",
+            ).add_to(cameras)
+    cameras.add_to(fmap)
+
+    folium.GeoJson(
+        shapely.geometry.mapping(layers.outline.geometry.iloc[0]),
+        name="乡界 Township",
+        style_function=lambda _f: {"color": "#000000", "weight": 2, "fill": False},
+    ).add_to(fmap)
+    folium.LayerControl(collapsed=False).add_to(fmap)
+    fmap.get_root().html.add_child(folium.Element(_legend(result)))
+    return fmap
+
+
+def _legend(result: WeekCoverage) -> str:
+    items: list[tuple[str, str]] = [(STATUS_COLOURS[k], STATUS_LABELS[k]) for k in STATUS_COLOURS]
+    items += [("#ff9800", "未覆盖区域 area gap"), ("#b71c1c", "未巡道路 road gap")]
+    items += [(c, f"监控 camera {s}") for s, c in CAMERA_COLOURS.items()]
+    rows = "".join(
+        f"<div><span style='display:inline-block;width:12px;height:12px;background:{c};"
+        f"margin-right:6px'></span>{escape(t)}</div>"
+        for c, t in items
+    )
+    verdict = "全乡达标" if result.meets_requirement else "全乡未达标"
+    return (
+        "<div class='geo-legend' style='position:fixed;bottom:24px;left:12px;z-index:1000;"
+        "background:#fff;padding:8px 10px;border-radius:4px;font:12px sans-serif;"
+        "box-shadow:0 1px 4px rgba(0,0,0,.3)'>"
+        f"<b>{escape(result.week)} {verdict}</b>{rows}</div>"
+    )
+
+
+def map_html(fmap: folium.Map) -> str:
+    """The map as a standalone HTML page."""
+    html: Any = fmap.get_root().render()
+    return str(html)
