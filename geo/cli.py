@@ -35,8 +35,8 @@ app.add_typer(layers_app, name="layers")
 app.add_typer(tracks_app, name="tracks")
 app.add_typer(db_app, name="db")
 
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 TownshipOpt = Annotated[
     str | None,
@@ -211,19 +211,20 @@ def print_coverage(result_dict: dict[str, object], *, lang: str = "zh") -> None:
         show_lines=False,
     )
     for header in (
-        ("村", "village"), ("中队", "squad"), ("结论", "verdict"), ("巡逻天数", "days"),
-        ("公里", "km"), ("道路覆盖", "roads"), ("面积覆盖", "area"), ("必到点", "checkpoints"),
-        ("原因", "reasons"),
+        ("村", "village"), ("中队", "squad"), ("结论", "verdict"), ("天数", "days"),
+        ("公里", "km"), ("道路", "roads"), ("面积", "area"), ("必到点", "checkpts"),
     ):
-        table.add_column(header[0] if zh else header[1])
+        table.add_column(header[0] if zh else header[1], no_wrap=True)
     villages = result_dict["villages"]
     assert isinstance(villages, list)
+    notes: list[str] = []
     for v in villages:
         road = "—" if v["road_coverage"] is None else f"{v['road_coverage']:.0%}"
         label = status[v["status"]][0 if zh else 1]
         colour = {"pass": "green", "fail": "red", "no_data": "yellow"}[v["status"]]
+        name = v["name"] if zh else (v["name_en"] or v["name"])
         table.add_row(
-            v["name"] if zh else (v["name_en"] or v["name"]),
+            name,
             v["squad"],
             f"[{colour}]{label}[/{colour}]",
             str(v["patrol_days"]),
@@ -231,9 +232,13 @@ def print_coverage(result_dict: dict[str, object], *, lang: str = "zh") -> None:
             road,
             f"{v['area_coverage']:.0%}",
             f"{v['checkpoints_visited']}/{v['checkpoints_total']}",
-            "; ".join(r["zh" if zh else "en"] for r in v["reasons"]),
         )
+        notes.extend(f"  {name}: {r['zh' if zh else 'en']}" for r in v["reasons"])
     out.print(table)
+    if notes:
+        out.print("原因：" if zh else "Reasons:")
+        for note in notes:
+            out.print(note, highlight=False)
     passed, total = result_dict["villages_passed"], result_dict["villages_total"]
     verdict = result_dict["meets_requirement"]
     if zh:

@@ -1,0 +1,44 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from geo import __version__
+from geo.api import problems
+from geo.api.routes import router
+from geo.settings import Settings, get_settings
+from geo.store import open_store
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; the store is opened in the lifespan and closed at shutdown.
+
+    Parameters
+    ----------
+    settings
+        Explicit settings (tests pass their own); the environment's when None.
+    """
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.store = open_store(settings.store.database_url, settings.store.gpkg_path)
+        try:
+            yield
+        finally:
+            app.state.store.close()
+
+    app = FastAPI(
+        title="geo",
+        version=__version__,
+        description="Patrol coverage and surveillance assets for a township (巡查覆盖与监控资产).",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    problems.install(app)
+    app.include_router(router)
+    return app

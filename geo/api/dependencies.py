@@ -1,0 +1,47 @@
+"""FastAPI dependencies: the store and settings from the app's state."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Path, Query, Request
+
+from geo import operations
+from geo.settings import Settings
+from geo.store import Store
+from geo.weeks import IsoWeek
+
+
+def get_store(request: Request) -> Store:
+    store: Store = request.app.state.store
+    return store
+
+
+def get_settings_dep(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+StoreDep = Annotated[Store, Depends(get_store)]
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+
+
+def get_township(
+    store: StoreDep,
+    settings: SettingsDep,
+    township: Annotated[
+        str | None,
+        Query(description="Township code; may be left out while the store holds one township."),
+    ] = None,
+) -> str:
+    return operations.resolve_township(store, township or settings.layers.township)
+
+
+def get_week(
+    week: Annotated[str, Path(description="ISO week", examples=["2026-W47"])],
+) -> IsoWeek:
+    return IsoWeek.parse(week)
+
+
+TownshipDep = Annotated[str, Depends(get_township)]
+WeekDep = Annotated[IsoWeek, Depends(get_week)]

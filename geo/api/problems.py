@@ -1,0 +1,75 @@
+"""Every error as ``application/problem+json`` (RFC 9457), mapped in one place."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from geo.errors import GeoError
+
+log = logging.getLogger("geo.api")
+PROBLEM_JSON = "application/problem+json"
+
+
+def problem(
+    request: Request, status: int, title: str, detail: str, type_uri: str = "about:blank", **extra: Any
+) -> JSONResponse:
+    """A problem-details response."""
+    body = {
+        "type": type_uri,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": str(request.url.path),
+        **extra,
+    }
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+async def _geo_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, GeoError)
+    extra: dict[str, Any] = {}
+    if exc.source:
+        extra["source"] = exc.source
+    if exc.place:
+        extra["place"] = exc.place
+    problems = getattr(exc, "problems", None)
+    if problems:
+        extra["problems"] = problems
+    return problem(request, exc.status, exc.title, exc.detail, exc.type_uri, **extra)
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", ""))} for e in exc.errors()
+    ]
+    detail = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors)
+    return problem(request, 422, "Invalid request", detail, "/problems/invalid-request", errors=errors)
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "HTTP error")
+    return problem(request, exc.status_code, title, str(exc.detail))
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    return problem(
+        request, 500, "Internal error", "The server could not answer; the error was logged.",
+        "/problems/internal",
+    )
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers on an app."""
+    app.add_exception_handler(GeoError, _geo_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

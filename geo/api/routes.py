@@ -1,0 +1,60 @@
+"""Routes: health, the weekly coverage table and its map."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import HTMLResponse
+
+from geo import operations
+from geo.api.dependencies import StoreDep, TownshipDep, WeekDep
+from geo.api.models import HealthModel, ProblemModel, WeekCoverageModel
+from geo.weekly_map import map_html, weekly_map
+
+router = APIRouter()
+PROBLEMS: dict[int | str, dict[str, Any]] = {
+    404: {"model": ProblemModel, "content": {"application/problem+json": {}}},
+    422: {"model": ProblemModel, "content": {"application/problem+json": {}}},
+    503: {"model": ProblemModel, "content": {"application/problem+json": {}}},
+}
+
+
+@router.get("/healthz", response_model=HealthModel, tags=["health"])
+def healthz() -> dict[str, str]:
+    """The process is up."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz", response_model=HealthModel, responses=PROBLEMS, tags=["health"])
+def readyz(store: StoreDep) -> dict[str, str]:
+    """The store is reachable and its schema is current."""
+    store.check()
+    return {"status": "ready"}
+
+
+@router.get(
+    "/api/v1/coverage/{week}",
+    response_model=WeekCoverageModel,
+    responses=PROBLEMS,
+    tags=["coverage"],
+)
+def get_coverage(week: WeekDep, township: TownshipDep, store: StoreDep) -> dict[str, Any]:
+    """The weekly table (周覆盖): each village's measures, verdict and reasons, and the
+    township's verdict. Computed on first request and again whenever its inputs change."""
+    return operations.week_coverage(store, township, week).to_dict()
+
+
+@router.get(
+    "/api/v1/coverage/{week}/map",
+    response_class=HTMLResponse,
+    responses=PROBLEMS,
+    tags=["coverage"],
+)
+def get_coverage_map(week: WeekDep, township: TownshipDep, store: StoreDep) -> HTMLResponse:
+    """The week's coverage map (Folium HTML): villages by verdict, gaps, tracks, cameras."""
+    layers = store.load_layers(township)
+    result = operations.week_coverage(store, township, week)
+    start, end = week.bounds(layers.info.tz)
+    tracks = store.week_tracks(township, start, end)
+    return HTMLResponse(map_html(weekly_map(layers, result, tracks)))
