@@ -85,9 +85,12 @@ def evaluate_week(
     road_lines = shapely.union_all(roads.geometry.to_numpy()) if len(roads) else shapely.LineString()
     checkpoints = layers.metric("checkpoints")
 
-    # Pairs of consecutive fixes in one segment carry the patrol's time.
+    # Pairs of consecutive fixes in one segment carry the patrol's time; a pair counts for
+    # the village its midpoint lies in (robust for fixes on the boundary).
     same_seg = seg[1:] == seg[:-1]
     pair_dt_min = np.where(same_seg, np.diff(t_ms) / 60000.0, 0.0)
+    mid_x = (x[1:] + x[:-1]) / 2
+    mid_y = (y[1:] + y[:-1]) / 2
 
     results: list[VillageCoverage] = []
     gaps: list[Gap] = []
@@ -95,8 +98,7 @@ def evaluate_week(
         row = villages.iloc[i]
         village: shapely.Geometry = row.geometry
         shapely.prepare(village)
-        inside = shapely.contains_xy(village, x, y)
-        pair_inside = same_seg & inside[1:] & inside[:-1]
+        pair_inside = same_seg & shapely.contains_xy(village, mid_x, mid_y)
         minutes_by_day = _minutes_by_day(pair_dt_min, pair_inside, local_day, week)
         patrol_days = sum(m >= rules.min_minutes_in_village for m in minutes_by_day.values())
         minutes = float(sum(minutes_by_day.values()))

@@ -1,0 +1,35 @@
+# geo: set-up, demo, tests. Every target installs what it needs first.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+ARGS   ?=
+
+.PHONY: install demo test bench lint clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml scripts/bootstrap.sh
+	bash scripts/bootstrap.sh "$(PYTHON)" "$(VENV)"
+	touch $(STAMP)
+
+## The main job on the embedded GeoPackage store (no database server). ARGS=--no-serve to stop
+## after the table and the map.
+demo: install
+	$(BIN)/geo demo $(ARGS)
+
+## Every test, on the GeoPackage store and on PostGIS (a throwaway cluster is started when
+## GEO_TEST_DATABASE_URL is not given).
+test: install
+	bash scripts/run-tests.sh $(ARGS)
+
+bench: install
+	$(BIN)/python bench/coverage.py $(ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) var/geo.gpkg* var/simulated test-output

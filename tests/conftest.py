@@ -1,0 +1,79 @@
+"""Shared fixtures: the demo layers, both stores, real files from ../shared."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from geo.layers import TownshipLayers, read_layers_dir
+from geo.store import Store
+from geo.store.geopackage import GeoPackageStore
+
+ROOT = Path(__file__).resolve().parents[1]
+LAYERS_DIR = ROOT / "layers" / "xiaozhang"
+SHARED = ROOT.parent / "shared"
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+@pytest.fixture(scope="session")
+def demo_layers() -> TownshipLayers:
+    return read_layers_dir(LAYERS_DIR)
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """../shared/data/real; skips without it, except in CI where it must exist."""
+    path = SHARED / "data" / "real"
+    if not path.is_dir():
+        if IN_CI:
+            pytest.fail(f"{path} is missing in CI")
+        pytest.skip("../shared/data/real is not here (it is only on the developers' machines)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgis_url() -> Iterator[str]:
+    """A PostGIS database migrated to head once per session (GEO_TEST_DATABASE_URL)."""
+    url = os.environ.get("GEO_TEST_DATABASE_URL")
+    if not url:
+        if IN_CI:
+            pytest.fail("GEO_TEST_DATABASE_URL is not set in CI; run the tests with `make test`")
+        pytest.skip("no GEO_TEST_DATABASE_URL: PostGIS tests skipped (make test starts one)")
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    from geo.store.migrate import upgrade
+
+    upgrade(url)
+    yield url
+
+
+def _truncate(url: str) -> None:
+    from geo.store.tables import Base
+
+    names = ", ".join(f'"{t}"' for t in Base.metadata.tables)
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["gpkg", pytest.param("postgis", marks=pytest.mark.postgis)])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """Each store kind, empty at the start of every test."""
+    if request.param == "gpkg":
+        s: Store = GeoPackageStore(tmp_path / "test.gpkg")
+    else:
+        url = request.getfixturevalue("postgis_url")
+        _truncate(url)
+        from geo.store.postgis import PostGISStore
+
+        s = PostGISStore(url)
+    yield s
+    s.close()
