@@ -40,6 +40,8 @@ def read_gpx(data: bytes, *, source: str, tz: ZoneInfo) -> ParsedTrack:
         For XML that is not well formed (with line and column), a root other than ``gpx``,
         a point without a numeric lat/lon, or a file without points.
     """
+    if not data.strip(b"\xef\xbb\xbf \t\r\n"):
+        raise InvalidFile("the file is empty", source=source)
     lons: list[float] = []
     lats: list[float] = []
     times: list[str | None] = []

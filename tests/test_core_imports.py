@@ -1,0 +1,17 @@
+"""The compute core imports neither web nor database code."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+
+def test_compute_core_imports_no_web_or_database_code() -> None:
+    code = (
+        "import sys; import geo.coverage, geo.tracks.gpx, geo.tracks.cleaning, geo.ingest, "
+        "geo.simulate, geo.layers; "
+        "bad = [m for m in ('fastapi', 'starlette', 'sqlalchemy', 'geoalchemy2', 'psycopg') "
+        "if m in sys.modules]; print(','.join(bad))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""

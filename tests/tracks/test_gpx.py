@@ -1,0 +1,99 @@
+"""GPX reading: real files from ../shared, hand-made edge cases, clear errors."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import pytest
+
+from geo.errors import InvalidFile
+from geo.tracks.gpx import read_gpx
+
+TZ = ZoneInfo("Asia/Shanghai")
+GPX_HEAD = '<?xml version="1.0"?><gpx version="1.1" xmlns="http://www.topografix.com/GPX/1/1"><trk><trkseg>'
+GPX_TAIL = "</trkseg></trk></gpx>"
+
+
+def gpx(points: str) -> bytes:
+    return (GPX_HEAD + points + GPX_TAIL).encode()
+
+
+def real_gpx_files(shared: Path) -> list[Path]:
+    return sorted(shared.glob("*/*.gpx")) + sorted(shared.glob("*/*.GPX"))
+
+
+def test_every_real_gpx_file_is_read_or_refused_clearly(shared_data: Path) -> None:
+    files = real_gpx_files(shared_data)
+    assert len(files) >= 6
+    for path in files:
+        data = path.read_bytes()
+        # An independent count: every trkpt/rtept start tag.
+        expected = len(re.findall(rb"<(?:\w+:)?(?:trkpt|rtept)[\s>]", data))
+        try:
+            parsed = read_gpx(data, source=path.name, tz=TZ)
+        except InvalidFile as exc:
+            assert path.parent.name == "broken", f"{path.name} refused: {exc}"
+            assert exc.source == path.name and exc.place and exc.place.startswith("point ")
+            continue
+        assert len(parsed.fixes) == expected, path.name
+        first_time = re.search(rb"<time>([^<]+)</time>", data.split(b"<trkpt", 1)[1])
+        if first_time:
+            got = parsed.fixes["time"].dropna().iloc[0]
+            assert got == pd.Timestamp(first_time.group(1).decode()).tz_convert("UTC"), path.name
+
+
+def test_points_without_time_and_segments_are_kept(shared_data: Path) -> None:
+    parsed = read_gpx((shared_data / "gpx" / "togeojson_osm.gpx").read_bytes(), source="osm", tz=TZ)
+    assert len(parsed.fixes) == 420
+    assert parsed.fixes["time"].isna().sum() == 245  # the manifest's count
+    run = read_gpx(
+        (shared_data / "gpx" / "togeojson_Friday-Evening-Run.gpx").read_bytes(), source="r", tz=TZ
+    )
+    assert run.fixes["part"].nunique() == 3
+
+
+def test_naive_times_are_read_as_township_local_time() -> None:
+    parsed = read_gpx(
+        gpx('<trkpt lat="28.1" lon="109.9"><time>2026-11-23T09:00:00</time></trkpt>'
+            '<trkpt lat="28.1" lon="109.9"><time>2026-11-23T01:00:05Z</time></trkpt>'),
+        source="t.gpx", tz=TZ,
+    )
+    assert parsed.naive_times == 1
+    assert list(parsed.fixes["time"]) == [
+        pd.Timestamp("2026-11-23T01:00:00Z"), pd.Timestamp("2026-11-23T01:00:05Z")
+    ]
+
+
+def test_hdop_becomes_an_accuracy_estimate_and_bom_is_accepted() -> None:
+    data = b"\xef\xbb\xbf" + gpx(
+        '<trkpt lat="28.1" lon="109.9"><time>2026-11-23T01:00:00Z</time><hdop>2.0</hdop></trkpt>'
+    )
+    parsed = read_gpx(data, source="t.gpx", tz=TZ)
+    assert parsed.fixes["accuracy_m"].iloc[0] == pytest.approx(10.0)
+
+
+@pytest.mark.parametrize(
+    ("data", "message", "place"),
+    [
+        (b"", "empty", None),
+        (b"<kml></kml>", "not a GPX file", None),
+        (gpx('<trkpt lat="28.1" lon="109.9">'), "not well-formed XML", "line 1"),
+        (gpx('<trkpt lat="undefined" lon="109.9"></trkpt>'), "are not numbers", "point 1"),
+        (gpx('<trkpt lat="28.1" lon="109.9"></trkpt><trkpt lon="109.9"></trkpt>'), "no lat", "point 2"),
+        (gpx('<trkpt lat="95" lon="109.9"></trkpt>'), "not a position on Earth", "point 1"),
+        (gpx(""), "no track or route points", None),
+        (gpx('<trkpt lat="28.1" lon="109.9"><time>yesterday</time></trkpt>'), "ISO 8601", "point 1"),
+    ],
+)
+def test_bad_files_get_one_clear_message(data: bytes, message: str, place: str | None) -> None:
+    with pytest.raises(InvalidFile) as caught:
+        read_gpx(data, source="bad.gpx", tz=TZ)
+    exc = caught.value
+    assert message in exc.detail
+    assert exc.source == "bad.gpx"
+    if place:
+        assert exc.place is not None and exc.place.startswith(place)
+    assert "\n" not in exc.one_line()
