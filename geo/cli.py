@@ -93,9 +93,7 @@ def layers_load(
 @layers_app.command("export")
 def layers_export(
     directory: Annotated[Path, typer.Argument(help="Folder to write the layers into.")],
-    fmt: Annotated[
-        str, typer.Option("--format", "-f", help="gpkg, geojson or shp.")
-    ] = "gpkg",
+    fmt: Annotated[str, typer.Option("--format", "-f", help="gpkg, geojson or shp.")] = "gpkg",
     township: TownshipOpt = None,
 ) -> None:
     """Write the stored layers of a township to files that QGIS opens.
@@ -117,7 +115,9 @@ def layers_export(
 def tracks_import(
     files: Annotated[list[Path], typer.Argument(help="GPX files.")],
     squad: Annotated[str, typer.Option("--squad", "-s", help="The squad that recorded them.")],
-    crs: Annotated[str, typer.Option(help="Coordinate system of the files: wgs84 or cgcs2000.")] = "wgs84",
+    crs: Annotated[
+        str, typer.Option(help="Coordinate system of the files: wgs84 or cgcs2000.")
+    ] = "wgs84",
     device: Annotated[str, typer.Option(help="Phone or recorder name.")] = "",
     township: TownshipOpt = None,
 ) -> None:
@@ -139,8 +139,14 @@ def tracks_import(
             try:
                 data = _read_file(path)
                 result = operations.import_track(
-                    store, data, filename=str(path), township=code, squad=squad,
-                    device=device, crs=crs, layers=layers,
+                    store,
+                    data,
+                    filename=str(path),
+                    township=code,
+                    squad=squad,
+                    device=device,
+                    crs=crs,
+                    layers=layers,
                 )
             except GeoError as exc:
                 failed += 1
@@ -177,7 +183,9 @@ def simulate(
     output: Annotated[
         Path | None, typer.Option("--out", "-o", help="Folder for the GPX files.")
     ] = None,
-    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same week.")] = 2026,
+    seed: Annotated[
+        int, typer.Option(help="Random seed: the same seed gives the same week.")
+    ] = 2026,
     township: TownshipOpt = None,
 ) -> None:
     """Simulate a realistic week of patrols as GPX files (one per squad and day), including a
@@ -204,15 +212,23 @@ def print_coverage(result_dict: dict[str, object], *, lang: str = "zh") -> None:
     """Print the weekly table."""
     zh = lang == "zh"
     status = {
-        "pass": ("达标", "pass"), "fail": ("未达标", "FAIL"), "no_data": ("无数据", "no data"),
+        "pass": ("达标", "pass"),
+        "fail": ("未达标", "FAIL"),
+        "no_data": ("无数据", "no data"),
     }
     table = Table(
         title=f"{result_dict['week']} " + ("周覆盖" if zh else "weekly coverage"),
         show_lines=False,
     )
     for header in (
-        ("村", "village"), ("中队", "squad"), ("结论", "verdict"), ("天数", "days"),
-        ("公里", "km"), ("道路", "roads"), ("面积", "area"), ("必到点", "checkpts"),
+        ("村", "village"),
+        ("中队", "squad"),
+        ("结论", "verdict"),
+        ("天数", "days"),
+        ("公里", "km"),
+        ("道路", "roads"),
+        ("面积", "area"),
+        ("必到点", "checkpts"),
     ):
         table.add_column(header[0] if zh else header[1], no_wrap=True)
     villages = result_dict["villages"]
@@ -251,7 +267,9 @@ def print_coverage(result_dict: dict[str, object], *, lang: str = "zh") -> None:
 def coverage(
     week: Annotated[str, typer.Argument(help="ISO week, e.g. 2026-W47.")],
     fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
-    refresh: Annotated[bool, typer.Option(help="Compute again even if a stored result is current.")] = False,
+    refresh: Annotated[
+        bool, typer.Option(help="Compute again even if a stored result is current.")
+    ] = False,
     lang: Annotated[str, typer.Option(help="zh or en.")] = "zh",
     township: TownshipOpt = None,
 ) -> None:
@@ -280,7 +298,9 @@ def coverage(
 @app.command("map")
 def map_command(
     week: Annotated[str, typer.Argument(help="ISO week, e.g. 2026-W47.")],
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="HTML file to write.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="HTML file to write.")
+    ] = None,
     township: TownshipOpt = None,
 ) -> None:
     """Write the week's coverage map (villages by verdict, gaps, tracks, cameras) as HTML.
@@ -376,13 +396,20 @@ def demo(
     iso = _week(week, settings, layers.info.timezone)
     tracks = simulate_week(layers, iso, default_plan(layers))
     paths = write_week(tracks, settings.output.simulate_dir / str(iso))
-    out.print(f"simulated {iso}: {len(paths)} GPX files in {settings.output.simulate_dir / str(iso)}")
+    out.print(
+        f"simulated {iso}: {len(paths)} GPX files in {settings.output.simulate_dir / str(iso)}"
+    )
     with _progress() as progress:
         task = progress.add_task("importing tracks", total=len(paths))
         for path, track in zip(paths, tracks, strict=True):
             operations.import_track(
-                store, path.read_bytes(), filename=path.name, township=layers.info.code,
-                squad=track.squad, device=track.device, layers=layers,
+                store,
+                path.read_bytes(),
+                filename=path.name,
+                township=layers.info.code,
+                squad=track.squad,
+                device=track.device,
+                layers=layers,
             )
             progress.advance(task)
     result = operations.week_coverage(store, layers.info.code, iso)

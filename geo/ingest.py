@@ -67,9 +67,7 @@ def detect_format(data: bytes, filename: str) -> str:
         return "gpx"
     if not data.strip():
         raise InvalidFile("the file is empty", source=filename)
-    raise InvalidFile(
-        "format not recognised: this version reads GPX track files", source=filename
-    )
+    raise InvalidFile("format not recognised: this version reads GPX track files", source=filename)
 
 
 def township_bbox(layers: TownshipLayers) -> tuple[float, float, float, float]:

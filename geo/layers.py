@@ -20,9 +20,10 @@ import numpy as np
 import pandas as pd
 import pyproj
 import shapely
+from shapely.geometry.base import BaseGeometry
 
-from geo.rules import Rules
 from geo.errors import InvalidInput, LayerProblems
+from geo.rules import Rules
 
 WGS84 = "EPSG:4326"
 LAYER_FILE_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".fgb")
@@ -110,7 +111,7 @@ class TownshipInfo:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], *, source: str | None = None) -> TownshipInfo:
-        """Build from the ``[township]`` table plus ``squads`` and ``rules``; validate each field."""
+        """Build from ``[township]`` plus ``squads`` and ``rules``; validate each field."""
         for key in ("code", "name"):
             if not isinstance(data.get(key), str) or not data[key].strip():
                 raise InvalidInput(f"[township] needs a non-empty {key}", source=source)
@@ -251,7 +252,9 @@ def read_layers_dir(directory: Path) -> TownshipLayers:
 
 
 def _read_layer_file(directory: Path, name: str, *, required: bool) -> gpd.GeoDataFrame | None:
-    found = [directory / f"{name}{s}" for s in LAYER_FILE_SUFFIXES if (directory / f"{name}{s}").exists()]
+    found = [
+        directory / f"{name}{s}" for s in LAYER_FILE_SUFFIXES if (directory / f"{name}{s}").exists()
+    ]
     if not found:
         if required:
             raise InvalidInput(
@@ -293,8 +296,8 @@ def _normalise_outline(
     )
 
 
-def _as_multi(geom: shapely.Geometry) -> shapely.Geometry:
-    if geom.geom_type == "Polygon":
+def _as_multi(geom: BaseGeometry) -> BaseGeometry:
+    if isinstance(geom, shapely.Polygon):
         return shapely.MultiPolygon([geom])
     return geom
 
@@ -316,7 +319,9 @@ def normalise_layer(name: str, raw: gpd.GeoDataFrame, problems: list[str]) -> gp
         if kind == "float":
             numbers = pd.to_numeric(values, errors="coerce")
             for i in np.flatnonzero(numbers.isna() & values.notna()):
-                problems.append(f"{name} {_label(raw, i)}: {col} {values.iloc[i]!r} is not a number")
+                problems.append(
+                    f"{name} {_label(raw, int(i))}: {col} {values.iloc[i]!r} is not a number"
+                )
             out[col] = numbers.astype("float64")
         elif kind == "bool":
             out[col] = [_as_bool(v) for v in values]
@@ -327,7 +332,9 @@ def normalise_layer(name: str, raw: gpd.GeoDataFrame, problems: list[str]) -> gp
             ]
     geometry = raw.geometry
     if name == "villages":
-        geometry = gpd.GeoSeries([_as_multi(g) if g is not None else None for g in geometry], crs=WGS84)
+        geometry = gpd.GeoSeries(
+            [_as_multi(g) if g is not None else None for g in geometry], crs=WGS84
+        )
     frame = gpd.GeoDataFrame(out, geometry=geometry.to_numpy(), crs=WGS84)
     if name == "roads" and len(frame):
         blank = frame["code"] == ""
@@ -442,10 +449,13 @@ def validate_layers(layers: TownshipLayers) -> list[str]:
                 problems.append(f"{name} {_label(frame, i)}: has no geometry")
             elif g.geom_type not in kinds:
                 problems.append(
-                    f"{name} {_label(frame, i)}: geometry is {g.geom_type}, expected {' or '.join(kinds)}"
+                    f"{name} {_label(frame, i)}: geometry is {g.geom_type}, "
+                    f"expected {' or '.join(kinds)}"
                 )
             elif not g.is_valid:
-                problems.append(f"{name} {_label(frame, i)}: invalid geometry ({shapely.is_valid_reason(g)})")
+                problems.append(
+                    f"{name} {_label(frame, i)}: invalid geometry ({shapely.is_valid_reason(g)})"
+                )
         key = "flight_id" if name == "drone_flights" else "code"
         codes = frame[key]
         dup = codes[codes.duplicated() & (codes != "")]
@@ -473,12 +483,13 @@ def validate_layers(layers: TownshipLayers) -> list[str]:
             overlap = shapely.intersection(vgeoms[a], vgeoms[b]).area
             if overlap > tolerance_m2:
                 problems.append(
-                    f"villages {_label(villages, a)} and {_label(villages, b)} overlap by {overlap:,.0f} m²"
+                    f"villages {_label(villages, a)} and {_label(villages, b)} "
+                    f"overlap by {overlap:,.0f} m²"
                 )
     codes = set(villages["code"])
     squads = villages["squad"]
-    for i in np.flatnonzero((squads == "").to_numpy()):
-        problems.append(f"villages {_label(villages, int(i))}: has no squad")
+    for no_squad in np.flatnonzero((squads == "").to_numpy()):
+        problems.append(f"villages {_label(villages, int(no_squad))}: has no squad")
 
     for name in ("cameras", "checkpoints"):
         frame = layers.layer(name)
@@ -491,7 +502,9 @@ def validate_layers(layers: TownshipLayers) -> list[str]:
             elif named not in codes:
                 problems.append(f"{name} {_label(frame, i)}: names unknown village {named}")
             elif named != actual:
-                problems.append(f"{name} {_label(frame, i)}: says village {named} but lies in {actual}")
+                problems.append(
+                    f"{name} {_label(frame, i)}: says village {named} but lies in {actual}"
+                )
 
     cams = layers.cameras
     for i in range(len(cams)):
@@ -499,7 +512,8 @@ def validate_layers(layers: TownshipLayers) -> list[str]:
         label = _label(cams, i)
         if row["status"] not in CAMERA_STATUSES:
             problems.append(
-                f"cameras {label}: status {row['status']!r} is not one of {', '.join(CAMERA_STATUSES)}"
+                f"cameras {label}: status {row['status']!r} is not one of "
+                f"{', '.join(CAMERA_STATUSES)}"
             )
         if not (0 <= row["fov_deg"] <= 360):
             problems.append(f"cameras {label}: fov_deg {row['fov_deg']} is outside 0–360")

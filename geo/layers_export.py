@@ -7,7 +7,11 @@ from pathlib import Path
 from geo.errors import InvalidInput
 from geo.layers import TownshipLayers
 
-EXPORT_FORMATS = {"gpkg": ("GPKG", ".gpkg"), "geojson": ("GeoJSON", ".geojson"), "shp": ("ESRI Shapefile", ".shp")}
+EXPORT_FORMATS = {
+    "gpkg": ("GPKG", ".gpkg"),
+    "geojson": ("GeoJSON", ".geojson"),
+    "shp": ("ESRI Shapefile", ".shp"),
+}
 
 
 def export_layers(layers: TownshipLayers, directory: Path, *, fmt: str = "gpkg") -> list[Path]:

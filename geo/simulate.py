@@ -193,7 +193,9 @@ def simulate_week(
             allowed &= shapely.get_x(mid) < poly.centroid.x
         patrols.append((squad, allowed, centre))
     for squad in layers.info.squads:
-        patrols.append((squad, road_class == "road", layers.metric("villages").union_all().centroid))
+        patrols.append(
+            (squad, road_class == "road", layers.metric("villages").union_all().centroid)
+        )
 
     for k, (squad, allowed, centre) in enumerate(patrols):
         if not allowed.any() or squad in plan.silent_week:
@@ -212,9 +214,9 @@ def simulate_week(
             route = _walk(rng, graph, allowed, start_node, target, visits)
             if len(route) < 2:
                 continue
-            start = pd.Timestamp(
-                datetime.combine(day, time(8, 0), tzinfo=tz)
-            ) + pd.to_timedelta(rng.uniform(0, 6 * 3600), unit="s")
+            start = pd.Timestamp(datetime.combine(day, time(8, 0), tzinfo=tz)) + pd.to_timedelta(
+                rng.uniform(0, 6 * 3600), unit="s"
+            )
             x, y, times = _ride(rng, route, start, interval)
             lon, lat = to_wgs84(x, y, crs)
             hdop = np.round(rng.uniform(0.7, 2.5, size=len(lon)), 1)

@@ -17,7 +17,14 @@ STATUS_COLOURS = {"pass": "#2e7d32", "fail": "#c62828", "no_data": "#757575"}
 STATUS_LABELS = {"pass": "达标 pass", "fail": "未达标 fail", "no_data": "无数据 no data"}
 CAMERA_COLOURS = {"online": "#1565c0", "offline": "#c62828", "maintenance": "#ef6c00"}
 SQUAD_COLOURS = (
-    "#6a1b9a", "#00838f", "#ad1457", "#283593", "#558b2f", "#4e342e", "#f9a825", "#37474f",
+    "#6a1b9a",
+    "#00838f",
+    "#ad1457",
+    "#283593",
+    "#558b2f",
+    "#4e342e",
+    "#f9a825",
+    "#37474f",
 )
 #: Display simplification of tracks, in degrees (about 2 m): keeps a week's map small.
 TRACK_SIMPLIFY_DEG = 0.00002
@@ -67,14 +74,19 @@ def weekly_map(
         row = layers.villages.iloc[i]
         v = by_code.get(str(row["code"]))
         colour = STATUS_COLOURS[v.status] if v else "#9e9e9e"
-        folium.GeoJson(
+        shape = folium.GeoJson(
             shapely.geometry.mapping(row.geometry),
             style_function=lambda _f, c=colour: {
-                "color": c, "weight": 2, "fillColor": c, "fillOpacity": 0.18,
+                "color": c,
+                "weight": 2,
+                "fillColor": c,
+                "fillOpacity": 0.18,
             },
             tooltip=escape(str(row["name"])),
-            popup=folium.Popup(_village_popup(v), max_width=320) if v else None,
-        ).add_to(villages)
+        )
+        if v:
+            shape.add_child(folium.Popup(_village_popup(v), max_width=320))
+        shape.add_to(villages)
     villages.add_to(fmap)
 
     area_gaps = folium.FeatureGroup(name="未覆盖区域 Area gaps", show=True)
@@ -87,7 +99,10 @@ def weekly_map(
             folium.GeoJson(
                 shapely.geometry.mapping(gap.geometry),
                 style_function=lambda _f: {
-                    "color": "#e65100", "weight": 1, "fillColor": "#ff9800", "fillOpacity": 0.35,
+                    "color": "#e65100",
+                    "weight": 1,
+                    "fillColor": "#ff9800",
+                    "fillOpacity": 0.35,
                 },
                 tooltip=text,
             ).add_to(area_gaps)
@@ -108,10 +123,13 @@ def weekly_map(
         merged = shapely.MultiLineString(
             [g for g in shapely.get_parts(lines.to_numpy()) if not g.is_empty]
         )
+        squad_colour = SQUAD_COLOURS[k % len(SQUAD_COLOURS)]
         folium.GeoJson(
             shapely.geometry.mapping(merged),
-            style_function=lambda _f, c=SQUAD_COLOURS[k % len(SQUAD_COLOURS)]: {
-                "color": c, "weight": 2, "opacity": 0.8,
+            style_function=lambda _f, c=squad_colour: {
+                "color": c,
+                "weight": 2,
+                "opacity": 0.8,
             },
             tooltip=escape(squad),
         ).add_to(group)
@@ -128,7 +146,10 @@ def weekly_map(
             folium.GeoJson(
                 shapely.geometry.mapping(sectors.iloc[i]),
                 style_function=lambda _f, c=colour: {
-                    "color": c, "weight": 1, "fillColor": c, "fillOpacity": 0.25,
+                    "color": c,
+                    "weight": 1,
+                    "fillColor": c,
+                    "fillOpacity": 0.25,
                 },
             ).add_to(cameras)
             folium.CircleMarker(
@@ -137,7 +158,7 @@ def weekly_map(
                 color=colour,
                 fill=True,
                 fill_opacity=1.0,
-                tooltip=f"{escape(str(row['code']))} {escape(str(row['name']))} ({escape(str(row['status']))})",
+                tooltip=escape(f"{row['code']} {row['name']} ({row['status']})"),
             ).add_to(cameras)
     cameras.add_to(fmap)
 
@@ -147,7 +168,8 @@ def weekly_map(
         style_function=lambda _f: {"color": "#000000", "weight": 2, "fill": False},
     ).add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
-    fmap.get_root().html.add_child(folium.Element(_legend(result)))
+    root: Any = fmap.get_root()
+    root.html.add_child(folium.Element(_legend(result)))
     return fmap
 
 

@@ -59,8 +59,17 @@ def test_errors_are_one_line_naming_the_file(tmp_path: Path) -> None:
 
 
 def test_every_command_has_help_with_an_example(tmp_path: Path) -> None:
-    for command in (["demo"], ["simulate"], ["coverage"], ["map"], ["serve"], ["layers", "load"],
-                    ["layers", "export"], ["tracks", "import"], ["db", "upgrade"]):
+    for command in (
+        ["demo"],
+        ["simulate"],
+        ["coverage"],
+        ["map"],
+        ["serve"],
+        ["layers", "load"],
+        ["layers", "export"],
+        ["tracks", "import"],
+        ["db", "upgrade"],
+    ):
         done = run([*command, "--help"], tmp_path)
         assert done.returncode == 0, command
         assert "Example" in done.stdout, command

@@ -17,18 +17,27 @@ from tests.conftest import LAYERS_DIR
 def test_demo_township_matches_the_public_facts(demo_layers: TownshipLayers) -> None:
     info = demo_layers.info
     assert (info.code, info.name, info.metric_crs, info.timezone) == (
-        "433122207", "小章乡", "EPSG:4546", "Asia/Shanghai"
+        "433122207",
+        "小章乡",
+        "EPSG:4546",
+        "Asia/Shanghai",
     )
     area_km2 = demo_layers.metric("villages").area.sum() / 1e6
     assert 69 <= area_km2 <= 71
     assert list(demo_layers.villages["name"]) == [
-        "小章村", "梓木坪村", "大水坪村", "川洞村", "白泥塘村", "瓦槽村", "烟竹坪村"
+        "小章村",
+        "梓木坪村",
+        "大水坪村",
+        "川洞村",
+        "白泥塘村",
+        "瓦槽村",
+        "烟竹坪村",
     ]
     assert len(demo_layers.cameras) == 34
     assert set(demo_layers.cameras["status"]) <= {"online", "offline", "maintenance"}
     assert len(demo_layers.drone_flights) >= 1
     minx, miny, maxx, maxy = demo_layers.outline.total_bounds
-    assert 109.8 <= minx and maxx <= 110.0 and 28.05 <= miny and maxy <= 28.25
+    assert minx >= 109.8 and maxx <= 110.0 and miny >= 28.05 and maxy <= 28.25
     assert info.rules.patrol_radius_m == 50.0 and info.rules.min_road_coverage == 0.8
 
 

@@ -17,7 +17,12 @@ PROBLEM_JSON = "application/problem+json"
 
 
 def problem(
-    request: Request, status: int, title: str, detail: str, type_uri: str = "about:blank", **extra: Any
+    request: Request,
+    status: int,
+    title: str,
+    detail: str,
+    type_uri: str = "about:blank",
+    **extra: Any,
 ) -> JSONResponse:
     """A problem-details response."""
     body = {
@@ -46,11 +51,11 @@ async def _geo_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    errors = [
-        {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", ""))} for e in exc.errors()
-    ]
+    errors = [{"loc": list(e.get("loc", ())), "msg": str(e.get("msg", ""))} for e in exc.errors()]
     detail = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors)
-    return problem(request, 422, "Invalid request", detail, "/problems/invalid-request", errors=errors)
+    return problem(
+        request, 422, "Invalid request", detail, "/problems/invalid-request", errors=errors
+    )
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
@@ -62,7 +67,10 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unexpected error on %s %s", request.method, request.url.path)
     return problem(
-        request, 500, "Internal error", "The server could not answer; the error was logged.",
+        request,
+        500,
+        "Internal error",
+        "The server could not answer; the error was logged.",
         "/problems/internal",
     )
 

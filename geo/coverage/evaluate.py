@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from numpy.typing import NDArray
+from shapely.geometry.base import BaseGeometry
 
 from geo.coverage import reasons
 from geo.coverage.footprint import footprint, segment_pieces
@@ -82,7 +83,9 @@ def evaluate_week(
 
     villages = layers.metric("villages")
     roads = layers.metric("roads")
-    road_lines = shapely.union_all(roads.geometry.to_numpy()) if len(roads) else shapely.LineString()
+    road_lines = (
+        shapely.union_all(roads.geometry.to_numpy()) if len(roads) else shapely.LineString()
+    )
     checkpoints = layers.metric("checkpoints")
 
     # Pairs of consecutive fixes in one segment carry the patrol's time; a pair counts for
@@ -96,7 +99,7 @@ def evaluate_week(
     gaps: list[Gap] = []
     for i in range(len(villages)):
         row = villages.iloc[i]
-        village: shapely.Geometry = row.geometry
+        village: BaseGeometry = row.geometry
         shapely.prepare(village)
         pair_inside = same_seg & shapely.contains_xy(village, mid_x, mid_y)
         minutes_by_day = _minutes_by_day(pair_dt_min, pair_inside, local_day, week)
@@ -131,7 +134,9 @@ def evaluate_week(
             reason_list.append(reasons.no_patrol_day(rules.min_minutes_in_village))
         if road_coverage is not None:
             if road_coverage < rules.min_road_coverage:
-                reason_list.append(reasons.road_coverage_low(road_coverage, rules.min_road_coverage))
+                reason_list.append(
+                    reasons.road_coverage_low(road_coverage, rules.min_road_coverage)
+                )
         elif area_coverage < rules.min_area_coverage:
             reason_list.append(reasons.area_coverage_low(area_coverage, rules.min_area_coverage))
         if missed_mandatory:
@@ -161,7 +166,9 @@ def evaluate_week(
         )
         unvisited = cps.geometry.to_numpy()[~visited]
         gaps.extend(
-            _village_gaps(str(row["code"]), village, foot, village_roads, road_lines, unvisited, rules)
+            _village_gaps(
+                str(row["code"]), village, foot, village_roads, road_lines, unvisited, rules
+            )
         )
     ranked = _rank_gaps(gaps, crs)
     return WeekCoverage(
@@ -202,10 +209,10 @@ def _checkpoints_visited(
 
 def _village_gaps(
     code: str,
-    village: shapely.Geometry,
-    foot: shapely.Geometry,
-    village_roads: shapely.Geometry,
-    road_lines: shapely.Geometry,
+    village: BaseGeometry,
+    foot: BaseGeometry,
+    village_roads: BaseGeometry,
+    road_lines: BaseGeometry,
     unvisited_checkpoints: NDArray[np.object_],
     rules: Rules,
 ) -> list[Gap]:
@@ -215,7 +222,11 @@ def _village_gaps(
     parts = parts[shapely.area(parts) >= rules.min_gap_area_m2]
     for poly in parts:
         roads_inside = float(shapely.intersection(poly, village_roads).length)
-        n_cp = int(shapely.contains(poly, unvisited_checkpoints).sum()) if len(unvisited_checkpoints) else 0
+        n_cp = (
+            int(shapely.contains(poly, unvisited_checkpoints).sum())
+            if len(unvisited_checkpoints)
+            else 0
+        )
         out.append(
             Gap(
                 kind="area",
@@ -225,7 +236,9 @@ def _village_gaps(
                 length_m=0.0,
                 road_length_m=roads_inside,
                 checkpoints=n_cp,
-                distance_to_road_m=None if road_lines.is_empty else float(poly.distance(road_lines)),
+                distance_to_road_m=None
+                if road_lines.is_empty
+                else float(poly.distance(road_lines)),
                 last_covered=None,
                 geometry=poly,
             )
@@ -237,7 +250,11 @@ def _village_gaps(
             if length < MIN_ROAD_GAP_M:
                 continue
             near = (
-                int((shapely.distance(line, unvisited_checkpoints) <= rules.checkpoint_radius_m).sum())
+                int(
+                    (
+                        shapely.distance(line, unvisited_checkpoints) <= rules.checkpoint_radius_m
+                    ).sum()
+                )
                 if len(unvisited_checkpoints)
                 else 0
             )
@@ -280,4 +297,3 @@ def _rank_gaps(gaps: list[Gap], crs: str) -> list[Gap]:
         )
         for k, (g, geom) in enumerate(zip(order, geoms, strict=True))
     ]
-

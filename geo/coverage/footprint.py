@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import shapely
 from numpy.typing import NDArray
+from shapely.geometry.base import BaseGeometry
 
 #: Buffering short pieces is lossless and much faster than buffering long noisy lines
 #: (GEOS buffer is super-linear on self-overlapping lines; see docs/performance.md).
@@ -58,13 +59,10 @@ def segment_pieces(
     coords = np.column_stack([all_x[ok], all_y[ok]])
     if len(coords) == 0:
         return np.empty(0, dtype=object)
-    lines: NDArray[np.object_] = shapely.linestrings(coords, indices=dense)
-    return lines
+    return np.asarray(shapely.linestrings(coords, indices=dense), dtype=object)
 
 
-def footprint(
-    pieces: NDArray[np.object_], radius_m: float, *, quad_segs: int = 16
-) -> shapely.Geometry:
+def footprint(pieces: NDArray[np.object_], radius_m: float, *, quad_segs: int = 16) -> BaseGeometry:
     """Union of the pieces buffered by ``radius_m`` (metric coordinates); empty when none."""
     if len(pieces) == 0:
         return shapely.Polygon()

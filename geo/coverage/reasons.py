@@ -1,4 +1,4 @@
-"""The reasons a village fails the weekly rule, each a code with a Chinese and an English sentence."""
+"""Why a village fails the weekly rule: a code with a Chinese and an English sentence each."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ def no_data(squad: str) -> Reason:
     return Reason(
         "no_data",
         f"本周未收到{squad}的任何轨迹上传（可能是手机未上传，不等于未巡逻）",
-        f"No track uploaded by {squad} this week (a silent phone, not necessarily a skipped patrol)",
+        f"No track uploaded by {squad} this week "
+        "(a silent phone, not necessarily a skipped patrol)",
     )
 
 

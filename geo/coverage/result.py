@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 VillageStatus = Literal["pass", "fail", "no_data"]
 GapKind = Literal["area", "road"]
@@ -102,7 +103,7 @@ class Gap:
     checkpoints: int
     distance_to_road_m: float | None
     last_covered: str | None
-    geometry: shapely.Geometry
+    geometry: BaseGeometry
 
     def properties(self) -> dict[str, Any]:
         return {

@@ -20,7 +20,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from sqlalchemy import Boolean, DateTime, Float, Integer, String, Table
+from sqlalchemy import Boolean, DateTime, Float, Integer, String, Table, UniqueConstraint
 from sqlalchemy.types import JSON
 
 from geo.coverage.result import WeekCoverage
@@ -119,7 +119,7 @@ def _table_ddl(table: Table) -> list[str]:
             ddl += f' REFERENCES "{target[0]}"("{target[1]}") ON DELETE CASCADE'
         cols.append(ddl)
     for constraint in table.constraints:
-        if constraint.__class__.__name__ == "UniqueConstraint":
+        if isinstance(constraint, UniqueConstraint):
             names = ", ".join(f'"{c.name}"' for c in constraint.columns)
             cols.append(f"UNIQUE ({names})")
     out = [f'CREATE TABLE "{table.name}" ({", ".join(cols)})']
@@ -267,7 +267,9 @@ class GeoPackageStore:
     def check(self) -> None:
         try:
             with self._read() as con:
-                row = con.execute("SELECT value FROM geo_meta WHERE key='schema_version'").fetchone()
+                row = con.execute(
+                    "SELECT value FROM geo_meta WHERE key='schema_version'"
+                ).fetchone()
         except sqlite3.Error as exc:
             raise StoreUnavailable(f"{self.path} is not a geo GeoPackage store ({exc})") from None
         if row is None or row[0] != SCHEMA_VERSION:
@@ -316,7 +318,9 @@ class GeoPackageStore:
                 "SELECT settings, geom FROM township WHERE code = ?", (township,)
             ).fetchone()
             if row is None:
-                raise NotFound(f"township {township} has no layers in the store; run geo layers load")
+                raise NotFound(
+                    f"township {township} has no layers in the store; run geo layers load"
+                )
             frames = {}
             for name, table in LAYER_TABLES.items():
                 cols = rows.LAYER_COLUMNS_OF[name]

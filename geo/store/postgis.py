@@ -113,7 +113,9 @@ class PostGISStore:
                 select(Township.settings, Township.geom).where(Township.code == township)
             ).first()
             if row is None:
-                raise NotFound(f"township {township} has no layers in the store; run geo layers load")
+                raise NotFound(
+                    f"township {township} has no layers in the store; run geo layers load"
+                )
             frames = {}
             for name, table in LAYER_TABLES.items():
                 cols = rows.LAYER_COLUMNS_OF[name]
@@ -254,7 +256,10 @@ class PostGISStore:
         return f"layers={stamp};uploads={count};last={last}"
 
     def save_coverage(self, result: WeekCoverage, fingerprint: str) -> None:
-        key_r = (CoverageResult.township == result.township_code, CoverageResult.week == result.week)
+        key_r = (
+            CoverageResult.township == result.township_code,
+            CoverageResult.week == result.week,
+        )
         key_g = (CoverageGap.township == result.township_code, CoverageGap.week == result.week)
         with self._begin() as conn:
             conn.execute(delete(CoverageResult).where(*key_r))

@@ -9,7 +9,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
+from shapely.geometry.base import BaseGeometry
 
 from geo.coverage.result import Gap, VillageCoverage, WeekCoverage
 from geo.layers import LAYER_COLUMNS, WGS84, TownshipInfo, TownshipLayers
@@ -64,7 +64,7 @@ def layer_frame(name: str, records: list[tuple[Any, ...]], geoms: Any) -> gpd.Ge
 
 def township_layers(
     settings: dict[str, Any] | str,
-    outline: shapely.Geometry,
+    outline: BaseGeometry,
     frames: dict[str, gpd.GeoDataFrame],
 ) -> TownshipLayers:
     data = json.loads(settings) if isinstance(settings, str) else settings
@@ -150,11 +150,13 @@ def week_coverage(
     township: str,
     week: str,
     results: list[dict[str, Any]],
-    gaps: list[tuple[dict[str, Any], shapely.Geometry]],
+    gaps: list[tuple[dict[str, Any], BaseGeometry]],
 ) -> tuple[WeekCoverage, str]:
     """Rebuild a stored result from its village rows (in id order) and gap rows."""
     villages = [
-        VillageCoverage.from_dict(json.loads(r["result"]) if isinstance(r["result"], str) else r["result"])
+        VillageCoverage.from_dict(
+            json.loads(r["result"]) if isinstance(r["result"], str) else r["result"]
+        )
         for r in results
     ]
     gap_list = []
@@ -187,6 +189,7 @@ def week_coverage(
         ),
         first["fingerprint"],
     )
+
 
 #: Stored column names of each layer, in order.
 LAYER_COLUMNS_OF = {name: tuple(cols) for name, cols in LAYER_COLUMNS.items()}

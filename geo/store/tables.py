@@ -8,6 +8,7 @@ the same tables and columns. Geometries are EPSG:4326.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
 from geoalchemy2 import Geometry
 from sqlalchemy import (
@@ -23,6 +24,7 @@ from sqlalchemy import (
     MetaData,
     SmallInteger,
     String,
+    Table,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -213,10 +215,13 @@ class CoverageGap(Base):
 
 
 #: Layer name → table, for the layers of :class:`geo.layers.TownshipLayers`.
-LAYER_TABLES = {
-    "villages": Village.__table__,
-    "roads": Road.__table__,
-    "cameras": Camera.__table__,
-    "checkpoints": Checkpoint.__table__,
-    "drone_flights": DroneFlight.__table__,
+LAYER_TABLES: dict[str, Table] = {
+    name: cast(Table, model.__table__)
+    for name, model in (
+        ("villages", Village),
+        ("roads", Road),
+        ("cameras", Camera),
+        ("checkpoints", Checkpoint),
+        ("drone_flights", DroneFlight),
+    )
 }

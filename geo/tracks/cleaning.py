@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from geo.rules import Rules
 from geo.crs import to_metric
+from geo.rules import Rules
 
 
 class Drop(IntEnum):
@@ -110,11 +110,7 @@ def clean_fixes(
     order = np.argsort(np.where(no_time, np.iinfo(np.int64).max, time_ns), kind="stable")
     order = order[~no_time[order]]
 
-    same = (
-        (np.diff(time_ns[order]) == 0)
-        & (np.diff(lon[order]) == 0)
-        & (np.diff(lat[order]) == 0)
-    )
+    same = (np.diff(time_ns[order]) == 0) & (np.diff(lon[order]) == 0) & (np.diff(lat[order]) == 0)
     drop[order[1:][same]] = Drop.DUPLICATE
     order = order[drop[order] == Drop.KEPT]
 

@@ -52,9 +52,13 @@ def make_fixes(
             "lon": lon_a,
             "lat": np.asarray(lat, dtype=np.float64),
             "accuracy_m": (
-                np.full(n, np.nan) if accuracy_m is None else np.asarray(accuracy_m, dtype=np.float64)
+                np.full(n, np.nan)
+                if accuracy_m is None
+                else np.asarray(accuracy_m, dtype=np.float64)
             ),
-            "part": np.zeros(n, dtype=np.int32) if part is None else np.asarray(part, dtype=np.int32),
+            "part": np.zeros(n, dtype=np.int32)
+            if part is None
+            else np.asarray(part, dtype=np.int32),
         }
     )
 

@@ -26,9 +26,7 @@ def write_gpx(
     >>> b"<trkpt" in write_gpx(np.array([110.0]), np.array([28.1]), t)
     True
     """
-    stamps = np.datetime_as_string(
-        times.to_numpy(dtype="datetime64[ms]"), unit="s", timezone="UTC"
-    )
+    stamps = np.datetime_as_string(times.to_numpy(dtype="datetime64[ms]"), unit="s", timezone="UTC")
     out = [
         '<?xml version="1.0" encoding="UTF-8"?>',
         f'<gpx version="1.1" creator={quoteattr(creator)} xmlns="http://www.topografix.com/GPX/1/1">',

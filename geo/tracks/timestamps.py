@@ -42,12 +42,14 @@ def parse_times(
             )
             out[naive.index] = local.dt.tz_convert("UTC").astype("datetime64[ms, UTC]")
     except (ValueError, TypeError):
-        for i, t in text.items():
+        for i, t in enumerate(text.tolist()):
             try:
                 pd.Timestamp(str(t))
             except ValueError:
                 raise InvalidFile(
-                    f"time {t!r} is not an ISO 8601 timestamp", source=source, place=f"{what} {i + 1}"
+                    f"time {t!r} is not an ISO 8601 timestamp",
+                    source=source,
+                    place=f"{what} {int(text.index[i]) + 1}",
                 ) from None
         raise InvalidFile("timestamps cannot be read", source=source) from None
-    return out, int(len(naive))
+    return out, len(naive)

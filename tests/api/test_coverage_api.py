@@ -30,8 +30,11 @@ def settings_for(store: Store, tmp_path: Path) -> Settings:
 def client(store: Store, demo_layers: TownshipLayers, tmp_path: Path) -> Iterator[TestClient]:
     store.save_layers(demo_layers)
     operations.import_track(
-        store, village_track_gpx(demo_layers, start="2026-11-18 09:00"),
-        filename="a.gpx", township="433122207", squad="squad-01",
+        store,
+        village_track_gpx(demo_layers, start="2026-11-18 09:00"),
+        filename="a.gpx",
+        township="433122207",
+        squad="squad-01",
     )
     with TestClient(create_app(settings_for(store, tmp_path))) as c:
         yield c
@@ -80,4 +83,6 @@ def test_errors_are_problem_details(client: TestClient, path: str, status: int, 
 
 def test_openapi_lists_the_routes(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
-    assert {"/healthz", "/readyz", "/api/v1/coverage/{week}", "/api/v1/coverage/{week}/map"} <= set(paths)
+    assert {"/healthz", "/readyz", "/api/v1/coverage/{week}", "/api/v1/coverage/{week}/map"} <= set(
+        paths
+    )

@@ -28,7 +28,10 @@ def square_township(*, road_ys: list[float]) -> TownshipLayers:
     info = TownshipInfo(code="T1", name="测试乡", metric_crs=CRS, rules=Rules())
     villages = _metric_frame(
         [shapely.MultiPolygon([square])],
-        code=["V1"], name=["方村"], name_en=["Square"], squad=["s1"],
+        code=["V1"],
+        name=["方村"],
+        name_en=["Square"],
+        squad=["s1"],
     )
     roads = _metric_frame(
         [shapely.LineString([(X0, Y0 + y), (X0 + SIDE, Y0 + y)]) for y in road_ys],
@@ -36,15 +39,23 @@ def square_township(*, road_ys: list[float]) -> TownshipLayers:
         **{"class": ["road"] * len(road_ys)},
         name=[""] * len(road_ys),
     )
-    outline = _metric_frame([shapely.MultiPolygon([square])], code=["T1"], name=["测试乡"], name_en=[""])
+    outline = _metric_frame(
+        [shapely.MultiPolygon([square])], code=["T1"], name=["测试乡"], name_en=[""]
+    )
     return TownshipLayers(
-        info=info, outline=outline, villages=villages, roads=roads,
-        cameras=empty_layer("cameras"), checkpoints=empty_layer("checkpoints"),
+        info=info,
+        outline=outline,
+        villages=villages,
+        roads=roads,
+        cameras=empty_layer("cameras"),
+        checkpoints=empty_layer("checkpoints"),
         drone_flights=empty_layer("drone_flights"),
     )
 
 
-def straight_track(y: float, *, x_from: float, x_to: float, start: str, minutes: float) -> pd.DataFrame:
+def straight_track(
+    y: float, *, x_from: float, x_to: float, start: str, minutes: float
+) -> pd.DataFrame:
     n = int(minutes * 60 / 5) + 1  # one fix every 5 s
     xs = np.linspace(X0 + x_from, X0 + x_to, n)
     lon, lat = to_wgs84(xs, np.full(n, Y0 + y), CRS)
@@ -97,7 +108,7 @@ def test_squad_without_uploads_is_no_data_not_a_skipped_patrol() -> None:
     empty = straight_track(1000.0, x_from=0, x_to=10, start="2026-11-19 08:00", minutes=1).iloc[0:0]
     v = evaluate_week(layers, empty, WEEK).villages[0]
     assert v.status == "no_data"
-    assert [r.code for r in v.reasons][0] == "no_data"
+    assert v.reasons[0].code == "no_data"
 
 
 def test_fixes_outside_the_week_do_not_count() -> None:

@@ -14,20 +14,32 @@ from geo.store.geopackage import GeoPackageStore
 from tests.conftest import LAYERS_DIR
 
 
-def test_geopackage_opens_in_gdal_with_every_layer(tmp_path: Path, demo_layers: TownshipLayers) -> None:
+def test_geopackage_opens_in_gdal_with_every_layer(
+    tmp_path: Path, demo_layers: TownshipLayers
+) -> None:
     path = tmp_path / "geo.gpkg"
     store = GeoPackageStore(path)
     store.save_layers(demo_layers)
     layers = dict(pyogrio.list_layers(path))
-    for name in ("township", "villages", "roads", "cameras", "checkpoints", "drone_flights",
-                 "patrol_tracks", "coverage_gaps"):
+    for name in (
+        "township",
+        "villages",
+        "roads",
+        "cameras",
+        "checkpoints",
+        "drone_flights",
+        "patrol_tracks",
+        "coverage_gaps",
+    ):
         assert name in layers, name
     assert layers["villages"] == "MultiPolygon"
     assert layers["fixes"] is None  # an attribute table
     villages = pyogrio.read_dataframe(path, layer="villages")
     assert len(villages) == 7 and villages.crs.to_epsg() == 4326
     assert set(villages["name"]) == set(demo_layers.villages["name"])
-    cameras = pyogrio.read_dataframe(path, layer="cameras", bbox=tuple(demo_layers.villages.total_bounds))
+    cameras = pyogrio.read_dataframe(
+        path, layer="cameras", bbox=tuple(demo_layers.villages.total_bounds)
+    )
     assert len(cameras) == 34
     info = pyogrio.read_info(path, layer="cameras")
     assert info["crs"] == "EPSG:4326"
@@ -45,10 +57,16 @@ def test_layers_load_into_postgis_with_srid_4326(postgis_url: str) -> None:
     store.close()
     engine = create_engine(postgis_url)
     with engine.connect() as conn:
-        villages = conn.execute(text("SELECT count(*), min(ST_SRID(geom)), max(ST_SRID(geom)) FROM villages")).one()
+        villages = conn.execute(
+            text("SELECT count(*), min(ST_SRID(geom)), max(ST_SRID(geom)) FROM villages")
+        ).one()
         cameras = conn.execute(text("SELECT count(*), min(ST_SRID(geom)) FROM cameras")).one()
-        gist = conn.execute(text("SELECT count(*) FROM pg_indexes WHERE indexdef ILIKE '%USING gist%'")).scalar()
-        fix_index = conn.execute(text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_fixes_township_t'")).scalar()
+        gist = conn.execute(
+            text("SELECT count(*) FROM pg_indexes WHERE indexdef ILIKE '%USING gist%'")
+        ).scalar()
+        fix_index = conn.execute(
+            text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_fixes_township_t'")
+        ).scalar()
     engine.dispose()
     assert tuple(villages) == (7, 4326, 4326)
     assert tuple(cameras) == (34, 4326)

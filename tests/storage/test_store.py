@@ -41,7 +41,8 @@ def test_layers_round_trip(store: Store, demo_layers: TownshipLayers) -> None:
         assert list(a.columns) == list(b.columns), name
         assert len(a) == len(b), name
         pd.testing.assert_frame_equal(
-            pd.DataFrame(a.drop(columns="geometry")), pd.DataFrame(b.drop(columns="geometry")),
+            pd.DataFrame(a.drop(columns="geometry")),
+            pd.DataFrame(b.drop(columns="geometry")),
             check_dtype=False,
         )
         assert all(g1.equals_exact(g2, 1e-9) for g1, g2 in zip(a.geometry, b.geometry, strict=True))
@@ -113,8 +114,11 @@ def test_coverage_is_stored_and_recomputed_when_inputs_change(
 ) -> None:
     store.save_layers(demo_layers)
     operations.import_track(
-        store, village_track_gpx(demo_layers, start="2026-11-18 09:00"),
-        filename="a.gpx", township="433122207", squad="squad-01",
+        store,
+        village_track_gpx(demo_layers, start="2026-11-18 09:00"),
+        filename="a.gpx",
+        township="433122207",
+        squad="squad-01",
     )
     first = operations.week_coverage(store, "433122207", WEEK)
     stored = store.load_coverage("433122207", str(WEEK))
@@ -123,8 +127,11 @@ def test_coverage_is_stored_and_recomputed_when_inputs_change(
     assert operations.week_coverage(store, "433122207", WEEK).computed_at == first.computed_at
 
     operations.import_track(
-        store, village_track_gpx(demo_layers, start="2026-11-19 09:00"),
-        filename="b.gpx", township="433122207", squad="squad-02",
+        store,
+        village_track_gpx(demo_layers, start="2026-11-19 09:00"),
+        filename="b.gpx",
+        township="433122207",
+        squad="squad-02",
     )
     second = operations.week_coverage(store, "433122207", WEEK)
     assert second.fixes_used > first.fixes_used

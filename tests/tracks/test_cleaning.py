@@ -14,7 +14,9 @@ CRS = "EPSG:4546"
 X0, Y0 = 390_000.0, 3_115_000.0
 
 
-def track(xs: list[float], seconds: list[float], *, accuracy: list[float] | None = None) -> pd.DataFrame:
+def track(
+    xs: list[float], seconds: list[float], *, accuracy: list[float] | None = None
+) -> pd.DataFrame:
     lon, lat = to_wgs84(np.asarray(xs) + X0, np.full(len(xs), Y0), CRS)
     times = pd.Timestamp("2026-11-18T01:00:00Z") + pd.to_timedelta(seconds, unit="s")
     return make_fixes(lon, lat, times, accuracy_m=accuracy)
@@ -45,8 +47,15 @@ def test_duplicates_spikes_accuracy_and_no_time_are_counted() -> None:
     assert r.fixes_kept == 38 and r.segments == 1
     assert result.drop[10] == Drop.SPEED_SPIKE
     assert r.fixes_read == sum(
-        [r.no_time, r.duplicates, r.low_accuracy, r.outside_area, r.speed_spikes,
-         r.short_segments, r.fixes_kept]
+        [
+            r.no_time,
+            r.duplicates,
+            r.low_accuracy,
+            r.outside_area,
+            r.speed_spikes,
+            r.short_segments,
+            r.fixes_kept,
+        ]
     )
 
 
@@ -67,7 +76,12 @@ def test_fixes_outside_the_area_are_dropped() -> None:
     xs, ts = walk(10)
     fixes = track(xs, ts)
     lon, lat = fixes["lon"], fixes["lat"]
-    bbox = (float(lon.min()) - 0.01, float(lat.min()) - 0.01, float(lon.max()) + 0.01, float(lat.max()) + 0.01)
+    bbox = (
+        float(lon.min()) - 0.01,
+        float(lat.min()) - 0.01,
+        float(lon.max()) + 0.01,
+        float(lat.max()) + 0.01,
+    )
     moved = fixes.copy()
     moved.loc[0, "lon"] += 1.0
     result = clean_fixes(moved, rules=Rules(), metric_crs=CRS, bbox=bbox)

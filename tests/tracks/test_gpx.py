@@ -57,13 +57,17 @@ def test_points_without_time_and_segments_are_kept(shared_data: Path) -> None:
 
 def test_naive_times_are_read_as_township_local_time() -> None:
     parsed = read_gpx(
-        gpx('<trkpt lat="28.1" lon="109.9"><time>2026-11-23T09:00:00</time></trkpt>'
-            '<trkpt lat="28.1" lon="109.9"><time>2026-11-23T01:00:05Z</time></trkpt>'),
-        source="t.gpx", tz=TZ,
+        gpx(
+            '<trkpt lat="28.1" lon="109.9"><time>2026-11-23T09:00:00</time></trkpt>'
+            '<trkpt lat="28.1" lon="109.9"><time>2026-11-23T01:00:05Z</time></trkpt>'
+        ),
+        source="t.gpx",
+        tz=TZ,
     )
     assert parsed.naive_times == 1
     assert list(parsed.fixes["time"]) == [
-        pd.Timestamp("2026-11-23T01:00:00Z"), pd.Timestamp("2026-11-23T01:00:05Z")
+        pd.Timestamp("2026-11-23T01:00:00Z"),
+        pd.Timestamp("2026-11-23T01:00:05Z"),
     ]
 
 
@@ -82,10 +86,18 @@ def test_hdop_becomes_an_accuracy_estimate_and_bom_is_accepted() -> None:
         (b"<kml></kml>", "not a GPX file", None),
         (gpx('<trkpt lat="28.1" lon="109.9">'), "not well-formed XML", "line 1"),
         (gpx('<trkpt lat="undefined" lon="109.9"></trkpt>'), "are not numbers", "point 1"),
-        (gpx('<trkpt lat="28.1" lon="109.9"></trkpt><trkpt lon="109.9"></trkpt>'), "no lat", "point 2"),
+        (
+            gpx('<trkpt lat="28.1" lon="109.9"></trkpt><trkpt lon="109.9"></trkpt>'),
+            "no lat",
+            "point 2",
+        ),
         (gpx('<trkpt lat="95" lon="109.9"></trkpt>'), "not a position on Earth", "point 1"),
         (gpx(""), "no track or route points", None),
-        (gpx('<trkpt lat="28.1" lon="109.9"><time>yesterday</time></trkpt>'), "ISO 8601", "point 1"),
+        (
+            gpx('<trkpt lat="28.1" lon="109.9"><time>yesterday</time></trkpt>'),
+            "ISO 8601",
+            "point 1",
+        ),
     ],
 )
 def test_bad_files_get_one_clear_message(data: bytes, message: str, place: str | None) -> None:

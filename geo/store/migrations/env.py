@@ -25,10 +25,14 @@ def _include_object(
     # PostGIS's own tables (spatial_ref_sys, topology...) are not ours to manage.
     if type_ == "table" and reflected and name not in Base.metadata.tables:
         return False
-    return bool(alembic_helpers.include_object(obj, name, type_, reflected, compare_to))
+    included = alembic_helpers.include_object(  # type: ignore[no-untyped-call]
+        obj, name, type_, reflected, compare_to
+    )
+    return bool(included)
 
 
 def run_migrations_online() -> None:
+    assert url is not None
     engine = create_engine(url, poolclass=NullPool)
     with engine.connect() as connection:
         context.configure(
