@@ -9,7 +9,7 @@ ARGS   ?=
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml scripts/bootstrap.sh
+$(STAMP): pyproject.toml package-lock.json scripts/bootstrap.sh
 	bash scripts/bootstrap.sh "$(PYTHON)" "$(VENV)"
 	touch $(STAMP)
 

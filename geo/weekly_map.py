@@ -12,6 +12,7 @@ import shapely
 from geo.coverage.result import VillageCoverage, WeekCoverage
 from geo.coverage.surveillance import camera_sectors
 from geo.layers import WGS84, TownshipLayers
+from geo.web_assets import self_contained
 
 STATUS_COLOURS = {"pass": "#2e7d32", "fail": "#c62828", "no_data": "#757575"}
 STATUS_LABELS = {"pass": "达标 pass", "fail": "未达标 fail", "no_data": "无数据 no data"}
@@ -80,7 +81,7 @@ def weekly_map(
                 "color": c,
                 "weight": 2,
                 "fillColor": c,
-                "fillOpacity": 0.18,
+                "fillOpacity": 0.3,
             },
             tooltip=escape(str(row["name"])),
         )
@@ -89,7 +90,9 @@ def weekly_map(
         shape.add_to(villages)
     villages.add_to(fmap)
 
-    area_gaps = folium.FeatureGroup(name="未覆盖区域 Area gaps", show=True)
+    # Where roads are mapped the rule is judged on roads, and area gaps cover most of a village:
+    # they start hidden so the verdict colours stay readable.
+    area_gaps = folium.FeatureGroup(name="未覆盖区域 Area gaps", show=False)
     road_gaps = folium.FeatureGroup(name="未覆盖道路 Road gaps", show=True)
     names = dict(zip(layers.villages["code"], layers.villages["name"], strict=True))
     for gap in result.gaps:
@@ -170,7 +173,7 @@ def weekly_map(
     folium.LayerControl(collapsed=False).add_to(fmap)
     root: Any = fmap.get_root()
     root.html.add_child(folium.Element(_legend(result)))
-    return fmap
+    return self_contained(fmap)
 
 
 def _legend(result: WeekCoverage) -> str:

@@ -3,6 +3,16 @@
 # cluster of the project's own is started (and PostGIS installed if missing), then stopped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Browser tests drive Debian's Chromium (no browser download).
+if [ ! -x "${GEO_CHROMIUM:-/usr/bin/chromium}" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "tests: installing chromium and CJK fonts with apt-get" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >&2
+  else
+    echo "tests: Chromium is missing (apt-get install chromium); browser tests will skip" >&2
+  fi
+fi
 started=""
 if [ -z "${GEO_TEST_DATABASE_URL:-}" ]; then
   GEO_TEST_DATABASE_URL=$(bash scripts/test-postgis.sh start)

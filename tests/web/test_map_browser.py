@@ -1,0 +1,96 @@
+"""The weekly map in headless Chromium with no network: our layers draw, nothing else fails."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from geo import operations
+from geo.layers import TownshipLayers
+from geo.simulate import simulate_week, write_week
+from geo.store.geopackage import GeoPackageStore
+from geo.weekly_map import map_html, weekly_map
+from geo.weeks import IsoWeek
+from tests.conftest import IN_CI, ROOT
+
+CHROMIUM = os.environ.get("GEO_CHROMIUM", "/usr/bin/chromium")
+OUTPUT = ROOT / "test-output"
+WEEK = IsoWeek(2026, 47)
+
+
+@pytest.fixture(scope="module")
+def browser():  # type: ignore[no-untyped-def]
+    if not Path(CHROMIUM).exists():
+        if IN_CI:
+            pytest.fail(f"{CHROMIUM} is missing in CI (make test installs it)")
+        pytest.skip("Chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def week_map(tmp_path_factory: pytest.TempPathFactory, demo_layers: TownshipLayers) -> Path:
+    tmp = tmp_path_factory.mktemp("map")
+    store = GeoPackageStore(tmp / "geo.gpkg")
+    store.save_layers(demo_layers)
+    tracks = simulate_week(demo_layers, WEEK)
+    for path, track in zip(write_week(tracks, tmp / "gpx"), tracks, strict=True):
+        operations.import_track(
+            store,
+            path.read_bytes(),
+            filename=path.name,
+            township="433122207",
+            squad=track.squad,
+            layers=demo_layers,
+        )
+    result = operations.week_coverage(store, "433122207", WEEK)
+    start, end = WEEK.bounds(demo_layers.info.tz)
+    html = map_html(weekly_map(demo_layers, result, store.week_tracks("433122207", start, end)))
+    path = tmp / "week.html"
+    path.write_text(html, encoding="utf-8")
+    return path
+
+
+def test_map_file_is_self_contained_and_small(week_map: Path) -> None:
+    html = week_map.read_text(encoding="utf-8")
+    assert "cdn.jsdelivr" not in html and "code.jquery.com" not in html
+    assert '<script src="http' not in html and '<link rel="stylesheet" href="http' not in html
+    assert week_map.stat().st_size < 5_000_000
+
+
+def test_map_draws_every_layer_offline(browser, week_map: Path) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    # Basemap tiles are the only thing allowed to come from outside; refuse them here.
+    page.route("**/*", lambda r: r.abort() if r.request.url.startswith("http") else r.continue_())
+    page.goto(week_map.as_uri())
+    page.wait_for_selector(".leaflet-container")
+    page.wait_for_timeout(500)
+    OUTPUT.mkdir(exist_ok=True)
+    page.screenshot(path=str(OUTPUT / "weekly-map.png"))
+    real_errors = [e for e in errors if "ERR_FAILED" not in e and "net::" not in e]
+    assert real_errors == []
+    assert page.locator("path.leaflet-interactive").count() > 50  # villages, gaps, tracks, sectors
+    control = page.locator(".leaflet-control-layers").inner_text()
+    for name in ("村庄结论 Villages", "未覆盖道路 Road gaps", "监控 Cameras", "乡界 Township"):
+        assert name in control
+    assert "2026-W47" in page.locator(".geo-legend").inner_text()
+    page.close()
