@@ -13,6 +13,7 @@ import os
 import re
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import folium
 
@@ -79,7 +80,8 @@ def self_contained(fmap: folium.Map) -> folium.Map:
     js, css = leaflet_inline()
     fmap.default_js = []
     fmap.default_css = []
-    header = fmap.get_root().header
+    root: Any = fmap.get_root()
+    header = root.header
     header.add_child(folium.Element(f"<style>{css}</style>"), name="leaflet_css_inline")
     # A "</script>" inside the code would end the element early; the minified files have none.
     header.add_child(folium.Element(f"<script>{js}</script>"), name="leaflet_js_inline")
