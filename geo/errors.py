@@ -76,6 +76,14 @@ class LayerProblems(InvalidInput):
         self.problems = problems
 
 
+class PayloadTooLarge(GeoError):
+    """An upload over the configured size or point limit."""
+
+    status = 413
+    title = "Upload too large"
+    slug = "payload-too-large"
+
+
 class NotFound(GeoError):
     """A township, week or object that the store does not hold."""
 

@@ -50,6 +50,8 @@ class ServerSettings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8000
+    max_upload_bytes: int = 50_000_000
+    """Largest track file accepted over HTTP (413 above)."""
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, Field
 
 
@@ -41,6 +43,24 @@ class WeekCoverageModel(BaseModel):
     villages_total: int
     fixes_used: int
     villages: list[VillageCoverageModel]
+
+
+class UploadModel(BaseModel):
+    """A stored upload and its cleaning report."""
+
+    id: int
+    township: str = Field(examples=["433122207"])
+    squad: str = Field(examples=["squad-01"])
+    device: str
+    filename: str
+    source_format: str = Field(examples=["gpx"])
+    source_crs: str = Field(examples=["wgs84"])
+    sha256: str
+    uploaded_at: str
+    duplicate: bool = Field(description="True when this file had been stored before")
+    report: dict[str, Any] = Field(
+        examples=[{"fixes_read": 1051, "fixes_kept": 1050, "speed_spikes": 1, "segments": 1}]
+    )
 
 
 class HealthModel(BaseModel):

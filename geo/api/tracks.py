@@ -1,0 +1,102 @@
+"""Track uploads over HTTP: the same path as ``geo tracks import``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from geo import operations
+from geo.api.dependencies import SettingsDep, StoreDep, TownshipDep
+from geo.api.models import UploadModel
+from geo.api.routes import PROBLEMS
+from geo.errors import InvalidInput, PayloadTooLarge
+
+router = APIRouter(tags=["tracks"])
+
+UPLOAD_EXAMPLE = (
+    '<gpx version="1.1"><trk><trkseg><trkpt lat="28.15" lon="109.90">'
+    "<time>2026-11-18T01:00:00Z</time></trkpt>...</trkseg></trk></gpx>"
+)
+
+
+async def _read_upload(request: Request, limit: int) -> tuple[bytes, str]:
+    """The file from a raw body or the first file part of a multipart form, within ``limit``."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(
+            f"the upload is {int(declared):,} bytes; the limit is {limit:,} bytes"
+        )
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("multipart/form-data"):
+        form = await request.form()
+        for value in form.values():
+            if hasattr(value, "read"):
+                data = await value.read()
+                if len(data) > limit:
+                    raise PayloadTooLarge(
+                        f"the file is {len(data):,} bytes; the limit is {limit:,}"
+                    )
+                return data, str(getattr(value, "filename", "") or "upload")
+        raise InvalidInput("the multipart form has no file part")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"the upload is over the limit of {limit:,} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks), "upload"
+
+
+@router.post(
+    "/api/v1/tracks",
+    response_model=UploadModel,
+    status_code=201,
+    responses={**PROBLEMS, 413: PROBLEMS[422], 200: {"model": UploadModel}},
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/gpx+xml": {"schema": {"type": "string"}, "example": UPLOAD_EXAMPLE},
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"file": {"type": "string", "format": "binary"}},
+                    }
+                },
+            },
+            "required": True,
+        }
+    },
+)
+async def post_track(
+    request: Request,
+    response: Response,
+    store: StoreDep,
+    settings: SettingsDep,
+    township: TownshipDep,
+    squad: Annotated[
+        str, Query(description="The squad that recorded the track.", examples=["squad-01"])
+    ],
+    crs: Annotated[str, Query(description="Coordinate system of the file.")] = "wgs84",
+    device: Annotated[str, Query(description="Phone or recorder name.")] = "",
+    filename: Annotated[str | None, Query(description="Name to record for a raw body.")] = None,
+) -> dict[str, Any]:
+    """Upload one track file (GPX) as the body or as multipart. The file is cleaned and stored
+    in one transaction; sending the same file again stores nothing and answers 200 with the
+    first upload."""
+    data, part_name = await _read_upload(request, settings.server.max_upload_bytes)
+    result = await run_in_threadpool(
+        operations.import_track,
+        store,
+        data,
+        filename=filename or part_name,
+        township=township,
+        squad=squad,
+        device=device,
+        crs=crs,
+    )
+    if result.record.duplicate:
+        response.status_code = 200
+    return result.record.to_dict()

@@ -1,0 +1,77 @@
+"""POST /api/v1/tracks on both stores: raw and multipart, once only, clear refusals."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from geo.api.app import create_app
+from geo.api.models import UploadModel
+from geo.layers import TownshipLayers
+from geo.settings import ServerSettings
+from geo.store import Store
+from tests.api.test_coverage_api import settings_for
+from tests.storage.test_store import village_track_gpx
+
+
+@pytest.fixture
+def client(store: Store, demo_layers: TownshipLayers, tmp_path: Path) -> Iterator[TestClient]:
+    store.save_layers(demo_layers)
+    settings = replace(
+        settings_for(store, tmp_path), server=ServerSettings(max_upload_bytes=200_000)
+    )
+    with TestClient(create_app(settings)) as c:
+        yield c
+
+
+def test_raw_upload_is_stored_once(client: TestClient, demo_layers: TownshipLayers) -> None:
+    data = village_track_gpx(demo_layers, start="2026-11-18 09:00")
+    first = client.post("/api/v1/tracks?squad=squad-01&device=p1&filename=a.gpx", content=data)
+    assert first.status_code == 201, first.text
+    body = UploadModel.model_validate(first.json())
+    assert body.report["fixes_read"] == 240 and body.report["segments"] == 1
+    assert body.filename == "a.gpx" and not body.duplicate
+    again = client.post("/api/v1/tracks?squad=squad-01&device=p1", content=data)
+    assert again.status_code == 200 and again.json()["duplicate"] is True
+    assert again.json()["id"] == body.id
+    week = client.get("/api/v1/coverage/2026-W47").json()
+    assert week["fixes_used"] == body.report["fixes_kept"]
+
+
+def test_multipart_upload(client: TestClient, demo_layers: TownshipLayers) -> None:
+    data = village_track_gpx(demo_layers, start="2026-11-19 09:00")
+    done = client.post(
+        "/api/v1/tracks?squad=squad-02", files={"file": ("phone.gpx", data, "application/gpx+xml")}
+    )
+    assert done.status_code == 201, done.text
+    assert done.json()["filename"] == "phone.gpx"
+
+
+@pytest.mark.parametrize(
+    ("query", "content", "status", "words"),
+    [
+        (
+            "squad=squad-01",
+            b'<gpx><trk><trkseg><trkpt lat="x" lon="1"/></trkseg></trk></gpx>',
+            422,
+            "are not numbers",
+        ),
+        ("squad=squad-01", b"", 422, "empty"),
+        ("squad=nobody", b"<gpx/>", 422, "unknown squad"),
+        ("squad=squad-01&crs=mars", b"<gpx/>", 422, "crs 'mars' is not supported"),
+        ("squad=squad-01", b"<gpx>" + b" " * 300_000 + b"</gpx>", 413, "limit"),
+        ("", b"<gpx/>", 422, "squad"),
+    ],
+)
+def test_refusals_are_problem_details_and_store_nothing(
+    client: TestClient, query: str, content: bytes, status: int, words: str
+) -> None:
+    done = client.post(f"/api/v1/tracks?{query}", content=content)
+    assert done.status_code == status, done.text
+    assert done.headers["content-type"] == "application/problem+json"
+    assert words in done.json()["detail"]
+    assert client.get("/api/v1/coverage/2026-W47").json()["fixes_used"] == 0
