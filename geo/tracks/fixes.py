@@ -10,6 +10,9 @@ A fixes frame is a :class:`pandas.DataFrame` with columns
     Reported horizontal accuracy in metres, ``NaN`` when not given.
 ``part``
     The file's own track/segment number (``int32``); cleaning never joins across parts.
+``alt_m``
+    Altitude in metres (``NaN`` when not given): above take-off for drones (``rel_alt``,
+    ``height_above_takeoff``), else above sea level.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-FIX_COLUMNS = ("time", "lon", "lat", "accuracy_m", "part")
+FIX_COLUMNS = ("time", "lon", "lat", "accuracy_m", "part", "alt_m")
 
 
 def make_fixes(
@@ -30,6 +33,7 @@ def make_fixes(
     *,
     accuracy_m: ArrayLike | None = None,
     part: ArrayLike | None = None,
+    alt_m: ArrayLike | None = None,
 ) -> pd.DataFrame:
     """Build a fixes frame; ``time`` must be time-zone aware (any zone) or UTC datetime64.
 
@@ -59,6 +63,7 @@ def make_fixes(
             "part": np.zeros(n, dtype=np.int32)
             if part is None
             else np.asarray(part, dtype=np.int32),
+            "alt_m": np.full(n, np.nan) if alt_m is None else np.asarray(alt_m, dtype=np.float64),
         }
     )
 
@@ -72,3 +77,5 @@ class ParsedTrack:
     naive_times: int = 0
     """Fixes whose time had no UTC offset and were read as township local time."""
     name: str = ""
+    notes: tuple[str, ...] = ()
+    """What the reader decided that the uploader should know (axis order, units, ...)."""
