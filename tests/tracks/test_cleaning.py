@@ -40,7 +40,7 @@ def test_duplicates_spikes_accuracy_and_no_time_are_counted() -> None:
     acc[20] = 80.0
     fixes = track(xs, ts, accuracy=acc)
     fixes = pd.concat([fixes, fixes.iloc[[5]]], ignore_index=True)  # an exact duplicate
-    fixes.loc[len(fixes)] = [pd.NaT, fixes["lon"].iloc[0], fixes["lat"].iloc[0], np.nan, 0]
+    fixes.loc[len(fixes)] = [pd.NaT, fixes["lon"].iloc[0], fixes["lat"].iloc[0], np.nan, 0, np.nan]
     result = clean_fixes(fixes, rules=Rules(), metric_crs=CRS)
     r = result.report
     assert (r.duplicates, r.speed_spikes, r.low_accuracy, r.no_time) == (1, 1, 1, 1)
