@@ -79,3 +79,6 @@ class ParsedTrack:
     name: str = ""
     notes: tuple[str, ...] = ()
     """What the reader decided that the uploader should know (axis order, units, ...)."""
+    declared_crs: str | None = None
+    """A CRS the file itself declares (e.g. a GeoJSON legacy ``crs`` member, ``EPSG:32649``);
+    then ``lon``/``lat`` hold that CRS's x/y as written. None: WGS-84 degrees."""
