@@ -84,6 +84,14 @@ class PayloadTooLarge(GeoError):
     slug = "payload-too-large"
 
 
+class Conflict(GeoError):
+    """A request that contradicts what is stored (an idempotency key reused for other data)."""
+
+    status = 409
+    title = "Conflict"
+    slug = "conflict"
+
+
 class NotFound(GeoError):
     """A township, week or object that the store does not hold."""
 

@@ -61,6 +61,7 @@ LAYER_COLUMNS: dict[str, dict[str, str]] = {
         "hfov_deg": "float",
         "drone": "str",
         "times_s": "str",
+        "source": "str",
     },
 }
 GEOMETRY_TYPES: dict[str, tuple[str, ...]] = {
@@ -378,6 +379,8 @@ def _default_column(layer: str, col: str, kind: str, n: int) -> Any:
         return np.full(n, 84.0)
     if layer == "drone_flights" and col == "altitude_source":
         return ["agl"] * n
+    if layer == "drone_flights" and col == "source":
+        return ["layers"] * n
     if kind == "float":
         return np.full(n, np.nan)
     if kind == "bool":

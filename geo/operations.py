@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from geo.coverage import WeekCoverage, evaluate_week
@@ -56,12 +56,17 @@ def import_track(
     device: str = "",
     crs: str = "wgs84",
     layers: TownshipLayers | None = None,
+    idempotency_key: str | None = None,
 ) -> ImportResult:
     """Parse, clean and store one track file in one transaction (nothing stored on error)."""
     layers = layers or store.load_layers(township)
     prepared = prepare_upload(
         data, filename=filename, layers=layers, squad=squad, device=device, crs=crs
     )
+    if idempotency_key:
+        prepared = replace(
+            prepared, upload=replace(prepared.upload, idempotency_key=idempotency_key)
+        )
     record = store.add_upload(prepared.upload)
     return ImportResult(record=record, prepared=prepared)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from geo import operations
@@ -54,7 +54,7 @@ async def _read_upload(request: Request, limit: int) -> tuple[bytes, str]:
     "/api/v1/tracks",
     response_model=UploadModel,
     status_code=201,
-    responses={**PROBLEMS, 413: PROBLEMS[422], 200: {"model": UploadModel}},
+    responses={**PROBLEMS, 409: PROBLEMS[422], 413: PROBLEMS[422], 200: {"model": UploadModel}},
     openapi_extra={
         "requestBody": {
             "content": {
@@ -82,6 +82,13 @@ async def post_track(
     crs: Annotated[str, Query(description="Coordinate system of the file.")] = "wgs84",
     device: Annotated[str, Query(description="Phone or recorder name.")] = "",
     filename: Annotated[str | None, Query(description="Name to record for a raw body.")] = None,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            description="A retry with the same key returns the first answer and stores nothing.",
+            max_length=200,
+        ),
+    ] = None,
 ) -> dict[str, Any]:
     """Upload one track file (GPX) as the body or as multipart. The file is cleaned and stored
     in one transaction; sending the same file again stores nothing and answers 200 with the
@@ -96,6 +103,7 @@ async def post_track(
         squad=squad,
         device=device,
         crs=crs,
+        idempotency_key=idempotency_key,
     )
     if result.record.duplicate:
         response.status_code = 200

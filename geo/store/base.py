@@ -6,7 +6,7 @@ code, so one store can hold a whole county.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -14,6 +14,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geo.coverage.result import WeekCoverage
+from geo.errors import Conflict
 from geo.layers import TownshipLayers
 
 #: Columns of the raw fixes of an upload, as handed to :meth:`Store.add_upload`.
@@ -45,6 +46,19 @@ class NewUpload:
     fixes: pd.DataFrame
     segments: pd.DataFrame
     report: dict[str, Any] = field(default_factory=dict)
+    idempotency_key: str | None = None
+    """The client's ``Idempotency-Key``: a retry with the same key gets the first answer."""
+
+
+def check_idempotent_retry(existing: UploadRecord, upload: NewUpload) -> UploadRecord:
+    """The stored upload a retry with the same idempotency key refers to; a key reused for
+    another file or squad is a :class:`geo.errors.Conflict`."""
+    if existing.sha256 != upload.sha256 or existing.squad != upload.squad:
+        raise Conflict(
+            f"Idempotency-Key {upload.idempotency_key!r} was already used for upload "
+            f"{existing.id} ({existing.filename}, squad {existing.squad}) with other content"
+        )
+    return replace(existing, duplicate=True)
 
 
 @dataclass(frozen=True)
@@ -98,8 +112,8 @@ class Store(Protocol):
 
     def add_upload(self, upload: NewUpload) -> UploadRecord:
         """Store an upload with its fixes and segments in one transaction. The same file
-        (township, squad, sha256) stored again returns the first record with
-        ``duplicate=True`` and stores nothing."""
+        (township, squad, sha256), or the same idempotency key, stored again returns the first
+        record with ``duplicate=True`` and stores nothing."""
 
     def uploads(self, township: str) -> list[UploadRecord]:
         """All uploads of a township, oldest first."""

@@ -27,10 +27,10 @@ from geo.coverage.result import WeekCoverage
 from geo.errors import NotFound, StoreUnavailable
 from geo.layers import TownshipLayers
 from geo.store import gpkg_geometry, rows
-from geo.store.base import NewUpload, UploadRecord
+from geo.store.base import NewUpload, UploadRecord, check_idempotent_retry
 from geo.store.tables import LAYER_TABLES, Base
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 WGS84_WKT = (
     'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,'
     'AUTHORITY["EPSG","7030"]],AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,'
@@ -103,6 +103,18 @@ def _sql_type(col: Any) -> str:
     raise TypeError(f"no GeoPackage type for {kind!r}")
 
 
+def _column_ddl(col: Any) -> str:
+    ddl = f'"{col.name}" {_sql_type(col)}'
+    if col.server_default is not None:
+        ddl += f" DEFAULT {_quote(col.server_default.arg)}"
+    if not col.nullable and not hasattr(col.type, "geometry_type"):
+        ddl += " NOT NULL"
+    for fk in col.foreign_keys:
+        target = fk.target_fullname.split(".")
+        ddl += f' REFERENCES "{target[0]}"("{target[1]}") ON DELETE CASCADE'
+    return ddl
+
+
 def _table_ddl(table: Table) -> list[str]:
     cols: list[str] = []
     for col in table.columns:
@@ -111,13 +123,7 @@ def _table_ddl(table: Table) -> list[str]:
         if col.primary_key:
             cols.append(f'"{col.name}" INTEGER PRIMARY KEY AUTOINCREMENT')
             continue
-        ddl = f'"{col.name}" {_sql_type(col)}'
-        if not col.nullable and not hasattr(col.type, "geometry_type"):
-            ddl += " NOT NULL"
-        for fk in col.foreign_keys:
-            target = fk.target_fullname.split(".")
-            ddl += f' REFERENCES "{target[0]}"("{target[1]}") ON DELETE CASCADE'
-        cols.append(ddl)
+        cols.append(_column_ddl(col))
     for constraint in table.constraints:
         if isinstance(constraint, UniqueConstraint):
             names = ", ".join(f'"{c.name}"' for c in constraint.columns)
@@ -142,6 +148,71 @@ def _quote(value: object) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
+def _table_script(table: Table) -> list[str]:
+    """SQL that creates one table with its GeoPackage registration and R-tree."""
+    out = [f"{statement};" for statement in _table_ddl(table)]
+    name = _quote(table.name)
+    geom = _geometry_column(table)
+    if geom is None:
+        out.append(
+            "INSERT INTO gpkg_contents (table_name, data_type, identifier) "
+            f"VALUES ({name}, 'attributes', {name});"
+        )
+        return out
+    has_z = 1 if str(geom.type.geometry_type).endswith("Z") else 0
+    out.append(
+        "INSERT INTO gpkg_contents (table_name, data_type, identifier, srs_id) "
+        f"VALUES ({name}, 'features', {name}, 4326);"
+    )
+    out.append(
+        f"INSERT INTO gpkg_geometry_columns VALUES ({name}, 'geom', "
+        f"{_quote(_sql_type(geom))}, 4326, {has_z}, 0);"
+    )
+    out.append(_RTREE_DDL.format(t=table.name))
+    out.append(
+        f"INSERT INTO gpkg_extensions VALUES ({name}, 'geom', 'gpkg_rtree_index', "
+        "'http://www.geopackage.org/spec120/#extension_rtree', 'write-only');"
+    )
+    return out
+
+
+def upgrade_script(con: sqlite3.Connection) -> str:
+    """SQL that brings a store of an older schema version to this one. Schema changes are
+    additive (new tables, new columns, new unique constraints), so the script is derived by
+    comparing the file with :mod:`geo.store.tables`."""
+    out: list[str] = []
+    existing = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    indexes = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+    for table in Base.metadata.sorted_tables:
+        if table.name not in existing:
+            out.extend(_table_script(table))
+            continue
+        have = {r[1] for r in con.execute(f'PRAGMA table_info("{table.name}")')}
+        for col in table.columns:
+            if col.name not in have and not col.info.get("postgis_only"):
+                out.append(f'ALTER TABLE "{table.name}" ADD COLUMN {_column_ddl(col)};')
+        for constraint in table.constraints:
+            if isinstance(constraint, UniqueConstraint):
+                names = [c.name for c in constraint.columns]
+                index = f"uq_{table.name}_{'_'.join(names)}"
+                if index not in indexes and not _inline_unique(con, table.name, names):
+                    cols = ", ".join(f'"{n}"' for n in names)
+                    out.append(f'CREATE UNIQUE INDEX "{index}" ON "{table.name}" ({cols});')
+    out.append(
+        f"UPDATE geo_meta SET value = {_quote(SCHEMA_VERSION)} WHERE key = 'schema_version';"
+    )
+    return "\n".join(out)
+
+
+def _inline_unique(con: sqlite3.Connection, table: str, names: list[str]) -> bool:
+    for index in con.execute(f'PRAGMA index_list("{table}")').fetchall():
+        if index[2]:  # unique
+            cols = [r[2] for r in con.execute(f'PRAGMA index_info("{index[1]}")')]
+            if cols == names:
+                return True
+    return False
+
+
 def schema_script() -> str:
     """SQL that creates the GeoPackage core tables and every table of :mod:`geo.store.tables`."""
     out = [
@@ -157,29 +228,7 @@ def schema_script() -> str:
     for row in srs:
         out.append(f"INSERT INTO gpkg_spatial_ref_sys VALUES ({', '.join(map(_quote, row))});")
     for table in Base.metadata.sorted_tables:
-        out.extend(f"{statement};" for statement in _table_ddl(table))
-        name = _quote(table.name)
-        geom = _geometry_column(table)
-        if geom is None:
-            out.append(
-                "INSERT INTO gpkg_contents (table_name, data_type, identifier) "
-                f"VALUES ({name}, 'attributes', {name});"
-            )
-            continue
-        has_z = 1 if str(geom.type.geometry_type).endswith("Z") else 0
-        out.append(
-            "INSERT INTO gpkg_contents (table_name, data_type, identifier, srs_id) "
-            f"VALUES ({name}, 'features', {name}, 4326);"
-        )
-        out.append(
-            f"INSERT INTO gpkg_geometry_columns VALUES ({name}, 'geom', "
-            f"{_quote(_sql_type(geom))}, 4326, {has_z}, 0);"
-        )
-        out.append(_RTREE_DDL.format(t=table.name))
-        out.append(
-            f"INSERT INTO gpkg_extensions VALUES ({name}, 'geom', 'gpkg_rtree_index', "
-            "'http://www.geopackage.org/spec120/#extension_rtree', 'write-only');"
-        )
+        out.extend(_table_script(table))
     out.append(f"INSERT INTO geo_meta VALUES ('schema_version', {_quote(SCHEMA_VERSION)});")
     return "\n".join(out)
 
@@ -216,6 +265,8 @@ class GeoPackageStore:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             if not self.path.exists() or self.path.stat().st_size == 0:
                 self._create()
+            else:
+                self._upgrade()
         except (OSError, sqlite3.Error) as exc:
             raise StoreUnavailable(f"cannot open GeoPackage store {self.path}: {exc}") from None
         self.check()
@@ -234,6 +285,17 @@ class GeoPackageStore:
         os.replace(tmp, self.path)
         with self._read() as con:
             con.execute("PRAGMA journal_mode = WAL")
+
+    def _upgrade(self) -> None:
+        """Bring a store written by an older geo to this schema (one transaction)."""
+        with self._read() as con:
+            row = con.execute("SELECT value FROM geo_meta WHERE key='schema_version'").fetchone()
+            if row is None or row[0] == SCHEMA_VERSION or not row[0].isdigit():
+                return
+            if int(row[0]) > int(SCHEMA_VERSION):
+                return  # check() reports a store newer than this geo
+            script = upgrade_script(con)
+            con.executescript("BEGIN;\n" + script + "\nCOMMIT;")
 
     def _connect(self) -> sqlite3.Connection:
         con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
@@ -300,7 +362,11 @@ class GeoPackageStore:
                 ),
             )
             for name, table in LAYER_TABLES.items():
-                con.execute(f'DELETE FROM "{table.name}" WHERE township = ?', (info.code,))
+                only = rows.LAYER_ROW_FILTER.get(name)
+                condition = f" AND {only}" if only else ""
+                con.execute(
+                    f'DELETE FROM "{table.name}" WHERE township = ?{condition}', (info.code,)
+                )
                 cols, values = rows.layer_rows(layers, name)
                 if not values:
                     continue
@@ -336,6 +402,13 @@ class GeoPackageStore:
 
     def add_upload(self, upload: NewUpload) -> UploadRecord:
         with self._transaction() as con:
+            if upload.idempotency_key:
+                keyed = con.execute(
+                    "SELECT * FROM track_uploads WHERE township = ? AND idempotency_key = ?",
+                    (upload.township, upload.idempotency_key),
+                ).fetchone()
+                if keyed is not None:
+                    return check_idempotent_retry(rows.upload_record(dict(keyed)), upload)
             existing = con.execute(
                 "SELECT * FROM track_uploads WHERE township = ? AND squad = ? AND sha256 = ?",
                 (upload.township, upload.squad, upload.sha256),
@@ -347,8 +420,8 @@ class GeoPackageStore:
             uploaded_at = upload.uploaded_at.astimezone(UTC)
             cur = con.execute(
                 "INSERT INTO track_uploads (township, squad, device, filename, source_format, "
-                "source_crs, sha256, uploaded_at, first_fix_at, last_fix_at, report) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                "source_crs, sha256, uploaded_at, first_fix_at, last_fix_at, report, "
+                "idempotency_key) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     upload.township,
                     upload.squad,
@@ -361,6 +434,7 @@ class GeoPackageStore:
                     rows.iso_ms(pd.Series([times.min()]))[0] if len(times) else None,
                     rows.iso_ms(pd.Series([times.max()]))[0] if len(times) else None,
                     json.dumps(upload.report, ensure_ascii=False),
+                    upload.idempotency_key,
                 ),
             )
             upload_id = int(cur.lastrowid or 0)

@@ -16,14 +16,14 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 from geoalchemy2.shape import from_shape, to_shape
-from sqlalchemy import Connection, create_engine, delete, func, insert, select, text
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy import Connection, create_engine, delete, func, insert, select, text, true
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
 from geo.coverage.result import WeekCoverage
 from geo.errors import NotFound, StoreUnavailable
 from geo.layers import TownshipLayers
 from geo.store import rows
-from geo.store.base import NewUpload, UploadRecord
+from geo.store.base import NewUpload, UploadRecord, check_idempotent_retry
 from geo.store.migrate import current_revision, head_revision
 from geo.store.tables import (
     LAYER_TABLES,
@@ -99,7 +99,9 @@ class PostGISStore:
                 )
             )
             for name, table in LAYER_TABLES.items():
-                conn.execute(delete(table).where(table.c.township == info.code))
+                only = rows.LAYER_ROW_FILTER.get(name)
+                condition = text(only) if only else true()
+                conn.execute(delete(table).where(table.c.township == info.code, condition))
                 cols, values = rows.layer_rows(layers, name)
                 if values:
                     conn.execute(
@@ -129,7 +131,23 @@ class PostGISStore:
         return rows.township_layers(row.settings, to_shape(row.geom), frames)
 
     def add_upload(self, upload: NewUpload) -> UploadRecord:
+        try:
+            return self._add_upload(upload)
+        except IntegrityError:
+            # A concurrent request stored the same file or key first: answer with that one.
+            return self._add_upload(upload)
+
+    def _add_upload(self, upload: NewUpload) -> UploadRecord:
         with self._begin() as conn:
+            if upload.idempotency_key:
+                keyed = conn.execute(
+                    select(Upload.__table__).where(
+                        Upload.township == upload.township,
+                        Upload.idempotency_key == upload.idempotency_key,
+                    )
+                ).first()
+                if keyed is not None:
+                    return check_idempotent_retry(rows.upload_record(keyed._asdict()), upload)
             existing = conn.execute(
                 select(Upload.__table__).where(
                     Upload.township == upload.township,
@@ -155,6 +173,7 @@ class PostGISStore:
                     first_fix_at=times.min().to_pydatetime() if len(times) else None,
                     last_fix_at=times.max().to_pydatetime() if len(times) else None,
                     report=upload.report,
+                    idempotency_key=upload.idempotency_key,
                 )
                 .returning(Upload.id)
             ).scalar_one()

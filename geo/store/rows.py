@@ -16,6 +16,8 @@ from geo.layers import LAYER_COLUMNS, WGS84, TownshipInfo, TownshipLayers
 from geo.store.base import SEGMENT_KEY_BASE, UploadRecord
 
 LAYER_NAMES = tuple(LAYER_COLUMNS)
+#: Rows of a layer that ``save_layers`` replaces: SQL condition beside ``township = ?``.
+LAYER_ROW_FILTER = {"drone_flights": "source = 'layers'"}
 
 
 def iso_ms(times: pd.Series) -> list[str | None]:
@@ -26,8 +28,13 @@ def iso_ms(times: pd.Series) -> list[str | None]:
 
 
 def layer_rows(layers: TownshipLayers, name: str) -> tuple[list[str], list[list[Any]]]:
-    """Column names (``township`` first, ``geom`` last, geometry as shapely) and row values."""
+    """Column names (``township`` first, ``geom`` last, geometry as shapely) and row values.
+
+    Drone flights imported with ``geo drone import`` are not part of a layers folder: only
+    those whose source is ``layers`` are written (and replaced, :data:`LAYER_ROW_FILTER`)."""
     frame = layers.layer(name)
+    if name == "drone_flights":
+        frame = frame[frame["source"] == "layers"]
     cols = list(LAYER_COLUMNS[name])
     code = layers.info.code
     rows: list[list[Any]] = []

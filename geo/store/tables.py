@@ -121,12 +121,17 @@ class DroneFlight(Base):
     hfov_deg: Mapped[float | None] = mapped_column(Float, nullable=True)
     drone: Mapped[str] = mapped_column(String, default="")
     times_s: Mapped[str] = mapped_column(String, default="")
+    source: Mapped[str] = mapped_column(String, default="layers", server_default="layers")
+    """``layers`` (replaced by ``geo layers load``) or ``import`` (``geo drone import``)."""
     geom: Mapped[object] = mapped_column(_geom("LINESTRINGZ", 3))
 
 
 class Upload(Base):
     __tablename__ = "track_uploads"
-    __table_args__ = (UniqueConstraint("township", "squad", "sha256"),)
+    __table_args__ = (
+        UniqueConstraint("township", "squad", "sha256"),
+        UniqueConstraint("township", "idempotency_key"),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     township: Mapped[str] = mapped_column(String, index=True)
     squad: Mapped[str] = mapped_column(String)
@@ -139,6 +144,7 @@ class Upload(Base):
     first_fix_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     last_fix_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     report: Mapped[dict[str, object]] = mapped_column(JSON)
+    idempotency_key: Mapped[str | None] = mapped_column(String, nullable=True)
 
 
 class PatrolTrack(Base):

@@ -75,3 +75,19 @@ def test_refusals_are_problem_details_and_store_nothing(
     assert done.headers["content-type"] == "application/problem+json"
     assert words in done.json()["detail"]
     assert client.get("/api/v1/coverage/2026-W47").json()["fixes_used"] == 0
+
+
+def test_idempotency_key_returns_the_first_answer(
+    client: TestClient, demo_layers: TownshipLayers
+) -> None:
+    data = village_track_gpx(demo_layers, start="2026-11-20 09:00")
+    headers = {"Idempotency-Key": "phone-7:batch-0001"}
+    first = client.post("/api/v1/tracks?squad=squad-03", content=data, headers=headers)
+    retry = client.post("/api/v1/tracks?squad=squad-03", content=data, headers=headers)
+    assert first.status_code == 201 and retry.status_code == 200
+    assert retry.json()["id"] == first.json()["id"] and retry.json()["duplicate"]
+    other = village_track_gpx(demo_layers, start="2026-11-21 09:00")
+    clash = client.post("/api/v1/tracks?squad=squad-03", content=other, headers=headers)
+    assert clash.status_code == 409
+    assert clash.headers["content-type"] == "application/problem+json"
+    assert "already used" in clash.json()["detail"]

@@ -77,6 +77,7 @@ def test_layers_load_into_postgis_with_srid_4326(postgis_url: str) -> None:
 @pytest.mark.postgis
 def test_postgis_store_refuses_an_old_schema(postgis_url: str, tmp_path: Path) -> None:
     from geo.errors import StoreUnavailable
+    from geo.store.migrate import head_revision
     from geo.store.postgis import PostGISStore
 
     engine = create_engine(postgis_url)
@@ -87,5 +88,43 @@ def test_postgis_store_refuses_an_old_schema(postgis_url: str, tmp_path: Path) -
             PostGISStore(postgis_url)
     finally:
         with engine.begin() as conn:
-            conn.execute(text("UPDATE alembic_version SET version_num = '0001'"))
+            conn.execute(
+                text("UPDATE alembic_version SET version_num = :head"), {"head": head_revision()}
+            )
         engine.dispose()
+
+
+def test_an_older_geopackage_store_is_upgraded_in_place(
+    tmp_path: Path, demo_layers: TownshipLayers
+) -> None:
+    import sqlite3
+
+    from geo.store.geopackage import SCHEMA_VERSION
+
+    path = tmp_path / "old.gpkg"
+    GeoPackageStore(path).save_layers(demo_layers)
+    con = sqlite3.connect(path)
+    con.executescript(
+        """
+        DROP TRIGGER rtree_coverage_gaps_geom_insert;
+        DROP TRIGGER rtree_coverage_gaps_geom_delete;
+        DROP TRIGGER rtree_coverage_gaps_geom_update1;
+        DROP TRIGGER rtree_coverage_gaps_geom_update2;
+        DROP TRIGGER rtree_coverage_gaps_geom_update3;
+        DROP TRIGGER rtree_coverage_gaps_geom_update4;
+        DROP TABLE rtree_coverage_gaps_geom; DROP TABLE coverage_gaps;
+        DELETE FROM gpkg_extensions WHERE table_name = 'coverage_gaps';
+        DELETE FROM gpkg_geometry_columns WHERE table_name = 'coverage_gaps';
+        DELETE FROM gpkg_contents WHERE table_name = 'coverage_gaps';
+        ALTER TABLE drone_flights DROP COLUMN source;
+        UPDATE geo_meta SET value = '1';
+        """
+    )
+    con.close()
+    store = GeoPackageStore(path)
+    assert len(store.load_layers("433122207").drone_flights) == len(demo_layers.drone_flights)
+    assert "coverage_gaps" in dict(pyogrio.list_layers(path))
+    con = sqlite3.connect(path)
+    assert con.execute("SELECT value FROM geo_meta").fetchone()[0] == SCHEMA_VERSION
+    assert {r[0] for r in con.execute("SELECT source FROM drone_flights")} == {"layers"}
+    con.close()
