@@ -1,30 +1,152 @@
 """From a track file's bytes to a cleaned upload ready to store (no I/O besides parsing).
 
-This is the one path every upload takes: ``geo tracks import``, ``POST /api/v1/tracks`` and
-the demo's simulated phones.
+This is the one path every upload takes: ``geo tracks import``, ``geo drone import``,
+``POST /api/v1/tracks`` and the demo's simulated phones. Steps: detect the format from the
+content (gzip accepted), read it, convert the declared coordinate system to WGS-84, check the
+positions are plausible for the township, clean, and build the :class:`NewUpload`.
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+import importlib
+import io
+import re
+import zlib
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Literal, get_args
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
+from geo.chinacrs import SOURCE_SYSTEMS, to_wgs84
 from geo.errors import InvalidFile, InvalidInput
 from geo.layers import WGS84, TownshipLayers
+from geo.plausibility import check_plausible, township_bbox
 from geo.store.base import NewUpload
-from geo.tracks.cleaning import CleanedTrack, clean_fixes
+from geo.tracks.cleaning import CleanedTrack, Drop, clean_fixes
 from geo.tracks.fixes import ParsedTrack
-from geo.tracks.gpx import read_gpx
 
-SourceCrs = Literal["wgs84", "cgcs2000"]
-SOURCE_CRS: tuple[str, ...] = get_args(SourceCrs)
+#: Largest file accepted after gunzip (a guard against compression bombs).
+MAX_UNPACKED_BYTES = 1_000_000_000
+_EPSG = re.compile(r"^epsg:(\d{4,6})$", re.IGNORECASE)
+
+#: format name → (module, reader function).
+READERS: dict[str, tuple[str, str]] = {
+    "gpx": ("geo.tracks.gpx", "read_gpx"),
+    "kml": ("geo.tracks.kml", "read_kml"),
+    "geojson": ("geo.tracks.geojson", "read_geojson"),
+    "csv": ("geo.tracks.csv_tracks", "read_csv_track"),
+    "airdata-csv": ("geo.tracks.airdata", "read_airdata"),
+    "dji-srt": ("geo.tracks.srt", "read_srt"),
+    "nmea": ("geo.tracks.nmea", "read_nmea"),
+    "plt": ("geo.tracks.plt", "read_plt"),
+}
+
+
+class _Reader(Protocol):
+    def __call__(self, data: bytes, *, source: str, tz: ZoneInfo) -> ParsedTrack: ...
+
+
+def normalise_crs(crs: str) -> str:
+    """``wgs84``, ``cgcs2000``, ``gcj02``, ``bd09`` or ``EPSG:n``; anything else is refused."""
+    value = crs.strip().lower().replace("-", "")
+    if value in SOURCE_SYSTEMS:
+        return value
+    match = _EPSG.match(crs.strip())
+    if match:
+        code = int(match.group(1))
+        return "wgs84" if code == 4326 else "cgcs2000" if code == 4490 else f"EPSG:{code}"
+    raise InvalidInput(
+        f"crs {crs!r} is not supported; use one of {', '.join(SOURCE_SYSTEMS)} or EPSG:<code> "
+        "for projected coordinates"
+    )
+
+
+def unpack(data: bytes, filename: str) -> bytes:
+    """Gunzip a gzip-compressed upload (checked by its magic number, not its name)."""
+    if data[:2] != b"\x1f\x8b":
+        return data
+    try:
+        out = gzip.GzipFile(fileobj=io.BytesIO(data)).read(MAX_UNPACKED_BYTES + 1)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise InvalidFile(f"gzip data cannot be unpacked ({exc})", source=filename) from None
+    if len(out) > MAX_UNPACKED_BYTES:
+        raise InvalidFile(
+            f"unpacks to more than {MAX_UNPACKED_BYTES:,} bytes; send it in parts", source=filename
+        )
+    return out
+
+
+def detect_format(data: bytes, filename: str) -> str:
+    """Name the format of an (unpacked) track file from its content.
+
+    Examples
+    --------
+    >>> detect_format(b'<?xml version="1.0"?><gpx version="1.1"></gpx>', "a.txt")
+    'gpx'
+    """
+    if not data.strip(b"\xef\xbb\xbf \t\r\n\x00"):
+        raise InvalidFile("the file is empty", source=filename)
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        text = data.decode("utf-16", errors="replace")[:4096]
+    else:
+        text = data[:4096].decode("utf-8", errors="replace")
+    head = text.lstrip("\ufeff \t\r\n")
+    low = head.lower()
+    if data[:2] == b"PK":
+        return "kml"  # KMZ: a zip holding a KML document
+    if low.startswith("<"):
+        if "<gpx" in low:
+            return "gpx"
+        if "<kml" in low:
+            return "kml"
+        raise InvalidFile(
+            "an XML document that is neither GPX nor KML; send GPX, KML/KMZ, GeoJSON, CSV, "
+            "NMEA, GeoLife PLT, DJI SRT or AirData CSV",
+            source=filename,
+        )
+    if low.startswith(("{", "[")):
+        return "geojson"
+    if low.startswith("geolife trajectory"):
+        return "plt"
+    if re.match(r"^\$(gp|gn|gl|ga|bd)[a-z]{3},", low):
+        return "nmea"
+    if _looks_like("geo.tracks.srt", "looks_like_srt", data):
+        return "dji-srt"
+    if _looks_like("geo.tracks.airdata", "looks_like_airdata", data):
+        return "airdata-csv"
+    first = head.splitlines()[0] if head else ""
+    if any(sep in first for sep in (",", ";", "\t")):
+        return "csv"
+    raise InvalidFile(
+        "format not recognised: send GPX, KML/KMZ, GeoJSON, CSV, NMEA, GeoLife PLT, DJI SRT "
+        "or AirData CSV",
+        source=filename,
+    )
+
+
+def _looks_like(module: str, function: str, data: bytes) -> bool:
+    check: Any = getattr(importlib.import_module(module), function)
+    return bool(check(data[:8192]))
+
+
+def read_track(data: bytes, *, filename: str, tz: ZoneInfo, epsg: int | None = None) -> ParsedTrack:
+    """Detect the format and read the file (after gunzip)."""
+    data = unpack(data, filename)
+    fmt = detect_format(data, filename)
+    module, function = READERS[fmt]
+    reader: Any = getattr(importlib.import_module(module), function)
+    if fmt == "csv":
+        parsed: ParsedTrack = reader(data, source=filename, tz=tz, epsg=epsg)
+    else:
+        parsed = reader(data, source=filename, tz=tz)
+    return parsed
 
 
 @dataclass(frozen=True)
@@ -34,49 +156,38 @@ class PreparedUpload:
     upload: NewUpload
     parsed: ParsedTrack
     cleaned: CleanedTrack
+    tz: str
 
     def report(self) -> dict[str, object]:
-        """The cleaning report returned to the uploader."""
-        fixes = self.parsed.fixes
+        """The cleaning report returned to the uploader: format, counts by step, first and
+        last time (in the township's time zone, with offset), bounding box, source CRS."""
+        fixes = self.upload.fixes
         times = fixes["time"].dropna()
         kept = self.cleaned.segment >= 0
+        tz = ZoneInfo(self.tz)
         return {
             "format": self.parsed.format,
             "source_crs": self.upload.source_crs,
             **self.cleaned.report.to_dict(),
+            "dropped": {
+                d.name.lower(): int((self.cleaned.drop == d).sum()) for d in Drop if d != Drop.KEPT
+            },
             "naive_times_read_as_local": self.parsed.naive_times,
-            "first_time": times.min().isoformat() if len(times) else None,
-            "last_time": times.max().isoformat() if len(times) else None,
+            "time_zone": self.tz,
+            "first_time": times.min().tz_convert(tz).isoformat() if len(times) else None,
+            "last_time": times.max().tz_convert(tz).isoformat() if len(times) else None,
             "bbox": (
                 [
-                    float(fixes["lon"][kept].min()),
-                    float(fixes["lat"][kept].min()),
-                    float(fixes["lon"][kept].max()),
-                    float(fixes["lat"][kept].max()),
+                    round(float(fixes["lon"][kept].min()), 7),
+                    round(float(fixes["lat"][kept].min()), 7),
+                    round(float(fixes["lon"][kept].max()), 7),
+                    round(float(fixes["lat"][kept].max()), 7),
                 ]
                 if kept.any()
                 else None
             ),
+            "notes": list(self.parsed.notes),
         }
-
-
-def detect_format(data: bytes, filename: str) -> str:
-    """Name the format of a track file from its content."""
-    head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if head.startswith(b"<") and b"<gpx" in data[:4096].lower():
-        return "gpx"
-    if not data.strip():
-        raise InvalidFile("the file is empty", source=filename)
-    raise InvalidFile("format not recognised: this version reads GPX track files", source=filename)
-
-
-def township_bbox(layers: TownshipLayers) -> tuple[float, float, float, float]:
-    """The township's lon/lat box grown by its ``bbox_margin_m``."""
-    minx, miny, maxx, maxy = layers.outline.total_bounds
-    margin = layers.info.bbox_margin_m
-    dlat = margin / 111_320.0
-    dlon = margin / (111_320.0 * np.cos(np.radians((miny + maxy) / 2)))
-    return float(minx - dlon), float(miny - dlat), float(maxx + dlon), float(maxy + dlat)
 
 
 def prepare_upload(
@@ -89,68 +200,81 @@ def prepare_upload(
     crs: str = "wgs84",
     uploaded_at: datetime | None = None,
 ) -> PreparedUpload:
-    """Parse, check and clean one track file for a squad of a township.
+    """Parse, convert, check and clean one track file for a squad of a township.
 
     Parameters
     ----------
     data
-        The file's bytes.
+        The file's bytes (gzip accepted).
     filename
         Its name, for messages and the record.
     layers
-        The township (time zone, rules, outline for plausibility).
+        The township (time zone, rules, outline and roads for plausibility).
     squad
         One of ``layers.squads()``.
     device
         The phone or recorder, free text.
     crs
-        The coordinate system the file is in (``wgs84`` or ``cgcs2000``, treated as equal).
+        The coordinate system of the file: ``wgs84`` (default), ``cgcs2000`` (treated as
+        equal), ``gcj02``, ``bd09``, or ``EPSG:<code>`` for projected metres.
 
     Raises
     ------
     InvalidInput
         Unknown squad or coordinate system.
     InvalidFile
-        The file cannot be read, or none of its fixes lies near the township.
+        The file cannot be read, or its positions cannot belong to the township as declared.
     """
     squads = layers.squads()
     if squad not in squads:
         raise InvalidInput(f"unknown squad {squad!r}; this township's squads: {', '.join(squads)}")
-    if crs not in SOURCE_CRS:
-        raise InvalidInput(f"crs {crs!r} is not supported; use one of {', '.join(SOURCE_CRS)}")
-    fmt = detect_format(data, filename)
-    assert fmt == "gpx"
-    parsed = read_gpx(data, source=filename, tz=layers.info.tz)
+    source_crs = normalise_crs(crs)
+    epsg = int(source_crs.split(":")[1]) if source_crs.startswith("EPSG:") else None
+    parsed = read_track(data, filename=filename, tz=layers.info.tz, epsg=epsg)
+    if parsed.declared_crs:
+        declared = normalise_crs(parsed.declared_crs)
+        if source_crs not in ("wgs84", declared):
+            raise InvalidInput(
+                f"the file declares {parsed.declared_crs} but the upload says crs={crs}"
+            )
+        source_crs = declared
+    raw_lon = parsed.fixes["lon"].to_numpy(dtype=np.float64)
+    raw_lat = parsed.fixes["lat"].to_numpy(dtype=np.float64)
+    lon, lat = to_wgs84(raw_lon, raw_lat, source_crs)
+    bad = ~(np.isfinite(lon) & np.isfinite(lat) & (np.abs(lat) <= 90) & (np.abs(lon) <= 180))
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        raise InvalidFile(
+            f"x={raw_lon[first]} y={raw_lat[first]} is not a position in {source_crs}",
+            source=filename,
+            place=f"point {first + 1}",
+        )
+    check_plausible(
+        raw_lon, raw_lat, lon, lat, source_crs=source_crs, layers=layers, source=filename
+    )
+    fixes = parsed.fixes.assign(lon=lon, lat=lat)
     cleaned = clean_fixes(
-        parsed.fixes,
+        fixes,
         rules=layers.info.rules,
         metric_crs=layers.info.metric_crs,
         bbox=township_bbox(layers),
     )
-    rep = cleaned.report
-    placed = rep.fixes_read - rep.no_time - rep.duplicates - rep.low_accuracy
-    if rep.outside_area and rep.outside_area == placed:
-        km = layers.info.bbox_margin_m / 1000
-        raise InvalidFile(
-            f"none of the {rep.fixes_read} fixes lies within {km:g} km of township "
-            f"{layers.info.name} ({layers.info.code}); is this the right township, or are the "
-            "coordinates in another system?",
-            source=filename,
-        )
-    fixes = parsed.fixes.assign(segment=cleaned.segment, drop=cleaned.drop)
+    fixes = fixes.assign(segment=cleaned.segment, drop=cleaned.drop)
     upload = NewUpload(
         township=layers.info.code,
         squad=squad,
         device=device,
         filename=filename,
-        source_format=fmt,
-        source_crs=crs,
+        source_format=parsed.format,
+        source_crs=source_crs,
         sha256=hashlib.sha256(data).hexdigest(),
         uploaded_at=uploaded_at or datetime.now(UTC),
         fixes=fixes,
         segments=segment_lines(fixes),
     )
-    prepared = PreparedUpload(upload=upload, parsed=parsed, cleaned=cleaned)
+    prepared = PreparedUpload(
+        upload=upload, parsed=parsed, cleaned=cleaned, tz=layers.info.timezone
+    )
     return replace(prepared, upload=replace(upload, report=prepared.report()))
 
 
