@@ -31,9 +31,11 @@ app = typer.Typer(
 layers_app = typer.Typer(help="Township layers: load and export.", no_args_is_help=True)
 tracks_app = typer.Typer(help="Patrol GPS tracks: import.", no_args_is_help=True)
 db_app = typer.Typer(help="PostGIS schema.", no_args_is_help=True)
+drone_app = typer.Typer(help="Drone flight logs: import.", no_args_is_help=True)
 app.add_typer(layers_app, name="layers")
 app.add_typer(tracks_app, name="tracks")
 app.add_typer(db_app, name="db")
+app.add_typer(drone_app, name="drone")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -59,7 +61,7 @@ def _week(text: str | None, settings: Settings, township_tz: str = "Asia/Shangha
     return IsoWeek.last_complete(datetime.now(UTC), ZoneInfo(township_tz))
 
 
-def _progress() -> Progress:
+def _progress(*, quiet: bool = False) -> Progress:
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -67,6 +69,7 @@ def _progress() -> Progress:
         TimeElapsedColumn(),
         console=err,
         transient=False,
+        disable=quiet,
     )
 
 
@@ -113,55 +116,153 @@ def layers_export(
 
 @tracks_app.command("import")
 def tracks_import(
-    files: Annotated[list[Path], typer.Argument(help="GPX files.")],
+    files: Annotated[
+        list[Path],
+        typer.Argument(help="Track files: GPX, KML/KMZ, GeoJSON, CSV, NMEA, PLT (gzip ok)."),
+    ],
     squad: Annotated[str, typer.Option("--squad", "-s", help="The squad that recorded them.")],
     crs: Annotated[
-        str, typer.Option(help="Coordinate system of the files: wgs84 or cgcs2000.")
+        str, typer.Option(help="Coordinate system: wgs84, cgcs2000, gcj02, bd09 or EPSG:<code>.")
     ] = "wgs84",
     device: Annotated[str, typer.Option(help="Phone or recorder name.")] = "",
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Read, check and clean, print the report, store nothing."),
+    ] = False,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
     township: TownshipOpt = None,
 ) -> None:
     """Import patrol GPS tracks for a squad. Each file is stored whole or not at all; the same
-    file imported twice is stored once.
+    file imported twice is stored once. Phone apps built on Amap or Tencent write GCJ-02: say
+    `--crs gcj02`.
 
-    Example: `geo tracks import var/simulated/2026-W47/squad-01_*.gpx --squad squad-01`
+    Example: `geo tracks import day1.gpx day2.kml --squad squad-01 --crs gcj02`
+
+    Example: `geo tracks import --dry-run --format json phone.csv --squad squad-01`
     """
     from geo import operations
+    from geo.ingest import prepare_upload
 
+    _check_format(fmt, ("text", "json"))
     settings = get_settings()
     store = _store(settings)
     code = operations.resolve_township(store, township or settings.layers.township)
     layers = store.load_layers(code)
     failed = 0
-    with _progress() as progress:
-        task = progress.add_task("importing", total=len(files))
+    reports: list[dict[str, object]] = []
+    with _progress(quiet=fmt == "json") as progress:
+        task = progress.add_task("checking" if dry_run else "importing", total=len(files))
         for path in files:
             try:
                 data = _read_file(path)
-                result = operations.import_track(
-                    store,
-                    data,
-                    filename=str(path),
-                    township=code,
-                    squad=squad,
-                    device=device,
-                    crs=crs,
-                    layers=layers,
-                )
+                if dry_run:
+                    prepared = prepare_upload(
+                        data, filename=str(path), layers=layers, squad=squad, device=device, crs=crs
+                    )
+                    report, note = prepared.upload.report, " (dry run: nothing stored)"
+                else:
+                    result = operations.import_track(
+                        store,
+                        data,
+                        filename=str(path),
+                        township=code,
+                        squad=squad,
+                        device=device,
+                        crs=crs,
+                        layers=layers,
+                    )
+                    report = result.record.report
+                    note = " (already stored)" if result.record.duplicate else ""
             except GeoError as exc:
                 failed += 1
                 progress.console.print(f"[red]geo: error:[/red] {exc.one_line()}", highlight=False)
+                reports.append({"file": str(path), "error": exc.one_line()})
             else:
-                r = result.record.report
-                note = " (already stored)" if result.record.duplicate else ""
-                progress.console.print(
-                    f"{path}: {r['fixes_kept']}/{r['fixes_read']} fixes kept, "
-                    f"{r['segments']} segment(s){note}",
-                    highlight=False,
-                )
+                reports.append({"file": str(path), **report})
+                if fmt == "text":
+                    progress.console.print(
+                        f"{path}: {report['format']}, "
+                        f"{report['fixes_kept']}/{report['fixes_read']} fixes kept, "
+                        f"{report['segments']} segment(s), "
+                        f"{report['first_time']} → {report['last_time']}{note}",
+                        highlight=False,
+                    )
             progress.advance(task)
+    if fmt == "json":
+        body = reports[0] if len(reports) == 1 else reports
+        sys.stdout.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
     if failed:
         raise typer.Exit(2)
+
+
+@drone_app.command("import")
+def drone_import(
+    files: Annotated[list[Path], typer.Argument(help="DJI SRT, AirData CSV, GPX or KML logs.")],
+    crs: Annotated[
+        str, typer.Option(help="Coordinate system of the logs (DJI writes wgs84).")
+    ] = "wgs84",
+    hfov: Annotated[float, typer.Option(help="Camera horizontal field of view, degrees.")] = 84.0,
+    drone: Annotated[str, typer.Option(help="Aircraft name, e.g. 'DJI Mavic 3E'.")] = "",
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Read and check, print the report, store nothing.")
+    ] = False,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    township: TownshipOpt = None,
+) -> None:
+    """Import drone flight logs as flights (the same log twice is one flight). SRT times are
+    the aircraft's clock and are read as township local time.
+
+    Example: `geo drone import DJI_0001.SRT flight.csv --drone "DJI Mavic 3E"`
+    """
+    from geo import operations
+
+    _check_format(fmt, ("text", "json"))
+    settings = get_settings()
+    store = _store(settings)
+    code = operations.resolve_township(store, township or settings.layers.township)
+    layers = store.load_layers(code)
+    failed = 0
+    reports: list[dict[str, object]] = []
+    for path in files:
+        try:
+            result = operations.import_flight(
+                store,
+                _read_file(path),
+                filename=str(path),
+                township=code,
+                crs=crs,
+                hfov_deg=hfov,
+                drone=drone,
+                layers=layers,
+                dry_run=dry_run,
+            )
+        except GeoError as exc:
+            failed += 1
+            err.print(f"[red]geo: error:[/red] {exc.one_line()}", highlight=False)
+            reports.append({"file": str(path), "error": exc.one_line()})
+            continue
+        reports.append({"file": str(path), "flight_id": result.flight_id, **result.report})
+        if fmt == "text":
+            state = "dry run" if dry_run else ("stored" if result.stored else "already stored")
+            r = result.report
+            out.print(
+                f"{path}: flight {result.flight_id} ({state}), {r['format']}, "
+                f"{r['fixes_kept']}/{r['fixes_read']} positions, "
+                f"{r['first_time']} → {r['last_time']}",
+                highlight=False,
+            )
+    if fmt == "json":
+        body = reports[0] if len(reports) == 1 else reports
+        sys.stdout.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
+    if failed:
+        raise typer.Exit(2)
+
+
+def _check_format(fmt: str, allowed: tuple[str, ...]) -> None:
+    from geo.errors import InvalidInput
+
+    if fmt not in allowed:
+        raise InvalidInput(f"--format {fmt!r} is not one of {', '.join(allowed)}")
 
 
 def _read_file(path: Path) -> bytes:

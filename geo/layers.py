@@ -184,6 +184,9 @@ class TownshipLayers:
     def with_info(self, info: TownshipInfo) -> TownshipLayers:
         return replace(self, info=info)
 
+    def without_roads(self) -> TownshipLayers:
+        return replace(self, roads=empty_layer("roads"))
+
 
 def empty_layer(name: str) -> gpd.GeoDataFrame:
     """An empty layer with the right columns."""

@@ -71,6 +71,38 @@ def import_track(
     return ImportResult(record=record, prepared=prepared)
 
 
+@dataclass(frozen=True)
+class FlightImport:
+    """A drone flight's id, whether it was new, and its report."""
+
+    flight_id: str
+    stored: bool
+    report: dict[str, object]
+
+
+def import_flight(
+    store: Store,
+    data: bytes,
+    *,
+    filename: str,
+    township: str,
+    crs: str = "wgs84",
+    hfov_deg: float = 84.0,
+    drone: str = "",
+    layers: TownshipLayers | None = None,
+    dry_run: bool = False,
+) -> FlightImport:
+    """Read and store one drone log as a flight (the same log twice is one flight)."""
+    from geo.drone import prepare_flight
+
+    layers = layers or store.load_layers(township)
+    flight = prepare_flight(
+        data, filename=filename, layers=layers, crs=crs, hfov_deg=hfov_deg, drone=drone
+    )
+    stored = False if dry_run else store.add_drone_flight(flight.row())
+    return FlightImport(flight_id=flight.flight_id, stored=stored, report=flight.report)
+
+
 def week_coverage(
     store: Store, township: str, week: IsoWeek, *, refresh: bool = False
 ) -> WeekCoverage:

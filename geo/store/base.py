@@ -115,6 +115,10 @@ class Store(Protocol):
         (township, squad, sha256), or the same idempotency key, stored again returns the first
         record with ``duplicate=True`` and stores nothing."""
 
+    def add_drone_flight(self, row: dict[str, Any]) -> bool:
+        """Store an imported drone flight (a ``drone_flights`` row with a shapely geometry);
+        False when a flight with that id was stored before (then nothing is written)."""
+
     def uploads(self, township: str) -> list[UploadRecord]:
         """All uploads of a township, oldest first."""
 

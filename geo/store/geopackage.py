@@ -479,6 +479,20 @@ class GeoPackageStore:
             row = con.execute("SELECT * FROM track_uploads WHERE id = ?", (upload_id,)).fetchone()
             return rows.upload_record(dict(row))
 
+    def add_drone_flight(self, row: dict[str, Any]) -> bool:
+        with self._transaction() as con:
+            found = con.execute(
+                "SELECT 1 FROM drone_flights WHERE township = ? AND flight_id = ?",
+                (row["township"], row["flight_id"]),
+            ).fetchone()
+            if found:
+                return False
+            values = {**row, "geom": gpkg_geometry.encode(np.asarray([row["geom"]]))[0]}
+            cols = ", ".join(f'"{c}"' for c in values)
+            marks = ", ".join(f":{c}" for c in values)
+            con.execute(f"INSERT INTO drone_flights ({cols}) VALUES ({marks})", values)
+            return True
+
     def uploads(self, township: str) -> list[UploadRecord]:
         with self._read() as con:
             found = con.execute(

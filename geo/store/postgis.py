@@ -231,6 +231,19 @@ class PostGISStore:
         with raw.cursor() as cur, cur.copy(_FIX_COPY) as copy:
             copy.write(buffer.getvalue())
 
+    def add_drone_flight(self, row: dict[str, Any]) -> bool:
+        table = LAYER_TABLES["drone_flights"]
+        with self._begin() as conn:
+            found = conn.execute(
+                select(table.c.id).where(
+                    table.c.township == row["township"], table.c.flight_id == row["flight_id"]
+                )
+            ).first()
+            if found:
+                return False
+            conn.execute(insert(table).values(**{**row, "geom": _wkb(row["geom"])}))
+            return True
+
     def uploads(self, township: str) -> list[UploadRecord]:
         with self._begin() as conn:
             found = conn.execute(

@@ -17,6 +17,14 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
+def _number(text: str | None) -> float:
+    """A float, or NaN for missing or unreadable text (``<ele>bad data</ele>`` is seen)."""
+    try:
+        return float(text or "nan")
+    except ValueError:
+        return float("nan")
+
+
 def read_gpx(data: bytes, *, source: str, tz: ZoneInfo) -> ParsedTrack:
     """Read the track and route points of a GPX file.
 
@@ -46,12 +54,14 @@ def read_gpx(data: bytes, *, source: str, tz: ZoneInfo) -> ParsedTrack:
     lats: list[float] = []
     times: list[str | None] = []
     hdops: list[float] = []
+    eles: list[float] = []
     parts: list[int] = []
     part = -1
     name = ""
     root_seen = False
     point_time: str | None = None
     point_hdop = np.nan
+    point_ele = np.nan
     try:
         for event, elem in ET.iterparse(io.BytesIO(data), events=("start", "end")):
             tag = _local(elem.tag)
@@ -66,15 +76,14 @@ def read_gpx(data: bytes, *, source: str, tz: ZoneInfo) -> ParsedTrack:
                 if tag in ("trkseg", "rte"):
                     part += 1
                 elif tag in ("trkpt", "rtept"):
-                    point_time, point_hdop = None, np.nan
+                    point_time, point_hdop, point_ele = None, np.nan, np.nan
                 continue
             if tag == "time":
                 point_time = (elem.text or "").strip() or None
             elif tag == "hdop":
-                try:
-                    point_hdop = float(elem.text or "nan")
-                except ValueError:
-                    point_hdop = np.nan
+                point_hdop = _number(elem.text)
+            elif tag == "ele":
+                point_ele = _number(elem.text)
             elif tag == "name" and not name and not lons:
                 name = (elem.text or "").strip()
             elif tag in ("trkpt", "rtept"):
@@ -103,6 +112,7 @@ def read_gpx(data: bytes, *, source: str, tz: ZoneInfo) -> ParsedTrack:
                 lats.append(lat)
                 times.append(point_time)
                 hdops.append(point_hdop)
+                eles.append(point_ele)
                 parts.append(max(part, 0))
                 elem.clear()
     except ET.ParseError as exc:
@@ -119,5 +129,5 @@ def read_gpx(data: bytes, *, source: str, tz: ZoneInfo) -> ParsedTrack:
     parsed_times, naive = parse_times(times, tz=tz, source=source)
     # GPX has no accuracy field; hdop × 5 m is the usual rough conversion to metres.
     accuracy = np.asarray(hdops) * 5.0
-    fixes = make_fixes(lons, lats, parsed_times, accuracy_m=accuracy, part=parts)
+    fixes = make_fixes(lons, lats, parsed_times, accuracy_m=accuracy, part=parts, alt_m=eles)
     return ParsedTrack(format="gpx", fixes=fixes, naive_times=naive, name=name)
