@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -109,3 +110,39 @@ def test_bad_files_get_one_clear_message(data: bytes, message: str, place: str |
     if place:
         assert exc.place is not None and exc.place.startswith(place)
     assert "\n" not in exc.one_line()
+
+
+def test_fast_scan_agrees_with_the_xml_parser(shared_data: Path) -> None:
+    from geo.tracks.gpx import _scan_fast, _scan_tree
+    from geo.tracks.gpx_write import write_gpx
+
+    simulated = write_gpx(
+        np.array([109.9, 109.91, 109.92]),
+        np.array([28.1, 28.11, 28.12]),
+        pd.Series(
+            pd.to_datetime(["2026-11-23T01:00:00Z", "2026-11-23T01:00:05Z", "2026-11-23T01:00:09Z"])
+        ),
+        hdop=np.array([1.0, 2.0, 3.0]),
+    )
+    used_fast = 0
+    for name, data in [("simulated", simulated)] + [
+        (p.name, p.read_bytes()) for p in real_gpx_files(shared_data)
+    ]:
+        fast = _scan_fast(data)
+        if fast is None:
+            continue
+        used_fast += 1
+        tree = _scan_tree(data, name)
+        np.testing.assert_array_equal(fast.lons, tree.lons, err_msg=name)
+        np.testing.assert_array_equal(fast.lats, tree.lats, err_msg=name)
+        np.testing.assert_array_equal(fast.hdops, tree.hdops, err_msg=name)
+        np.testing.assert_array_equal(fast.eles, tree.eles, err_msg=name)
+        np.testing.assert_array_equal(fast.parts, tree.parts, err_msg=name)
+        fast_times = (
+            fast.parsed_times
+            if fast.parsed_times is not None
+            else pd.to_datetime(pd.Series(fast.times), utc=True, format="ISO8601")
+        )
+        tree_times = pd.to_datetime(pd.Series(tree.times), utc=True, format="ISO8601")
+        assert list(fast_times) == list(tree_times), name
+    assert used_fast >= 2
