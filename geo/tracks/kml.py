@@ -1,0 +1,267 @@
+"""KML and KMZ reader: LineString, Point, gx:Track and gx:MultiTrack placemarks as fixes."""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+import xml.etree.ElementTree as ET
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from geo.errors import InvalidFile
+from geo.tracks.fixes import ParsedTrack, make_fixes
+from geo.tracks.timestamps import parse_times
+
+_ZIP_MAGIC = b"PK\x03\x04"
+_KMZ_MAX_KML_BYTES = 256 * 1024 * 1024
+"""Largest .kml a KMZ may unpack to; a bigger one is refused rather than unpacked."""
+_COMMA = re.compile(r"\s*,\s*")
+_PLACE = re.compile(r"^point (\d+)$")
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _text(elem: ET.Element) -> str:
+    # itertext() joins the text around comments and CDATA (SkyDrop puts comments inside
+    # <coordinates>).
+    return "".join(elem.itertext()).strip()
+
+
+@dataclass
+class _Found:
+    """Positions in document order; ``number`` is each one's place in the whole file."""
+
+    lons: list[float] = field(default_factory=list)
+    lats: list[float] = field(default_factory=list)
+    alts: list[float] = field(default_factory=list)
+    times: list[str | None] = field(default_factory=list)
+    parts: list[int] = field(default_factory=list)
+    number: list[int] = field(default_factory=list)
+
+    def add(self, pos: tuple[float, float, float], time: str | None, part: int, n: int) -> None:
+        self.lons.append(pos[0])
+        self.lats.append(pos[1])
+        self.alts.append(pos[2])
+        self.times.append(time)
+        self.parts.append(part)
+        self.number.append(n)
+
+
+def _position(values: list[str], raw: str, *, source: str, n: int) -> tuple[float, float, float]:
+    """``[lon, lat(, alt)]`` strings as numbers, checked to be a place on Earth."""
+    if len(values) not in (2, 3):
+        raise InvalidFile(
+            f"coordinate {raw[:60]!r} is not lon,lat[,alt]", source=source, place=f"point {n}"
+        )
+    try:
+        lon, lat = float(values[0]), float(values[1])
+        alt = float(values[2]) if len(values) == 3 else math.nan
+    except ValueError:
+        raise InvalidFile(
+            f"coordinate {raw[:60]!r} is not numbers", source=source, place=f"point {n}"
+        ) from None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180) or math.isnan(lat + lon):
+        raise InvalidFile(
+            f"lon={lon} lat={lat} is not a position on Earth", source=source, place=f"point {n}"
+        )
+    if math.isinf(alt):
+        raise InvalidFile(
+            f"altitude {values[2]!r} is not a number", source=source, place=f"point {n}"
+        )
+    return lon, lat, alt
+
+
+def _tuples(text: str) -> list[str]:
+    """The ``lon,lat[,alt]`` tuples of a ``<coordinates>`` text (tolerating ``lon, lat``)."""
+    return _COMMA.sub(",", text).split()
+
+
+def _unzip(data: bytes, source: str) -> tuple[bytes, list[str]]:
+    """The .kml inside a KMZ: the first one at the archive's root (as Google Earth does)."""
+    notes: list[str] = []
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            kmls = [
+                i for i in zf.infolist() if not i.is_dir() and i.filename.lower().endswith(".kml")
+            ]
+            if not kmls:
+                raise InvalidFile("the KMZ archive holds no .kml file", source=source)
+            root_level = [i for i in kmls if "/" not in i.filename.strip("/")]
+            info = (root_level or kmls)[0]
+            if len(kmls) > 1:
+                notes.append(f"the KMZ holds {len(kmls)} .kml files; only {info.filename} was read")
+            with zf.open(info) as member:
+                body = member.read(_KMZ_MAX_KML_BYTES + 1)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError, NotImplementedError):
+        raise InvalidFile(
+            "the file starts like a KMZ (zip) archive but cannot be unpacked", source=source
+        ) from None
+    if len(body) > _KMZ_MAX_KML_BYTES:
+        raise InvalidFile(
+            f"the KML inside the KMZ unpacks to more than {_KMZ_MAX_KML_BYTES // 2**20} MB",
+            source=source,
+        )
+    return body, notes
+
+
+def read_kml(data: bytes, *, source: str, tz: ZoneInfo) -> ParsedTrack:
+    """Read the tracks of a KML file or a KMZ archive.
+
+    Each ``LineString`` and each ``gx:Track`` (also inside ``gx:MultiTrack`` or
+    ``MultiGeometry``) becomes its own ``part``; ``LineString`` positions have no times.
+    ``Point`` placemarks take the time of their ``<TimeStamp><when>``; they form the track
+    only when the file has no lines or tracks (beside a track they are labels such as a start,
+    end or home point, and are left out with a note). Namespaces (KML 2.1, 2.2, 2.3, ``gx``)
+    are matched on local names.
+
+    Parameters
+    ----------
+    data
+        The file's bytes: KML text (a UTF-8 BOM is allowed) or a KMZ zip archive.
+    source
+        The file name, used in error messages.
+    tz
+        Township time zone: times without an offset are read in it.
+
+    Returns
+    -------
+    ParsedTrack
+        Fixes in file order with altitudes in ``alt_m``; ``format`` is ``"kml"`` or ``"kmz"``.
+
+    Raises
+    ------
+    InvalidFile
+        For a KMZ that cannot be unpacked or holds no .kml, XML that is not well formed (with
+        line and column), a root other than ``kml``, a coordinate that is not numbers or not a
+        position on Earth (with its point number), or a file without track points.
+    """
+    if not data.strip(b"\xef\xbb\xbf \t\r\n"):
+        raise InvalidFile("the file is empty", source=source)
+    fmt = "kml"
+    notes: list[str] = []
+    if data.startswith(_ZIP_MAGIC):
+        fmt = "kmz"
+        data, notes = _unzip(data, source)
+        if not data.strip(b"\xef\xbb\xbf \t\r\n"):
+            raise InvalidFile("the KML inside the KMZ archive is empty", source=source)
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError as exc:
+        line, col = exc.position
+        raise InvalidFile(
+            f"not well-formed XML ({exc.msg.split(':')[0]})",
+            source=source,
+            place=f"line {line}, column {col}",
+        ) from None
+    except (LookupError, ValueError) as exc:
+        # An unknown or unsupported encoding in the <?xml ... encoding="..."?> declaration.
+        raise InvalidFile(f"the XML encoding cannot be read ({exc})", source=source) from None
+    if _local(root.tag) != "kml":
+        raise InvalidFile(
+            f"root element is <{_local(root.tag)}>, not <kml>: this is not a KML file",
+            source=source,
+        )
+
+    tracks = _Found()
+    points = _Found()
+    counter = 0  # every position read, in document order: the "point N" of messages
+    part = -1
+    polygons = 0
+    empty_coords = 0
+    untimed_lines = 0
+    name = ""
+    track_names: list[str] = []
+    for container in root.iter():
+        if _local(container.tag) in ("Document", "Folder") and not name:
+            name = next((_text(c) for c in container if _local(c.tag) == "name" and _text(c)), "")
+        if _local(container.tag) != "Placemark":
+            continue
+        placemark = container
+        pm_name = next((_text(c) for c in placemark if _local(c.tag) == "name"), "")
+        pm_when: str | None = None
+        for child in placemark:
+            if _local(child.tag) == "TimeStamp":
+                pm_when = next((_text(w) for w in child if _local(w.tag) == "when"), None) or None
+        for geom in placemark.iter():
+            kind = _local(geom.tag)
+            if kind == "Polygon":
+                polygons += 1
+            elif kind in ("LineString", "Point"):
+                is_line = kind == "LineString"
+                if is_line:
+                    part += 1
+                    track_names.append(pm_name)
+                for c in geom:
+                    if _local(c.tag) != "coordinates":
+                        continue
+                    for raw in _tuples(_text(c)):
+                        counter += 1
+                        pos = _position(raw.split(","), raw, source=source, n=counter)
+                        if is_line:
+                            # LineString positions carry no times in KML.
+                            tracks.add(pos, None, part, counter)
+                            untimed_lines += 1
+                        else:
+                            points.add(pos, pm_when, 0, counter)
+            elif kind == "Track":
+                whens = [_text(c) or None for c in geom if _local(c.tag) == "when"]
+                coords = [c for c in geom if _local(c.tag) == "coord"]
+                part += 1
+                track_names.append(pm_name)
+                paired = len(whens) == len(coords)
+                if not paired and coords:
+                    notes.append(
+                        f"a gx:Track has {len(coords)} positions but {len(whens)} <when> times; "
+                        "its positions are kept without times"
+                    )
+                in_part = 0
+                for k, c in enumerate(coords):
+                    raw = _text(c)
+                    if not raw:
+                        # OpenTracks writes an empty <gx:coord/> where recording paused.
+                        empty_coords += 1
+                        if in_part:
+                            part += 1
+                            in_part = 0
+                        continue
+                    counter += 1
+                    pos = _position(raw.replace(",", " ").split(), raw, source=source, n=counter)
+                    tracks.add(pos, whens[k] if paired else None, part, counter)
+                    in_part += 1
+
+    if empty_coords:
+        notes.append(
+            f"{empty_coords} empty <gx:coord> (pause markers) skipped; a track is split into parts "
+            "where one falls between positions"
+        )
+    if tracks.lons:
+        found = tracks
+        if points.lons:
+            notes.append(
+                f"{len(points.lons)} point placemark(s) beside the track (labels such as a "
+                "start, end or home point) were not mixed into it"
+            )
+        name = name or next((n for n in track_names if n), "")
+    else:
+        found = points
+    if not found.lons:
+        extra = f" (it holds {polygons} polygon(s): areas, not a track)" if polygons else ""
+        raise InvalidFile(f"the {fmt.upper()} file has no track points{extra}", source=source)
+    try:
+        parsed_times, naive = parse_times(found.times, tz=tz, source=source)
+    except InvalidFile as exc:
+        m = _PLACE.match(exc.place or "")
+        place = f"point {found.number[int(m.group(1)) - 1]}" if m else exc.place
+        raise InvalidFile(exc.detail, source=source, place=place) from None
+    if found is tracks and untimed_lines:
+        notes.append(f"{untimed_lines} LineString position(s) carry no times (KML gives none)")
+    # Parts numbered 0, 1, ... in file order; a point-only file is one part.
+    dense: dict[int, int] = {}
+    parts = [dense.setdefault(p, len(dense)) for p in found.parts] if found is tracks else None
+    fixes = make_fixes(found.lons, found.lats, parsed_times, part=parts, alt_m=found.alts)
+    return ParsedTrack(format=fmt, fixes=fixes, naive_times=naive, name=name, notes=tuple(notes))

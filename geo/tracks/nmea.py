@@ -1,0 +1,275 @@
+"""NMEA 0183 log reader: GGA and RMC sentences (any talker: GP, GN, BD, GB, GL, GA) as fixes."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from functools import reduce
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+
+from geo.errors import InvalidFile
+from geo.tracks.fixes import ParsedTrack, make_fixes
+
+_SENTENCE = re.compile(
+    r"\$(?P<body>(?P<talker>[A-Z]{2})(?P<kind>[A-Z]{3}),[^*$\r\n]*)(?:\*(?P<sum>[0-9A-Fa-f]{2}))?"
+)
+_SAME_EPOCH_S = 0.0005
+"""GGA and RMC times closer than this belong to the same fix."""
+_HALF_DAY_S = 43_200.0
+
+
+@dataclass
+class _Fix:
+    line: int
+    seconds: float
+    """Time of day (UTC), in seconds."""
+    day: date | None = None
+    lon: float = math.nan
+    lat: float = math.nan
+    alt: float = math.nan
+    hdop: float = math.nan
+    from_gga: bool = False
+
+
+def _decode(data: bytes) -> str:
+    """The log as text: UTF-8 (BOM or not), or UTF-16 with a BOM (or recognisably without)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", errors="replace")
+    head = data[:64]
+    if head.startswith(b"$\x00") or b"\x00$\x00" in head:
+        return data.decode("utf-16-le", errors="replace")
+    if head.startswith(b"\x00$") or b"$\x00\x00" in head:
+        return data.decode("utf-16-be", errors="replace")
+    # NMEA is ASCII: stray bytes are replaced and then fail their checksum.
+    return data.decode("utf-8-sig", errors="replace")
+
+
+def _checksum(body: str) -> int:
+    return reduce(lambda acc, ch: acc ^ ord(ch), body, 0)
+
+
+def _number(text: str, what: str, *, source: str, line: int) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise InvalidFile(
+            f"{what} {text!r} is not a number", source=source, place=f"line {line}"
+        ) from None
+    if not math.isfinite(value):
+        raise InvalidFile(f"{what} {text!r} is not a number", source=source, place=f"line {line}")
+    return value
+
+
+def _time_of_day(text: str, *, source: str, line: int) -> float:
+    """``hhmmss[.sss]`` as seconds after midnight."""
+    if not re.fullmatch(r"\d{6}(?:\.\d+)?", text):
+        raise InvalidFile(f"time {text!r} is not hhmmss", source=source, place=f"line {line}")
+    h, m, s = int(text[0:2]), int(text[2:4]), float(text[4:])
+    if h > 23 or m > 59 or s >= 61:
+        raise InvalidFile(
+            f"time {text!r} is not a time of day", source=source, place=f"line {line}"
+        )
+    return h * 3600 + m * 60 + s
+
+
+def _date(text: str, *, source: str, line: int) -> date:
+    """RMC ``ddmmyy``; two-digit years 80-99 are 19xx (GPS began in 1980), others 20xx."""
+    try:
+        if not re.fullmatch(r"\d{6}", text):
+            raise ValueError(text)
+        yy = int(text[4:6])
+        return date(1900 + yy if yy >= 80 else 2000 + yy, int(text[2:4]), int(text[0:2]))
+    except ValueError:
+        raise InvalidFile(
+            f"date {text!r} is not ddmmyy", source=source, place=f"line {line}"
+        ) from None
+
+
+def _angle(value: str, hemi: str, *, lat: bool, source: str, line: int) -> float:
+    """``ddmm.mmmm`` / ``dddmm.mmmm`` with its hemisphere letter as signed degrees."""
+    what = "latitude" if lat else "longitude"
+    raw = _number(value, what, source=source, line=line)
+    degrees, minutes = divmod(raw, 100.0)
+    if raw < 0 or minutes >= 60 or hemi not in (("N", "S") if lat else ("E", "W")):
+        raise InvalidFile(
+            f"{what} {value},{hemi} is not {'ddmm.mmmm,N|S' if lat else 'dddmm.mmmm,E|W'}",
+            source=source,
+            place=f"line {line}",
+        )
+    deg = degrees + minutes / 60.0
+    if deg > (90 if lat else 180):
+        raise InvalidFile(
+            f"{what} {value},{hemi} is not a position on Earth", source=source, place=f"line {line}"
+        )
+    return -deg if hemi in ("S", "W") else deg
+
+
+def _days(fixes: list[_Fix]) -> list[date | None]:
+    """A date for every fix: its own (from RMC/ZDA), else carried from the nearest dated fix.
+
+    Time of day going back by more than half a day is taken as passing midnight.
+    """
+    offset = [0] * len(fixes)
+    for i in range(1, len(fixes)):
+        back = fixes[i - 1].seconds - fixes[i].seconds > _HALF_DAY_S
+        offset[i] = offset[i - 1] + int(back)
+    starts = [
+        (i, f.day - timedelta(days=offset[i])) for i, f in enumerate(fixes) if f.day is not None
+    ]
+    if not starts:
+        return [None] * len(fixes)
+    out: list[date | None] = []
+    j = 0
+    for i, f in enumerate(fixes):
+        while j + 1 < len(starts) and starts[j + 1][0] <= i:
+            j += 1
+        out.append(f.day if f.day is not None else starts[j][1] + timedelta(days=offset[i]))
+    return out
+
+
+def read_nmea(data: bytes, *, source: str, tz: ZoneInfo) -> ParsedTrack:
+    """Read the fixes of an NMEA 0183 log from its GGA and RMC sentences.
+
+    A GGA and an RMC of the same time are one fix: position, altitude and HDOP from GGA, the
+    date from RMC (ZDA sentences also give dates). Sentences with a wrong checksum, RMC with
+    status ``V`` and GGA with fix quality 0 are skipped and counted in ``notes``. NMEA times
+    are UTC; without any date in the log the times are ``NaT``.
+
+    Parameters
+    ----------
+    data
+        The file's bytes: UTF-8 (with or without BOM) or UTF-16 LE/BE with a BOM.
+    source
+        The file name, used in error messages.
+    tz
+        Township time zone (unused: NMEA times are always UTC).
+
+    Returns
+    -------
+    ParsedTrack
+        Fixes in log order; ``accuracy_m`` is HDOP × 5 m; ``alt_m`` is GGA's altitude above
+        mean sea level.
+
+    Raises
+    ------
+    InvalidFile
+        For an empty file, text without NMEA sentences, a field that is not a number, time,
+        date or position (with its line), or a log without any fix.
+    """
+    del tz  # NMEA times are UTC by definition.
+    if not data.strip(b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n"):
+        raise InvalidFile("the file is empty", source=source)
+    text = _decode(data)
+    fixes: list[_Fix] = []
+    sentences = bad_sum = no_checksum = void = no_fix = 0
+    zda: tuple[float, date] | None = None
+    """The last ZDA sentence's time of day and date."""
+    for lineno, raw_line in enumerate(text.splitlines(), start=1):
+        for m in _SENTENCE.finditer(raw_line):
+            sentences += 1
+            body, kind = m.group("body"), m.group("kind")
+            if m.group("sum") is None:
+                no_checksum += 1
+            elif _checksum(body) != int(m.group("sum"), 16):
+                bad_sum += 1
+                continue
+            f = body.split(",")
+            if kind == "ZDA" and len(f) >= 5 and f[1] and f[2] and f[3] and f[4]:
+                # ZDA: time, day, month, year, ... ; it dates the fix of the same second.
+                try:
+                    zda_date = date(int(f[4]), int(f[3]), int(f[2]))
+                except ValueError:
+                    raise InvalidFile(
+                        f"ZDA date {f[2]}/{f[3]}/{f[4]} is not a date",
+                        source=source,
+                        place=f"line {lineno}",
+                    ) from None
+                zda = (_time_of_day(f[1], source=source, line=lineno), zda_date)
+                if fixes and fixes[-1].day is None and abs(fixes[-1].seconds - zda[0]) < 1.0:
+                    fixes[-1].day = zda[1]
+                continue
+            if kind not in ("GGA", "RMC"):
+                continue
+            if kind == "GGA":
+                # GGA: time, lat, N/S, lon, E/W, quality, satellites, hdop, altitude, M, ...
+                f += [""] * (11 - len(f))
+                if f[6] in ("", "0") or not f[2] or not f[4]:
+                    no_fix += 1
+                    continue
+                tod_text, lat_t, ns, lon_t, ew = f[1], f[2], f[3], f[4], f[5]
+            else:
+                # RMC: time, status, lat, N/S, lon, E/W, speed, course, date, ...
+                f += [""] * (10 - len(f))
+                if f[2] != "A" or not f[3] or not f[5]:
+                    void += 1
+                    continue
+                tod_text, lat_t, ns, lon_t, ew = f[1], f[3], f[4], f[5], f[6]
+            if not tod_text:
+                no_fix += 1
+                continue
+            seconds = _time_of_day(tod_text, source=source, line=lineno)
+            lat = _angle(lat_t, ns, lat=True, source=source, line=lineno)
+            lon = _angle(lon_t, ew, lat=False, source=source, line=lineno)
+            last = fixes[-1] if fixes else None
+            if last is None or abs(last.seconds - seconds) > _SAME_EPOCH_S:
+                last = _Fix(line=lineno, seconds=seconds)
+                fixes.append(last)
+            if kind == "GGA":
+                last.lon, last.lat, last.from_gga = lon, lat, True
+                if f[8]:
+                    last.hdop = _number(f[8], "HDOP", source=source, line=lineno)
+                if f[9]:
+                    last.alt = _number(f[9], "altitude", source=source, line=lineno)
+            else:
+                if not last.from_gga:
+                    last.lon, last.lat = lon, lat
+                if f[9]:
+                    last.day = _date(f[9], source=source, line=lineno)
+            if last.day is None and zda is not None and abs(zda[0] - seconds) < 1.0:
+                last.day = zda[1]
+    if sentences == 0:
+        raise InvalidFile(
+            "no NMEA sentences ($GPGGA, $GPRMC, ...) found: this is not an NMEA log", source=source
+        )
+    notes: list[str] = []
+    if bad_sum:
+        notes.append(f"{bad_sum} sentence(s) with a wrong checksum skipped")
+    if void:
+        notes.append(f"{void} RMC sentence(s) with status V (no valid fix) skipped")
+    if no_checksum:
+        notes.append(f"{no_checksum} sentence(s) without a checksum read unchecked")
+    if no_fix:
+        notes.append(f"{no_fix} GGA sentence(s) without a fix (quality 0 or empty) skipped")
+    if not fixes:
+        raise InvalidFile(
+            "the NMEA log has no track points (no GGA or RMC sentence with a valid fix"
+            + (f"; {'; '.join(notes)})" if notes else ")"),
+            source=source,
+        )
+    days = _days(fixes)
+    if all(d is None for d in days):
+        notes.append("the log has no date (no RMC or ZDA sentences), so the fixes have no times")
+    times = pd.Series(
+        [
+            pd.NaT
+            if d is None
+            else datetime(d.year, d.month, d.day, tzinfo=UTC)
+            + timedelta(milliseconds=round(fx.seconds * 1000))
+            for d, fx in zip(days, fixes, strict=True)
+        ],
+        dtype="datetime64[ms, UTC]",
+    )
+    # NMEA has no accuracy field; hdop × 5 m is the usual rough conversion to metres.
+    fixes_frame = make_fixes(
+        [f.lon for f in fixes],
+        [f.lat for f in fixes],
+        times,
+        accuracy_m=np.asarray([f.hdop for f in fixes]) * 5.0,
+        alt_m=[f.alt for f in fixes],
+    )
+    return ParsedTrack(format="nmea", fixes=fixes_frame, notes=tuple(notes))
