@@ -288,6 +288,8 @@ def _scan_tree(data: bytes, source: str) -> _Points:
             source=source,
             place=f"line {line}, column {col}",
         ) from None
+    except LookupError as exc:  # an unknown encoding in the XML declaration
+        raise InvalidFile(f"unknown text encoding ({exc})", source=source, place="line 1") from None
     if not root_seen:
         raise InvalidFile("the file is empty", source=source)
     return pts
