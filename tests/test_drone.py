@@ -49,7 +49,7 @@ def test_drone_log_is_stored_once_and_survives_a_layers_reload(
     imported = flights[flights["source"] == "import"]
     assert imported.geometry.iloc[0].has_z
     z = shapely.get_coordinates(imported.geometry.iloc[0], include_z=True)[:, 2]
-    assert 80 <= np.nanmin(z) and np.nanmax(z) <= 130
+    assert np.nanmin(z) >= 80 and np.nanmax(z) <= 130
     operations.load_layers(store, LAYERS_DIR)
     assert len(store.load_layers("433122207").drone_flights) == len(flights)
 
@@ -59,5 +59,5 @@ def test_drone_log_far_away_is_refused(
 ) -> None:
     store.save_layers(demo_layers)
     data = (shared_data / "drone" / "airdata_mini2_flight.gpx").read_bytes()
-    with pytest.raises(InvalidFile, match="none of the .* points lies within 5 km"):
+    with pytest.raises(InvalidFile, match=r"none of the .* points lies within 5 km"):
         operations.import_flight(store, data, filename="mini2.gpx", township="433122207")

@@ -7,7 +7,6 @@ storage boundary.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -25,6 +24,8 @@ from geo.layers import TownshipLayers
 from geo.store import rows
 from geo.store.base import NewUpload, UploadRecord, check_idempotent_retry
 from geo.store.migrate import current_revision, head_revision
+from geo.store.pg_copy import COLUMNS as COPY_COLUMNS
+from geo.store.pg_copy import fixes_payload
 from geo.store.tables import (
     LAYER_TABLES,
     SRID,
@@ -35,10 +36,7 @@ from geo.store.tables import (
     Upload,
 )
 
-_FIX_COPY = (
-    "COPY fixes (township, upload_id, squad, device, t, lon, lat, accuracy_m, segment, "
-    "drop_reason) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL (township, squad, device))"
-)
+_FIX_COPY = f"COPY fixes ({', '.join(COPY_COLUMNS)}) FROM STDIN WITH (FORMAT binary)"
 
 
 def _wkb(geom: Any) -> Any:
@@ -209,27 +207,17 @@ class PostGISStore:
 
     @staticmethod
     def _copy_fixes(conn: Connection, upload: NewUpload, upload_id: int) -> None:
-        fixes = upload.fixes
-        frame = pd.DataFrame(
-            {
-                "township": upload.township,
-                "upload_id": upload_id,
-                "squad": upload.squad,
-                "device": upload.device,
-                "t": rows.iso_ms(fixes["time"]),
-                "lon": fixes["lon"].to_numpy(),
-                "lat": fixes["lat"].to_numpy(),
-                "accuracy_m": fixes["accuracy_m"].to_numpy(),
-                "segment": fixes["segment"].to_numpy(),
-                "drop_reason": fixes["drop"].to_numpy(),
-            }
+        payload = fixes_payload(
+            upload.fixes,
+            township=upload.township,
+            upload_id=upload_id,
+            squad=upload.squad,
+            device=upload.device,
         )
-        buffer = io.StringIO()
-        frame.to_csv(buffer, header=False, index=False, na_rep="", float_format="%.9g")
         raw = conn.connection.driver_connection
         assert raw is not None
         with raw.cursor() as cur, cur.copy(_FIX_COPY) as copy:
-            copy.write(buffer.getvalue())
+            copy.write(payload)
 
     def add_drone_flight(self, row: dict[str, Any]) -> bool:
         table = LAYER_TABLES["drone_flights"]

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 02:54:57.076415
+Create Date: 2026-11-28 03:29:46.334434
 """
 
 from collections.abc import Sequence
@@ -159,6 +159,7 @@ def upgrade() -> None:
         sa.Column("hfov_deg", sa.Float(), nullable=True),
         sa.Column("drone", sa.String(), nullable=False),
         sa.Column("times_s", sa.String(), nullable=False),
+        sa.Column("source", sa.String(), server_default="layers", nullable=False),
         sa.Column(
             "geom",
             Geometry(
@@ -186,6 +187,39 @@ def upgrade() -> None:
         postgresql_ops={},
     )
     op.create_index(op.f("ix_drone_flights_township"), "drone_flights", ["township"], unique=False)
+    op.create_geospatial_table(
+        "fixes",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("township", sa.String(), nullable=False),
+        sa.Column("upload_id", sa.Integer(), nullable=False),
+        sa.Column("squad", sa.String(), nullable=False),
+        sa.Column("device", sa.String(), nullable=False),
+        sa.Column("t", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("lon", sa.Float(), nullable=False),
+        sa.Column("lat", sa.Float(), nullable=False),
+        sa.Column("accuracy_m", sa.Float(), nullable=True),
+        sa.Column("segment", sa.Integer(), nullable=False),
+        sa.Column("drop_reason", sa.SmallInteger(), nullable=False),
+        sa.Column(
+            "geom",
+            Geometry(
+                geometry_type="POINT",
+                srid=4326,
+                dimension=2,
+                spatial_index=False,
+                from_text="ST_GeomFromEWKT",
+                name="geometry",
+                nullable=False,
+            ),
+            sa.Computed("ST_SetSRID(ST_MakePoint(lon, lat), 4326)", persisted=True),
+            nullable=False,
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_fixes")),
+    )
+    op.create_index("ix_fixes_t", "fixes", ["t"], unique=False, postgresql_using="brin")
+    op.create_index(
+        "ix_fixes_upload_id", "fixes", ["upload_id"], unique=False, postgresql_using="brin"
+    )
     op.create_geospatial_table(
         "roads",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -263,7 +297,11 @@ def upgrade() -> None:
         sa.Column("first_fix_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("last_fix_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("report", sa.JSON(), nullable=False),
+        sa.Column("idempotency_key", sa.String(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_track_uploads")),
+        sa.UniqueConstraint(
+            "township", "idempotency_key", name=op.f("uq_track_uploads_township_idempotency_key")
+        ),
         sa.UniqueConstraint(
             "township", "squad", "sha256", name=op.f("uq_track_uploads_township_squad_sha256")
         ),
@@ -302,43 +340,6 @@ def upgrade() -> None:
         postgresql_ops={},
     )
     op.create_index(op.f("ix_villages_township"), "villages", ["township"], unique=False)
-    op.create_geospatial_table(
-        "fixes",
-        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("township", sa.String(), nullable=False),
-        sa.Column("upload_id", sa.Integer(), nullable=False),
-        sa.Column("squad", sa.String(), nullable=False),
-        sa.Column("device", sa.String(), nullable=False),
-        sa.Column("t", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("lon", sa.Float(), nullable=False),
-        sa.Column("lat", sa.Float(), nullable=False),
-        sa.Column("accuracy_m", sa.Float(), nullable=True),
-        sa.Column("segment", sa.Integer(), nullable=False),
-        sa.Column("drop_reason", sa.SmallInteger(), nullable=False),
-        sa.Column(
-            "geom",
-            Geometry(
-                geometry_type="POINT",
-                srid=4326,
-                dimension=2,
-                spatial_index=False,
-                from_text="ST_GeomFromEWKT",
-                name="geometry",
-                nullable=False,
-            ),
-            sa.Computed("ST_SetSRID(ST_MakePoint(lon, lat), 4326)", persisted=True),
-            nullable=False,
-        ),
-        sa.ForeignKeyConstraint(
-            ["upload_id"],
-            ["track_uploads.id"],
-            name=op.f("fk_fixes_upload_id_track_uploads"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_fixes")),
-    )
-    op.create_index("ix_fixes_township_t", "fixes", ["township", "t"], unique=False)
-    op.create_index(op.f("ix_fixes_upload_id"), "fixes", ["upload_id"], unique=False)
     op.create_geospatial_table(
         "patrol_tracks",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -393,9 +394,6 @@ def downgrade() -> None:
         column_name="geom",
     )
     op.drop_geospatial_table("patrol_tracks")
-    op.drop_index(op.f("ix_fixes_upload_id"), table_name="fixes")
-    op.drop_index("ix_fixes_township_t", table_name="fixes")
-    op.drop_geospatial_table("fixes")
     op.drop_index(op.f("ix_villages_township"), table_name="villages")
     op.drop_geospatial_index(
         "idx_villages_geom", table_name="villages", postgresql_using="gist", column_name="geom"
@@ -412,6 +410,9 @@ def downgrade() -> None:
         "idx_roads_geom", table_name="roads", postgresql_using="gist", column_name="geom"
     )
     op.drop_geospatial_table("roads")
+    op.drop_index("ix_fixes_upload_id", table_name="fixes", postgresql_using="brin")
+    op.drop_index("ix_fixes_t", table_name="fixes", postgresql_using="brin")
+    op.drop_geospatial_table("fixes")
     op.drop_index(op.f("ix_drone_flights_township"), table_name="drone_flights")
     op.drop_geospatial_index(
         "idx_drone_flights_geom",
