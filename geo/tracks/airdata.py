@@ -1,0 +1,184 @@
+"""AirData.com CSV exports of DJI flight logs.
+
+The header starts ``time(millisecond),datetime(utc),latitude,longitude,
+height_above_takeoff(feet|meters),...``; some names carry a leading space (`` xSpeed(mph)``).
+Imperial exports give heights in feet and speeds in mph. ``datetime(utc)`` has whole seconds
+only while rows are 100 ms apart, so each row's time is the first row's datetime plus the
+elapsed ``time(millisecond)``.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from geo.errors import InvalidFile
+from geo.tracks.csv_tracks import FEET, decode_text
+from geo.tracks.fixes import ParsedTrack, make_fixes
+
+_REQUIRED = ("time", "datetime", "latitude", "longitude")
+_METRES = {"meters": 1.0, "metres": 1.0, "m": 1.0, "feet": FEET, "ft": FEET}
+
+
+def _key(name: str) -> tuple[str, str]:
+    """``" height_above_takeoff(feet)"`` → ``("height_above_takeoff", "feet")``."""
+    m = re.fullmatch(r"\s*([^(]*?)\s*(?:\(([^)]*)\))?\s*", name)
+    if not m:
+        return name.strip().lower(), ""
+    return m.group(1).lower(), (m.group(2) or "").strip().lower()
+
+
+def looks_like_airdata(head: bytes) -> bool:
+    """Is this the start of an AirData CSV export? (Format detection, first line only.)
+
+    Examples
+    --------
+    >>> looks_like_airdata(b"time(millisecond),datetime(utc),latitude,longitude,x\\n0,")
+    True
+    >>> looks_like_airdata(b"lon,lat,time\\n")
+    False
+    """
+    text = head[:8192].decode("utf-8", errors="ignore").lstrip("\ufeff \t\r\n")
+    first = text.split("\n", 1)[0]
+    keys = {_key(n) for n in first.split(",")}
+    return {("time", "millisecond"), ("datetime", "utc"), ("latitude", ""), ("longitude", "")} <= (
+        keys
+    )
+
+
+def _numbers(frame: pd.DataFrame, col: str, what: str, source: str) -> NDArray[np.float64]:
+    """A column as floats; a cell that is not a number is refused with its line."""
+    s = frame[col]
+    if pd.api.types.is_numeric_dtype(s.dtype):
+        return s.to_numpy(dtype=np.float64, na_value=np.nan)
+    values = pd.to_numeric(s, errors="coerce")
+    bad = (values.isna() & s.notna() & (s.astype("str").str.strip() != "")).to_numpy(dtype=bool)
+    if bad.any():
+        row = int(np.argmax(bad))
+        raise InvalidFile(
+            f"{str(s.iloc[row]).strip()!r} is not {what}",
+            source=source,
+            place=f"line {int(frame.index[row]) + 2}, column {col.strip()!r}",
+        )
+    return values.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def read_airdata(data: bytes, *, source: str, tz: ZoneInfo) -> ParsedTrack:
+    """Read an AirData.com flight CSV.
+
+    Parameters
+    ----------
+    data
+        The file's bytes (UTF-8, BOM allowed).
+    source
+        The file name, used in error messages.
+    tz
+        Township time zone (unused: AirData times are UTC; kept for the common reader API).
+
+    Returns
+    -------
+    ParsedTrack
+        ``format="airdata-csv"``; fixes in file order with UTC times at the rows' 100 ms
+        spacing and ``alt_m`` = height above take-off in metres (feet converted). Rows at
+        0°, 0° (no GPS fix yet) are skipped and noted.
+
+    Raises
+    ------
+    InvalidFile
+        An empty file, a header without the AirData columns, a cell that is not a number or a
+        position off the Earth (naming the line and column), or no row with a position.
+    """
+    del tz  # AirData writes UTC.
+    if not data.strip(b"\xef\xbb\xbf \t\r\n"):
+        raise InvalidFile("the file is empty", source=source)
+    text, _ = decode_text(data, source=source)
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text),
+            skipinitialspace=True,
+            skip_blank_lines=False,
+            keep_default_na=False,
+            na_values=[""],
+            low_memory=False,
+            index_col=False,
+        )
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise InvalidFile(
+            f"the rows cannot be split into columns ({str(exc).splitlines()[0]})", source=source
+        ) from None
+    frame = frame.dropna(how="all")
+    columns: dict[str, tuple[str, str]] = {}
+    for col in frame.columns:
+        key, unit = _key(str(col))
+        columns.setdefault(key, (str(col), unit))
+    missing = [k for k in _REQUIRED if k not in columns]
+    if missing:
+        raise InvalidFile(
+            f"not an AirData CSV export: no {', '.join(missing)} column",
+            source=source,
+            place="line 1",
+        )
+    if frame.empty:
+        raise InvalidFile("the AirData CSV has a header but no rows", source=source)
+    notes: list[str] = []
+    lat = _numbers(frame, columns["latitude"][0], "a latitude", source)
+    lon = _numbers(frame, columns["longitude"][0], "a longitude", source)
+    elapsed = _numbers(frame, columns["time"][0], "a number of milliseconds", source)
+    for name, vals, limit in (("latitude", lat, 90), ("longitude", lon, 180)):
+        wrong = ~(np.abs(vals) <= limit)
+        if wrong.any():
+            row = int(np.argmax(wrong))
+            raise InvalidFile(
+                f"{vals[row]!r} is not a {name}",
+                source=source,
+                place=f"line {int(frame.index[row]) + 2}, column {columns[name][0].strip()!r}",
+            )
+    stamps = frame[columns["datetime"][0]]
+    anchor = np.flatnonzero(stamps.notna().to_numpy(dtype=bool) & np.isfinite(elapsed))
+    if len(anchor):
+        row = int(anchor[0])
+        try:
+            start = pd.Timestamp(str(stamps.iloc[row]).strip())
+        except ValueError:
+            raise InvalidFile(
+                f"{str(stamps.iloc[row]).strip()!r} is not a date and time",
+                source=source,
+                place=f"line {int(frame.index[row]) + 2}, column {columns['datetime'][0]!r}",
+            ) from None
+        start = start.tz_localize("UTC") if start.tzinfo is None else start.tz_convert("UTC")
+        offsets = pd.to_timedelta(elapsed - elapsed[row], unit="ms")
+        times = pd.Series(start + offsets).astype("datetime64[ms, UTC]")
+    else:
+        times = pd.Series(pd.NaT, index=range(len(frame)), dtype="datetime64[ms, UTC]")
+        notes.append("no row has both datetime(utc) and time(millisecond): fixes have no times")
+    alt: NDArray[np.float64] | None = None
+    if "height_above_takeoff" in columns:
+        col, unit = columns["height_above_takeoff"]
+        alt = _numbers(frame, col, "a height", source) * _METRES.get(unit, 1.0)
+        if _METRES.get(unit) == FEET:
+            notes.append(
+                "imperial AirData export: height above take-off converted from feet to metres "
+                "(speeds are in mph)"
+            )
+        elif unit not in _METRES:
+            notes.append(f"height above take-off in unknown unit {unit!r}: read as metres")
+    else:
+        notes.append("no height_above_takeoff column: altitude not given")
+    no_fix = (lat == 0) & (lon == 0) | np.isnan(lat) | np.isnan(lon)
+    if no_fix.all():
+        raise InvalidFile("no GPS positions: every row is at 0°, 0° or empty", source=source)
+    if no_fix.any():
+        notes.append(f"{int(no_fix.sum())} rows at 0°, 0° or without position (no GPS) skipped")
+    keep = np.flatnonzero(~no_fix)
+    fixes = make_fixes(
+        lon[keep],
+        lat[keep],
+        times.iloc[keep].reset_index(drop=True),
+        alt_m=None if alt is None else alt[keep],
+    )
+    return ParsedTrack(format="airdata-csv", fixes=fixes, notes=tuple(notes))

@@ -1,0 +1,305 @@
+"""DJI SRT subtitle telemetry: one cue per video frame (or second) with the aircraft's position.
+
+The variants seen in the field:
+
+* old ``GPS(lon,lat,alt) BAROMETER:1.9`` with ``HOME(lon,lat) 2017.08.05 14:11:51`` (Mavic Pro),
+  ``GPS(lat,lon,0.0M) BAROMETER:0.3M`` (Matrice 300: the other axis order), and
+  ``GPS (lon, lat, n), HOME (lon, lat, alt), D 698.70m, H 85.80m, H.S n/a`` (Phantom 4 RTK,
+  Mavic Mini) - the order inside ``GPS(...)`` is settled per file (see :func:`read_srt`);
+* bracketed ``[latitude: 28.1] [longitude: 109.9] [rel_alt: 1.2 abs_alt: 300.1]``, with the
+  firmware typo ``longtitude``, ``<font>`` wrappers, ``key:value`` without spaces (Neo 2) and
+  stray commas;
+* cue timecodes ``00:00:01,000 --> ...`` (one variant has none), datetimes such as
+  ``2022-08-07 13:40:40,774,808`` (milliseconds, microseconds), ``2026-05-15 08:24:18.623`` or
+  ``2017.08.05 14:11:51``. These are the aircraft's local clock: read as township local time.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from numpy.typing import NDArray
+
+from geo.errors import InvalidFile
+from geo.tracks.csv_tracks import decode_text, lon_first_by_values
+from geo.tracks.fixes import ParsedTrack, make_fixes
+from geo.tracks.timestamps import parse_times
+
+_NUM = r"([-+]?\d+(?:\.\d+)?)"
+_TAG = re.compile(r"<[^>]*>")
+_INDEX = re.compile(r"\d+")
+_TIMECODE = re.compile(r"\d{1,2}:\d{2}:\d{2}[,.]\d{1,3}\s*-->\s*\d{1,2}:\d{2}:\d{2}[,.]\d{1,3}")
+_DATETIME = re.compile(
+    r"(\d{4})[-./](\d{1,2})[-./](\d{1,2})[ T]+(\d{1,2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?"
+    r"(?:,(\d{3})(?!\d))?"
+)
+_GPS = re.compile(rf"\bGPS\s*\(\s*{_NUM}\s*,\s*{_NUM}\s*(?:,\s*{_NUM}\s*([Mm])?)?\s*\)")
+_HOME = re.compile(rf"\bHOME\s*\(\s*{_NUM}\s*,\s*{_NUM}")
+_DIST = re.compile(rf"(?:^|[\s,])D\s+{_NUM}\s*m\b")
+_LAT = re.compile(rf"\blatitude\s*:\s*{_NUM}", re.IGNORECASE)
+_LON = re.compile(rf"\blongt?itude\s*:\s*{_NUM}", re.IGNORECASE)
+# Altitude sources, best first: height above take-off, then above sea level.
+_ALTS = (
+    ("rel_alt", re.compile(rf"\brel_alt\s*:\s*{_NUM}")),
+    ("BAROMETER", re.compile(rf"\bBAROMETER\s*:\s*{_NUM}")),
+    ("H", re.compile(rf"(?:^|[\s,])H\s+{_NUM}\s*m\b")),
+    ("altitude", re.compile(rf"\baltitude\s*:\s*{_NUM}", re.IGNORECASE)),
+    ("abs_alt", re.compile(rf"\babs_alt\s*:\s*{_NUM}")),
+)
+_ABOVE_TAKEOFF = {"rel_alt", "BAROMETER", "H"}
+
+
+@dataclass
+class _Cue:
+    line: int
+    number: int | None
+    lines: list[str] = field(default_factory=list)
+
+    def where(self) -> str:
+        return f"cue {self.number} (line {self.line})" if self.number else f"line {self.line}"
+
+
+def looks_like_srt(head: bytes) -> bool:
+    """Is this the start of a DJI SRT file? (Format detection from the first bytes.)
+
+    Examples
+    --------
+    >>> looks_like_srt(b"1\\n00:00:00,000 --> 00:00:01,000\\nGPS(149.0,-20.2,16)\\n")
+    True
+    >>> looks_like_srt(b"lon,lat\\n1,2\\n")
+    False
+    """
+    text = head[:4096].decode("utf-8", errors="ignore").lstrip("\ufeff \t\r\n")
+    lines = [line.strip() for line in text.splitlines()[:6]]
+    if not lines or not _INDEX.fullmatch(lines[0]):
+        return False
+    near = "\n".join(lines[1:5])
+    if _TIMECODE.search(near):
+        return True
+    return bool(_DATETIME.search(near) and (_GPS.search(text) or _LAT.search(text)))
+
+
+def _split_cues(text: str) -> list[_Cue]:
+    """Blocks separated by blank lines; a number line followed by a timecode also starts one."""
+    raw = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    clean = [_TAG.sub("", line).strip() for line in raw]
+    cues: list[_Cue] = []
+    cur: _Cue | None = None
+    for i, line in enumerate(clean):
+        if not line:
+            if cur is not None:
+                cues.append(cur)
+                cur = None
+            continue
+        if _INDEX.fullmatch(line):
+            nxt = clean[i + 1] if i + 1 < len(clean) else ""
+            if cur is None or _TIMECODE.match(nxt) or _DATETIME.match(nxt):
+                if cur is not None:
+                    cues.append(cur)
+                cur = _Cue(line=i + 1, number=int(line))
+                continue
+        if cur is None:
+            cur = _Cue(line=i + 1, number=None)
+        cur.lines.append(line)
+    if cur is not None:
+        cues.append(cur)
+    return cues
+
+
+def _metres(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    """Equirectangular distance, plenty for telling two axis orders apart."""
+    k = 111_320.0
+    dx = (lon2 - lon1) * k * np.cos(np.radians((lat1 + lat2) / 2))
+    dy = (lat2 - lat1) * k
+    return float(np.hypot(dx, dy))
+
+
+def _gps_order(
+    gps: NDArray[np.float64],
+    labelled: NDArray[np.float64],
+    home_checks: list[tuple[float, float, float, float, float]],
+    metre_suffix: bool,
+) -> tuple[bool, str]:
+    """Is ``GPS(a, b, ...)`` (lon, lat)? Settled per file; returns the answer and why."""
+    a, b = gps[:, 0], gps[:, 1]
+    if len(labelled):
+        ref_lon, ref_lat = float(np.median(labelled[:, 0])), float(np.median(labelled[:, 1]))
+        ma, mb = float(np.median(a)), float(np.median(b))
+        as_lon_lat = abs(ma - ref_lon) + abs(mb - ref_lat)
+        as_lat_lon = abs(mb - ref_lon) + abs(ma - ref_lat)
+        if as_lon_lat != as_lat_lon:
+            return bool(as_lon_lat < as_lat_lon), "it matches the labelled latitude/longitude cues"
+    decided, why = lon_first_by_values(a, b)
+    if decided is not None:
+        return decided, why
+    if home_checks:
+        # "D" is the distance from HOME(...), written in the same order as GPS(...).
+        err_ll = np.median([abs(_metres(ha, hb, ga, gb) - d) for ga, gb, ha, hb, d in home_checks])
+        err_la = np.median([abs(_metres(hb, ha, gb, ga) - d) for ga, gb, ha, hb, d in home_checks])
+        if min(err_ll, err_la) < 0.5 * max(err_ll, err_la):
+            return bool(err_ll < err_la), "only that order matches the distance D from HOME"
+    if metre_suffix:
+        return False, "assumed from the Matrice-style GPS(lat,lon,altM); the values fit either"
+    return True, "assumed from the usual DJI GPS(lon,lat,alt); the values fit either order"
+
+
+def read_srt(data: bytes, *, source: str, tz: ZoneInfo) -> ParsedTrack:
+    """Read the positions of a DJI SRT subtitle file.
+
+    Parameters
+    ----------
+    data
+        The file's bytes (UTF-8, BOM and CRLF allowed).
+    source
+        The file name, used in error messages.
+    tz
+        Township time zone: the cue datetimes are the aircraft's local clock and are read in it.
+
+    Returns
+    -------
+    ParsedTrack
+        ``format="dji-srt"``; one fix per cue with a position, in file order. ``alt_m`` is the
+        height above take-off (``rel_alt``, ``BAROMETER``, ``H``) when the file gives it, else
+        the altitude it gives. Cues without a datetime get ``NaT``. ``part`` starts again
+        where the cue numbering restarts. The order inside ``GPS(a,b)`` is settled per file:
+        by labelled ``latitude``/``longitude`` cues in the same file, by value ranges (only
+        longitude exceeds ±90°; in China longitude is above 73° and latitude below 54°), by
+        the distance ``D`` from ``HOME``, or else by the model's known layout; the notes say
+        which.
+
+    Raises
+    ------
+    InvalidFile
+        An empty file, no cue with a GPS position (``no GPS positions: ...``), a position off
+        the Earth (naming the cue), or a file cut off before its first complete cue.
+    """
+    if not data.strip(b"\xef\xbb\xbf \t\r\n"):
+        raise InvalidFile("the file is empty", source=source)
+    text, enc_note = decode_text(data, source=source)
+    notes: list[str] = [enc_note] if enc_note else []
+    cues = _split_cues(text)
+    n = len(cues)
+    kind = np.zeros(n, dtype=np.int8)  # 0 none, 1 labelled, 2 GPS(a,b)
+    first = np.full(n, np.nan)
+    second = np.full(n, np.nan)
+    alt = np.full(n, np.nan)
+    alt_from: list[str] = [""] * n
+    stamps: list[str | None] = [None] * n
+    parts = np.zeros(n, dtype=np.int32)
+    home_checks: list[tuple[float, float, float, float, float]] = []
+    metre_suffix = False
+    part, last_number = 0, 0
+    for i, cue in enumerate(cues):
+        body = " ".join(cue.lines)
+        if cue.number is not None:
+            if cue.number <= last_number and cue.number == 1:
+                part += 1
+                notes.append(f"the cue numbering starts again at line {cue.line}: a new part")
+            last_number = cue.number
+        parts[i] = part
+        lat_m, lon_m, gps_m = _LAT.search(body), _LON.search(body), _GPS.search(body)
+        if lat_m and lon_m:
+            kind[i], first[i], second[i] = 1, float(lon_m.group(1)), float(lat_m.group(1))
+        elif gps_m:
+            kind[i], first[i], second[i] = 2, float(gps_m.group(1)), float(gps_m.group(2))
+            metre_suffix = metre_suffix or bool(gps_m.group(4))
+            home, dist = _HOME.search(body), _DIST.search(body)
+            if home and dist:
+                h_a, h_b, d_m = float(home.group(1)), float(home.group(2)), float(dist.group(1))
+                home_checks.append((first[i], second[i], h_a, h_b, d_m))
+        for name, pattern in _ALTS:
+            m = pattern.search(body)
+            if m:
+                alt[i], alt_from[i] = float(m.group(1)), name
+                break
+        else:
+            if gps_m and gps_m.group(3) and gps_m.group(4):
+                alt[i], alt_from[i] = float(gps_m.group(3)), "GPS"
+        dt = _DATETIME.search(body)
+        if dt:
+            y, mo, d, hh, mi, ss, frac, micro = dt.groups()
+            fraction = (frac or "") + (micro or "") if frac else ""
+            stamps[i] = f"{y}-{int(mo):02d}-{int(d):02d}T{int(hh):02d}:{mi}:{ss}" + (
+                f".{fraction[:9]}" if fraction else ""
+            )
+    if not n or not kind.any():
+        what = f"{n} cue(s)" if n else "no subtitle cues"
+        raise InvalidFile(
+            f"no GPS positions: {what} without GPS(...) or latitude/longitude", source=source
+        )
+    # A file cut off mid-cue: the last cue lost its position line (or the end of it).
+    ends_cut = not text.endswith(("\n", "\r")) and bool(re.search(r"\d$", text.rstrip(" \t")))
+    if kind[-1] == 0 or ends_cut:
+        if n == 1:
+            raise InvalidFile(
+                "the file ends inside its first cue: no complete cue to read",
+                source=source,
+                place=cues[0].where(),
+            )
+        notes.append(
+            f"the file is cut off inside {cues[-1].where()}: read the {n - 1} cues before it"
+        )
+        kind[-1] = 0
+    zero = (kind > 0) & (first == 0) & (second == 0)
+    no_pos = kind == 0
+    no_pos[-1] = False  # the cut-off cue, noted above
+    if not ((kind > 0) & ~zero).any():
+        if zero.any():
+            detail = f"all {int(zero.sum())} cues are at latitude 0, longitude 0 (no GPS lock)"
+        else:
+            detail = "no complete cue has GPS(...) or latitude/longitude"
+        raise InvalidFile(f"no GPS positions: {detail}", source=source)
+    if zero.any():
+        notes.append(f"{int(zero.sum())} cues at latitude 0, longitude 0 (no GPS lock) skipped")
+    if no_pos.any():
+        notes.append(f"{int(no_pos.sum())} cues without a position skipped")
+    keep = (kind > 0) & ~zero
+    lon, lat = first.copy(), second.copy()
+    tuples = keep & (kind == 2)
+    if tuples.any():
+        labelled = np.column_stack([first[keep & (kind == 1)], second[keep & (kind == 1)]])
+        gps = np.column_stack([first[tuples], second[tuples]])
+        lon_first, why = _gps_order(gps, labelled, home_checks, metre_suffix)
+        if not lon_first:
+            lon[tuples], lat[tuples] = second[tuples], first[tuples]
+        order = "(longitude, latitude)" if lon_first else "(latitude, longitude)"
+        notes.append(f"GPS(...) read as {order}: {why}")
+    for i in np.flatnonzero(keep).tolist():
+        if not (abs(lat[i]) <= 90 and abs(lon[i]) <= 180):
+            raise InvalidFile(
+                f"latitude {lat[i]} longitude {lon[i]} is not a position on Earth",
+                source=source,
+                place=cues[i].where(),
+            )
+    sel = np.flatnonzero(keep)
+    kept_stamps = [stamps[int(i)] for i in sel]
+    try:
+        times, naive = parse_times(kept_stamps, tz=tz, source=source, what="fix")
+    except InvalidFile as exc:
+        m = re.search(r"fix (\d+)", exc.place or "")
+        cue = cues[int(sel[int(m.group(1)) - 1])] if m else cues[0]
+        raise InvalidFile(exc.detail, source=source, place=cue.where()) from None
+    undated = sum(1 for s in kept_stamps if s is None)
+    if naive:
+        notes.append(
+            f"{naive} cue times are the aircraft's local clock (no UTC offset): read as "
+            "township local time"
+        )
+    if undated:
+        notes.append(f"{undated} cues have no date and time: their fixes have no time")
+    counts: dict[str, int] = {}
+    for i in sel.tolist():
+        if alt_from[i]:
+            counts[alt_from[i]] = counts.get(alt_from[i], 0) + 1
+    if counts:
+        described = [
+            f"{'height above take-off' if name in _ABOVE_TAKEOFF else 'altitude'} from {name} "
+            f"({count} cues)"
+            for name, count in counts.items()
+        ]
+        notes.append("alt_m: " + "; ".join(described))
+    fixes = make_fixes(lon[sel], lat[sel], times, part=parts[sel], alt_m=alt[sel])
+    return ParsedTrack(format="dji-srt", fixes=fixes, naive_times=naive, notes=tuple(notes))
