@@ -95,11 +95,10 @@ def baseline(url: str, data: bytes) -> float:
     dsn = url.replace("postgresql+psycopg://", "postgresql://")
     start = time.perf_counter()
     gpx = gpxpy.parse(data.decode("utf-8"))
+    points = [p for track in gpx.tracks for segment in track.segments for p in segment.points]
     rows = [
-        ("433122207", 1, "squad-01", "", p.time, p.longitude, p.latitude, None, 0, 0)
-        for track in gpx.tracks
-        for segment in track.segments
-        for p in segment.points
+        ("433122207", 1, seq, "squad-01", "", p.time, p.longitude, p.latitude, None, 0, 0)
+        for seq, p in enumerate(points)
     ]
     with psycopg.connect(dsn) as conn, conn.cursor() as cur:
         cur.execute(
@@ -108,8 +107,8 @@ def baseline(url: str, data: bytes) -> float:
             "'b.gpx', 'gpx', 'wgs84', 'x', now(), '{}')"
         )
         cur.executemany(
-            "INSERT INTO fixes (township, upload_id, squad, device, t, lon, lat, accuracy_m, "
-            "segment, drop_reason) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            "INSERT INTO fixes (township, upload_id, seq, squad, device, t, lon, lat, accuracy_m, "
+            "segment, drop_reason) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             rows,
         )
     return time.perf_counter() - start

@@ -117,6 +117,8 @@ def _column_ddl(col: Any) -> str:
 
 def _table_ddl(table: Table) -> list[str]:
     cols: list[str] = []
+    if not any(col.primary_key for col in table.columns):
+        cols.append('"fid" INTEGER PRIMARY KEY AUTOINCREMENT')  # GeoPackage needs a row key
     for col in table.columns:
         if col.info.get("postgis_only"):
             continue
@@ -460,11 +462,12 @@ class GeoPackageStore:
             n = len(fixes)
             acc = fixes["accuracy_m"].to_numpy(dtype=np.float64)
             con.executemany(
-                "INSERT INTO fixes (township, upload_id, squad, device, t, lon, lat, accuracy_m, "
-                "segment, drop_reason) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO fixes (township, upload_id, seq, squad, device, t, lon, lat, "
+                "accuracy_m, segment, drop_reason) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 zip(
                     [upload.township] * n,
                     [upload_id] * n,
+                    range(n),
                     [upload.squad] * n,
                     [upload.device] * n,
                     rows.iso_ms(fixes["time"]),
@@ -505,7 +508,7 @@ class GeoPackageStore:
         with self._read() as con:
             frame = pd.read_sql_query(
                 "SELECT t AS time, lon, lat, squad, device, upload_id, segment FROM fixes "
-                "WHERE township = ? AND t >= ? AND t < ? ORDER BY upload_id, id",
+                "WHERE township = ? AND t >= ? AND t < ? ORDER BY upload_id, seq",
                 con,
                 params=(township, lo, hi),
             )

@@ -245,7 +245,7 @@ class PostGISStore:
                 text(
                     "SELECT t AS time, lon, lat, squad, device, upload_id, segment FROM fixes "
                     "WHERE township = :township AND t >= :start AND t < :end "
-                    "ORDER BY upload_id, id"
+                    "ORDER BY upload_id, seq"
                 ),
                 conn,
                 params={"township": township, "start": start, "end": end},

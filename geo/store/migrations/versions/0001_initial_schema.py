@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 03:29:46.334434
+Create Date: 2026-11-28 03:38:39.513766
 """
 
 from collections.abc import Sequence
@@ -189,9 +189,9 @@ def upgrade() -> None:
     op.create_index(op.f("ix_drone_flights_township"), "drone_flights", ["township"], unique=False)
     op.create_geospatial_table(
         "fixes",
-        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("township", sa.String(), nullable=False),
         sa.Column("upload_id", sa.Integer(), nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
+        sa.Column("township", sa.String(), nullable=False),
         sa.Column("squad", sa.String(), nullable=False),
         sa.Column("device", sa.String(), nullable=False),
         sa.Column("t", sa.DateTime(timezone=True), nullable=True),
@@ -214,7 +214,6 @@ def upgrade() -> None:
             sa.Computed("ST_SetSRID(ST_MakePoint(lon, lat), 4326)", persisted=True),
             nullable=False,
         ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_fixes")),
     )
     op.create_index("ix_fixes_t", "fixes", ["t"], unique=False, postgresql_using="brin")
     op.create_index(
