@@ -25,7 +25,7 @@ import pandas as pd
 import shapely
 
 from geo.chinacrs import SOURCE_SYSTEMS, to_wgs84
-from geo.errors import InvalidFile, InvalidInput
+from geo.errors import InvalidFile, InvalidInput, PayloadTooLarge
 from geo.layers import WGS84, TownshipLayers
 from geo.plausibility import check_plausible, township_bbox
 from geo.store.base import NewUpload
@@ -199,6 +199,7 @@ def prepare_upload(
     device: str = "",
     crs: str = "wgs84",
     uploaded_at: datetime | None = None,
+    max_fixes: int | None = None,
 ) -> PreparedUpload:
     """Parse, convert, check and clean one track file for a squad of a township.
 
@@ -217,6 +218,8 @@ def prepare_upload(
     crs
         The coordinate system of the file: ``wgs84`` (default), ``cgcs2000`` (treated as
         equal), ``gcj02``, ``bd09``, or ``EPSG:<code>`` for projected metres.
+    max_fixes
+        Refuse files with more fixes than this (:class:`PayloadTooLarge`); None: no limit.
 
     Raises
     ------
@@ -231,6 +234,12 @@ def prepare_upload(
     source_crs = normalise_crs(crs)
     epsg = int(source_crs.split(":")[1]) if source_crs.startswith("EPSG:") else None
     parsed = read_track(data, filename=filename, tz=layers.info.tz, epsg=epsg)
+    if max_fixes is not None and len(parsed.fixes) > max_fixes:
+        raise PayloadTooLarge(
+            f"the file has {len(parsed.fixes):,} fixes; the limit is {max_fixes:,} per upload: "
+            "send it in parts",
+            source=filename,
+        )
     if parsed.declared_crs:
         declared = normalise_crs(parsed.declared_crs)
         if source_crs not in ("wgs84", declared):

@@ -57,11 +57,18 @@ def import_track(
     crs: str = "wgs84",
     layers: TownshipLayers | None = None,
     idempotency_key: str | None = None,
+    max_fixes: int | None = None,
 ) -> ImportResult:
     """Parse, clean and store one track file in one transaction (nothing stored on error)."""
     layers = layers or store.load_layers(township)
     prepared = prepare_upload(
-        data, filename=filename, layers=layers, squad=squad, device=device, crs=crs
+        data,
+        filename=filename,
+        layers=layers,
+        squad=squad,
+        device=device,
+        crs=crs,
+        max_fixes=max_fixes,
     )
     if idempotency_key:
         prepared = replace(

@@ -52,6 +52,8 @@ class ServerSettings(BaseSettings):
     port: int = 8000
     max_upload_bytes: int = 50_000_000
     """Largest track file accepted over HTTP (413 above)."""
+    max_upload_fixes: int = 2_000_000
+    """Most fixes in one uploaded file (413 above)."""
 
 
 @dataclass(frozen=True)

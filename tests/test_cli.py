@@ -73,3 +73,22 @@ def test_every_command_has_help_with_an_example(tmp_path: Path) -> None:
         done = run([*command, "--help"], tmp_path)
         assert done.returncode == 0, command
         assert "Example" in done.stdout, command
+
+
+def test_dry_run_prints_the_report_and_stores_nothing(tmp_path: Path) -> None:
+    import json
+
+    assert run(["layers", "load", "layers/xiaozhang"], tmp_path).returncode == 0
+    assert run(["simulate", "2026-W47", "--out", str(tmp_path / "gpx")], tmp_path).returncode == 0
+    gpx = sorted((tmp_path / "gpx").glob("squad-01_*.gpx"))[0]
+    done = run(
+        ["tracks", "import", "--dry-run", "--format", "json", str(gpx), "--squad", "squad-01"],
+        tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["format"] == "gpx" and report["source_crs"] == "wgs84"
+    assert report["fixes_read"] == report["fixes_kept"] + sum(report["dropped"].values())
+    assert report["first_time"].endswith("+08:00") and len(report["bbox"]) == 4
+    week = run(["coverage", "2026-W47", "--format", "json"], tmp_path)
+    assert json.loads(week.stdout)["fixes_used"] == 0  # nothing was stored

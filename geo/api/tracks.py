@@ -104,6 +104,7 @@ async def post_track(
         device=device,
         crs=crs,
         idempotency_key=idempotency_key,
+        max_fixes=settings.server.max_upload_fixes,
     )
     if result.record.duplicate:
         response.status_code = 200

@@ -22,7 +22,8 @@ from tests.storage.test_store import village_track_gpx
 def client(store: Store, demo_layers: TownshipLayers, tmp_path: Path) -> Iterator[TestClient]:
     store.save_layers(demo_layers)
     settings = replace(
-        settings_for(store, tmp_path), server=ServerSettings(max_upload_bytes=200_000)
+        settings_for(store, tmp_path),
+        server=ServerSettings(max_upload_bytes=200_000, max_upload_fixes=1000),
     )
     with TestClient(create_app(settings)) as c:
         yield c
@@ -75,6 +76,15 @@ def test_refusals_are_problem_details_and_store_nothing(
     assert done.headers["content-type"] == "application/problem+json"
     assert words in done.json()["detail"]
     assert client.get("/api/v1/coverage/2026-W47").json()["fixes_used"] == 0
+
+
+def test_too_many_fixes_is_413_with_the_limit(
+    client: TestClient, demo_layers: TownshipLayers
+) -> None:
+    data = village_track_gpx(demo_layers, start="2026-11-18 09:00", minutes=100)  # 1,200 fixes
+    done = client.post("/api/v1/tracks?squad=squad-01", content=data)
+    assert done.status_code == 413
+    assert "the file has 1,200 fixes; the limit is 1,000" in done.json()["detail"]
 
 
 def test_idempotency_key_returns_the_first_answer(
