@@ -297,7 +297,16 @@ class GeoPackageStore:
             if int(row[0]) > int(SCHEMA_VERSION):
                 return  # check() reports a store newer than this geo
             script = upgrade_script(con)
-            con.executescript("BEGIN;\n" + script + "\nCOMMIT;")
+            try:
+                con.executescript("BEGIN;\n" + script + "\nCOMMIT;")
+            except sqlite3.Error as exc:
+                if con.in_transaction:
+                    con.execute("ROLLBACK")
+                raise StoreUnavailable(
+                    f"{self.path} has schema version {row[0]} and cannot be upgraded to "
+                    f"{SCHEMA_VERSION} in place ({exc}); export what you need with an older "
+                    "geo, then move the file away: a new store is created on the next run"
+                ) from None
 
     def _connect(self) -> sqlite3.Connection:
         con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
