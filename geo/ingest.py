@@ -228,9 +228,7 @@ def prepare_upload(
     InvalidFile
         The file cannot be read, or its positions cannot belong to the township as declared.
     """
-    squads = layers.squads()
-    if squad not in squads:
-        raise InvalidInput(f"unknown squad {squad!r}; this township's squads: {', '.join(squads)}")
+    check_squad(layers, squad)
     source_crs = normalise_crs(crs)
     epsg = int(source_crs.split(":")[1]) if source_crs.startswith("EPSG:") else None
     parsed = read_track(data, filename=filename, tz=layers.info.tz, epsg=epsg)
@@ -247,6 +245,43 @@ def prepare_upload(
                 f"the file declares {parsed.declared_crs} but the upload says crs={crs}"
             )
         source_crs = declared
+    return prepare_parsed(
+        parsed,
+        sha256=hashlib.sha256(data).hexdigest(),
+        filename=filename,
+        layers=layers,
+        squad=squad,
+        device=device,
+        source_crs=source_crs,
+        uploaded_at=uploaded_at,
+    )
+
+
+def check_squad(layers: TownshipLayers, squad: str) -> None:
+    """Refuse a squad the township does not have, naming those it has."""
+    squads = layers.squads()
+    if squad not in squads:
+        raise InvalidInput(f"unknown squad {squad!r}; this township's squads: {', '.join(squads)}")
+
+
+def prepare_parsed(
+    parsed: ParsedTrack,
+    *,
+    sha256: str,
+    filename: str,
+    layers: TownshipLayers,
+    squad: str,
+    device: str,
+    source_crs: str,
+    uploaded_at: datetime | None = None,
+    continues_open_track: bool = False,
+) -> PreparedUpload:
+    """Convert, check and clean fixes already read (from a file or a live batch).
+
+    ``continues_open_track`` is for live batches: a batch of a few fixes continues the
+    device's track, so cleaning keeps short segments (coverage joins a device's segments
+    across uploads, :func:`geo.coverage.evaluate.link_segments`).
+    """
     raw_lon = parsed.fixes["lon"].to_numpy(dtype=np.float64)
     raw_lat = parsed.fixes["lat"].to_numpy(dtype=np.float64)
     lon, lat = to_wgs84(raw_lon, raw_lat, source_crs)
@@ -262,9 +297,12 @@ def prepare_upload(
         raw_lon, raw_lat, lon, lat, source_crs=source_crs, layers=layers, source=filename
     )
     fixes = parsed.fixes.assign(lon=lon, lat=lat)
+    rules = layers.info.rules
+    if continues_open_track:
+        rules = replace(rules, min_segment_fixes=1, min_segment_seconds=0.0)
     cleaned = clean_fixes(
         fixes,
-        rules=layers.info.rules,
+        rules=rules,
         metric_crs=layers.info.metric_crs,
         bbox=township_bbox(layers),
     )
@@ -276,7 +314,7 @@ def prepare_upload(
         filename=filename,
         source_format=parsed.format,
         source_crs=source_crs,
-        sha256=hashlib.sha256(data).hexdigest(),
+        sha256=sha256,
         uploaded_at=uploaded_at or datetime.now(UTC),
         fixes=fixes,
         segments=segment_lines(fixes),

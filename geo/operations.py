@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
+
+import numpy as np
+import pandas as pd
 
 from geo.coverage import WeekCoverage, evaluate_week
 from geo.errors import InvalidInput, NotFound
-from geo.ingest import PreparedUpload, prepare_upload
+from geo.ingest import PreparedUpload, check_squad, normalise_crs, prepare_parsed, prepare_upload
 from geo.layers import TownshipLayers, read_layers_dir
 from geo.store import Store, UploadRecord
+from geo.tracks.fixes import ParsedTrack, make_fixes
 from geo.weeks import IsoWeek
 
 
@@ -76,6 +83,71 @@ def import_track(
         )
     record = store.add_upload(prepared.upload)
     return ImportResult(record=record, prepared=prepared)
+
+
+@dataclass(frozen=True)
+class LiveFix:
+    """One position of a live batch; a time without offset is township local time."""
+
+    time: datetime
+    lon: float
+    lat: float
+    accuracy_m: float | None = None
+
+
+def import_positions(
+    store: Store,
+    *,
+    township: str,
+    batch_id: str,
+    squad: str,
+    device: str,
+    fixes: list[LiveFix],
+    crs: str = "wgs84",
+) -> ImportResult:
+    """Store a batch of live positions from a phone, once per (device, batch id).
+
+    The batch is one upload; coverage joins it to the device's other uploads into one track
+    (:func:`geo.coverage.evaluate.link_segments`), so batches of a few fixes lose nothing.
+    """
+    layers = store.load_layers(township)
+    check_squad(layers, squad)
+    if not device:
+        raise InvalidInput("a live batch needs its device name, so batches join into one track")
+    if not fixes:
+        raise InvalidInput("the batch has no fixes")
+    tz = layers.info.tz
+    times = [f.time if f.time.tzinfo else f.time.replace(tzinfo=tz) for f in fixes]
+    naive = sum(f.time.tzinfo is None for f in fixes)
+    frame = make_fixes(
+        [f.lon for f in fixes],
+        [f.lat for f in fixes],
+        pd.to_datetime([t.astimezone(UTC) for t in times], utc=True),
+        accuracy_m=[np.nan if f.accuracy_m is None else f.accuracy_m for f in fixes],
+    )
+    canonical = json.dumps(
+        [
+            squad,
+            device,
+            crs,
+            [
+                [t.isoformat(), f.lon, f.lat, f.accuracy_m]
+                for t, f in zip(times, fixes, strict=True)
+            ],
+        ]
+    )
+    prepared = prepare_parsed(
+        ParsedTrack(format="positions", fixes=frame, naive_times=naive),
+        sha256=hashlib.sha256(canonical.encode()).hexdigest(),
+        filename=f"positions:{batch_id}",
+        layers=layers,
+        squad=squad,
+        device=device,
+        source_crs=normalise_crs(crs),
+        continues_open_track=True,
+    )
+    upload = replace(prepared.upload, idempotency_key=f"positions:{device}:{batch_id}")
+    return ImportResult(record=store.add_upload(upload), prepared=prepared)
 
 
 @dataclass(frozen=True)

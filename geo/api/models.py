@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -61,6 +62,28 @@ class UploadModel(BaseModel):
     report: dict[str, Any] = Field(
         examples=[{"fixes_read": 1051, "fixes_kept": 1050, "speed_spikes": 1, "segments": 1}]
     )
+
+
+class PositionModel(BaseModel):
+    """One live fix."""
+
+    time: datetime = Field(
+        description="ISO 8601; without an offset it is read as township local time",
+        examples=["2026-11-18T09:00:05+08:00"],
+    )
+    lon: float = Field(ge=-180, le=180, examples=[109.9012])
+    lat: float = Field(ge=-90, le=90, examples=[28.1503])
+    accuracy_m: float | None = Field(default=None, ge=0, examples=[8.0])
+
+
+class PositionBatchModel(BaseModel):
+    """A batch of live fixes from one phone; sending the same batch again stores nothing."""
+
+    batch_id: str = Field(min_length=1, max_length=200, examples=["2026-11-18T09:00:00/0001"])
+    squad: str = Field(min_length=1, examples=["squad-01"])
+    device: str = Field(min_length=1, max_length=200, examples=["phone-01"])
+    crs: str = Field(default="wgs84", examples=["gcj02"])
+    fixes: list[PositionModel] = Field(min_length=1, max_length=10_000)
 
 
 class HealthModel(BaseModel):

@@ -9,7 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from geo import operations
 from geo.api.dependencies import SettingsDep, StoreDep, TownshipDep
-from geo.api.models import UploadModel
+from geo.api.models import PositionBatchModel, UploadModel
 from geo.api.routes import PROBLEMS
 from geo.errors import InvalidInput, PayloadTooLarge
 
@@ -105,6 +105,34 @@ async def post_track(
         crs=crs,
         idempotency_key=idempotency_key,
         max_fixes=settings.server.max_upload_fixes,
+    )
+    if result.record.duplicate:
+        response.status_code = 200
+    return result.record.to_dict()
+
+
+@router.post(
+    "/api/v1/positions",
+    response_model=UploadModel,
+    status_code=201,
+    responses={**PROBLEMS, 409: PROBLEMS[422], 200: {"model": UploadModel}},
+)
+def post_positions(
+    batch: PositionBatchModel, response: Response, store: StoreDep, township: TownshipDep
+) -> dict[str, Any]:
+    """A batch of live fixes from a phone. Each batch is stored once per device and batch id
+    (a retry answers 200 with the first result); batches of one device join into one track."""
+    result = operations.import_positions(
+        store,
+        township=township,
+        batch_id=batch.batch_id,
+        squad=batch.squad,
+        device=batch.device,
+        crs=batch.crs,
+        fixes=[
+            operations.LiveFix(time=f.time, lon=f.lon, lat=f.lat, accuracy_m=f.accuracy_m)
+            for f in batch.fixes
+        ],
     )
     if result.record.duplicate:
         response.status_code = 200

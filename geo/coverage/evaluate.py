@@ -68,10 +68,8 @@ def evaluate_week(
     in_week = (fixes["time"] >= start) & (fixes["time"] < end)
     week_fixes = fixes.loc[in_week]
     squads_with_data = set(week_fixes["squad"].astype(str))
-    kept = week_fixes.loc[week_fixes["segment"].to_numpy() >= 0].sort_values(
-        ["segment", "time"], kind="stable"
-    )
-    x, y = to_metric(kept["lon"].to_numpy(), kept["lat"].to_numpy(), crs)
+    kept = link_segments(week_fixes.loc[week_fixes["segment"].to_numpy() >= 0], rules, crs)
+    x, y = kept["x"].to_numpy(), kept["y"].to_numpy()
     seg = kept["segment"].to_numpy(dtype=np.int64)
     t_ms = kept["time"].to_numpy(dtype="datetime64[ms]").astype(np.int64)
     local_day = kept["time"].dt.tz_convert(tz).dt.strftime("%Y-%m-%d").to_numpy()
@@ -179,6 +177,47 @@ def evaluate_week(
         gaps=ranked,
         fixes_used=len(kept),
     )
+
+
+def link_segments(kept: pd.DataFrame, rules: Rules, crs: str) -> pd.DataFrame:
+    """Number the patrol segments of a week across uploads.
+
+    A phone that uploads every hour, or sends live batches, produces one track in many
+    uploads. Fixes of one named device (``squad`` + ``device``) are taken together in time
+    order and cut where the time gap or the jump exceeds the rules, as cleaning does within
+    a file; repeated fixes (same device and time) count once. Fixes without a device name keep
+    the segments of their own upload, since two unnamed phones of a squad may patrol at once.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The kept fixes sorted by segment and time, with metric ``x``, ``y`` and the new
+        ``segment`` numbers.
+    """
+    frame = kept.copy()
+    x, y = to_metric(frame["lon"].to_numpy(), frame["lat"].to_numpy(), crs)
+    frame["x"], frame["y"] = x, y
+    if "device" not in frame.columns or frame.empty:
+        return frame.sort_values(["segment", "time"], kind="stable")
+    device = frame["device"].astype(str)
+    named = device != ""
+    frame["track_key"] = np.where(
+        named,
+        frame["squad"].astype(str) + "\x1f" + device,
+        "segment:" + frame["segment"].astype(str),
+    )
+    frame = frame.sort_values(["track_key", "time"], kind="stable")
+    frame = frame.loc[~frame.duplicated(["track_key", "time"])]
+    key = frame["track_key"].to_numpy()
+    t = frame["time"].to_numpy(dtype="datetime64[ms]").astype(np.int64)
+    dx, dy = np.diff(frame["x"].to_numpy()), np.diff(frame["y"].to_numpy())
+    cut = (
+        (key[1:] != key[:-1])
+        | (np.diff(t) > rules.split_gap_minutes * 60_000)
+        | (np.hypot(dx, dy) > rules.split_jump_m)
+    )
+    frame["segment"] = np.concatenate([[0], np.cumsum(cut)]) if len(frame) else []
+    return frame.drop(columns="track_key")
 
 
 def _minutes_by_day(

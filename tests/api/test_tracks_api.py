@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
@@ -101,3 +102,42 @@ def test_idempotency_key_returns_the_first_answer(
     assert clash.status_code == 409
     assert clash.headers["content-type"] == "application/problem+json"
     assert "already used" in clash.json()["detail"]
+
+
+def live_batch(layers: TownshipLayers, batch: int, *, per_batch: int = 6) -> dict[str, object]:
+    """Batch ``batch`` of a phone riding the first road, one fix every 5 s, local times."""
+    line = layers.roads.geometry.iloc[0]
+    start = pd.Timestamp("2026-11-18 09:00")
+    fixes = []
+    for k in range(batch * per_batch, (batch + 1) * per_batch):
+        p = line.interpolate(k / 200, normalized=True)
+        fixes.append(
+            {"time": (start + pd.Timedelta(seconds=5 * k)).isoformat(), "lon": p.x, "lat": p.y}
+        )
+    return {"batch_id": f"b{batch}", "squad": "squad-04", "device": "phone-4", "fixes": fixes}
+
+
+def test_live_batches_are_stored_once_and_join_into_one_track(
+    client: TestClient, demo_layers: TownshipLayers
+) -> None:
+    for b in range(4):
+        first = client.post("/api/v1/positions", json=live_batch(demo_layers, b))
+        assert first.status_code == 201, first.text
+        assert first.json()["report"]["fixes_kept"] == 6
+        assert first.json()["report"]["naive_times_read_as_local"] == 6
+    retry = client.post("/api/v1/positions", json=live_batch(demo_layers, 3))
+    assert retry.status_code == 200 and retry.json()["duplicate"] is True
+    week = client.get("/api/v1/coverage/2026-W47").json()
+    assert week["fixes_used"] == 24
+    minutes = sum(sum(v["minutes_by_day"].values()) for v in week["villages"])
+    assert minutes == pytest.approx(23 * 5 / 60, abs=0.01)  # 24 fixes, 23 gaps of 5 s, one track
+
+
+def test_live_batch_problems(client: TestClient, demo_layers: TownshipLayers) -> None:
+    batch = live_batch(demo_layers, 0)
+    no_fixes = client.post("/api/v1/positions", json={**batch, "fixes": []})
+    assert no_fixes.status_code == 422
+    assert no_fixes.headers["content-type"] == "application/problem+json"
+    far = {**batch, "fixes": [{"time": "2026-11-18T09:00:00", "lon": 2.35, "lat": 48.85}]}
+    refused = client.post("/api/v1/positions", json=far)
+    assert refused.status_code == 422 and "none of the 1 points" in refused.json()["detail"]

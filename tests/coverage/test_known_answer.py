@@ -124,3 +124,19 @@ def test_short_daily_patrol_is_not_a_patrol_day() -> None:
     v = evaluate_week(layers, fixes, WEEK).villages[0]
     assert v.patrol_days == 0
     assert "no_patrol_day" in [r.code for r in v.reasons]
+
+
+def test_one_device_track_split_over_uploads_counts_as_one() -> None:
+    layers = square_township(road_ys=[1000.0])
+    whole = straight_track(1000.0, x_from=0, x_to=SIDE, start="2026-11-19 08:00", minutes=20)
+    whole["device"] = "phone-1"
+    split = whole.copy()
+    split["segment"] = np.where(np.arange(len(split)) < 100, 7, 8)  # two uploads' segments
+    one = evaluate_week(layers, whole, WEEK).villages[0]
+    two = evaluate_week(layers, split, WEEK).villages[0]
+    assert two.minutes == pytest.approx(one.minutes) == pytest.approx(20.0, abs=0.1)
+    assert two.distance_km == pytest.approx(one.distance_km, abs=1e-9)
+    # Without a device name the uploads stay apart: the pair across the cut is not counted.
+    unnamed = split.assign(device="")
+    apart = evaluate_week(layers, unnamed, WEEK).villages[0]
+    assert apart.minutes == pytest.approx(20.0 - 5 / 60, abs=1e-6)
