@@ -28,6 +28,8 @@ from typing import Any
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
+# This folder holds coverage.py, which would shadow the coverage package numba looks for.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 WEEK = "2026-W47"
 
 

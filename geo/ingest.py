@@ -30,7 +30,7 @@ from geo.layers import WGS84, TownshipLayers
 from geo.plausibility import check_plausible, township_bbox
 from geo.store.base import NewUpload
 from geo.tracks.cleaning import CleanedTrack, Drop, clean_fixes
-from geo.tracks.fixes import ParsedTrack
+from geo.tracks.fixes import ParsedTrack, is_blank
 
 #: Largest file accepted after gunzip (a guard against compression bombs).
 MAX_UNPACKED_BYTES = 1_000_000_000
@@ -91,7 +91,7 @@ def detect_format(data: bytes, filename: str) -> str:
     >>> detect_format(b'<?xml version="1.0"?><gpx version="1.1"></gpx>', "a.txt")
     'gpx'
     """
-    if not data.strip(b"\xef\xbb\xbf \t\r\n\x00"):
+    if is_blank(data):
         raise InvalidFile("the file is empty", source=filename)
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         text = data.decode("utf-16", errors="replace")[:4096]

@@ -9,8 +9,12 @@ fix's identity is its ``(upload_id, seq)``, not its place in the stream).
 
 from __future__ import annotations
 
+import struct
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
+import shapely
 
 HEADER = b"PGCOPY\n\xff\r\n\x00" + (0).to_bytes(4, "big") + (0).to_bytes(4, "big")
 TRAILER = (-1).to_bytes(2, "big", signed=True)
@@ -33,9 +37,17 @@ COLUMNS = tuple(KINDS)
 PG_EPOCH_US = 946_684_800_000_000
 
 
-def fixes_payload(
-    fixes: pd.DataFrame, *, township: str, upload_id: int, squad: str, device: str
-) -> bytes:
+@dataclass(frozen=True)
+class UploadIdentity:
+    """The columns every row of one upload shares."""
+
+    township: str
+    upload_id: int
+    squad: str
+    device: str
+
+
+def fixes_payload(fixes: pd.DataFrame, who: UploadIdentity) -> bytes:
     """The binary COPY body for ``COPY fixes (<COLUMNS>) FROM STDIN WITH (FORMAT binary)``.
 
     Parameters
@@ -45,15 +57,15 @@ def fixes_payload(
         ``segment`` and ``drop``, in file order (``seq`` is the row number).
     """
     texts = {
-        "township": township.encode("utf-8"),
-        "squad": squad.encode("utf-8"),
-        "device": device.encode("utf-8"),
+        "township": who.township.encode("utf-8"),
+        "squad": who.squad.encode("utf-8"),
+        "device": who.device.encode("utf-8"),
     }
     has_time = ~fixes["time"].isna().to_numpy()
     acc = fixes["accuracy_m"].to_numpy(dtype=np.float64)
     has_acc = ~np.isnan(acc)
     values = {
-        "upload_id": np.full(len(fixes), upload_id),
+        "upload_id": np.full(len(fixes), who.upload_id),
         "seq": np.arange(len(fixes)),
         "t": fixes["time"].to_numpy(dtype="datetime64[us]").astype(np.int64) - PG_EPOCH_US,
         "lon": fixes["lon"].to_numpy(dtype=np.float64),
@@ -92,3 +104,60 @@ def fixes_payload(
             chunks.append(out.tobytes())
     chunks.append(TRAILER)
     return b"".join(chunks)
+
+
+SEGMENT_COLUMNS = (
+    "township",
+    "upload_id",
+    "squad",
+    "device",
+    "segment",
+    "started_at",
+    "ended_at",
+    "fixes",
+    "geom",
+)
+
+
+def segments_payload(segments: pd.DataFrame, who: UploadIdentity) -> bytes:
+    """The binary COPY body for ``COPY patrol_tracks (<SEGMENT_COLUMNS>) ...``: a few rows with
+    long lines, whose geometry goes in as EWKB (PostGIS's binary form) instead of hex text."""
+
+    def text(value: str) -> bytes:
+        data = value.encode("utf-8")
+        return struct.pack(">i", len(data)) + data
+
+    def stamp(value: pd.Timestamp) -> bytes:
+        us = int(value.value // 1000) - PG_EPOCH_US
+        return struct.pack(">iq", 8, us)
+
+    ewkb = shapely.to_wkb(
+        shapely.set_srid(segments.geometry.to_numpy(), 4326), flavor="extended", include_srid=True
+    )
+    fixed = (
+        text(who.township)
+        + struct.pack(">ii", 4, who.upload_id)
+        + text(who.squad)
+        + text(who.device)
+    )
+    rows = [HEADER]
+    for seg, start, end, count, geom in zip(
+        segments["segment"],
+        segments["started_at"],
+        segments["ended_at"],
+        segments["fixes"],
+        ewkb,
+        strict=True,
+    ):
+        rows.append(
+            struct.pack(">h", len(SEGMENT_COLUMNS))
+            + fixed
+            + struct.pack(">ii", 4, int(seg))
+            + stamp(start)
+            + stamp(end)
+            + struct.pack(">ii", 4, int(count))
+            + struct.pack(">i", len(geom))
+            + geom
+        )
+    rows.append(TRAILER)
+    return b"".join(rows)

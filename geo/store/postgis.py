@@ -25,7 +25,12 @@ from geo.store import rows
 from geo.store.base import NewUpload, UploadRecord, check_idempotent_retry
 from geo.store.migrate import current_revision, head_revision
 from geo.store.pg_copy import COLUMNS as COPY_COLUMNS
-from geo.store.pg_copy import fixes_payload
+from geo.store.pg_copy import (
+    SEGMENT_COLUMNS,
+    UploadIdentity,
+    fixes_payload,
+    segments_payload,
+)
 from geo.store.tables import (
     LAYER_TABLES,
     SRID,
@@ -37,6 +42,7 @@ from geo.store.tables import (
 )
 
 _FIX_COPY = f"COPY fixes ({', '.join(COPY_COLUMNS)}) FROM STDIN WITH (FORMAT binary)"
+_SEGMENT_COPY = f"COPY patrol_tracks ({', '.join(SEGMENT_COLUMNS)}) FROM STDIN WITH (FORMAT binary)"
 
 
 def _wkb(geom: Any) -> Any:
@@ -175,49 +181,22 @@ class PostGISStore:
                 )
                 .returning(Upload.id)
             ).scalar_one()
-            seg = upload.segments
-            if len(seg):
-                conn.execute(
-                    insert(PatrolTrack),
-                    [
-                        {
-                            "township": upload.township,
-                            "upload_id": upload_id,
-                            "squad": upload.squad,
-                            "device": upload.device,
-                            "segment": int(s),
-                            "started_at": a.to_pydatetime(),
-                            "ended_at": b.to_pydatetime(),
-                            "fixes": int(n),
-                            "geom": _wkb(g),
-                        }
-                        for s, a, b, n, g in zip(
-                            seg["segment"],
-                            seg["started_at"],
-                            seg["ended_at"],
-                            seg["fixes"],
-                            seg.geometry,
-                            strict=True,
-                        )
-                    ],
-                )
             self._copy_fixes(conn, upload, upload_id)
             row = conn.execute(select(Upload.__table__).where(Upload.id == upload_id)).one()
             return rows.upload_record(row._asdict())
 
     @staticmethod
     def _copy_fixes(conn: Connection, upload: NewUpload, upload_id: int) -> None:
-        payload = fixes_payload(
-            upload.fixes,
-            township=upload.township,
-            upload_id=upload_id,
-            squad=upload.squad,
-            device=upload.device,
-        )
+        """Segments and fixes by binary COPY, in the upload's transaction."""
+        who = UploadIdentity(upload.township, upload_id, upload.squad, upload.device)
         raw = conn.connection.driver_connection
         assert raw is not None
-        with raw.cursor() as cur, cur.copy(_FIX_COPY) as copy:
-            copy.write(payload)
+        with raw.cursor() as cur:
+            if len(upload.segments):
+                with cur.copy(_SEGMENT_COPY) as copy:
+                    copy.write(segments_payload(upload.segments, who))
+            with cur.copy(_FIX_COPY) as copy:
+                copy.write(fixes_payload(upload.fixes, who))
 
     def add_drone_flight(self, row: dict[str, Any]) -> bool:
         table = LAYER_TABLES["drone_flights"]

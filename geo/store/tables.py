@@ -14,7 +14,6 @@ from geoalchemy2 import Geometry
 from sqlalchemy import (
     JSON,
     Boolean,
-    Computed,
     DateTime,
     Float,
     ForeignKey,
@@ -166,7 +165,8 @@ class Fix(Base):
     """Every fix read from every upload; ``segment`` is -1 where cleaning dropped it and
     ``drop_reason`` says why.
 
-    A fix is identified by its upload and its position in the file (``seq``). Fixes arrive
+    A fix is identified by its upload and its position in the file (``seq``); PostGIS shows
+    them as points in the view ``fixes_points``. Fixes arrive
     in bulk and mostly in time order, so the table is written with COPY and indexed only
     with BRIN (block ranges) on time and upload. A B-tree primary key, a sequence or a
     per-row foreign key each made COPY several times slower (measured for bench/ingest.py:
@@ -191,11 +191,10 @@ class Fix(Base):
     accuracy_m: Mapped[float | None] = mapped_column(Float, nullable=True)
     segment: Mapped[int] = mapped_column(Integer)
     drop_reason: Mapped[int] = mapped_column(SmallInteger)
-    geom: Mapped[object] = mapped_column(
-        Geometry("POINT", srid=SRID, spatial_index=False),
-        Computed("ST_SetSRID(ST_MakePoint(lon, lat), 4326)", persisted=True),
-        info={"postgis_only": True},
-    )
+
+
+# PostGIS shows fixes as points in the view ``fixes_points`` (migration 0001): a stored
+# geometry column cost a quarter of the COPY time, and maps draw ``patrol_tracks`` anyway.
 
 
 class CoverageResult(Base):

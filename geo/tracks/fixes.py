@@ -82,3 +82,12 @@ class ParsedTrack:
     declared_crs: str | None = None
     """A CRS the file itself declares (e.g. a GeoJSON legacy ``crs`` member, ``EPSG:32649``);
     then ``lon``/``lat`` hold that CRS's x/y as written. None: WGS-84 degrees."""
+
+
+def is_blank(data: bytes) -> bool:
+    """True for an empty file or one holding only whitespace, BOMs and NULs (without copying
+    a large file)."""
+    blank = b"\xef\xbb\xbf\xff\xfe \t\r\n\x00"
+    if len(data) > 4096 and data[:4096].strip(blank):
+        return False
+    return not data.strip(blank)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import re
-import warnings
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,10 +11,10 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
-from numpy.typing import NDArray
 
 from geo.errors import InvalidFile
-from geo.tracks.fixes import ParsedTrack, make_fixes
+from geo.tracks.fixes import ParsedTrack, is_blank, make_fixes
+from geo.tracks.gpx_scan import scan_points
 from geo.tracks.timestamps import parse_times
 
 
@@ -54,13 +53,13 @@ def read_gpx(data: bytes, *, source: str, tz: ZoneInfo) -> ParsedTrack:
         For XML that is not well formed (with line and column), a root other than ``gpx``,
         a point without a numeric lat/lon, or a file without points.
     """
-    if not data.strip(b"\xef\xbb\xbf \t\r\n"):
+    if is_blank(data):
         raise InvalidFile("the file is empty", source=source)
-    points = _scan_fast(data) or _scan_tree(data, source)
+    points = _scan_fast(data, tz) or _scan_tree(data, source)
     if len(points.lons) == 0:
         raise InvalidFile("the GPX file has no track or route points", source=source)
     if points.parsed_times is not None:
-        parsed_times, naive = points.parsed_times, 0
+        parsed_times, naive = points.parsed_times, points.naive_times
     else:
         parsed_times, naive = parse_times(points.times, tz=tz, source=source)
     # GPX has no accuracy field; hdop × 5 m is the usual rough conversion to metres.
@@ -86,138 +85,51 @@ class _Points:
     parts: Any = field(default_factory=list)
     name: str = ""
     parsed_times: pd.Series | None = None
-    """Times already parsed (all UTC), when the fast path could."""
+    """Times already parsed to UTC, when the fast path read the file."""
+    naive_times: int = 0
 
 
-_LAT_FIRST = (
-    re.compile(rb'<trkpt\s+lat="([^"]*)"\s+lon="[^"]*"\s*>'),
-    re.compile(rb'<trkpt\s+lat="[^"]*"\s+lon="([^"]*)"\s*>'),
-)
-_LON_FIRST = (
-    re.compile(rb'<trkpt\s+lon="[^"]*"\s+lat="([^"]*)"\s*>'),
-    re.compile(rb'<trkpt\s+lon="([^"]*)"\s+lat="[^"]*"\s*>'),
-)
+def _scan_fast(data: bytes, tz: ZoneInfo) -> _Points | None:
+    """Read the points of a plain GPX file with the compiled scanner (:mod:`geo.tracks.gpx_scan`).
 
-
-def _floats(texts: list[bytes], expected: int) -> NDArray[np.float64] | None:
-    """Parse decimal texts in C; None when any is not a plain number."""
-    if any(not t or b"," in t for t in texts[:1]):
-        return None
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)
-            values = np.fromstring(b",".join(texts), dtype=np.float64, sep=",")
-    except ValueError:  # text that is not a number: the XML parser will name the point
-        return None
-    return values if len(values) == expected else None
-
-
-def _child(contents: list[bytes], name: bytes) -> list[bytes | None]:
-    """The text of each point's ``<name>`` child (None when absent)."""
-    open_tag, close_tag = b"<" + name + b">", b"</" + name + b">"
-    out: list[bytes | None] = []
-    for c in contents:
-        i = c.find(open_tag)
-        if i < 0:
-            out.append(None)
-            continue
-        j = c.find(close_tag, i)
-        out.append(c[i + len(open_tag) : j].strip() if j > 0 else None)
-    return out
-
-
-def _children(points: bytes, name: bytes, expected: int) -> list[bytes | None]:
-    """Each point's ``<name>`` text: one pass when every point has exactly one, else per point."""
-    found: list[bytes] = re.findall(b"<" + name + rb">([^<]*)</" + name + b">", points)
-    if len(found) == expected:
-        return list(found)
-    if not found:
-        return [None] * expected
-    return _child(points.split(b"<trkpt")[1:], name)
-
-
-def _utc_times(texts: list[bytes | None]) -> pd.Series | None:
-    """All times as ``YYYY-MM-DDTHH:MM:SS[.fff]Z``: parsed by numpy in one go (else None)."""
-    if any(t is None for t in texts):
-        return None
-    arr = np.array(texts, dtype="S40")
-    lengths = np.char.str_len(arr)
-    if not (np.char.endswith(arr, b"Z").all() and lengths.min() == lengths.max()):
-        return None
-    try:
-        values = np.char.rstrip(arr, b"Z").astype("datetime64[ms]")
-    except ValueError:
-        return None
-    return pd.Series(values).dt.tz_localize("UTC")
-
-
-def _scan_fast(data: bytes) -> _Points | None:
-    """Read the points of a plain GPX file with a few passes of regular expressions and numpy
-    over the bytes, several times faster than the XML parser on large files. Used only when
-    the file is complete and plain: it ends in ``</gpx>``, has no comments, CDATA, entities,
-    routes or prefixed point tags, and every point starts ``<trkpt lat=".." lon="..">``.
-    Anything else returns None and the XML parser reads the file, so every error still names
-    its line and column."""
-    body = data.lstrip(b"\xef\xbb\xbf \t\r\n")
+    Used only when the file is complete and plain: it ends in ``</gpx>`` and has no comments,
+    CDATA, entities, routes or prefixed point tags. Anything else, or anything the scanner
+    does not expect, returns None and the XML parser reads the file, so every error still
+    names its line and column."""
+    # Large files are not copied: tests look at the ends and the scanner reads a view.
+    head = data[:64]
+    start = len(head) - len(head.lstrip(b"\xef\xbb\xbf \t\r\n"))
+    body = memoryview(data)[start:]
     if (
-        not body.rstrip().endswith(b"</gpx>")
-        or b"<!" in body
-        or b"&" in body
-        or b"<rtept" in body
-        or b":trkpt" in body
+        not data[-64:].rstrip().endswith(b"</gpx>")
+        or b"<!" in data
+        or b"&" in data
+        or b"<rtept" in data
+        or b":trkpt" in data
     ):
         return None
-    expected = body.count(b"<trkpt")
-    if expected == 0 or body.count(b"</trkpt>") != expected:
+    expected = data.count(b"<trkpt")
+    if expected == 0:
         return None
-    first = body.find(b"<trkpt")
-    points = body[first : body.rfind(b"</trkpt>") + 8]
-    coords = None
-    for lat_re, lon_re in (_LAT_FIRST, _LON_FIRST):
-        lat_text = lat_re.findall(points)
-        if len(lat_text) == expected:
-            lats = _floats(lat_text, expected)
-            lons = _floats(lon_re.findall(points), expected)
-            coords = None if lats is None or lons is None else (lons, lats)
-            break
-    if coords is None:
-        return None
-    lons, lats = coords
-    if not (np.all(np.abs(lats) <= 90) and np.all(np.abs(lons) <= 180)):
-        return None
-    time_text = _children(points, b"time", expected)
-    parsed = _utc_times(time_text)
-    times = (
-        []
-        if parsed is not None
-        else [None if t is None else t.decode("utf-8", "replace") for t in time_text]
+    status, lons, lats, t_ms, kind, hdops, eles, parts = scan_points(
+        np.frombuffer(body, dtype=np.uint8), expected
     )
-    hdops = _numbers(_children(points, b"hdop", expected))
-    eles = _numbers(_children(points, b"ele", expected))
-    per_part = [chunk.count(b"<trkpt") for chunk in body.split(b"<trkseg")]
-    if per_part and per_part[0] == 0:
-        per_part = per_part[1:]
-    parts = np.repeat(np.arange(len(per_part)), per_part)
-    name_match = re.search(rb"<name>\s*([^<]*?)\s*</name>", body[:first])
+    if status != 0 or not (np.all(np.abs(lats) <= 90) and np.all(np.abs(lons) <= 180)):
+        return None
+    times = pd.Series(pd.NaT, index=range(expected), dtype="datetime64[ms, UTC]")
+    utc = kind == 1
+    if utc.any():
+        times[utc] = pd.to_datetime(t_ms[utc], unit="ms", utc=True)
+    local = kind == 2
+    if local.any():
+        wall = pd.to_datetime(t_ms[local], unit="ms").tz_localize(
+            tz, ambiguous="NaT", nonexistent="NaT"
+        )
+        times[local] = wall.tz_convert("UTC")
+    first = data.find(b"<trkpt")
+    name_match = re.search(rb"<name>\s*([^<]*?)\s*</name>", data[:first])
     name = name_match.group(1).decode("utf-8", "replace") if name_match else ""
-    return _Points(lons, lats, times, hdops, eles, parts, name, parsed)
-
-
-def _numbers(texts: list[bytes | None]) -> NDArray[np.float64]:
-    if texts and None not in texts:
-        values = _floats(texts, len(texts))  # type: ignore[arg-type]
-        if values is not None:
-            return values
-    present = [i for i, t in enumerate(texts) if t is not None]
-    out = np.full(len(texts), np.nan)
-    if not present:
-        return out
-    try:
-        out[present] = np.array([texts[i] for i in present], dtype="S40").astype(np.float64)
-    except ValueError:  # e.g. <ele>bad data</ele>: read one by one, NaN where unreadable
-        for i in present:
-            out[i] = _number((texts[i] or b"").decode("ascii", "replace"))
-    return out
+    return _Points(lons, lats, [], hdops, eles, parts, name, times, int(local.sum()))
 
 
 def _scan_tree(data: bytes, source: str) -> _Points:

@@ -128,7 +128,7 @@ def test_fast_scan_agrees_with_the_xml_parser(shared_data: Path) -> None:
     for name, data in [("simulated", simulated)] + [
         (p.name, p.read_bytes()) for p in real_gpx_files(shared_data)
     ]:
-        fast = _scan_fast(data)
+        fast = _scan_fast(data, TZ)
         if fast is None:
             continue
         used_fast += 1
