@@ -21,7 +21,7 @@ from geo.errors import InvalidFile
 from geo.ingest import normalise_crs, read_track
 from geo.layers import TownshipLayers
 from geo.plausibility import check_plausible, township_bbox
-from geo.tracks.cleaning import clean_fixes
+from geo.tracks.cleaning import Drop, clean_fixes
 
 DEFAULT_ALTITUDE_M = 120.0
 DEFAULT_HFOV_DEG = 84.0
@@ -139,6 +139,13 @@ def prepare_flight(
         "format": parsed.format,
         "source_crs": source_crs,
         **cleaned.report.to_dict(),
+        "dropped": {d.name.lower(): int((cleaned.drop == d).sum()) for d in Drop if d != Drop.KEPT},
+        "bbox": [
+            round(float(kept["lon"].min()), 7),
+            round(float(kept["lat"].min()), 7),
+            round(float(kept["lon"].max()), 7),
+            round(float(kept["lat"].max()), 7),
+        ],
         "altitude_source": altitude_source,
         "altitude_m": [round(float(np.nanmin(alt)), 1), round(float(np.nanmax(alt)), 1)],
         "first_time": start.tz_convert(local).isoformat(),

@@ -54,6 +54,8 @@ class ServerSettings(BaseSettings):
     """Largest track file accepted over HTTP (413 above)."""
     max_upload_fixes: int = 2_000_000
     """Most fixes in one uploaded file (413 above)."""
+    max_batch_fixes: int = 1_000
+    """Most fixes in one live batch of ``POST /api/v1/positions`` (413 above)."""
 
 
 @dataclass(frozen=True)

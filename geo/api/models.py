@@ -83,7 +83,9 @@ class PositionBatchModel(BaseModel):
     squad: str = Field(min_length=1, examples=["squad-01"])
     device: str = Field(min_length=1, max_length=200, examples=["phone-01"])
     crs: str = Field(default="wgs84", examples=["gcj02"])
-    fixes: list[PositionModel] = Field(min_length=1, max_length=10_000)
+    fixes: list[PositionModel] = Field(
+        min_length=1, description="At most GEO_MAX_BATCH_FIXES (1,000 by default; 413 above)"
+    )
 
 
 class HealthModel(BaseModel):

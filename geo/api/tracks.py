@@ -115,13 +115,22 @@ async def post_track(
     "/api/v1/positions",
     response_model=UploadModel,
     status_code=201,
-    responses={**PROBLEMS, 409: PROBLEMS[422], 200: {"model": UploadModel}},
+    responses={**PROBLEMS, 409: PROBLEMS[422], 413: PROBLEMS[422], 200: {"model": UploadModel}},
 )
 def post_positions(
-    batch: PositionBatchModel, response: Response, store: StoreDep, township: TownshipDep
+    batch: PositionBatchModel,
+    response: Response,
+    store: StoreDep,
+    settings: SettingsDep,
+    township: TownshipDep,
 ) -> dict[str, Any]:
     """A batch of live fixes from a phone. Each batch is stored once per device and batch id
     (a retry answers 200 with the first result); batches of one device join into one track."""
+    limit = settings.server.max_batch_fixes
+    if len(batch.fixes) > limit:
+        raise PayloadTooLarge(
+            f"the batch has {len(batch.fixes):,} fixes; the limit is {limit:,} per batch"
+        )
     result = operations.import_positions(
         store,
         township=township,

@@ -141,3 +141,7 @@ def test_live_batch_problems(client: TestClient, demo_layers: TownshipLayers) ->
     far = {**batch, "fixes": [{"time": "2026-11-18T09:00:00", "lon": 2.35, "lat": 48.85}]}
     refused = client.post("/api/v1/positions", json=far)
     assert refused.status_code == 422 and "none of the 1 points" in refused.json()["detail"]
+    big = live_batch(demo_layers, 0, per_batch=1001)
+    too_many = client.post("/api/v1/positions", json=big)
+    assert too_many.status_code == 413
+    assert "the limit is 1,000 per batch" in too_many.json()["detail"]
