@@ -19,6 +19,7 @@ from shapely.geometry.base import BaseGeometry
 from geo.coverage import reasons
 from geo.coverage.footprint import footprint, segment_pieces
 from geo.coverage.result import Gap, VillageCoverage, VillageStatus, WeekCoverage
+from geo.coverage.surveillance import camera_sectors, drone_footprints
 from geo.crs import to_metric
 from geo.layers import TownshipLayers
 from geo.rules import Rules
@@ -79,6 +80,9 @@ def evaluate_week(
     shapely.prepare(foot)
     piece_tree = shapely.STRtree(pieces)
 
+    surveillance, cameras_online, flights_in_week = _surveillance(layers, foot, start, end)
+    shapely.prepare(surveillance)
+
     villages = layers.metric("villages")
     roads = layers.metric("roads")
     road_lines = (
@@ -108,6 +112,8 @@ def evaluate_week(
 
         covered = shapely.intersection(foot, village)
         area_coverage = float(covered.area / village.area) if village.area > 0 else 0.0
+        watched = shapely.intersection(surveillance, village)
+        surveillance_coverage = float(watched.area / village.area) if village.area > 0 else 0.0
         village_roads = shapely.intersection(road_lines, village)
         road_length = float(village_roads.length)
         road_coverage: float | None = None
@@ -153,6 +159,7 @@ def evaluate_week(
                 minutes=minutes,
                 distance_km=distance_m / 1000.0,
                 area_coverage=area_coverage,
+                surveillance_coverage=surveillance_coverage,
                 road_coverage=road_coverage,
                 road_length_km=road_length / 1000.0,
                 checkpoints_total=len(cps),
@@ -165,7 +172,14 @@ def evaluate_week(
         unvisited = cps.geometry.to_numpy()[~visited]
         gaps.extend(
             _village_gaps(
-                str(row["code"]), village, foot, village_roads, road_lines, unvisited, rules
+                str(row["code"]),
+                village,
+                foot,
+                surveillance,
+                village_roads,
+                road_lines,
+                unvisited,
+                rules,
             )
         )
     ranked = _rank_gaps(gaps, crs)
@@ -176,7 +190,33 @@ def evaluate_week(
         villages=results,
         gaps=ranked,
         fixes_used=len(kept),
+        cameras_online=cameras_online,
+        drone_flights=flights_in_week,
     )
+
+
+def _surveillance(
+    layers: TownshipLayers, patrol: BaseGeometry, start: datetime, end: datetime
+) -> tuple[BaseGeometry, int, int]:
+    """Patrol footprint ∪ sectors of online cameras ∪ footprints of the week's drone flights.
+
+    Camera status is the status stored now; a status history (which cameras were online in a
+    past week) comes with camera status updates.
+    """
+    parts = [patrol]
+    cameras = layers.metric("cameras")
+    online = cameras[cameras["status"] == "online"]
+    if len(online):
+        parts.extend(camera_sectors(online))
+    flights = layers.metric("drone_flights")
+    n_flights = 0
+    if len(flights):
+        started = pd.to_datetime(flights["started_at"], utc=True, errors="coerce", format="ISO8601")
+        in_week = (started >= start) & (started < end)
+        n_flights = int(in_week.sum())
+        if n_flights:
+            parts.extend(drone_footprints(flights[in_week.to_numpy()]))
+    return shapely.union_all(np.asarray(parts, dtype=object)), len(online), n_flights
 
 
 def link_segments(kept: pd.DataFrame, rules: Rules, crs: str) -> pd.DataFrame:
@@ -250,13 +290,15 @@ def _village_gaps(
     code: str,
     village: BaseGeometry,
     foot: BaseGeometry,
+    surveillance: BaseGeometry,
     village_roads: BaseGeometry,
     road_lines: BaseGeometry,
     unvisited_checkpoints: NDArray[np.object_],
     rules: Rules,
 ) -> list[Gap]:
     out: list[Gap] = []
-    uncovered = shapely.difference(village, foot)
+    # Area gaps: what no patrol, camera or drone reached. Road gaps: roads no patrol rode.
+    uncovered = shapely.difference(village, surveillance)
     parts = shapely.get_parts(uncovered)
     parts = parts[shapely.area(parts) >= rules.min_gap_area_m2]
     for poly in parts:

@@ -38,6 +38,8 @@ class VillageCoverage:
     minutes: float
     distance_km: float
     area_coverage: float
+    surveillance_coverage: float
+    """Share of the village seen by a patrol, an online camera or a drone this week."""
     road_coverage: float | None
     road_length_km: float
     checkpoints_total: int
@@ -58,6 +60,7 @@ class VillageCoverage:
             "minutes": round(self.minutes, 2),
             "distance_km": round(self.distance_km, 3),
             "area_coverage": round(self.area_coverage, 6),
+            "surveillance_coverage": round(self.surveillance_coverage, 6),
             "road_coverage": None if self.road_coverage is None else round(self.road_coverage, 6),
             "road_length_km": round(self.road_length_km, 3),
             "checkpoints_total": self.checkpoints_total,
@@ -80,6 +83,7 @@ class VillageCoverage:
             minutes=float(d["minutes"]),
             distance_km=float(d["distance_km"]),
             area_coverage=float(d["area_coverage"]),
+            surveillance_coverage=float(d.get("surveillance_coverage", d["area_coverage"])),
             road_coverage=None if d.get("road_coverage") is None else float(d["road_coverage"]),
             road_length_km=float(d.get("road_length_km", 0.0)),
             checkpoints_total=int(d.get("checkpoints_total", 0)),
@@ -132,6 +136,8 @@ class WeekCoverage:
     gaps: list[Gap] = field(default_factory=list)
     fixes_used: int = 0
     method: str = "vector"
+    cameras_online: int = 0
+    drone_flights: int = 0
 
     @property
     def meets_requirement(self) -> bool:
@@ -149,6 +155,8 @@ class WeekCoverage:
             "villages_passed": sum(v.meets_requirement for v in self.villages),
             "villages_total": len(self.villages),
             "fixes_used": self.fixes_used,
+            "cameras_online": self.cameras_online,
+            "drone_flights": self.drone_flights,
             "villages": [v.to_dict() for v in self.villages],
         }
         if with_gaps:

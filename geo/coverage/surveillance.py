@@ -56,3 +56,54 @@ def camera_sectors(cameras: pd.DataFrame, *, arc_step_deg: float = 5.0) -> NDArr
             arc = np.column_stack([x + reach * np.sin(angles), y + reach * np.cos(angles)])
             out[i] = shapely.Polygon(np.vstack([[x, y], arc, [x, y]]))
     return out
+
+
+DEFAULT_ALTITUDE_M = 120.0
+DEFAULT_HFOV_DEG = 84.0
+
+
+def drone_footprints(flights: pd.DataFrame, *, piece_vertices: int = 32) -> NDArray[np.object_]:
+    """The ground each drone flight's camera saw: its track buffered by half the ground swath,
+    ``altitude · tan(HFOV / 2)``, with the altitude of each short piece of the track.
+
+    Parameters
+    ----------
+    flights
+        A GeoDataFrame of 3-D lines in a metric CRS (z = metres above take-off, NaN when
+        unknown) with ``hfov_deg``; altitude defaults to 120 m and HFOV to 84°.
+
+    Returns
+    -------
+    numpy.ndarray of shapely geometries, one per flight.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> f = gpd.GeoDataFrame({"hfov_deg": [90.0]},
+    ...     geometry=[shapely.LineString([(0, 0, 100), (1000, 0, 100)])], crs="EPSG:4546")
+    >>> round(drone_footprints(f)[0].area / 1000)  # a 200 m wide band with round ends
+    231
+    """
+    out = np.empty(len(flights), dtype=object)
+    for i, (line, hfov) in enumerate(
+        zip(flights.geometry.to_numpy(), flights["hfov_deg"].fillna(DEFAULT_HFOV_DEG), strict=True)
+    ):
+        if line is None or line.is_empty:
+            out[i] = shapely.Polygon()
+            continue
+        xyz = shapely.get_coordinates(line, include_z=True)
+        z = np.where(np.isfinite(xyz[:, 2]), xyz[:, 2], DEFAULT_ALTITUDE_M)
+        half_swath = np.clip(z, 1.0, None) * np.tan(np.radians(hfov) / 2)
+        step = piece_vertices - 1
+        starts = np.arange(0, max(len(xyz) - 1, 1), step)
+        pieces = [
+            shapely.LineString(xyz[s : s + piece_vertices, :2]) for s in starts if s + 1 < len(xyz)
+        ]
+        radii = [
+            float(half_swath[s : s + piece_vertices].mean()) for s in starts if s + 1 < len(xyz)
+        ]
+        if not pieces:
+            out[i] = shapely.Point(xyz[0, :2]).buffer(float(half_swath[0]))
+            continue
+        out[i] = shapely.union_all(shapely.buffer(np.asarray(pieces, dtype=object), radii))
+    return out

@@ -556,9 +556,11 @@ class GeoPackageStore:
             records = rows.coverage_rows(result, fingerprint)
             con.executemany(
                 "INSERT INTO coverage_results (township, week, village_code, status, "
-                "meets_requirement, result, computed_at, fingerprint, fixes_used, method) "
+                "meets_requirement, result, computed_at, fingerprint, fixes_used, method, "
+                "cameras_online, drone_flights) "
                 "VALUES (:township, :week, :village_code, :status, :meets_requirement, :result, "
-                ":computed_at, :fingerprint, :fixes_used, :method)",
+                ":computed_at, :fingerprint, :fixes_used, :method, :cameras_online, "
+                ":drone_flights)",
                 [{**r, "result": json.dumps(r["result"], ensure_ascii=False)} for r in records],
             )
             gaps = rows.gap_rows(result)

@@ -131,6 +131,8 @@ def coverage_rows(result: WeekCoverage, fingerprint: str) -> list[dict[str, Any]
             "fingerprint": fingerprint,
             "fixes_used": result.fixes_used,
             "method": result.method,
+            "cameras_online": result.cameras_online,
+            "drone_flights": result.drone_flights,
         }
         for v in result.villages
     ]
@@ -193,6 +195,8 @@ def week_coverage(
             gaps=sorted(gap_list, key=lambda g: g.rank),
             fixes_used=int(first["fixes_used"]),
             method=first["method"],
+            cameras_online=int(first.get("cameras_online") or 0),
+            drone_flights=int(first.get("drone_flights") or 0),
         ),
         first["fingerprint"],
     )

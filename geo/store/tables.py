@@ -211,6 +211,8 @@ class CoverageResult(Base):
     fingerprint: Mapped[str] = mapped_column(String)
     fixes_used: Mapped[int] = mapped_column(Integer)
     method: Mapped[str] = mapped_column(String)
+    cameras_online: Mapped[int] = mapped_column(Integer, server_default="0")
+    drone_flights: Mapped[int] = mapped_column(Integer, server_default="0")
 
 
 class CoverageGap(Base):

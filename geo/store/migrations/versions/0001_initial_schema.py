@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 03:53:27.637968
+Create Date: 2026-11-28 04:00:22.809822
 """
 
 from collections.abc import Sequence
@@ -140,6 +140,8 @@ def upgrade() -> None:
         sa.Column("fingerprint", sa.String(), nullable=False),
         sa.Column("fixes_used", sa.Integer(), nullable=False),
         sa.Column("method", sa.String(), nullable=False),
+        sa.Column("cameras_online", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("drone_flights", sa.Integer(), server_default="0", nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_coverage_results")),
         sa.UniqueConstraint(
             "township",
