@@ -396,6 +396,49 @@ def coverage(
         print_coverage(result.to_dict(), lang=lang)
 
 
+@app.command()
+def daily(
+    day: Annotated[str, typer.Argument(help="Local date, e.g. 2026-11-18.")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+    township: TownshipOpt = None,
+) -> None:
+    """The daily view (日巡查): per squad, minutes and km on patrol, villages entered and
+    whether it met the daily minimum.
+
+    Example: `geo daily 2026-11-18 --format json`
+    """
+    from geo import operations
+
+    _check_format(fmt, ("table", "json"))
+    settings = get_settings()
+    store = _store(settings)
+    code = operations.resolve_township(store, township or settings.layers.township)
+    body = operations.day_coverage(store, code, operations.parse_day(day))
+    if fmt == "json":
+        sys.stdout.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
+        return
+    table = Table(title=f"{body['date']} 日巡查")
+    for header in ("中队", "结论", "分钟", "公里", "本村分钟", "到过的村"):
+        table.add_column(header, no_wrap=True)
+    labels = {
+        "pass": "[green]达标[/green]",
+        "fail": "[red]未达标[/red]",
+        "no_data": "[yellow]无数据[/yellow]",
+    }
+    for s in body["squads"]:
+        own = "—" if s["minutes_in_own_village"] is None else f"{s['minutes_in_own_village']:.0f}"
+        table.add_row(
+            s["squad"],
+            labels[s["status"]],
+            f"{s['minutes']:.0f}",
+            f"{s['distance_km']:.1f}",
+            own,
+            str(len(s["villages_entered"])),
+        )
+    out.print(table)
+    out.print(f"{body['squads_passed']}/{body['squads_total']} 个中队达标")
+
+
 @app.command("map")
 def map_command(
     week: Annotated[str, typer.Argument(help="ISO week, e.g. 2026-W47.")],

@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -198,3 +199,29 @@ def week_coverage(
     result = evaluate_week(layers, fixes, week)
     store.save_coverage(result, fingerprint)
     return result
+
+
+def day_coverage(store: Store, township: str, day: date) -> dict[str, Any]:
+    """The daily view (日巡查) of a township for one local day, as a JSON-ready dict."""
+    from geo.coverage.daily import day_bounds, evaluate_day
+
+    layers = store.load_layers(township)
+    start, end = day_bounds(day, layers)
+    squads = evaluate_day(layers, store.week_fixes(township, start, end), day)
+    return {
+        "township_code": township,
+        "date": day.isoformat(),
+        "time_zone": layers.info.timezone,
+        "min_minutes": layers.info.rules.min_minutes_in_village,
+        "squads_passed": sum(s.status == "pass" for s in squads),
+        "squads_total": len(squads),
+        "squads": [s.to_dict() for s in squads],
+    }
+
+
+def parse_day(text: str) -> date:
+    """``YYYY-MM-DD`` or :class:`InvalidInput`."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInput(f"date {text!r} is not a date; write it like 2026-11-18") from None

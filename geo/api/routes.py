@@ -45,6 +45,13 @@ def get_coverage(week: WeekDep, township: TownshipDep, store: StoreDep) -> dict[
     return operations.week_coverage(store, township, week).to_dict()
 
 
+@router.get("/api/v1/coverage/daily/{day}", responses=PROBLEMS, tags=["coverage"])
+def get_daily(day: str, township: TownshipDep, store: StoreDep) -> dict[str, Any]:
+    """The daily view (日巡查): per squad, minutes and km on patrol, villages entered, and
+    whether it met the daily minimum inside its own village (``no_data`` without uploads)."""
+    return operations.day_coverage(store, township, operations.parse_day(day))
+
+
 @router.get(
     "/api/v1/coverage/{week}/map",
     response_class=HTMLResponse,

@@ -86,3 +86,12 @@ def test_openapi_lists_the_routes(client: TestClient) -> None:
     assert {"/healthz", "/readyz", "/api/v1/coverage/{week}", "/api/v1/coverage/{week}/map"} <= set(
         paths
     )
+
+
+def test_daily_view(client: TestClient) -> None:
+    body = client.get("/api/v1/coverage/daily/2026-11-18").json()
+    squads = {s["squad"]: s for s in body["squads"]}
+    assert body["date"] == "2026-11-18" and len(squads) == 8
+    assert squads["squad-01"]["minutes"] > 0 and squads["squad-02"]["status"] == "no_data"
+    bad = client.get("/api/v1/coverage/daily/yesterday")
+    assert bad.status_code == 422 and bad.headers["content-type"] == "application/problem+json"
