@@ -20,6 +20,7 @@ from rich.table import Table
 
 from geo.errors import GeoError
 from geo.settings import Settings, get_settings
+from geo.store.base import Store
 from geo.weeks import IsoWeek
 
 app = typer.Typer(
@@ -47,10 +48,19 @@ TownshipOpt = Annotated[
 Format = Literal["table", "json"]
 
 
-def _store(settings: Settings):  # type: ignore[no-untyped-def]
+def _store(settings: Settings) -> Store:
     from geo.store import open_store
 
     return open_store(settings.store.database_url, settings.store.gpkg_path)
+
+
+def _open(township: str | None) -> tuple[Store, str]:
+    """The configured store and the township to work on."""
+    from geo import operations
+
+    settings = get_settings()
+    store = _store(settings)
+    return store, operations.resolve_township(store, township or settings.layers.township)
 
 
 def _week(text: str | None, settings: Settings, township_tz: str = "Asia/Shanghai") -> IsoWeek:
@@ -103,12 +113,9 @@ def layers_export(
 
     Example: `geo layers export --format geojson exported/`
     """
-    from geo import operations
     from geo.layers_export import export_layers
 
-    settings = get_settings()
-    store = _store(settings)
-    code = operations.resolve_township(store, township or settings.layers.township)
+    store, code = _open(township)
     written = export_layers(store.load_layers(code), directory, fmt=fmt)
     for path in written:
         out.print(str(path))
@@ -144,9 +151,7 @@ def tracks_import(
     from geo.ingest import prepare_upload
 
     _check_format(fmt, ("text", "json"))
-    settings = get_settings()
-    store = _store(settings)
-    code = operations.resolve_township(store, township or settings.layers.township)
+    store, code = _open(township)
     layers = store.load_layers(code)
     failed = 0
     reports: list[dict[str, object]] = []
@@ -217,9 +222,7 @@ def drone_import(
     from geo import operations
 
     _check_format(fmt, ("text", "json"))
-    settings = get_settings()
-    store = _store(settings)
-    code = operations.resolve_township(store, township or settings.layers.township)
+    store, code = _open(township)
     layers = store.load_layers(code)
     failed = 0
     reports: list[dict[str, object]] = []
@@ -294,16 +297,13 @@ def simulate(
 
     Example: `geo simulate 2026-W47 --out var/simulated/2026-W47`
     """
-    from geo import operations
     from geo.simulate import default_plan, simulate_week, write_week
 
-    settings = get_settings()
-    store = _store(settings)
-    code = operations.resolve_township(store, township or settings.layers.township)
+    store, code = _open(township)
     layers = store.load_layers(code)
     iso = IsoWeek.parse(week)
     tracks = simulate_week(layers, iso, default_plan(layers, seed=seed))
-    directory = output or settings.output.simulate_dir / str(iso)
+    directory = output or get_settings().output.simulate_dir / str(iso)
     paths = write_week(tracks, directory)
     fixes = sum(len(t.fixes) for t in tracks)
     out.print(f"wrote {len(paths)} GPX files ({fixes:,} fixes) to {directory}")
@@ -386,9 +386,7 @@ def coverage(
         raise InvalidInput(f"--format {fmt!r} is not one of table, json")
     if lang not in ("zh", "en"):
         raise InvalidInput(f"--lang {lang!r} is not one of zh, en")
-    settings = get_settings()
-    store = _store(settings)
-    code = operations.resolve_township(store, township or settings.layers.township)
+    store, code = _open(township)
     result = operations.week_coverage(store, code, IsoWeek.parse(week), refresh=refresh)
     if fmt == "json":
         sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n")
@@ -410,9 +408,7 @@ def daily(
     from geo import operations
 
     _check_format(fmt, ("table", "json"))
-    settings = get_settings()
-    store = _store(settings)
-    code = operations.resolve_township(store, township or settings.layers.township)
+    store, code = _open(township)
     body = operations.day_coverage(store, code, operations.parse_day(day))
     if fmt == "json":
         sys.stdout.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
