@@ -435,6 +435,23 @@ def daily(
     out.print(f"{body['squads_passed']}/{body['squads_total']} 个中队达标")
 
 
+@app.command()
+def monthly(
+    month: Annotated[str, typer.Argument(help="Month, e.g. 2026-11.")],
+    township: TownshipOpt = None,
+) -> None:
+    """The monthly review (月调度) as JSON: weekly verdicts per village, coverage trends,
+    gaps that persisted two or more weeks, squad effort.
+
+    Example: `geo monthly 2026-11 > 2026-11.json`
+    """
+    from geo import operations
+
+    store, code = _open(township)
+    body = operations.month_coverage(store, code, month)
+    sys.stdout.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
+
+
 @app.command("map")
 def map_command(
     week: Annotated[str, typer.Argument(help="ISO week, e.g. 2026-W47.")],

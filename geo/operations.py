@@ -225,3 +225,27 @@ def parse_day(text: str) -> date:
         return date.fromisoformat(text.strip())
     except ValueError:
         raise InvalidInput(f"date {text!r} is not a date; write it like 2026-11-18") from None
+
+
+def month_coverage(store: Store, township: str, month_text: str) -> dict[str, Any]:
+    """The monthly review (月调度) of a township as a JSON-ready dict."""
+    from geo.coverage.daily import day_bounds, evaluate_day
+    from geo.coverage.monthly import Month, month_review
+
+    month = Month.parse(month_text)
+    layers = store.load_layers(township)
+    weeks = [week_coverage(store, township, week) for week in month.weeks()]
+    start, _ = day_bounds(month.days[0], layers)
+    _, end = day_bounds(month.days[-1], layers)
+    fixes = store.week_fixes(township, start, end)
+    effort: dict[str, dict[str, float]] = {}
+    for day in month.days:
+        for squad in evaluate_day(layers, fixes, day):
+            e = effort.setdefault(
+                squad.squad, {"days_patrolled": 0, "days_passed": 0, "minutes": 0.0, "km": 0.0}
+            )
+            e["days_patrolled"] += squad.minutes > 0
+            e["days_passed"] += squad.status == "pass"
+            e["minutes"] = round(e["minutes"] + squad.minutes, 2)
+            e["km"] = round(e["km"] + squad.distance_km, 3)
+    return {"township_code": township, **month_review(month, weeks, effort, layers.info.metric_crs)}

@@ -52,6 +52,13 @@ def get_daily(day: str, township: TownshipDep, store: StoreDep) -> dict[str, Any
     return operations.day_coverage(store, township, operations.parse_day(day))
 
 
+@router.get("/api/v1/coverage/monthly/{month}", responses=PROBLEMS, tags=["coverage"])
+def get_monthly(month: str, township: TownshipDep, store: StoreDep) -> dict[str, Any]:
+    """The monthly review (月调度): each village's weekly verdicts and coverage trend, gaps
+    that persisted two or more weeks, and each squad's effort over the month."""
+    return operations.month_coverage(store, township, month)
+
+
 @router.get(
     "/api/v1/coverage/{week}/map",
     response_class=HTMLResponse,

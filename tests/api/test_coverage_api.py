@@ -95,3 +95,11 @@ def test_daily_view(client: TestClient) -> None:
     assert squads["squad-01"]["minutes"] > 0 and squads["squad-02"]["status"] == "no_data"
     bad = client.get("/api/v1/coverage/daily/yesterday")
     assert bad.status_code == 422 and bad.headers["content-type"] == "application/problem+json"
+
+
+def test_monthly_review(client: TestClient) -> None:
+    body = client.get("/api/v1/coverage/monthly/2026-11").json()
+    assert body["weeks"] == ["2026-W45", "2026-W46", "2026-W47", "2026-W48"]
+    assert len(body["villages"]) == 7
+    assert body["squad_effort"]["squad-01"]["days_patrolled"] == 1
+    assert client.get("/api/v1/coverage/monthly/2026-13").status_code == 422

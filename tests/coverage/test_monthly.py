@@ -1,0 +1,45 @@
+"""The monthly review: weeks of a month, persistent gaps, trend."""
+
+from __future__ import annotations
+
+import pytest
+
+from geo.coverage import evaluate_week
+from geo.coverage.monthly import Month, month_review, persistent_gaps
+from geo.errors import InvalidInput
+from geo.weeks import IsoWeek
+from tests.coverage.test_known_answer import SIDE, square_township, straight_track
+
+
+def test_weeks_of_a_month_are_those_whose_thursday_is_in_it() -> None:
+    assert [str(w) for w in Month.parse("2026-11").weeks()] == [
+        "2026-W45",
+        "2026-W46",
+        "2026-W47",
+        "2026-W48",
+    ]
+    assert str(Month.parse("2026-12").weeks()[0]) == "2026-W49"
+    with pytest.raises(InvalidInput, match="write it like 2026-11"):
+        Month.parse("November")
+
+
+def test_a_gap_left_two_weeks_running_persists() -> None:
+    layers = square_township(road_ys=[1000.0])
+    w46 = straight_track(1000.0, x_from=0, x_to=SIDE / 2, start="2026-11-11 08:00", minutes=20)
+    w47 = straight_track(1000.0, x_from=0, x_to=SIDE / 2, start="2026-11-18 08:00", minutes=20)
+    w48 = straight_track(1000.0, x_from=0, x_to=SIDE, start="2026-11-25 08:00", minutes=20)
+    import pandas as pd
+
+    fixes = pd.concat([w46, w47, w48], ignore_index=True)
+    weeks = [evaluate_week(layers, fixes, IsoWeek(2026, n)) for n in (46, 47, 48)]
+    crs = layers.info.metric_crs
+    two = persistent_gaps(weeks[:2], crs)
+    road = [g for g in two if g["kind"] == "road"]
+    assert len(road) == 1 and road[0]["weeks"] == 2 and road[0]["since"] == "2026-W46"
+    assert road[0]["length_m"] == pytest.approx(SIDE / 2 - 50, abs=1.0)
+    # Ridden in full in week 48: the road gap is gone.
+    assert [g for g in persistent_gaps(weeks, crs) if g["kind"] == "road"] == []
+    review = month_review(Month(2026, 11), weeks, {}, crs)
+    village = review["villages"][0]
+    assert village["weeks_passed"] == 1
+    assert village["trend"] == pytest.approx(1.0 - (SIDE / 2 + 50) / SIDE, abs=1e-3)
