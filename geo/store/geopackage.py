@@ -30,7 +30,10 @@ from geo.store import gpkg_geometry, rows
 from geo.store.base import NewUpload, UploadRecord, check_idempotent_retry
 from geo.store.tables import LAYER_TABLES, Base
 
-SCHEMA_VERSION = "2"
+#: Bumped with every change of the schema; tests/storage/test_formats.py checks the
+#: schema script against the fingerprint recorded for this version.
+SCHEMA_VERSION = "3"
+SCHEMA_FINGERPRINTS = {"3": "c1feee7fbcadf6b1df3a0ef9f8da7d0e411f74caa1e27981ec2c634e74adebae"}
 WGS84_WKT = (
     'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,'
     'AUTHORITY["EPSG","7030"]],AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,'
@@ -126,12 +129,17 @@ def _table_ddl(table: Table) -> list[str]:
             cols.append(f'"{col.name}" INTEGER PRIMARY KEY AUTOINCREMENT')
             continue
         cols.append(_column_ddl(col))
-    for constraint in table.constraints:
-        if isinstance(constraint, UniqueConstraint):
-            names = ", ".join(f'"{c.name}"' for c in constraint.columns)
-            cols.append(f"UNIQUE ({names})")
+    # Constraints and indexes are sets: sort them so the script is the same in every process.
+    uniques = sorted(
+        [c.name for c in constraint.columns]
+        for constraint in table.constraints
+        if isinstance(constraint, UniqueConstraint)
+    )
+    for names_list in uniques:
+        names = ", ".join(f'"{n}"' for n in names_list)
+        cols.append(f"UNIQUE ({names})")
     out = [f'CREATE TABLE "{table.name}" ({", ".join(cols)})']
-    for index in table.indexes:
+    for index in sorted(table.indexes, key=lambda i: str(i.name)):
         names = ", ".join(f'"{c.name}"' for c in index.columns)
         out.append(f'CREATE INDEX "{index.name}" ON "{table.name}" ({names})')
     return out
@@ -322,18 +330,27 @@ class GeoPackageStore:
             con.execute("BEGIN IMMEDIATE")
             yield con
             con.execute("COMMIT")
-        except BaseException:
+        except BaseException as exc:
             if con.in_transaction:
                 con.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.OperationalError):
+                raise self._unavailable(exc) from None
             raise
         finally:
             con.close()
+
+    def _unavailable(self, exc: sqlite3.Error) -> StoreUnavailable:
+        """Driver errors (a locked or damaged file, a schema this geo does not know) become a
+        domain error here, at the storage boundary."""
+        return StoreUnavailable(f"the GeoPackage store {self.path} cannot be used: {exc}")
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
         con = self._connect()
         try:
             yield con
+        except sqlite3.OperationalError as exc:
+            raise self._unavailable(exc) from None
         finally:
             con.close()
 

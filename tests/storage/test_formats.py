@@ -128,3 +128,35 @@ def test_an_older_geopackage_store_is_upgraded_in_place(
     assert con.execute("SELECT value FROM geo_meta").fetchone()[0] == SCHEMA_VERSION
     assert {r[0] for r in con.execute("SELECT source FROM drone_flights")} == {"layers"}
     con.close()
+
+
+def test_schema_changes_bump_the_geopackage_schema_version() -> None:
+    import hashlib
+
+    from geo.store.geopackage import SCHEMA_FINGERPRINTS, SCHEMA_VERSION, schema_script
+
+    fingerprint = hashlib.sha256(schema_script().encode()).hexdigest()
+    assert SCHEMA_FINGERPRINTS.get(SCHEMA_VERSION) == fingerprint, (
+        "the GeoPackage schema changed: bump SCHEMA_VERSION, record "
+        f"{fingerprint} for it, and check that upgrade_script() brings older files up"
+    )
+
+
+def test_a_damaged_store_is_unavailable_not_an_internal_error(
+    tmp_path: Path, demo_layers: TownshipLayers
+) -> None:
+    import sqlite3
+
+    from geo.errors import StoreUnavailable
+
+    path = tmp_path / "geo.gpkg"
+    store = GeoPackageStore(path)
+    store.save_layers(demo_layers)
+    con = sqlite3.connect(path)
+    con.execute("DROP TABLE coverage_results")
+    con.close()
+    from geo import operations
+    from geo.weeks import IsoWeek
+
+    with pytest.raises(StoreUnavailable, match="cannot be used"):
+        operations.week_coverage(store, "433122207", IsoWeek(2026, 47))
