@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,9 @@ from geo.layers import TownshipLayers, read_layers_dir
 from geo.store import Store, UploadRecord
 from geo.tracks.fixes import ParsedTrack, make_fixes
 from geo.weeks import IsoWeek
+
+#: How far back a gap's "last covered" date is looked for.
+GAP_LOOKBACK = timedelta(weeks=8)
 
 
 def resolve_township(store: Store, wanted: str | None) -> str:
@@ -190,12 +193,13 @@ def week_coverage(
     otherwise computed again and stored."""
     layers = store.load_layers(township)
     start, end = week.bounds(layers.info.tz)
-    fingerprint = store.inputs_fingerprint(township, start, end)
+    fingerprint = store.inputs_fingerprint(township, start - GAP_LOOKBACK, end)
     if not refresh:
         stored = store.load_coverage(township, str(week))
         if stored is not None and stored[1] == fingerprint:
             return stored[0]
-    fixes = store.week_fixes(township, start, end)
+    # Fixes of the weeks before date the gaps' last coverage.
+    fixes = store.week_fixes(township, start - GAP_LOOKBACK, end)
     result = evaluate_week(layers, fixes, week)
     store.save_coverage(result, fingerprint)
     return result

@@ -97,8 +97,9 @@ def weekly_map(
     names = dict(zip(layers.villages["code"], layers.villages["name"], strict=True))
     for gap in result.gaps:
         where = escape(str(names.get(gap.village_code, gap.village_code)))
+        last = f"，最后巡查 {gap.last_covered}" if gap.last_covered else "，八周内未巡查"
         if gap.kind == "area":
-            text = f"#{gap.rank} {where} 未覆盖区域 {gap.area_m2 / 10000:.1f} 公顷"
+            text = f"#{gap.rank} {where} 未覆盖区域 {gap.area_m2 / 10000:.1f} 公顷{last}"
             folium.GeoJson(
                 shapely.geometry.mapping(gap.geometry),
                 style_function=lambda _f: {
@@ -110,7 +111,7 @@ def weekly_map(
                 tooltip=text,
             ).add_to(area_gaps)
         else:
-            text = f"#{gap.rank} {where} 未巡道路 {gap.length_m:.0f} 米"
+            text = f"#{gap.rank} {where} 未巡道路 {gap.length_m:.0f} 米{last}"
             folium.GeoJson(
                 shapely.geometry.mapping(gap.geometry),
                 style_function=lambda _f: {"color": "#b71c1c", "weight": 5, "dashArray": "6 6"},

@@ -7,7 +7,9 @@ intersected with each village, its roads and its checkpoints.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -46,8 +48,9 @@ def evaluate_week(
     fixes
         The week's fixes with columns ``time`` (UTC, tz-aware), ``lon``, ``lat``, ``squad`` and
         ``segment`` (an integer unique per cleaned segment across uploads; ``-1`` for fixes that
-        cleaning dropped, which still show that a squad's phone uploaded). Rows outside the
-        week are ignored. The frame is not modified.
+        cleaning dropped, which still show that a squad's phone uploaded). Rows before the
+        week, when given, date each gap's ``last_covered``; later rows are ignored. The frame
+        is not modified.
     week
         The ISO week, read in the township's time zone.
     computed_at
@@ -182,6 +185,8 @@ def evaluate_week(
                 rules,
             )
         )
+    earlier = fixes.loc[(fixes["time"] < start) & (fixes["segment"].to_numpy() >= 0)]
+    gaps = _date_gaps(gaps, earlier, rules.patrol_radius_m, crs, tz)
     ranked = _rank_gaps(gaps, crs)
     return WeekCoverage(
         township_code=info.code,
@@ -353,6 +358,28 @@ def _village_gaps(
                     geometry=line,
                 )
             )
+    return out
+
+
+def _date_gaps(
+    gaps: list[Gap], earlier: pd.DataFrame, radius: float, crs: str, tz: Any
+) -> list[Gap]:
+    """Give each gap the last local date, before this week, on which a patrol fix came within
+    the patrol radius of it (None when the fixes given reach back to no such day)."""
+    if not gaps or earlier.empty:
+        return gaps
+    x, y = to_metric(earlier["lon"].to_numpy(), earlier["lat"].to_numpy(), crs)
+    times = earlier["time"]
+    out = []
+    for gap in gaps:
+        reach = shapely.buffer(gap.geometry, radius)
+        minx, miny, maxx, maxy = reach.bounds
+        near = np.flatnonzero((x >= minx) & (x <= maxx) & (y >= miny) & (y <= maxy))
+        hit = near[shapely.contains_xy(reach, x[near], y[near])] if len(near) else near
+        last = None
+        if len(hit):
+            last = times.iloc[hit].max().tz_convert(tz).date().isoformat()
+        out.append(replace(gap, last_covered=last))
     return out
 
 

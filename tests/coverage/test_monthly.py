@@ -43,3 +43,16 @@ def test_a_gap_left_two_weeks_running_persists() -> None:
     village = review["villages"][0]
     assert village["weeks_passed"] == 1
     assert village["trend"] == pytest.approx(1.0 - (SIDE / 2 + 50) / SIDE, abs=1e-3)
+
+
+def test_gaps_carry_the_last_date_a_patrol_reached_them() -> None:
+    import pandas as pd
+
+    layers = square_township(road_ys=[1000.0])
+    before = straight_track(1000.0, x_from=0, x_to=SIDE, start="2026-11-11 08:00", minutes=20)
+    half = straight_track(1000.0, x_from=0, x_to=SIDE / 2, start="2026-11-18 08:00", minutes=20)
+    result = evaluate_week(layers, pd.concat([before, half], ignore_index=True), IsoWeek(2026, 47))
+    road = [g for g in result.gaps if g.kind == "road"]
+    assert len(road) == 1 and road[0].last_covered == "2026-11-11"
+    alone = evaluate_week(layers, half, IsoWeek(2026, 47))
+    assert [g.last_covered for g in alone.gaps if g.kind == "road"] == [None]
