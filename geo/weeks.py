@@ -72,5 +72,8 @@ class IsoWeek:
     def next(self) -> IsoWeek:
         return IsoWeek.of(self.monday + timedelta(days=7))
 
+    def previous(self) -> IsoWeek:
+        return IsoWeek.of(self.monday - timedelta(days=7))
+
     def __str__(self) -> str:
         return f"{self.year}-W{self.week:02d}"

@@ -1,0 +1,80 @@
+"""The leaders' dashboard at ``/``: the week's verdicts, the ranked gaps and the map.
+
+Server-rendered with Jinja2 (autoescaped), no build step, no external assets; Chinese by
+default, English by ``?lang=en`` or the browser's language.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from functools import cache
+from typing import Annotated
+
+import jinja2
+import shapely
+from fastapi import APIRouter, Header, Query
+from fastapi.responses import HTMLResponse
+
+from geo import operations
+from geo.api.dependencies import SettingsDep, StoreDep
+from geo.i18n import pick_lang, texts
+from geo.weeks import IsoWeek
+
+router = APIRouter(include_in_schema=False)
+SHOWN_GAPS = 30
+
+
+@cache
+def _templates() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("geo", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+
+
+@router.get("/", response_class=HTMLResponse)
+def dashboard(
+    store: StoreDep,
+    settings: SettingsDep,
+    week: Annotated[str | None, Query()] = None,
+    lang: Annotated[str | None, Query()] = None,
+    township: Annotated[str | None, Query()] = None,
+    accept_language: Annotated[str | None, Header()] = None,
+) -> HTMLResponse:
+    """The dashboard page."""
+    chosen = pick_lang(lang, accept_language)
+    code = operations.resolve_township(store, township or settings.layers.township)
+    layers = store.load_layers(code)
+    iso = IsoWeek.parse(week) if week else IsoWeek.last_complete(datetime.now(UTC), layers.info.tz)
+    result = operations.week_coverage(store, code, iso)
+    names = dict(zip(layers.villages["code"], layers.villages["name"], strict=True))
+    names_en = dict(zip(layers.villages["code"], layers.villages["name_en"], strict=True))
+    gaps = [
+        {
+            **g.properties(),
+            "village": (names if chosen == "zh" else names_en).get(g.village_code)
+            or g.village_code,
+            "bounds": json.dumps([round(v, 6) for v in shapely.bounds(g.geometry).tolist()]),
+        }
+        for g in result.gaps[:SHOWN_GAPS]
+    ]
+    page = (
+        _templates()
+        .get_template("dashboard.html")
+        .render(
+            lang=chosen,
+            t=texts(chosen),
+            township=layers.info.name
+            if chosen == "zh"
+            else (layers.info.name_en or layers.info.name),
+            township_query=f"?township={code}" if township else "",
+            week=str(iso),
+            previous=str(iso.previous()),
+            next=str(iso.next()),
+            result=result.to_dict(),
+            gaps=gaps,
+        )
+    )
+    return HTMLResponse(page)

@@ -1,0 +1,131 @@
+"""The leaders' dashboard in headless Chromium, served by a real server, network closed."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+import uvicorn
+
+from geo import operations
+from geo.api.app import create_app
+from geo.layers import TownshipLayers
+from geo.settings import LayerSettings, Settings, StoreSettings
+from geo.simulate import simulate_week, write_week
+from geo.store.geopackage import GeoPackageStore
+from geo.weeks import IsoWeek
+from tests.web.test_map_browser import OUTPUT, browser  # noqa: F401 - the fixture
+
+WEEK = IsoWeek(2026, 47)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, demo_layers: TownshipLayers) -> Iterator[str]:
+    tmp = tmp_path_factory.mktemp("dash")
+    store = GeoPackageStore(tmp / "geo.gpkg")
+    evil = demo_layers.villages.copy()
+    evil.loc[evil.index[0], "name"] = "<script>alert(1)</script>"
+    layers = TownshipLayers(**{**demo_layers.__dict__, "villages": evil})
+    store.save_layers(layers)
+    tracks = simulate_week(layers, WEEK)
+    for path, track in zip(write_week(tracks, tmp / "gpx"), tracks, strict=True):
+        operations.import_track(
+            store,
+            path.read_bytes(),
+            filename=path.name,
+            township="433122207",
+            squad=track.squad,
+            device=track.device,
+            layers=layers,
+        )
+    settings = Settings(
+        store=StoreSettings(database_url=None, gpkg_path=tmp / "geo.gpkg"),
+        layers=LayerSettings(township=None),
+    )
+    port = free_port()
+    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if srv.started:
+            break
+        time.sleep(0.1)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(timeout=10)
+
+
+def open_page(browser, url: str, lang: str = "zh-CN"):  # type: ignore[no-untyped-def]  # noqa: F811
+    context = browser.new_context(locale=lang, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    problems: list[str] = []
+    requested: list[str] = []
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+
+    def route(r):  # type: ignore[no-untyped-def]
+        requested.append(r.request.url)
+        if r.request.url.startswith(url):
+            r.continue_()
+        else:
+            r.abort()  # only basemap tiles may leave the service, and the network is closed
+
+    page.route("**/*", route)
+    page.goto(url + "/?week=2026-W47")
+    page.wait_for_selector("#villages tbody tr")
+    frame = page.frame_locator("#map")
+    frame.locator(".leaflet-container").wait_for()
+    page.wait_for_timeout(300)
+    return page, problems, requested
+
+
+def test_dashboard_shows_the_week_and_its_map(browser, server: str) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    page, problems, requested = open_page(browser, server)
+    OUTPUT.mkdir(exist_ok=True)
+    page.screenshot(path=str(OUTPUT / "dashboard.png"))
+    assert [p for p in problems if "net::" not in p] == []
+    assert page.locator("#villages tbody tr").count() == 7
+    assert "全乡未达标" in page.locator("#township-verdict").inner_text()
+    # The hostile village name is text, on the dashboard and on the map.
+    assert "<script>alert(1)</script>" in page.locator("#villages").inner_text()
+    map_frame = page.frame_locator("#map")
+    assert map_frame.locator("path.leaflet-interactive").count() > 50
+    others = {u.split("/")[2] for u in requested if not u.startswith(server)}
+    assert all("tile" in host for host in others), others
+    page.context.close()
+
+
+def test_clicking_a_gap_zooms_the_map(browser, server: str) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    page, _, _ = open_page(browser, server)
+    zoom = (
+        "() => { const f = document.getElementById('map').contentWindow;"
+        " const el = f.document.querySelector('.folium-map'); return f[el.id].getZoom(); }"
+    )
+    before = page.evaluate(zoom)
+    page.locator("#gaps button").first.click()
+    page.wait_for_timeout(400)
+    assert page.evaluate(zoom) > before
+    page.context.close()
+
+
+def test_language_switch(browser, server: str) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    page, _, _ = open_page(browser, server)
+    assert "巡查覆盖" in page.locator("h1").inner_text()
+    page.locator("#lang-switch").click()
+    page.wait_for_selector("#villages tbody tr")
+    assert "Patrol coverage" in page.locator("h1").inner_text()
+    assert page.locator("#villages thead").inner_text().startswith("Village")
+    page.context.close()
+    english, _, _ = open_page(browser, server, lang="en-US")
+    assert "Patrol coverage" in english.locator("h1").inner_text()
+    english.context.close()
