@@ -12,6 +12,7 @@ from sqlalchemy import create_engine, text
 from geo.layers import TownshipLayers, read_layers_dir
 from geo.store import Store
 from geo.store.geopackage import GeoPackageStore
+from geo.weeks import IsoWeek
 
 ROOT = Path(__file__).resolve().parents[1]
 LAYERS_DIR = ROOT / "layers" / "xiaozhang"
@@ -77,3 +78,24 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
         s = PostGISStore(url)
     yield s
     s.close()
+
+
+def store_with_simulated_week(path: Path, layers: TownshipLayers, week: IsoWeek) -> GeoPackageStore:
+    """A GeoPackage store at ``path`` holding ``layers`` and a simulated week imported as GPX."""
+    from geo import operations
+    from geo.simulate import simulate_week, write_week
+
+    store = GeoPackageStore(path)
+    store.save_layers(layers)
+    tracks = simulate_week(layers, week)
+    for gpx, track in zip(write_week(tracks, path.parent / "gpx"), tracks, strict=True):
+        operations.import_track(
+            store,
+            gpx.read_bytes(),
+            filename=gpx.name,
+            township=layers.info.code,
+            squad=track.squad,
+            device=track.device,
+            layers=layers,
+        )
+    return store

@@ -10,13 +10,11 @@ from collections.abc import Iterator
 import pytest
 import uvicorn
 
-from geo import operations
 from geo.api.app import create_app
 from geo.layers import TownshipLayers
 from geo.settings import LayerSettings, Settings, StoreSettings
-from geo.simulate import simulate_week, write_week
-from geo.store.geopackage import GeoPackageStore
 from geo.weeks import IsoWeek
+from tests.conftest import store_with_simulated_week
 from tests.web.test_map_browser import OUTPUT, browser  # noqa: F401 - the fixture
 
 WEEK = IsoWeek(2026, 47)
@@ -31,22 +29,10 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, demo_layers: TownshipLayers) -> Iterator[str]:
     tmp = tmp_path_factory.mktemp("dash")
-    store = GeoPackageStore(tmp / "geo.gpkg")
     evil = demo_layers.villages.copy()
     evil.loc[evil.index[0], "name"] = "<script>alert(1)</script>"
     layers = TownshipLayers(**{**demo_layers.__dict__, "villages": evil})
-    store.save_layers(layers)
-    tracks = simulate_week(layers, WEEK)
-    for path, track in zip(write_week(tracks, tmp / "gpx"), tracks, strict=True):
-        operations.import_track(
-            store,
-            path.read_bytes(),
-            filename=path.name,
-            township="433122207",
-            squad=track.squad,
-            device=track.device,
-            layers=layers,
-        )
+    store_with_simulated_week(tmp / "geo.gpkg", layers, WEEK)
     settings = Settings(
         store=StoreSettings(database_url=None, gpkg_path=tmp / "geo.gpkg"),
         layers=LayerSettings(township=None),

@@ -9,11 +9,9 @@ import pytest
 
 from geo import operations
 from geo.layers import TownshipLayers
-from geo.simulate import simulate_week, write_week
-from geo.store.geopackage import GeoPackageStore
 from geo.weekly_map import map_html, weekly_map
 from geo.weeks import IsoWeek
-from tests.conftest import IN_CI, ROOT
+from tests.conftest import IN_CI, ROOT, store_with_simulated_week
 
 CHROMIUM = os.environ.get("GEO_CHROMIUM", "/usr/bin/chromium")
 OUTPUT = ROOT / "test-output"
@@ -47,18 +45,7 @@ def browser():  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="module")
 def week_map(tmp_path_factory: pytest.TempPathFactory, demo_layers: TownshipLayers) -> Path:
     tmp = tmp_path_factory.mktemp("map")
-    store = GeoPackageStore(tmp / "geo.gpkg")
-    store.save_layers(demo_layers)
-    tracks = simulate_week(demo_layers, WEEK)
-    for path, track in zip(write_week(tracks, tmp / "gpx"), tracks, strict=True):
-        operations.import_track(
-            store,
-            path.read_bytes(),
-            filename=path.name,
-            township="433122207",
-            squad=track.squad,
-            layers=demo_layers,
-        )
+    store = store_with_simulated_week(tmp / "geo.gpkg", demo_layers, WEEK)
     result = operations.week_coverage(store, "433122207", WEEK)
     start, end = WEEK.bounds(demo_layers.info.tz)
     html = map_html(weekly_map(demo_layers, result, store.week_tracks("433122207", start, end)))
