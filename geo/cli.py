@@ -484,7 +484,8 @@ def write_week_map(
     tracks = store.week_tracks(code, start, end)
     path = output or settings.output.maps_dir / f"{code}-{week}.html"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(map_html(weekly_map(layers, result, tracks)), encoding="utf-8")
+    fmap = weekly_map(layers, result, tracks, tianditu_key=settings.output.tianditu_key)
+    path.write_text(map_html(fmap), encoding="utf-8")
     return path
 
 

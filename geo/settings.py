@@ -41,6 +41,8 @@ class OutputSettings(BaseSettings):
 
     maps_dir: Path = Path("maps")
     simulate_dir: Path = Path("var/simulated")
+    tianditu_key: str | None = None
+    """Tianditu key (``tk``): maps offer its vector and imagery basemaps when set."""
 
 
 class ServerSettings(BaseSettings):

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from html import escape
+from pathlib import Path
 from typing import Any
 
 import folium
 import geopandas as gpd
 import shapely
+from branca.element import MacroElement
+from jinja2 import Template
 
 from geo.coverage.result import VillageCoverage, WeekCoverage
 from geo.coverage.surveillance import camera_sectors
@@ -27,6 +31,7 @@ SQUAD_COLOURS = (
     "#f9a825",
     "#37474f",
 )
+_ASSETS = Path(__file__).with_name("templates")
 #: Display simplification of tracks, in degrees (about 2 m): keeps a week's map small.
 TRACK_SIMPLIFY_DEG = 0.00002
 
@@ -45,8 +50,68 @@ def _village_popup(v: VillageCoverage) -> str:
     )
 
 
+AMAP_NAME = "高德地图 Amap (GCJ-02)"
+AMAP_URL = (
+    "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8"
+    "&x={x}&y={y}&z={z}"
+)
+TIANDITU_URL = (
+    "https://t{s}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
+    "&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={{z}}&TILEROW={{y}}"
+    "&TILECOL={{x}}&tk={key}"
+)
+
+
+def _basemaps(fmap: folium.Map, tianditu_key: str | None) -> None:
+    """OpenStreetMap (default), Tianditu vector and imagery with labels (only with a key), and
+    Amap, under which every overlay is drawn at its GCJ-02 position."""
+    folium.TileLayer("OpenStreetMap", name="OpenStreetMap", control=True).add_to(fmap)
+    if tianditu_key:
+        for name, base, labels in (("天地图 矢量", "vec", "cva"), ("天地图 影像", "img", "cia")):
+            group = folium.FeatureGroup(name=name, overlay=False, control=True, show=False)
+            for layer in (base, labels):
+                folium.TileLayer(
+                    TIANDITU_URL.format(s="{s}", layer=layer, key=tianditu_key),
+                    attr="© 天地图 Tianditu",
+                    subdomains="01234567",
+                    max_zoom=18,
+                ).add_to(group)
+            group.add_to(fmap)
+    folium.TileLayer(
+        AMAP_URL,
+        name=AMAP_NAME,
+        attr="© 高德地图 AutoNavi",
+        subdomains="1234",
+        show=False,
+        overlay=False,
+        max_zoom=18,
+    ).add_to(fmap)
+    script = (_ASSETS / "gcj02_overlays.js").read_text(encoding="utf-8")
+    root: Any = fmap.get_root()
+    root.header.add_child(folium.Element(f"<script>{script}</script>"), name="gcj02_overlays")
+    fmap.add_child(_FollowGcj02Basemap())
+
+
+class _FollowGcj02Basemap(MacroElement):
+    """Rendered after the map is created: switches overlays to GCJ-02 under Amap."""
+
+    def __init__(self) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._name = "FollowGcj02Basemap"
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}geoFollowGcj02Basemap({{ this._parent.get_name() }}, "
+        + json.dumps(AMAP_NAME)
+        + ");{% endmacro %}"
+    )
+
+
 def weekly_map(
-    layers: TownshipLayers, result: WeekCoverage, tracks: gpd.GeoDataFrame
+    layers: TownshipLayers,
+    result: WeekCoverage,
+    tracks: gpd.GeoDataFrame,
+    *,
+    tianditu_key: str | None = None,
 ) -> folium.Map:
     """Build the week's map.
 
@@ -58,6 +123,8 @@ def weekly_map(
         The week's coverage (verdicts and gaps).
     tracks
         The week's cleaned patrol segments (EPSG:4326) with a ``squad`` column.
+    tianditu_key
+        A Tianditu key (``tk``): adds its vector and imagery basemaps with labels.
 
     Returns
     -------
@@ -66,7 +133,7 @@ def weekly_map(
     """
     minx, miny, maxx, maxy = layers.outline.total_bounds
     fmap = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=13, tiles=None)
-    folium.TileLayer("OpenStreetMap", name="OpenStreetMap", control=True).add_to(fmap)
+    _basemaps(fmap, tianditu_key)
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
 
     by_code = {v.village_code: v for v in result.villages}

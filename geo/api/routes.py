@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
 from geo import operations
-from geo.api.dependencies import StoreDep, TownshipDep, WeekDep
+from geo.api.dependencies import SettingsDep, StoreDep, TownshipDep, WeekDep
 from geo.api.models import HealthModel, ProblemModel, WeekCoverageModel
 from geo.weekly_map import map_html, weekly_map
 
@@ -65,10 +65,13 @@ def get_monthly(month: str, township: TownshipDep, store: StoreDep) -> dict[str,
     responses=PROBLEMS,
     tags=["coverage"],
 )
-def get_coverage_map(week: WeekDep, township: TownshipDep, store: StoreDep) -> HTMLResponse:
+def get_coverage_map(
+    week: WeekDep, township: TownshipDep, store: StoreDep, settings: SettingsDep
+) -> HTMLResponse:
     """The week's coverage map (Folium HTML): villages by verdict, gaps, tracks, cameras."""
     layers = store.load_layers(township)
     result = operations.week_coverage(store, township, week)
     start, end = week.bounds(layers.info.tz)
     tracks = store.week_tracks(township, start, end)
-    return HTMLResponse(map_html(weekly_map(layers, result, tracks)))
+    fmap = weekly_map(layers, result, tracks, tianditu_key=settings.output.tianditu_key)
+    return HTMLResponse(map_html(fmap))

@@ -81,3 +81,39 @@ def test_map_draws_every_layer_offline(browser, week_map: Path) -> None:  # type
         assert name in control
     assert "2026-W47" in page.locator(".geo-legend").inner_text()
     page.close()
+
+
+CAMERA_JS = """() => {
+  const el = document.querySelector('.folium-map');
+  const map = window[el.id];
+  let found = null;
+  map.eachLayer(l => { if (!found && l instanceof L.CircleMarker) { found = l; } });
+  const p = found.getLatLng();
+  return [p.lng, p.lat];
+}"""
+
+
+def test_amap_draws_overlays_at_gcj02_and_other_basemaps_do_not(browser, week_map: Path) -> None:  # type: ignore[no-untyped-def]
+    import numpy as np
+
+    from geo.chinacrs import wgs84_to_gcj02
+    from geo.crs import to_metric
+
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    page.route("**/*", lambda r: r.abort() if r.request.url.startswith("http") else r.continue_())
+    page.goto(week_map.as_uri())
+    page.wait_for_selector(".leaflet-container")
+    lon, lat = page.evaluate(CAMERA_JS)
+    page.get_by_text("高德地图 Amap (GCJ-02)").click()
+    page.wait_for_timeout(200)
+    glon, glat = page.evaluate(CAMERA_JS)
+    elon, elat = wgs84_to_gcj02(lon, lat)
+    x, y = to_metric(
+        np.array([glon, float(elon), lon]), np.array([glat, float(elat), lat]), "EPSG:4546"
+    )
+    assert np.hypot(x[0] - x[1], y[0] - y[1]) < 1.0  # where GCJ-02 puts it, within a metre
+    assert 550 < np.hypot(x[0] - x[2], y[0] - y[2]) < 650  # about 600 m from WGS-84
+    page.get_by_text("OpenStreetMap").click()
+    page.wait_for_timeout(200)
+    assert page.evaluate(CAMERA_JS) == [lon, lat]
+    page.close()
