@@ -576,7 +576,8 @@ def demo(
     out.print(f"map: {path}")
     if serve_after:
         host, port = settings.server.host, settings.server.port
-        out.print(f"serving on http://{host}:{port}/api/v1/coverage/{iso} (Ctrl+C to stop)")
+        out.print(f"dashboard: http://{host}:{port}/?week={iso}  (Ctrl+C to stop)")
+        out.print(f"API: http://{host}:{port}/docs")
         serve(host=None, port=None)
 
 
