@@ -112,6 +112,7 @@ def weekly_map(
     tracks: gpd.GeoDataFrame,
     *,
     tianditu_key: str | None = None,
+    collapsed_control: bool = False,
 ) -> folium.Map:
     """Build the week's map.
 
@@ -125,6 +126,8 @@ def weekly_map(
         The week's cleaned patrol segments (EPSG:4326) with a ``squad`` column.
     tianditu_key
         A Tianditu key (``tk``): adds its vector and imagery basemaps with labels.
+    collapsed_control
+        Fold the layer list into a button (for small embedded maps, as on the dashboard).
 
     Returns
     -------
@@ -238,7 +241,7 @@ def weekly_map(
         name="乡界 Township",
         style_function=lambda _f: {"color": "#000000", "weight": 2, "fill": False},
     ).add_to(fmap)
-    folium.LayerControl(collapsed=False).add_to(fmap)
+    folium.LayerControl(collapsed=collapsed_control).add_to(fmap)
     root: Any = fmap.get_root()
     root.html.add_child(folium.Element(_legend(result)))
     return self_contained(fmap)

@@ -10,6 +10,7 @@ import json
 from datetime import UTC, datetime
 from functools import cache
 from typing import Annotated
+from urllib.parse import urlencode
 
 import jinja2
 import shapely
@@ -69,7 +70,7 @@ def dashboard(
             township=layers.info.name
             if chosen == "zh"
             else (layers.info.name_en or layers.info.name),
-            township_query=f"?township={code}" if township else "",
+            map_query=urlencode({"collapsed": "true", **({"township": code} if township else {})}),
             week=str(iso),
             previous=str(iso.previous()),
             next=str(iso.next()),

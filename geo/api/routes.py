@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
 from geo import operations
@@ -66,12 +66,22 @@ def get_monthly(month: str, township: TownshipDep, store: StoreDep) -> dict[str,
     tags=["coverage"],
 )
 def get_coverage_map(
-    week: WeekDep, township: TownshipDep, store: StoreDep, settings: SettingsDep
+    week: WeekDep,
+    township: TownshipDep,
+    store: StoreDep,
+    settings: SettingsDep,
+    collapsed: Annotated[bool, Query(description="Fold the layer list into a button.")] = False,
 ) -> HTMLResponse:
     """The week's coverage map (Folium HTML): villages by verdict, gaps, tracks, cameras."""
     layers = store.load_layers(township)
     result = operations.week_coverage(store, township, week)
     start, end = week.bounds(layers.info.tz)
     tracks = store.week_tracks(township, start, end)
-    fmap = weekly_map(layers, result, tracks, tianditu_key=settings.output.tianditu_key)
+    fmap = weekly_map(
+        layers,
+        result,
+        tracks,
+        tianditu_key=settings.output.tianditu_key,
+        collapsed_control=collapsed,
+    )
     return HTMLResponse(map_html(fmap))
