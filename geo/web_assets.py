@@ -51,14 +51,42 @@ def _read(directory: Path, name: str) -> str:
 
 
 def _inline_images(css: str, base: Path) -> str:
+    """Relative ``url(...)`` images of a stylesheet as data URIs."""
+    kinds = {".png": "image/png", ".svg": "image/svg+xml"}
+
     def data_uri(match: re.Match[str]) -> str:
         image = base / match.group(1)
-        if not image.exists():
+        kind = kinds.get(image.suffix.lower())
+        if kind is None or not image.exists():
             return match.group(0)
         encoded = base64.b64encode(image.read_bytes()).decode("ascii")
-        return f"url(data:image/png;base64,{encoded})"
+        return f"url(data:{kind};base64,{encoded})"
 
-    return re.sub(r"url\((images/[\w.-]+\.png)\)", data_uri, css)
+    return re.sub(r"url\(['\"]?([\w./@-]+\.(?:png|svg))['\"]?\)", data_uri, css)
+
+
+#: Folium asset names → files of the npm packages pinned in package.json. Leaflet and jQuery
+#: are inlined for every map; the plugins' files when a map uses them.
+PLUGIN_ASSETS = {
+    "leaflet-heat.js": "leaflet.heat/dist/leaflet-heat.js",
+    "Control.Fullscreen.js": "leaflet.fullscreen/Control.FullScreen.js",
+    "Control.FullScreen.css": "leaflet.fullscreen/Control.FullScreen.css",
+    "leaflet_measure_js": "leaflet-measure/dist/leaflet-measure.js",
+    "leaflet_measure_css": "leaflet-measure/dist/leaflet-measure.css",
+}
+#: Folium's defaults that the maps do not need (Bootstrap, marker icon fonts).
+UNUSED_ASSETS = {
+    "leaflet",
+    "jquery",
+    "bootstrap",
+    "awesome_markers",
+    "leaflet_css",
+    "bootstrap_css",
+    "glyphicons_css",
+    "awesome_markers_font_css",
+    "awesome_markers_css",
+    "awesome_rotate_css",
+}
 
 
 def leaflet_inline() -> tuple[str, str]:
@@ -70,19 +98,42 @@ def leaflet_inline() -> tuple[str, str]:
     return js, css
 
 
-def self_contained(fmap: folium.Map) -> folium.Map:
-    """Drop Folium's CDN scripts and styles and put Leaflet into the page itself.
+def _elements(element: Any) -> list[Any]:
+    out = [element]
+    for child in getattr(element, "_children", {}).values():
+        out.extend(_elements(child))
+    return out
 
-    The maps use only Leaflet's own features (GeoJSON, circle markers, popups, layer control)
-    and jQuery (Folium's popups), so Bootstrap and the marker-icon plugins Folium links by
-    default are left out.
+
+def self_contained(fmap: folium.Map) -> folium.Map:
+    """Drop Folium's CDN scripts and styles and put what the map uses into the page itself.
+
+    Leaflet and jQuery (Folium's popups use it) always; the files of the plugins the map uses
+    (heat map, fullscreen, measure) from their pinned npm packages. An asset this module does
+    not know raises, so no map is ever written with a CDN link.
     """
+    directory = assets_dir()
     js, css = leaflet_inline()
-    fmap.default_js = []
-    fmap.default_css = []
+    scripts: list[str] = [js]
+    styles: list[str] = [css]
+    for element in _elements(fmap):
+        for attr, out in (("default_js", scripts), ("default_css", styles)):
+            for name, _url in getattr(element, attr, []) or []:
+                if name in UNUSED_ASSETS:
+                    continue
+                if name not in PLUGIN_ASSETS:
+                    raise AssetsMissing(f"map asset {name!r} has no local copy in geo.web_assets")
+                path = PLUGIN_ASSETS[name]
+                text = _read(directory, path)
+                if attr == "default_css":
+                    text = _inline_images(text, (directory / path).parent)
+                if text not in out:
+                    out.append(text)
+            if hasattr(element, attr):
+                setattr(element, attr, [])
     root: Any = fmap.get_root()
     header = root.header
-    header.add_child(folium.Element(f"<style>{css}</style>"), name="leaflet_css_inline")
-    # A "</script>" inside the code would end the element early; the minified files have none.
-    header.add_child(folium.Element(f"<script>{js}</script>"), name="leaflet_js_inline")
+    header.add_child(folium.Element(f"<style>{chr(10).join(styles)}</style>"), name="css_inline")
+    # A "</script>" inside the code would end the element early; these files have none.
+    header.add_child(folium.Element(f"<script>{chr(10).join(scripts)}</script>"), name="js_inline")
     return fmap

@@ -11,6 +11,7 @@ import folium
 import geopandas as gpd
 import shapely
 from branca.element import MacroElement
+from folium.plugins import Fullscreen, HeatMap, MeasureControl
 from jinja2 import Template
 
 from geo.coverage.result import VillageCoverage, WeekCoverage
@@ -32,6 +33,8 @@ SQUAD_COLOURS = (
     "#37474f",
 )
 _ASSETS = Path(__file__).with_name("templates")
+#: Points of the patrol heat map at most (sampled evenly from the simplified tracks).
+HEAT_POINTS = 20_000
 #: Display simplification of tracks, in degrees (about 2 m): keeps a week's map small.
 TRACK_SIMPLIFY_DEG = 0.00002
 
@@ -209,6 +212,17 @@ def weekly_map(
         ).add_to(group)
         group.add_to(fmap)
 
+    if len(tracks):
+        points = shapely.get_coordinates(tracks.geometry.simplify(TRACK_SIMPLIFY_DEG).to_numpy())
+        step = max(1, len(points) // HEAT_POINTS)
+        HeatMap(  # type: ignore[no-untyped-call]
+            [[float(y), float(x)] for x, y in points[::step]],
+            name="巡逻热力 Patrol heat",
+            radius=12,
+            blur=15,
+            show=False,
+        ).add_to(fmap)
+
     cameras = folium.FeatureGroup(name="监控 Cameras", show=True)
     cams = layers.cameras
     if len(cams):
@@ -242,6 +256,13 @@ def weekly_map(
         style_function=lambda _f: {"color": "#000000", "weight": 2, "fill": False},
     ).add_to(fmap)
     folium.LayerControl(collapsed=collapsed_control).add_to(fmap)
+    Fullscreen(title="全屏 Fullscreen", title_cancel="退出全屏 Exit fullscreen").add_to(fmap)  # type: ignore[no-untyped-call]
+    MeasureControl(  # type: ignore[no-untyped-call]
+        primary_length_unit="meters",
+        secondary_length_unit="kilometers",
+        primary_area_unit="hectares",
+        secondary_area_unit="sqmeters",
+    ).add_to(fmap)
     root: Any = fmap.get_root()
     root.html.add_child(folium.Element(_legend(result)))
     return self_contained(fmap)

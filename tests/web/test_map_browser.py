@@ -80,6 +80,13 @@ def test_map_draws_every_layer_offline(browser, week_map: Path) -> None:  # type
     for name in ("村庄结论 Villages", "未覆盖道路 Road gaps", "监控 Cameras", "乡界 Township"):
         assert name in control
     assert "2026-W47" in page.locator(".geo-legend").inner_text()
+    assert page.locator(".leaflet-control-zoom-fullscreen").count() == 1
+    assert page.locator(".leaflet-control-measure").count() == 1
+    assert "巡逻热力 Patrol heat" in control
+    page.get_by_text("巡逻热力 Patrol heat").click()
+    page.wait_for_timeout(300)
+    assert page.locator("canvas.leaflet-heatmap-layer").count() == 1
+    assert [e for e in errors if "ERR_FAILED" not in e and "net::" not in e] == []
     page.close()
 
 
