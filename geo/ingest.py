@@ -16,7 +16,7 @@ import re
 import zlib
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import geopandas as gpd
@@ -47,10 +47,6 @@ READERS: dict[str, tuple[str, str]] = {
     "nmea": ("geo.tracks.nmea", "read_nmea"),
     "plt": ("geo.tracks.plt", "read_plt"),
 }
-
-
-class _Reader(Protocol):
-    def __call__(self, data: bytes, *, source: str, tz: ZoneInfo) -> ParsedTrack: ...
 
 
 def normalise_crs(crs: str) -> str:

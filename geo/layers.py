@@ -181,9 +181,6 @@ class TownshipLayers:
         names = {str(s) for s in self.villages["squad"] if s} | set(self.info.squads)
         return sorted(names)
 
-    def with_info(self, info: TownshipInfo) -> TownshipLayers:
-        return replace(self, info=info)
-
     def without_roads(self) -> TownshipLayers:
         return replace(self, roads=empty_layer("roads"))
 

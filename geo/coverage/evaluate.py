@@ -29,7 +29,7 @@ from geo.weeks import IsoWeek
 
 #: Road stretches outside the footprint shorter than this are noise at the buffer's edge.
 MIN_ROAD_GAP_M = 20.0
-WEEK_FIX_COLUMNS = ("time", "lon", "lat", "squad", "segment")
+REQUIRED_FIX_COLUMNS = ("time", "lon", "lat", "squad", "segment")
 
 
 def evaluate_week(
@@ -61,9 +61,9 @@ def evaluate_week(
     WeekCoverage
         One :class:`VillageCoverage` per village, in the layer's order, and the ranked gaps.
     """
-    missing = [c for c in WEEK_FIX_COLUMNS if c not in fixes.columns]
+    missing = [c for c in REQUIRED_FIX_COLUMNS if c not in fixes.columns]
     if missing:
-        raise ValueError(f"fixes lack column(s) {missing}; need {list(WEEK_FIX_COLUMNS)}")
+        raise ValueError(f"fixes lack column(s) {missing}; need {list(REQUIRED_FIX_COLUMNS)}")
     info = layers.info
     rules = info.rules
     crs = info.metric_crs

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import geopandas as gpd
@@ -122,9 +122,3 @@ def month_review(
         "persistent_gaps": persistent_gaps(weeks, crs),
         "squad_effort": effort,
     }
-
-
-def month_days(month: Month) -> tuple[date, date]:
-    """First day and the day after the last."""
-    days = month.days
-    return days[0], days[-1] + timedelta(days=1)

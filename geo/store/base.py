@@ -17,8 +17,6 @@ from geo.coverage.result import WeekCoverage
 from geo.errors import Conflict
 from geo.layers import TownshipLayers
 
-#: Columns of the raw fixes of an upload, as handed to :meth:`Store.add_upload`.
-UPLOAD_FIX_COLUMNS = ("time", "lon", "lat", "accuracy_m", "segment", "drop")
 #: Columns of :meth:`Store.week_fixes`.
 WEEK_FIX_COLUMNS = ("time", "lon", "lat", "squad", "device", "upload_id", "segment")
 #: Segment keys are ``upload_id * SEGMENT_KEY_BASE + segment`` so they are unique across uploads.

@@ -15,7 +15,6 @@ from geo.coverage.result import Gap, VillageCoverage, WeekCoverage
 from geo.layers import LAYER_COLUMNS, WGS84, TownshipInfo, TownshipLayers
 from geo.store.base import SEGMENT_KEY_BASE, UploadRecord
 
-LAYER_NAMES = tuple(LAYER_COLUMNS)
 #: Rows of a layer that ``save_layers`` replaces: SQL condition beside ``township = ?``.
 LAYER_ROW_FILTER = {"drone_flights": "source = 'layers'"}
 
