@@ -544,7 +544,6 @@ def demo(
     Example: `geo demo --week 2026-W47 --no-serve`
     """
     from geo import operations
-    from geo.simulate import default_plan, simulate_week, write_week
 
     settings = get_settings()
     store = _store(settings)
@@ -552,24 +551,13 @@ def demo(
     layers = operations.load_layers(store, directory)
     out.print(f"layers: {layers.info.name} ({layers.info.code}) from {directory}")
     iso = _week(week, settings, layers.info.timezone)
-    tracks = simulate_week(layers, iso, default_plan(layers))
-    paths = write_week(tracks, settings.output.simulate_dir / str(iso))
-    out.print(
-        f"simulated {iso}: {len(paths)} GPX files in {settings.output.simulate_dir / str(iso)}"
-    )
+    gpx_dir = settings.output.simulate_dir / str(iso)
     with _progress() as progress:
-        task = progress.add_task("importing tracks", total=len(paths))
-        for path, track in zip(paths, tracks, strict=True):
-            operations.import_track(
-                store,
-                path.read_bytes(),
-                filename=path.name,
-                township=layers.info.code,
-                squad=track.squad,
-                device=track.device,
-                layers=layers,
-            )
-            progress.advance(task)
+        task = progress.add_task(f"simulating and importing {iso}", total=None)
+        paths = operations.simulate_and_import(
+            store, layers, iso, gpx_dir, on_file=lambda: progress.advance(task)
+        )
+    out.print(f"simulated {iso}: {len(paths)} GPX files imported from {gpx_dir}")
     result = operations.week_coverage(store, layers.info.code, iso)
     print_coverage(result.to_dict())
     path = write_week_map(settings, iso, layers.info.code, None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -87,6 +88,35 @@ def import_track(
         )
     record = store.add_upload(prepared.upload)
     return ImportResult(record=record, prepared=prepared)
+
+
+def simulate_and_import(
+    store: Store,
+    layers: TownshipLayers,
+    week: IsoWeek,
+    directory: Path,
+    *,
+    on_file: Callable[[], None] | None = None,
+) -> list[Path]:
+    """Simulate a week of patrols (the default plan), write it as GPX under ``directory`` and
+    import every file through the real upload path; ``on_file`` is called after each."""
+    from geo.simulate import default_plan, simulate_week, write_week
+
+    tracks = simulate_week(layers, week, default_plan(layers))
+    paths = write_week(tracks, directory)
+    for path, track in zip(paths, tracks, strict=True):
+        import_track(
+            store,
+            path.read_bytes(),
+            filename=path.name,
+            township=layers.info.code,
+            squad=track.squad,
+            device=track.device,
+            layers=layers,
+        )
+        if on_file is not None:
+            on_file()
+    return paths
 
 
 @dataclass(frozen=True)

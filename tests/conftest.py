@@ -83,19 +83,8 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
 def store_with_simulated_week(path: Path, layers: TownshipLayers, week: IsoWeek) -> GeoPackageStore:
     """A GeoPackage store at ``path`` holding ``layers`` and a simulated week imported as GPX."""
     from geo import operations
-    from geo.simulate import simulate_week, write_week
 
     store = GeoPackageStore(path)
     store.save_layers(layers)
-    tracks = simulate_week(layers, week)
-    for gpx, track in zip(write_week(tracks, path.parent / "gpx"), tracks, strict=True):
-        operations.import_track(
-            store,
-            gpx.read_bytes(),
-            filename=gpx.name,
-            township=layers.info.code,
-            squad=track.squad,
-            device=track.device,
-            layers=layers,
-        )
+    operations.simulate_and_import(store, layers, week, path.parent / "gpx")
     return store
