@@ -32,8 +32,11 @@ from geo.store.tables import LAYER_TABLES, Base
 
 #: Bumped with every change of the schema; tests/storage/test_formats.py checks the
 #: schema script against the fingerprint recorded for this version.
-SCHEMA_VERSION = "3"
-SCHEMA_FINGERPRINTS = {"3": "c1feee7fbcadf6b1df3a0ef9f8da7d0e411f74caa1e27981ec2c634e74adebae"}
+SCHEMA_VERSION = "4"
+SCHEMA_FINGERPRINTS = {
+    "3": "c1feee7fbcadf6b1df3a0ef9f8da7d0e411f74caa1e27981ec2c634e74adebae",
+    "4": "67bb4e4d16462b221ed7d4f48c7600843c979dca7c0232ec59350ebf16bbc96a",
+}
 WGS84_WKT = (
     'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,'
     'AUTHORITY["EPSG","7030"]],AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,'

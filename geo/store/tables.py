@@ -230,6 +230,38 @@ class CoverageGap(Base):
     geom: Mapped[object] = mapped_column(_geom("GEOMETRY"))
 
 
+class CameraStatusChange(Base):
+    """A camera's status from ``changed_at`` on (``PATCH /api/v1/cameras/{code}``), so a
+    week's coverage counts the cameras that were online in that week, not today's status."""
+
+    __tablename__ = "camera_status_changes"
+    __table_args__ = (Index("ix_camera_status_changes_township_camera", "township", "camera_code"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    township: Mapped[str] = mapped_column(String)
+    camera_code: Mapped[str] = mapped_column(String)
+    status: Mapped[str] = mapped_column(String)
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    note: Mapped[str] = mapped_column(String, default="")
+    changed_by: Mapped[str] = mapped_column(String, default="")
+
+
+class ApiKey(Base):
+    """An API key: only the SHA-256 of the secret is kept (keys are 256-bit random tokens,
+    so a slow password hash adds nothing); ``key_id`` is the public prefix shown in lists."""
+
+    __tablename__ = "api_keys"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key_id: Mapped[str] = mapped_column(String, unique=True)
+    secret_sha256: Mapped[str] = mapped_column(String)
+    name: Mapped[str] = mapped_column(String, default="")
+    role: Mapped[str] = mapped_column(String)
+    township: Mapped[str | None] = mapped_column(String, nullable=True)
+    squad: Mapped[str | None] = mapped_column(String, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
 #: Layer name → table, for the layers of :class:`geo.layers.TownshipLayers`.
 LAYER_TABLES: dict[str, Table] = {
     name: cast(Table, model.__table__)
