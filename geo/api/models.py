@@ -38,7 +38,7 @@ class WeekCoverageModel(BaseModel):
     township_code: str = Field(examples=["433122207"])
     week: str = Field(examples=["2026-W47"])
     computed_at: str
-    method: str = Field(examples=["vector"])
+    method: str = Field(examples=["fast"])
     meets_requirement: bool
     villages_passed: int
     villages_total: int

@@ -1,15 +1,17 @@
-"""The exact vector computation of the weekly rule (the reference implementation).
+"""The weekly rule (周覆盖): measures from an engine, then verdicts, reasons and ranked gaps.
 
-Everything metric happens in the township's metric CRS: fixes are projected once, segment
-polylines are cut into short pieces and buffered by ``patrol_radius_m``, and the union is
-intersected with each village, its roads and its checkpoints.
+Everything metric happens in the township's metric CRS: fixes are projected once and linked
+into segments across uploads; an engine (:mod:`geo.coverage.fast` by default, or the exact
+vector reference :mod:`geo.coverage.exact`) measures each village; the rule itself (patrol
+days, thresholds, checkpoints, reasons, gap ranking) is applied here, the same for both.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -19,7 +21,9 @@ from numpy.typing import NDArray
 from shapely.geometry.base import BaseGeometry
 
 from geo.coverage import reasons
-from geo.coverage.footprint import footprint, segment_pieces
+from geo.coverage.exact import measure_exact
+from geo.coverage.fast import measure_fast
+from geo.coverage.measures import PatrolInput, PatrolMeasures
 from geo.coverage.result import Gap, VillageCoverage, VillageStatus, WeekCoverage
 from geo.coverage.surveillance import camera_sectors, drone_footprints
 from geo.crs import to_metric
@@ -27,9 +31,14 @@ from geo.layers import TownshipLayers
 from geo.rules import Rules
 from geo.weeks import IsoWeek
 
-#: Road stretches outside the footprint shorter than this are noise at the buffer's edge.
-MIN_ROAD_GAP_M = 20.0
 REQUIRED_FIX_COLUMNS = ("time", "lon", "lat", "squad", "segment")
+
+
+Method = Literal["fast", "exact"]
+ENGINES: dict[str, Callable[[PatrolInput], PatrolMeasures]] = {
+    "fast": measure_fast,
+    "exact": measure_exact,
+}
 
 
 def evaluate_week(
@@ -37,6 +46,7 @@ def evaluate_week(
     fixes: pd.DataFrame,
     week: IsoWeek,
     *,
+    method: Method = "fast",
     computed_at: datetime | None = None,
 ) -> WeekCoverage:
     """Judge every village of a township for one ISO week.
@@ -53,6 +63,9 @@ def evaluate_week(
         is not modified.
     week
         The ISO week, read in the township's time zone.
+    method
+        ``fast`` (the grid engine, :mod:`geo.coverage.fast`; the default) or ``exact`` (the
+        vector reference, :mod:`geo.coverage.exact`).
     computed_at
         Timestamp recorded in the result (now by default).
 
@@ -64,64 +77,53 @@ def evaluate_week(
     missing = [c for c in REQUIRED_FIX_COLUMNS if c not in fixes.columns]
     if missing:
         raise ValueError(f"fixes lack column(s) {missing}; need {list(REQUIRED_FIX_COLUMNS)}")
+    if method not in ENGINES:
+        raise ValueError(f"unknown coverage method {method!r}; use one of {sorted(ENGINES)}")
     info = layers.info
     rules = info.rules
     crs = info.metric_crs
     tz = info.tz
     start, end = week.bounds(tz)
-    in_week = (fixes["time"] >= start) & (fixes["time"] < end)
+    times = fixes["time"]
+    in_week = (times >= start) & (times < end)
     week_fixes = fixes.loc[in_week]
-    squads_with_data = set(week_fixes["squad"].astype(str))
+    squads_with_data = set(pd.unique(week_fixes["squad"].astype(str)))
     kept = link_segments(week_fixes.loc[week_fixes["segment"].to_numpy() >= 0], rules, crs)
     x, y = kept["x"].to_numpy(), kept["y"].to_numpy()
     seg = kept["segment"].to_numpy(dtype=np.int64)
     t_ms = kept["time"].to_numpy(dtype="datetime64[ms]").astype(np.int64)
-    local_day = kept["time"].dt.tz_convert(tz).dt.strftime("%Y-%m-%d").to_numpy()
-
-    pieces = segment_pieces(x, y, seg)
-    foot = footprint(pieces, rules.patrol_radius_m)
-    shapely.prepare(foot)
-    piece_tree = shapely.STRtree(pieces)
-
-    surveillance, cameras_online, flights_in_week = _surveillance(layers, foot, start, end)
-    shapely.prepare(surveillance)
+    local_day = _local_days(kept["time"], tz)
 
     villages = layers.metric("villages")
     roads = layers.metric("roads")
     road_lines = (
         shapely.union_all(roads.geometry.to_numpy()) if len(roads) else shapely.LineString()
     )
+    village_geoms = list(villages.geometry.to_numpy())
+    village_roads = [shapely.intersection(road_lines, v) for v in village_geoms]
+    extra, cameras_online, flights_in_week = _surveillance(layers, start, end)
+    measures = ENGINES[method](PatrolInput(x, y, seg, village_geoms, village_roads, extra, rules))
     checkpoints = layers.metric("checkpoints")
 
     # Pairs of consecutive fixes in one segment carry the patrol's time; a pair counts for
     # the village its midpoint lies in (robust for fixes on the boundary).
     same_seg = seg[1:] == seg[:-1]
     pair_dt_min = np.where(same_seg, np.diff(t_ms) / 60000.0, 0.0)
-    mid_x = (x[1:] + x[:-1]) / 2
-    mid_y = (y[1:] + y[:-1]) / 2
 
     results: list[VillageCoverage] = []
     gaps: list[Gap] = []
     for i in range(len(villages)):
         row = villages.iloc[i]
-        village: BaseGeometry = row.geometry
-        shapely.prepare(village)
-        pair_inside = same_seg & shapely.contains_xy(village, mid_x, mid_y)
+        pair_inside = same_seg & (measures.pair_village == i)
         minutes_by_day = _minutes_by_day(pair_dt_min, pair_inside, local_day, week)
         patrol_days = sum(m >= rules.min_minutes_in_village for m in minutes_by_day.values())
         minutes = float(sum(minutes_by_day.values()))
-        candidates = piece_tree.query(village)
-        distance_m = float(shapely.length(shapely.intersection(pieces[candidates], village)).sum())
-
-        covered = shapely.intersection(foot, village)
-        area_coverage = float(covered.area / village.area) if village.area > 0 else 0.0
-        watched = shapely.intersection(surveillance, village)
-        surveillance_coverage = float(watched.area / village.area) if village.area > 0 else 0.0
-        village_roads = shapely.intersection(road_lines, village)
-        road_length = float(village_roads.length)
+        area_coverage = float(measures.area_coverage[i])
+        surveillance_coverage = float(measures.surveillance_coverage[i])
+        road_length = float(village_roads[i].length)
         road_coverage: float | None = None
         if road_length > 0:
-            road_coverage = float(shapely.intersection(village_roads, foot).length / road_length)
+            road_coverage = min(1.0, float(measures.road_covered_m[i]) / road_length)
 
         cps = checkpoints[checkpoints["village"] == row["code"]]
         visited = _checkpoints_visited(cps.geometry.to_numpy(), x, y, rules.checkpoint_radius_m)
@@ -160,7 +162,7 @@ def evaluate_week(
                 meets_requirement=meets,
                 patrol_days=int(patrol_days),
                 minutes=minutes,
-                distance_km=distance_m / 1000.0,
+                distance_km=float(measures.distance_m[i]) / 1000.0,
                 area_coverage=area_coverage,
                 surveillance_coverage=surveillance_coverage,
                 road_coverage=road_coverage,
@@ -172,20 +174,18 @@ def evaluate_week(
                 reasons=reason_list,
             )
         )
-        unvisited = cps.geometry.to_numpy()[~visited]
         gaps.extend(
             _village_gaps(
                 str(row["code"]),
-                village,
-                foot,
-                surveillance,
-                village_roads,
+                measures.area_gaps[i],
+                measures.road_gaps[i],
+                village_roads[i],
                 road_lines,
-                unvisited,
+                cps.geometry.to_numpy()[~visited],
                 rules,
             )
         )
-    earlier = fixes.loc[(fixes["time"] < start) & (fixes["segment"].to_numpy() >= 0)]
+    earlier = fixes.loc[(times < start) & (fixes["segment"].to_numpy() >= 0)]
     gaps = _date_gaps(gaps, earlier, rules.patrol_radius_m, crs, tz)
     ranked = _rank_gaps(gaps, crs)
     return WeekCoverage(
@@ -195,20 +195,31 @@ def evaluate_week(
         villages=results,
         gaps=ranked,
         fixes_used=len(kept),
+        method=method,
         cameras_online=cameras_online,
         drone_flights=flights_in_week,
     )
 
 
+def _local_days(times: pd.Series, tz: Any) -> NDArray[np.object_]:
+    """Each time's local date as ``YYYY-MM-DD`` (vectorised: one string per distinct day)."""
+    if times.empty:
+        return np.empty(0, dtype=object)
+    local = times.dt.tz_convert(tz).dt.tz_localize(None).to_numpy(dtype="datetime64[D]")
+    days, inverse = np.unique(local, return_inverse=True)
+    return np.asarray([str(d) for d in days], dtype=object)[inverse]
+
+
 def _surveillance(
-    layers: TownshipLayers, patrol: BaseGeometry, start: datetime, end: datetime
-) -> tuple[BaseGeometry, int, int]:
-    """Patrol footprint ∪ sectors of online cameras ∪ footprints of the week's drone flights.
+    layers: TownshipLayers, start: datetime, end: datetime
+) -> tuple[list[BaseGeometry], int, int]:
+    """Sectors of online cameras and footprints of the drone flights that started in the week
+    (metric polygons), with the count of each.
 
     Camera status is the status stored now; a status history (which cameras were online in a
     past week) comes with camera status updates.
     """
-    parts = [patrol]
+    parts: list[BaseGeometry] = []
     cameras = layers.metric("cameras")
     online = cameras[cameras["status"] == "online"]
     if len(online):
@@ -221,7 +232,7 @@ def _surveillance(
         n_flights = int(in_week.sum())
         if n_flights:
             parts.extend(drone_footprints(flights[in_week.to_numpy()]))
-    return shapely.union_all(np.asarray(parts, dtype=object)), len(online), n_flights
+    return parts, len(online), n_flights
 
 
 def link_segments(kept: pd.DataFrame, rules: Rules, crs: str) -> pd.DataFrame:
@@ -293,20 +304,17 @@ def _checkpoints_visited(
 
 def _village_gaps(
     code: str,
-    village: BaseGeometry,
-    foot: BaseGeometry,
-    surveillance: BaseGeometry,
+    area_gaps: list[BaseGeometry],
+    road_gaps: list[BaseGeometry],
     village_roads: BaseGeometry,
     road_lines: BaseGeometry,
     unvisited_checkpoints: NDArray[np.object_],
     rules: Rules,
 ) -> list[Gap]:
+    """Gaps of one village with what leaders rank them by: area gaps are what no patrol,
+    camera or drone reached; road gaps are roads no patrol rode."""
     out: list[Gap] = []
-    # Area gaps: what no patrol, camera or drone reached. Road gaps: roads no patrol rode.
-    uncovered = shapely.difference(village, surveillance)
-    parts = shapely.get_parts(uncovered)
-    parts = parts[shapely.area(parts) >= rules.min_gap_area_m2]
-    for poly in parts:
+    for poly in area_gaps:
         roads_inside = float(shapely.intersection(poly, village_roads).length)
         n_cp = (
             int(shapely.contains(poly, unvisited_checkpoints).sum())
@@ -329,35 +337,27 @@ def _village_gaps(
                 geometry=poly,
             )
         )
-    if not village_roads.is_empty:
-        road_gaps = shapely.line_merge(shapely.difference(village_roads, foot))
-        for line in shapely.get_parts(road_gaps):
-            length = float(line.length)
-            if length < MIN_ROAD_GAP_M:
-                continue
-            near = (
-                int(
-                    (
-                        shapely.distance(line, unvisited_checkpoints) <= rules.checkpoint_radius_m
-                    ).sum()
-                )
-                if len(unvisited_checkpoints)
-                else 0
+    for line in road_gaps:
+        length = float(line.length)
+        near = (
+            int((shapely.distance(line, unvisited_checkpoints) <= rules.checkpoint_radius_m).sum())
+            if len(unvisited_checkpoints)
+            else 0
+        )
+        out.append(
+            Gap(
+                kind="road",
+                rank=0,
+                village_code=code,
+                area_m2=0.0,
+                length_m=length,
+                road_length_m=length,
+                checkpoints=near,
+                distance_to_road_m=0.0,
+                last_covered=None,
+                geometry=line,
             )
-            out.append(
-                Gap(
-                    kind="road",
-                    rank=0,
-                    village_code=code,
-                    area_m2=0.0,
-                    length_m=length,
-                    road_length_m=length,
-                    checkpoints=near,
-                    distance_to_road_m=0.0,
-                    last_covered=None,
-                    geometry=line,
-                )
-            )
+        )
     return out
 
 

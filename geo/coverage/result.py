@@ -135,7 +135,7 @@ class WeekCoverage:
     villages: list[VillageCoverage]
     gaps: list[Gap] = field(default_factory=list)
     fixes_used: int = 0
-    method: str = "vector"
+    method: str = "exact"
     cameras_online: int = 0
     drone_flights: int = 0
 

@@ -63,7 +63,7 @@ def straight_track(
     return pd.DataFrame({"time": times, "lon": lon, "lat": lat, "squad": "s1", "segment": 1})
 
 
-def test_area_and_road_coverage_match_the_analytic_answer() -> None:
+def test_area_and_road_coverage_match_the_analytic_answer(method: str) -> None:
     # Two roads across the square at y=500 and y=1500; one patrol rides the full lower road,
     # another half of the upper one. Footprint: a 100 m wide band with round caps (R = 50 m),
     # clipped by the square where it leaves it.
@@ -73,7 +73,7 @@ def test_area_and_road_coverage_match_the_analytic_answer() -> None:
     upper["segment"] = 2
     fixes = pd.concat([lower, upper], ignore_index=True)
 
-    result = evaluate_week(layers, fixes, WEEK)
+    result = evaluate_week(layers, fixes, WEEK, method=method)
     v = result.villages[0]
 
     r = 50.0
@@ -91,52 +91,52 @@ def test_area_and_road_coverage_match_the_analytic_answer() -> None:
     assert [r.code for r in v.reasons] == ["road_coverage_low"]
 
 
-def test_full_patrol_passes_and_leaves_no_road_gap() -> None:
+def test_full_patrol_passes_and_leaves_no_road_gap(method: str) -> None:
     layers = square_township(road_ys=[1000.0])
     fixes = straight_track(1000.0, x_from=0, x_to=SIDE, start="2026-11-19 08:00", minutes=20)
-    v = evaluate_week(layers, fixes, WEEK).villages[0]
+    v = evaluate_week(layers, fixes, WEEK, method=method).villages[0]
     assert v.meets_requirement and v.status == "pass"
     assert v.road_coverage == pytest.approx(1.0, abs=1e-9)
-    result = evaluate_week(layers, fixes, WEEK)
+    result = evaluate_week(layers, fixes, WEEK, method=method)
     assert all(g.kind == "area" for g in result.gaps)
     # The two halves of the square beside the band are the gaps, largest first by area.
     assert sum(g.area_m2 for g in result.gaps) == pytest.approx(SIDE**2 - 2 * 50 * SIDE, rel=1e-6)
 
 
-def test_squad_without_uploads_is_no_data_not_a_skipped_patrol() -> None:
+def test_squad_without_uploads_is_no_data_not_a_skipped_patrol(method: str) -> None:
     layers = square_township(road_ys=[1000.0])
     empty = straight_track(1000.0, x_from=0, x_to=10, start="2026-11-19 08:00", minutes=1).iloc[0:0]
-    v = evaluate_week(layers, empty, WEEK).villages[0]
+    v = evaluate_week(layers, empty, WEEK, method=method).villages[0]
     assert v.status == "no_data"
     assert v.reasons[0].code == "no_data"
 
 
-def test_fixes_outside_the_week_do_not_count() -> None:
+def test_fixes_outside_the_week_do_not_count(method: str) -> None:
     layers = square_township(road_ys=[1000.0])
     fixes = straight_track(1000.0, x_from=0, x_to=SIDE, start="2026-11-24 08:00", minutes=20)
-    v = evaluate_week(layers, fixes, WEEK).villages[0]
+    v = evaluate_week(layers, fixes, WEEK, method=method).villages[0]
     assert v.patrol_days == 0 and v.road_coverage == 0.0
 
 
-def test_short_daily_patrol_is_not_a_patrol_day() -> None:
+def test_short_daily_patrol_is_not_a_patrol_day(method: str) -> None:
     layers = square_township(road_ys=[1000.0])
     fixes = straight_track(1000.0, x_from=0, x_to=SIDE, start="2026-11-19 08:00", minutes=9)
-    v = evaluate_week(layers, fixes, WEEK).villages[0]
+    v = evaluate_week(layers, fixes, WEEK, method=method).villages[0]
     assert v.patrol_days == 0
     assert "no_patrol_day" in [r.code for r in v.reasons]
 
 
-def test_one_device_track_split_over_uploads_counts_as_one() -> None:
+def test_one_device_track_split_over_uploads_counts_as_one(method: str) -> None:
     layers = square_township(road_ys=[1000.0])
     whole = straight_track(1000.0, x_from=0, x_to=SIDE, start="2026-11-19 08:00", minutes=20)
     whole["device"] = "phone-1"
     split = whole.copy()
     split["segment"] = np.where(np.arange(len(split)) < 100, 7, 8)  # two uploads' segments
-    one = evaluate_week(layers, whole, WEEK).villages[0]
-    two = evaluate_week(layers, split, WEEK).villages[0]
+    one = evaluate_week(layers, whole, WEEK, method=method).villages[0]
+    two = evaluate_week(layers, split, WEEK, method=method).villages[0]
     assert two.minutes == pytest.approx(one.minutes) == pytest.approx(20.0, abs=0.1)
     assert two.distance_km == pytest.approx(one.distance_km, abs=1e-9)
     # Without a device name the uploads stay apart: the pair across the cut is not counted.
     unnamed = split.assign(device="")
-    apart = evaluate_week(layers, unnamed, WEEK).villages[0]
+    apart = evaluate_week(layers, unnamed, WEEK, method=method).villages[0]
     assert apart.minutes == pytest.approx(20.0 - 5 / 60, abs=1e-6)

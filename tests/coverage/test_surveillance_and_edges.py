@@ -11,6 +11,7 @@ import shapely
 
 from geo.coverage import evaluate_week
 from geo.layers import empty_layer, normalise_layer
+from tests.coverage.conftest import share_tol
 from tests.coverage.test_known_answer import (
     SIDE,
     WEEK,
@@ -32,7 +33,7 @@ def layer(kind: str, geoms: list[shapely.Geometry], **cols: list[object]) -> obj
     return frame
 
 
-def test_a_ptz_camera_adds_its_disc_and_offline_cameras_add_nothing() -> None:
+def test_a_ptz_camera_adds_its_disc_and_offline_cameras_add_nothing(method: str) -> None:
     base = square_township(road_ys=[1000.0])
     cams = layer(
         "cameras",
@@ -47,15 +48,15 @@ def test_a_ptz_camera_adds_its_disc_and_offline_cameras_add_nothing() -> None:
     )
     layers = replace(base, cameras=cams)
     fixes = straight_track(1000.0, x_from=0, x_to=SIDE, start="2026-11-19 08:00", minutes=20)
-    v = evaluate_week(layers, fixes, WEEK).villages[0]
+    v = evaluate_week(layers, fixes, WEEK, method=method).villages[0]
     disc = np.pi * 100.0**2 * (1 - 1e-3)  # the disc is drawn with 72 vertices: 0.13 % short
     band = 2 * R * SIDE
     assert v.area_coverage == pytest.approx(band / AREA, abs=1e-6)
     assert v.surveillance_coverage == pytest.approx((band + disc) / AREA, abs=2e-4)
-    assert evaluate_week(layers, fixes, WEEK).cameras_online == 1
+    assert evaluate_week(layers, fixes, WEEK, method=method).cameras_online == 1
 
 
-def test_a_camera_sector_covers_its_wedge() -> None:
+def test_a_camera_sector_covers_its_wedge(method: str) -> None:
     base = square_township(road_ys=[1000.0])
     cams = layer(
         "cameras",
@@ -70,12 +71,12 @@ def test_a_camera_sector_covers_its_wedge() -> None:
     )
     layers = replace(base, cameras=cams)
     empty = straight_track(1000.0, x_from=0, x_to=10, start="2026-11-19 08:00", minutes=1).iloc[:0]
-    v = evaluate_week(layers, empty, WEEK).villages[0]
+    v = evaluate_week(layers, empty, WEEK, method=method).villages[0]
     quarter = np.pi * 100.0**2 / 4
     assert v.surveillance_coverage == pytest.approx(quarter / AREA, rel=2e-3)
 
 
-def test_a_drone_line_covers_a_band_of_its_swath() -> None:
+def test_a_drone_line_covers_a_band_of_its_swath(method: str) -> None:
     base = square_township(road_ys=[1000.0])
     line = shapely.LineString([(X0 - 500, Y0 + 1000, 100.0), (X0 + SIDE + 500, Y0 + 1000, 100.0)])
     flights = layer(
@@ -87,18 +88,18 @@ def test_a_drone_line_covers_a_band_of_its_swath() -> None:
     )
     layers = replace(base, drone_flights=flights)
     empty = straight_track(1000.0, x_from=0, x_to=10, start="2026-11-19 08:00", minutes=1).iloc[:0]
-    result = evaluate_week(layers, empty, WEEK)
+    result = evaluate_week(layers, empty, WEEK, method=method)
     half = 100.0 * np.tan(np.radians(42.0))  # 90.04 m
     assert result.drone_flights == 1
     assert result.villages[0].surveillance_coverage == pytest.approx(
-        2 * half * SIDE / AREA, rel=1e-6
+        2 * half * SIDE / AREA, abs=share_tol(method, 1e-7)
     )
     # A flight in another week covers nothing this week.
     later = replace(layers, drone_flights=flights.assign(started_at="2026-11-25T10:00:00+08:00"))
-    assert evaluate_week(later, empty, WEEK).villages[0].surveillance_coverage == 0.0
+    assert evaluate_week(later, empty, WEEK, method=method).villages[0].surveillance_coverage == 0.0
 
 
-def test_a_missed_mandatory_checkpoint_fails_the_village_and_is_named() -> None:
+def test_a_missed_mandatory_checkpoint_fails_the_village_and_is_named(method: str) -> None:
     base = square_township(road_ys=[1000.0])
     cps = layer(
         "checkpoints",
@@ -110,7 +111,7 @@ def test_a_missed_mandatory_checkpoint_fails_the_village_and_is_named() -> None:
     )
     layers = replace(base, checkpoints=cps)
     fixes = straight_track(1000.0, x_from=0, x_to=SIDE, start="2026-11-19 08:00", minutes=20)
-    v = evaluate_week(layers, fixes, WEEK).villages[0]
+    v = evaluate_week(layers, fixes, WEEK, method=method).villages[0]
     assert (v.checkpoints_visited, v.checkpoints_total) == (1, 2)
     assert v.missed_mandatory == ["敬老院"]
     assert v.status == "fail"
@@ -118,11 +119,11 @@ def test_a_missed_mandatory_checkpoint_fails_the_village_and_is_named() -> None:
     assert "敬老院" in v.reasons[0].zh
 
 
-def test_a_silent_squad_is_no_data_even_if_others_patrol_its_village() -> None:
+def test_a_silent_squad_is_no_data_even_if_others_patrol_its_village(method: str) -> None:
     layers = square_township(road_ys=[1000.0])
     fixes = straight_track(1000.0, x_from=0, x_to=SIDE, start="2026-11-19 08:00", minutes=20)
     fixes["squad"] = "inspection"
-    v = evaluate_week(layers, fixes, WEEK).villages[0]
+    v = evaluate_week(layers, fixes, WEEK, method=method).villages[0]
     assert v.status == "no_data" and v.patrol_days == 1
     assert v.reasons[0].code == "no_data"
 
@@ -136,19 +137,19 @@ def test_a_silent_squad_is_no_data_even_if_others_patrol_its_village() -> None:
         ("2026-11-15 23:50", False),
     ],
 )
-def test_week_edges_are_local_time(start: str, in_week: bool) -> None:
+def test_week_edges_are_local_time(start: str, in_week: bool, method: str) -> None:
     layers = square_township(road_ys=[1000.0])
     fixes = straight_track(1000.0, x_from=0, x_to=SIDE / 4, start=start, minutes=9)
-    v = evaluate_week(layers, fixes, WEEK).villages[0]
+    v = evaluate_week(layers, fixes, WEEK, method=method).villages[0]
     assert (v.minutes > 0) is in_week
     if in_week:
         day = pd.Timestamp(start).date().isoformat()
         assert v.minutes_by_day[day] == pytest.approx(9.0, abs=0.01)
 
 
-def test_empty_layers_are_fine() -> None:
+def test_empty_layers_are_fine(method: str) -> None:
     layers = replace(square_township(road_ys=[]), roads=empty_layer("roads"))
     fixes = straight_track(1000.0, x_from=0, x_to=SIDE, start="2026-11-19 08:00", minutes=20)
-    v = evaluate_week(layers, fixes, WEEK).villages[0]
+    v = evaluate_week(layers, fixes, WEEK, method=method).villages[0]
     assert v.road_coverage is None
     assert v.status == "fail" and v.reasons[0].code == "area_coverage_low"
