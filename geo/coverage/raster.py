@@ -14,6 +14,7 @@ from boundaries.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import contourpy
 import numba
@@ -211,7 +212,7 @@ def _interp(field: NDArray[np.float32], u: float, v: float) -> float:
     tu, tv = u - c0, v - r0
     top = field[r0, c0] * (1.0 - tu) + field[r0, c1] * tu
     bottom = field[r1, c0] * (1.0 - tu) + field[r1, c1] * tu
-    return top * (1.0 - tv) + bottom * tv
+    return float(top * (1.0 - tv) + bottom * tv)
 
 
 def sample_field(grid: Grid, field: NDArray[np.float32], px: F64, py: F64) -> F64:
@@ -315,9 +316,9 @@ def footprint_polygon(grid: Grid, field: NDArray[np.float32], radius: float) -> 
     gen = contourpy.contour_generator(
         xs, ys, field.astype(np.float64), name="serial", fill_type=contourpy.FillType.OuterOffset
     )
-    points, offsets = gen.filled(-1.0, float(radius))
+    filled: Any = gen.filled(-1.0, float(radius))  # OuterOffset: (points, offsets) lists
     polys = []
-    for pts, offs in zip(points, offsets, strict=True):
+    for pts, offs in zip(filled[0], filled[1], strict=True):
         rings = [pts[offs[i] : offs[i + 1]] for i in range(len(offs) - 1)]
         polys.append(shapely.Polygon(rings[0], rings[1:]))
     shape = shapely.multipolygons(polys)
