@@ -67,6 +67,7 @@ def create_key(
             "every township"
         )
     made = generate_token()
+    created = now or datetime.now(UTC)
     key = ApiKey(
         key_id=made.key_id,
         secret_sha256=made.secret_sha256,
@@ -74,7 +75,7 @@ def create_key(
         role=role,
         township=code,
         squad=squad if role is Role.PATROL else None,
-        created_at=now or datetime.now(UTC),
+        created_at=created.replace(microsecond=created.microsecond // 1000 * 1000),  # as stored
     )
     store.add_api_key(key)
     return made.token, key
