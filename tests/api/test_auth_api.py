@@ -90,7 +90,9 @@ def world(
     store.close()
 
 
-def call(world: World, route: RouteAccess, token: str | None = None, squad: str = "squad-01") -> Any:
+def call(
+    world: World, route: RouteAccess, token: str | None = None, squad: str = "squad-01"
+) -> Any:
     """A request of ``route`` as a key of ``squad`` would send it (path filled in)."""
     values = {
         "week": "2026-W47",

@@ -12,10 +12,10 @@ from fastapi.testclient import TestClient
 
 from geo.api.app import create_app
 from geo.api.models import UploadModel
+from geo.keys import Role
 from geo.layers import TownshipLayers
 from geo.settings import ServerSettings
 from geo.store import Store
-from geo.keys import Role
 from tests.api.test_coverage_api import bearer, settings_for
 from tests.storage.test_store import village_track_gpx
 
