@@ -134,7 +134,8 @@ def test_next_is_followed_only_within_the_site(
 
 def test_a_sign_in_posted_from_another_site_is_refused(site: TestClient, store: Store) -> None:
     token, _ = access.create_key(store, role=Role.LEADER)
-    done = site.post("/signin", data={"key": token}, headers={"Origin": "https://evil.example"})
-    assert done.status_code == 403 and "set-cookie" not in done.headers
+    for origin in ("https://evil.example", "null", "http://testserver.evil.example"):
+        done = site.post("/signin", data={"key": token}, headers={"Origin": origin})
+        assert done.status_code == 403 and "set-cookie" not in done.headers
     same = site.post("/signin", data={"key": token}, headers={"Origin": "http://testserver"})
     assert same.status_code == 303
