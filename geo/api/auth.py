@@ -5,7 +5,9 @@ A route (or a whole router) declares the roles it admits::
     @router.get("/api/v1/x", dependencies=[Depends(require(*READERS))])
     def read_x(...): ...
 
-    router = APIRouter(dependencies=[Depends(require(Role.LEADER, Role.ADMIN))])
+    router = APIRouter(
+        dependencies=[Depends(require(Role.LEADER, Role.ADMIN))], responses=AUTH_PROBLEMS
+    )
 
     def post_y(principal: Annotated[Principal, Depends(require(Role.PATROL, Role.ADMIN))]):
         principal.check_scope(township, squad)  # a patrol key acts for its own squad only
@@ -30,6 +32,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from geo import access
 from geo.api.dependencies import StoreDep
+from geo.api.models import ProblemModel
 from geo.errors import AuthenticationRequired, Forbidden, GeoError
 from geo.keys import Principal, Role
 
@@ -37,6 +40,18 @@ from geo.keys import Principal, Role
 COOKIE = "geo_key"
 #: Everyone who reads coverage, maps and every squad's tracks.
 READERS = (Role.LEADER, Role.PLANNER, Role.ADMIN)
+#: The OpenAPI ``responses`` of a protected route (or router): 401 and 403 problem details.
+AUTH_PROBLEMS: dict[int | str, dict[str, Any]] = {
+    status: {
+        "model": ProblemModel,
+        "description": description,
+        "content": {"application/problem+json": {}},
+    }
+    for status, description in (
+        (401, "No API key, or a malformed, unknown or revoked one"),
+        (403, "The key's role (or a patrol key's squad) does not admit this request"),
+    )
+}
 
 bearer = HTTPBearer(
     auto_error=False,

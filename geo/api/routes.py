@@ -8,15 +8,14 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse
 
 from geo import operations
-from geo.api.auth import READERS, require
+from geo.api.auth import AUTH_PROBLEMS, READERS, require
 from geo.api.dependencies import SettingsDep, StoreDep, TownshipDep, WeekDep
 from geo.api.models import HealthModel, ProblemModel, WeekCoverageModel
 from geo.weekly_map import map_html, weekly_map
 
 router = APIRouter()
 PROBLEMS: dict[int | str, dict[str, Any]] = {
-    401: {"model": ProblemModel, "content": {"application/problem+json": {}}},
-    403: {"model": ProblemModel, "content": {"application/problem+json": {}}},
+    **AUTH_PROBLEMS,
     404: {"model": ProblemModel, "content": {"application/problem+json": {}}},
     422: {"model": ProblemModel, "content": {"application/problem+json": {}}},
     503: {"model": ProblemModel, "content": {"application/problem+json": {}}},
@@ -29,7 +28,7 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", response_model=HealthModel, responses=PROBLEMS, tags=["health"])
+@router.get("/readyz", response_model=HealthModel, responses={503: PROBLEMS[503]}, tags=["health"])
 def readyz(store: StoreDep) -> dict[str, str]:
     """The store is reachable and its schema is current."""
     store.check()

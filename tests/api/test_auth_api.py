@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from geo import access, operations
 from geo.api import problems
 from geo.api.app import create_app
-from geo.api.auth import COOKIE, RouteAccess, access_table, declared_access, require
+from geo.api.auth import AUTH_PROBLEMS, COOKIE, RouteAccess, access_table, declared_access, require
 from geo.keys import Principal, Role
 from geo.layers import TownshipLayers
 from geo.settings import LayerSettings, Settings, StoreSettings
@@ -286,13 +286,26 @@ def test_require_attaches_to_a_whole_router(store: Store, tmp_path: Path) -> Non
     def me(who: Principal = Depends(require(Role.ADMIN))) -> dict[str, str]:  # noqa: B008
         return {"role": who.role.value}
 
+    other = APIRouter()
+
+    @other.get("/ogc/collections")
+    def collections() -> dict[str, str]:
+        return {"ok": "ogc"}
+
     app = FastAPI()
     app.state.store = store
     problems.install(app)
     app.include_router(router)
+    # The same dependency given when a router is included (as the lead may do at merge time).
+    app.include_router(
+        other, dependencies=[Depends(require(Role.PLANNER))], responses=AUTH_PROBLEMS
+    )
     found = {(r.method, r.path): r.roles for r in declared_access(app)}
     assert found[("GET", "/api/v1/things")] == {Role.LEADER, Role.ADMIN}
     assert found[("GET", "/api/v1/me")] == {Role.ADMIN}  # both apply: the intersection
+    assert found[("GET", "/ogc/collections")] == {Role.PLANNER}
+    spec = app.openapi()["paths"]["/ogc/collections"]["get"]
+    assert spec["security"] == [{"bearer": []}] and "401" in spec["responses"]
     leader = access.create_key(store, role=Role.LEADER)[0]
     planner = access.create_key(store, role=Role.PLANNER)[0]
     with TestClient(app) as client:
@@ -303,6 +316,9 @@ def test_require_attaches_to_a_whole_router(store: Store, tmp_path: Path) -> Non
         assert no.status_code == 403
         me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {leader}"})
         assert me.status_code == 403
+        ogc = client.get("/ogc/collections", headers={"Authorization": f"Bearer {planner}"})
+        assert ogc.json() == {"ok": "ogc"}
+        assert client.get("/ogc/collections").status_code == 401
 
 
 def test_keys_listing_has_no_secret(store: Store) -> None:
