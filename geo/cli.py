@@ -509,9 +509,14 @@ def serve(
     import uvicorn
 
     from geo.api.app import create_app
+    from geo.errors import StoreUnavailable
 
     settings = get_settings()
-    if not _store(settings).api_keys():
+    try:
+        no_keys = not _store(settings).api_keys()
+    except StoreUnavailable:
+        no_keys = False  # /readyz says so; serve anyway
+    if no_keys:
         err.print(
             "尚无访问密钥 no API keys yet: every route but /healthz answers 401; create one "
             "with: geo keys create --role admin --name me",
