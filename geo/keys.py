@@ -97,6 +97,14 @@ class Principal:
     township: str | None = None
     squad: str | None = None
 
+    def check_township(self, township: str) -> None:
+        """Raise :class:`Forbidden` when a patrol key reads another township (layers)."""
+        if self.role is Role.PATROL and township != self.township:
+            raise Forbidden(
+                f"this patrol key belongs to township {self.township}; "
+                f"it may not act for township {township}"
+            )
+
     def check_scope(self, township: str, squad: str) -> None:
         """Raise :class:`Forbidden` when a patrol key acts for another township or squad.
 

@@ -43,3 +43,7 @@ def test_a_patrol_key_acts_for_its_own_squad_and_township() -> None:
     with pytest.raises(Forbidden):
         patrol.check_scope("433122999", "squad-01")
     Principal("a", "admin", Role.ADMIN).check_scope("433122999", "squad-02")
+    patrol.check_township("433122207")
+    with pytest.raises(Forbidden, match="township 433122207"):
+        patrol.check_township("433122999")
+    Principal("p", "planner", Role.PLANNER).check_township("433122999")
