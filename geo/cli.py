@@ -33,10 +33,15 @@ layers_app = typer.Typer(help="Township layers: load and export.", no_args_is_he
 tracks_app = typer.Typer(help="Patrol GPS tracks: import.", no_args_is_help=True)
 db_app = typer.Typer(help="PostGIS schema.", no_args_is_help=True)
 drone_app = typer.Typer(help="Drone flight logs: import.", no_args_is_help=True)
+keys_app = typer.Typer(
+    help="API keys for the HTTP API and the dashboard: create, list, revoke.",
+    no_args_is_help=True,
+)
 app.add_typer(layers_app, name="layers")
 app.add_typer(tracks_app, name="tracks")
 app.add_typer(db_app, name="db")
 app.add_typer(drone_app, name="drone")
+app.add_typer(keys_app, name="keys")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -46,6 +51,8 @@ TownshipOpt = Annotated[
     typer.Option("--township", "-t", help="Township code (default: the store's only township)."),
 ]
 Format = Literal["table", "json"]
+#: Where ``geo demo`` keeps its admin key (beside the GeoPackage store), to reuse it.
+DEMO_KEY_FILE = "demo-key.txt"
 
 
 def _store(settings: Settings) -> Store:
@@ -494,21 +501,117 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
 ) -> None:
-    """Serve the HTTP API (and later the dashboard) on the configured store.
+    """Serve the HTTP API and the dashboard on the configured store. Every route but the
+    health checks and the sign-in page needs an API key (`geo keys create`).
 
     Example: `geo serve --port 8000`, then open http://127.0.0.1:8000/docs
     """
     import uvicorn
 
     from geo.api.app import create_app
+    from geo.errors import StoreUnavailable
 
     settings = get_settings()
+    try:
+        no_keys = not _store(settings).api_keys()
+    except StoreUnavailable:
+        no_keys = False  # /readyz says so; serve anyway
+    if no_keys:
+        err.print(
+            "尚无访问密钥 no API keys yet: every route but /healthz answers 401; create one "
+            "with: geo keys create --role admin --name me",
+            highlight=False,
+        )
     uvicorn.run(
         create_app(settings),
         host=host or settings.server.host,
         port=port or settings.server.port,
         log_level="info",
     )
+
+
+@keys_app.command("create")
+def keys_create(
+    role: Annotated[str, typer.Option(help="patrol, planner, leader or admin.")],
+    name: Annotated[str, typer.Option(help="Who or what holds the key (shown in lists).")] = "",
+    squad: Annotated[
+        str | None, typer.Option(help="A patrol key's squad (required for patrol).")
+    ] = None,
+    township: TownshipOpt = None,
+) -> None:
+    """Create an API key and print it once: only its hash is stored, so it cannot be shown
+    again. Patrol keys upload and read their own squad's tracks; planner and leader keys read
+    coverage, maps and tracks (the dashboard); admin keys do everything.
+
+    Example: `geo keys create --role patrol --squad squad-01 --name "squad-01 phone"`
+
+    Example: `geo keys create --role leader --name "王乡长"`
+    """
+    from geo import access
+
+    store = _store(get_settings())
+    token, key = access.create_key(store, role=role, name=name, squad=squad, township=township)
+    scope = f" for {key.squad} of township {key.township}" if key.squad else ""
+    err.print(
+        f"created {key.role.value} key {key.key_id}{scope}. "
+        "保存好这个密钥，它不会再显示 (store it now: it will not be shown again):",
+        highlight=False,
+    )
+    out.print(token, highlight=False)
+
+
+@keys_app.command("list")
+def keys_list(
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+) -> None:
+    """List the API keys (never their secrets), revoked ones included.
+
+    Example: `geo keys list --format json`
+    """
+    _check_format(fmt, ("table", "json"))
+    keys = [k.listing() for k in _store(get_settings()).api_keys()]
+    if fmt == "json":
+        out.print_json(json.dumps(keys, ensure_ascii=False))
+        return
+    table = Table(title="API keys")
+    for column in (
+        "key_id",
+        "name",
+        "role",
+        "township",
+        "squad",
+        "created",
+        "last used",
+        "revoked",
+    ):
+        table.add_column(column)
+    for k in keys:
+        table.add_row(
+            k["key_id"],
+            k["name"],
+            k["role"],
+            k["township"] or "",
+            k["squad"] or "",
+            k["created_at"],
+            k["last_used_at"] or "",
+            k["revoked_at"] or "",
+        )
+    out.print(table)
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    key_id: Annotated[str, typer.Argument(help="The key's id, as `geo keys list` shows it.")],
+) -> None:
+    """Revoke an API key: it stops working at once, for the API and for signed-in browsers.
+
+    Example: `geo keys revoke 3f9a1c0b7e21`
+    """
+    from geo import access
+
+    key = access.revoke_key(_store(get_settings()), key_id)
+    when = f"{key.revoked_at:%Y-%m-%d %H:%M:%S} UTC" if key.revoked_at else ""
+    out.print(f"revoked {key.role.value} key {key.key_id} ({key.name}) at {when}")
 
 
 @db_app.command("upgrade")
@@ -563,9 +666,14 @@ def demo(
     path = write_week_map(settings, iso, layers.info.code, None)
     out.print(f"map: {path}")
     if serve_after:
+        from geo import access
+
         host, port = settings.server.host, settings.server.port
+        token, _ = access.demo_key(store, settings.store.gpkg_path.parent / DEMO_KEY_FILE)
         out.print(f"dashboard: http://{host}:{port}/?week={iso}  (Ctrl+C to stop)")
-        out.print(f"API: http://{host}:{port}/docs")
+        out.print(f"登录 sign in: http://{host}:{port}/signin")
+        out.print(f"演示密钥 demo key (admin): {token}", highlight=False)
+        out.print(f"API: http://{host}:{port}/docs  (Authorize: the demo key)")
         serve(host=None, port=None)
 
 

@@ -92,6 +92,23 @@ class Conflict(GeoError):
     slug = "conflict"
 
 
+class AuthenticationRequired(GeoError):
+    """No API key, or one that is malformed, unknown or revoked (HTTP 401)."""
+
+    status = 401
+    title = "Authentication required"
+    slug = "authentication-required"
+    headers: ClassVar[dict[str, str]] = {"WWW-Authenticate": 'Bearer realm="geo"'}
+
+
+class Forbidden(GeoError):
+    """A valid key whose role (or squad) does not admit the request (HTTP 403)."""
+
+    status = 403
+    title = "Forbidden"
+    slug = "forbidden"
+
+
 class NotFound(GeoError):
     """A township, week or object that the store does not hold."""
 

@@ -36,6 +36,31 @@ TEXT: dict[str, dict[str, str]] = {
     "map": {"zh": "地图", "en": "Map"},
     "other_lang": {"zh": "English", "en": "中文"},
     "computed": {"zh": "计算于", "en": "computed"},
+    "signin_title": {"zh": "登录", "en": "Sign in"},
+    "signin_intro": {
+        "zh": "请粘贴管理员发给您的访问密钥（geo_ 开头）。",
+        "en": "Paste the access key your administrator gave you (it starts with geo_).",
+    },
+    "key_label": {"zh": "访问密钥", "en": "Access key"},
+    "signin_button": {"zh": "登录", "en": "Sign in"},
+    "signin_note": {
+        "zh": "密钥保存在本浏览器的 Cookie 中（7 天），退出登录即清除。",
+        "en": "The key is kept in this browser's cookie for 7 days; signing out removes it.",
+    },
+    "signout": {"zh": "退出登录", "en": "Sign out"},
+    "bad_key": {
+        "zh": "密钥无效：格式不对、不存在或已被吊销。",
+        "en": "This key is not valid: malformed, unknown or revoked.",
+    },
+    "not_allowed": {
+        "zh": "此密钥的角色无权打开该页面，请换用领导、规划或管理员密钥。",
+        "en": "This key's role may not open that page; use a leader, planner or admin key.",
+    },
+    "signin_needed": {"zh": "请先登录。", "en": "Please sign in first."},
+    "cross_site": {
+        "zh": "登录请求来自其他网站，已拒绝。",
+        "en": "The sign-in came from another site and was refused.",
+    },
 }
 
 

@@ -69,6 +69,9 @@ def test_every_command_has_help_with_an_example(tmp_path: Path) -> None:
         ["layers", "export"],
         ["tracks", "import"],
         ["db", "upgrade"],
+        ["keys", "create"],
+        ["keys", "list"],
+        ["keys", "revoke"],
     ):
         done = run([*command, "--help"], tmp_path)
         assert done.returncode == 0, command
@@ -92,3 +95,58 @@ def test_dry_run_prints_the_report_and_stores_nothing(tmp_path: Path) -> None:
     assert report["first_time"].endswith("+08:00") and len(report["bbox"]) == 4
     week = run(["coverage", "2026-W47", "--format", "json"], tmp_path)
     assert json.loads(week.stdout)["fixes_used"] == 0  # nothing was stored
+
+
+def test_keys_are_created_listed_and_revoked(tmp_path: Path) -> None:
+    import json
+
+    assert run(["layers", "load", "layers/xiaozhang"], tmp_path).returncode == 0
+    made = run(
+        ["keys", "create", "--role", "patrol", "--squad", "squad-01", "--name", "手机"], tmp_path
+    )
+    assert made.returncode == 0, made.stderr
+    token = made.stdout.strip()
+    assert token.startswith("geo_") and "\n" not in token  # stdout holds the key alone
+    assert "will not be shown again" in made.stderr and "不会再显示" in made.stderr
+    listed = run(["keys", "list", "--format", "json"], tmp_path)
+    keys = json.loads(listed.stdout)
+    assert [(k["role"], k["squad"], k["name"]) for k in keys] == [("patrol", "squad-01", "手机")]
+    assert token.split("_", 2)[2] not in listed.stdout
+    table = run(["keys", "list"], tmp_path)
+    assert keys[0]["key_id"] in table.stdout and token.split("_", 2)[2] not in table.stdout
+    done = run(["keys", "revoke", keys[0]["key_id"]], tmp_path)
+    assert done.returncode == 0 and "revoked patrol key" in done.stdout
+    again = json.loads(run(["keys", "list", "--format", "json"], tmp_path).stdout)
+    assert again[0]["revoked_at"] is not None
+
+
+def test_key_errors_are_one_line(tmp_path: Path) -> None:
+    assert run(["layers", "load", "layers/xiaozhang"], tmp_path).returncode == 0
+    cases = [
+        (["keys", "create", "--role", "chief"], "unknown role 'chief'"),
+        (["keys", "create", "--role", "patrol"], "a patrol key needs --squad"),
+        (["keys", "create", "--role", "patrol", "--squad", "squad-99"], "squad 'squad-99' is not"),
+        (["keys", "revoke", "0123456789ab"], "no API key with id 0123456789ab"),
+    ]
+    for args, words in cases:
+        done = run(args, tmp_path)
+        assert done.returncode == 2, args
+        lines = [line for line in done.stderr.splitlines() if line.strip()]
+        assert len(lines) == 1 and lines[0].startswith("geo: error: ") and words in lines[0], lines
+
+
+def test_the_demo_key_is_reused_while_it_works(tmp_path: Path) -> None:
+    from geo import access
+    from geo.keys import Role
+    from geo.store.geopackage import GeoPackageStore
+
+    store = GeoPackageStore(tmp_path / "geo.gpkg")
+    path = tmp_path / "var" / "demo-key.txt"
+    token, created = access.demo_key(store, path)
+    assert created and path.read_text().strip() == token
+    assert path.stat().st_mode & 0o077 == 0  # readable by its owner only
+    assert access.authenticate(store, token).role is Role.ADMIN
+    assert access.demo_key(store, path) == (token, False)
+    access.revoke_key(store, token)
+    renewed, created = access.demo_key(store, path)
+    assert created and renewed != token and path.read_text().strip() == renewed

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from geo import __version__
-from geo.api import dashboard, problems, tracks
+from geo.api import dashboard, problems, signin, tracks
 from geo.api.routes import router
 from geo.settings import Settings, get_settings
 from geo.store import open_store
@@ -43,4 +43,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(router)
     app.include_router(tracks.router)
     app.include_router(dashboard.router)
+    signin.install(app)
     return app

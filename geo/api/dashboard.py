@@ -14,10 +14,11 @@ from urllib.parse import urlencode
 
 import jinja2
 import shapely
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Depends, Header, Query
 from fastapi.responses import HTMLResponse
 
 from geo import operations
+from geo.api.auth import READERS, require
 from geo.api.dependencies import SettingsDep, StoreDep
 from geo.i18n import pick_lang, texts
 from geo.weeks import IsoWeek
@@ -35,7 +36,7 @@ def _templates() -> jinja2.Environment:
     )
 
 
-@router.get("/", response_class=HTMLResponse)
+@router.get("/", response_class=HTMLResponse, dependencies=[Depends(require(*READERS, page=True))])
 def dashboard(
     store: StoreDep,
     settings: SettingsDep,

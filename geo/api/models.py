@@ -88,6 +88,36 @@ class PositionBatchModel(BaseModel):
     )
 
 
+class TrackFeatureModel(BaseModel):
+    """One cleaned segment of an upload."""
+
+    type: str = Field(examples=["Feature"])
+    geometry: dict[str, Any] = Field(
+        examples=[{"type": "LineString", "coordinates": [[109.901, 28.150], [109.902, 28.151]]}]
+    )
+    properties: dict[str, Any] = Field(
+        examples=[
+            {
+                "upload_id": 12,
+                "squad": "squad-01",
+                "device": "phone-01",
+                "segment": 0,
+                "started_at": "2026-11-18T01:00:00+00:00",
+                "ended_at": "2026-11-18T01:19:55+00:00",
+                "fixes": 240,
+            }
+        ]
+    )
+
+
+class TrackCollectionModel(BaseModel):
+    """An upload's cleaned segments (GeoJSON FeatureCollection) and the upload itself."""
+
+    type: str = Field(examples=["FeatureCollection"])
+    upload: UploadModel
+    features: list[TrackFeatureModel]
+
+
 class HealthModel(BaseModel):
     status: str = Field(examples=["ok"])
 

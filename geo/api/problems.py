@@ -22,6 +22,7 @@ def problem(
     title: str,
     detail: str,
     type_uri: str = "about:blank",
+    headers: dict[str, str] | None = None,
     **extra: Any,
 ) -> JSONResponse:
     """A problem-details response."""
@@ -33,7 +34,7 @@ def problem(
         "instance": str(request.url.path),
         **extra,
     }
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
 async def _geo_error(request: Request, exc: Exception) -> JSONResponse:
@@ -46,7 +47,10 @@ async def _geo_error(request: Request, exc: Exception) -> JSONResponse:
     problems = getattr(exc, "problems", None)
     if problems:
         extra["problems"] = problems
-    return problem(request, exc.status, exc.title, exc.detail, exc.type_uri, **extra)
+    headers = getattr(exc, "headers", None)  # WWW-Authenticate on 401
+    return problem(
+        request, exc.status, exc.title, exc.detail, exc.type_uri, headers=headers, **extra
+    )
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse
 
 from geo import operations
+from geo.api.auth import AUTH_PROBLEMS, READERS, require
 from geo.api.dependencies import SettingsDep, StoreDep, TownshipDep, WeekDep
 from geo.api.models import HealthModel, ProblemModel, WeekCoverageModel
 from geo.weekly_map import map_html, weekly_map
 
 router = APIRouter()
 PROBLEMS: dict[int | str, dict[str, Any]] = {
+    **AUTH_PROBLEMS,
     404: {"model": ProblemModel, "content": {"application/problem+json": {}}},
     422: {"model": ProblemModel, "content": {"application/problem+json": {}}},
     503: {"model": ProblemModel, "content": {"application/problem+json": {}}},
@@ -26,7 +28,7 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", response_model=HealthModel, responses=PROBLEMS, tags=["health"])
+@router.get("/readyz", response_model=HealthModel, responses={503: PROBLEMS[503]}, tags=["health"])
 def readyz(store: StoreDep) -> dict[str, str]:
     """The store is reachable and its schema is current."""
     store.check()
@@ -38,6 +40,7 @@ def readyz(store: StoreDep) -> dict[str, str]:
     response_model=WeekCoverageModel,
     responses=PROBLEMS,
     tags=["coverage"],
+    dependencies=[Depends(require(*READERS))],
 )
 def get_coverage(week: WeekDep, township: TownshipDep, store: StoreDep) -> dict[str, Any]:
     """The weekly table (周覆盖): each village's measures, verdict and reasons, and the
@@ -45,14 +48,24 @@ def get_coverage(week: WeekDep, township: TownshipDep, store: StoreDep) -> dict[
     return operations.week_coverage(store, township, week).to_dict()
 
 
-@router.get("/api/v1/coverage/daily/{day}", responses=PROBLEMS, tags=["coverage"])
+@router.get(
+    "/api/v1/coverage/daily/{day}",
+    responses=PROBLEMS,
+    tags=["coverage"],
+    dependencies=[Depends(require(*READERS))],
+)
 def get_daily(day: str, township: TownshipDep, store: StoreDep) -> dict[str, Any]:
     """The daily view (日巡查): per squad, minutes and km on patrol, villages entered, and
     whether it met the daily minimum inside its own village (``no_data`` without uploads)."""
     return operations.day_coverage(store, township, operations.parse_day(day))
 
 
-@router.get("/api/v1/coverage/monthly/{month}", responses=PROBLEMS, tags=["coverage"])
+@router.get(
+    "/api/v1/coverage/monthly/{month}",
+    responses=PROBLEMS,
+    tags=["coverage"],
+    dependencies=[Depends(require(*READERS))],
+)
 def get_monthly(month: str, township: TownshipDep, store: StoreDep) -> dict[str, Any]:
     """The monthly review (月调度): each village's weekly verdicts and coverage trend, gaps
     that persisted two or more weeks, and each squad's effort over the month."""
@@ -62,8 +75,9 @@ def get_monthly(month: str, township: TownshipDep, store: StoreDep) -> dict[str,
 @router.get(
     "/api/v1/coverage/{week}/map",
     response_class=HTMLResponse,
-    responses=PROBLEMS,
+    responses={**PROBLEMS, 303: {"description": "A browser without a valid key: to /signin"}},
     tags=["coverage"],
+    dependencies=[Depends(require(*READERS, page=True))],
 )
 def get_coverage_map(
     week: WeekDep,
@@ -72,7 +86,8 @@ def get_coverage_map(
     settings: SettingsDep,
     collapsed: Annotated[bool, Query(description="Fold the layer list into a button.")] = False,
 ) -> HTMLResponse:
-    """The week's coverage map (Folium HTML): villages by verdict, gaps, tracks, cameras."""
+    """The week's coverage map (Folium HTML): villages by verdict, gaps, tracks, cameras.
+    It is a page: without a valid key it sends the browser to ``/signin`` (303)."""
     layers = store.load_layers(township)
     result = operations.week_coverage(store, township, week)
     start, end = week.bounds(layers.info.tz)

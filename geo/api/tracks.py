@@ -1,19 +1,34 @@
-"""Track uploads over HTTP: the same path as ``geo tracks import``."""
+"""Tracks over HTTP: uploads (the same path as ``geo tracks import``), live positions, and
+reading uploads back. A patrol key uploads and reads its own squad's tracks only."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request, Response
+import shapely.geometry
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
+from starlette.responses import JSONResponse
 
 from geo import operations
+from geo.api.auth import READERS, require
 from geo.api.dependencies import SettingsDep, StoreDep, TownshipDep
-from geo.api.models import PositionBatchModel, UploadModel
+from geo.api.models import PositionBatchModel, TrackCollectionModel, UploadModel
 from geo.api.routes import PROBLEMS
 from geo.errors import InvalidInput, PayloadTooLarge
+from geo.keys import Principal, Role
+from geo.weeks import IsoWeek
 
 router = APIRouter(tags=["tracks"])
+#: Uploads: a squad's phone (its own squad) and admins.
+Uploader = Annotated[Principal, Depends(require(Role.PATROL, Role.ADMIN))]
+#: Reading tracks: a squad's phone (its own squad) and everyone who reads coverage.
+TrackReader = Annotated[Principal, Depends(require(Role.PATROL, *READERS))]
+
+
+class GeoJSONResponse(JSONResponse):
+    media_type = "application/geo+json"
+
 
 UPLOAD_EXAMPLE = (
     '<gpx version="1.1"><trk><trkseg><trkpt lat="28.15" lon="109.90">'
@@ -71,6 +86,7 @@ async def _read_upload(request: Request, limit: int) -> tuple[bytes, str]:
     },
 )
 async def post_track(
+    principal: Uploader,
     request: Request,
     response: Response,
     store: StoreDep,
@@ -92,7 +108,8 @@ async def post_track(
 ) -> dict[str, Any]:
     """Upload one track file (GPX) as the body or as multipart. The file is cleaned and stored
     in one transaction; sending the same file again stores nothing and answers 200 with the
-    first upload."""
+    first upload. A patrol key uploads for its own squad only (403 otherwise)."""
+    principal.check_scope(township, squad)
     data, part_name = await _read_upload(request, settings.server.max_upload_bytes)
     result = await run_in_threadpool(
         operations.import_track,
@@ -118,6 +135,7 @@ async def post_track(
     responses={**PROBLEMS, 409: PROBLEMS[422], 413: PROBLEMS[422], 200: {"model": UploadModel}},
 )
 def post_positions(
+    principal: Uploader,
     batch: PositionBatchModel,
     response: Response,
     store: StoreDep,
@@ -125,7 +143,9 @@ def post_positions(
     township: TownshipDep,
 ) -> dict[str, Any]:
     """A batch of live fixes from a phone. Each batch is stored once per device and batch id
-    (a retry answers 200 with the first result); batches of one device join into one track."""
+    (a retry answers 200 with the first result); batches of one device join into one track.
+    A patrol key sends its own squad's positions only (403 otherwise)."""
+    principal.check_scope(township, batch.squad)
     limit = settings.server.max_batch_fixes
     if len(batch.fixes) > limit:
         raise PayloadTooLarge(
@@ -146,3 +166,63 @@ def post_positions(
     if result.record.duplicate:
         response.status_code = 200
     return result.record.to_dict()
+
+
+@router.get("/api/v1/tracks", response_model=list[UploadModel], responses=PROBLEMS)
+def list_uploads(
+    principal: TrackReader,
+    store: StoreDep,
+    township: TownshipDep,
+    squad: Annotated[
+        str | None,
+        Query(description="Only this squad's uploads (a patrol key: its own, the default)."),
+    ] = None,
+    week: Annotated[
+        str | None,
+        Query(description="Only uploads with fixes in this ISO week.", examples=["2026-W47"]),
+    ] = None,
+) -> list[dict[str, Any]]:
+    """Stored uploads with their cleaning reports, oldest first."""
+    if principal.role is Role.PATROL:
+        squad = squad or principal.squad
+        principal.check_scope(township, squad or "")
+    start = end = None
+    if week:
+        start, end = IsoWeek.parse(week).bounds(store.load_layers(township).info.tz)
+    return [u.to_dict() for u in store.uploads(township, squad=squad, start=start, end=end)]
+
+
+@router.get(
+    "/api/v1/tracks/{upload_id}",
+    response_model=TrackCollectionModel,
+    responses=PROBLEMS,
+    response_class=GeoJSONResponse,
+)
+def get_upload_tracks(
+    principal: TrackReader,
+    store: StoreDep,
+    upload_id: Annotated[int, Path(description="The upload's id", ge=1)],
+) -> GeoJSONResponse:
+    """One upload's cleaned segments as a GeoJSON FeatureCollection (WGS-84 lon/lat)."""
+    record = store.upload(upload_id)
+    principal.check_scope(record.township, record.squad)
+    segments = store.upload_segments(upload_id)
+    features = [
+        {
+            "type": "Feature",
+            "geometry": shapely.geometry.mapping(row.geometry),
+            "properties": {
+                "upload_id": upload_id,
+                "squad": row.squad,
+                "device": row.device,
+                "segment": int(row.segment),
+                "started_at": row.started_at.isoformat(),
+                "ended_at": row.ended_at.isoformat(),
+                "fixes": int(row.fixes),
+            },
+        }
+        for row in segments.itertuples()
+    ]
+    return GeoJSONResponse(
+        {"type": "FeatureCollection", "upload": record.to_dict(), "features": features}
+    )

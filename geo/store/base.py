@@ -15,6 +15,7 @@ import pandas as pd
 
 from geo.coverage.result import WeekCoverage
 from geo.errors import Conflict
+from geo.keys import ApiKey
 from geo.layers import TownshipLayers
 
 #: Columns of :meth:`Store.week_fixes`.
@@ -117,8 +118,23 @@ class Store(Protocol):
         """Store an imported drone flight (a ``drone_flights`` row with a shapely geometry);
         False when a flight with that id was stored before (then nothing is written)."""
 
-    def uploads(self, township: str) -> list[UploadRecord]:
-        """All uploads of a township, oldest first."""
+    def uploads(
+        self,
+        township: str,
+        *,
+        squad: str | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> list[UploadRecord]:
+        """Uploads of a township, oldest first; only ``squad``'s when given, and only those
+        with fixes in ``start <= time < end`` when both are given."""
+
+    def upload(self, upload_id: int) -> UploadRecord:
+        """One upload; :class:`geo.errors.NotFound` when not stored."""
+
+    def upload_segments(self, upload_id: int) -> gpd.GeoDataFrame:
+        """The cleaned segments of one upload, in order: the columns of :meth:`week_tracks`
+        and ``segment``."""
 
     def week_fixes(self, township: str, start: datetime, end: datetime) -> pd.DataFrame:
         """Fixes with ``start <= time < end`` and the columns :data:`WEEK_FIX_COLUMNS`;
@@ -136,6 +152,23 @@ class Store(Protocol):
 
     def load_coverage(self, township: str, week: str) -> tuple[WeekCoverage, str] | None:
         """The stored result and the fingerprint it was computed from, or None."""
+
+    def add_api_key(self, key: ApiKey) -> None:
+        """Store a new key (its hash, never its secret); :class:`geo.errors.Conflict` when
+        its ``key_id`` is taken."""
+
+    def api_keys(self) -> list[ApiKey]:
+        """Every key, revoked ones included, oldest first."""
+
+    def api_key(self, key_id: str) -> ApiKey | None:
+        """The key with this public id, or None."""
+
+    def revoke_api_key(self, key_id: str, at: datetime) -> ApiKey:
+        """Mark a key revoked from ``at`` on (a key revoked before keeps its first time);
+        :class:`geo.errors.NotFound` for an unknown id."""
+
+    def touch_api_key(self, key_id: str, at: datetime) -> None:
+        """Record that the key was used at ``at`` (callers do this at most once a minute)."""
 
     def close(self) -> None:
         """Release connections."""

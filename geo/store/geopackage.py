@@ -24,7 +24,8 @@ from sqlalchemy import Boolean, DateTime, Float, Integer, String, Table, UniqueC
 from sqlalchemy.types import JSON
 
 from geo.coverage.result import WeekCoverage
-from geo.errors import NotFound, StoreUnavailable
+from geo.errors import Conflict, NotFound, StoreUnavailable
+from geo.keys import ApiKey
 from geo.layers import TownshipLayers
 from geo.store import gpkg_geometry, rows
 from geo.store.base import NewUpload, UploadRecord, check_idempotent_retry
@@ -259,8 +260,13 @@ def _register_functions(con: sqlite3.Connection) -> None:
     con.create_function("ST_IsEmpty", 1, gpkg_geometry.is_empty, deterministic=True)
 
 
+def _iso(at: datetime) -> str:
+    """A UTC time as GeoPackage DATETIME text."""
+    return at.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return _iso(datetime.now(UTC))
 
 
 class GeoPackageStore:
@@ -525,12 +531,43 @@ class GeoPackageStore:
             con.execute(f"INSERT INTO drone_flights ({cols}) VALUES ({marks})", values)
             return True
 
-    def uploads(self, township: str) -> list[UploadRecord]:
+    def uploads(
+        self,
+        township: str,
+        *,
+        squad: str | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> list[UploadRecord]:
+        sql = "SELECT * FROM track_uploads WHERE township = ?"
+        params: list[Any] = [township]
+        if squad is not None:
+            sql += " AND squad = ?"
+            params.append(squad)
+        if start is not None and end is not None:
+            lo, hi = rows.iso_ms(pd.Series(pd.to_datetime([start, end], utc=True)))
+            sql += " AND last_fix_at >= ? AND first_fix_at < ?"
+            params += [lo, hi]
+        with self._read() as con:
+            found = con.execute(sql + " ORDER BY id", params).fetchall()
+        return [rows.upload_record(dict(r)) for r in found]
+
+    def upload(self, upload_id: int) -> UploadRecord:
+        with self._read() as con:
+            row = con.execute("SELECT * FROM track_uploads WHERE id = ?", (upload_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"upload {upload_id} is not in the store")
+        return rows.upload_record(dict(row))
+
+    def upload_segments(self, upload_id: int) -> gpd.GeoDataFrame:
         with self._read() as con:
             found = con.execute(
-                "SELECT * FROM track_uploads WHERE township = ? ORDER BY id", (township,)
+                "SELECT squad, device, upload_id, segment, started_at, ended_at, fixes, geom "
+                "FROM patrol_tracks WHERE upload_id = ? ORDER BY segment",
+                (upload_id,),
             ).fetchall()
-        return [rows.upload_record(dict(r)) for r in found]
+        geoms = gpkg_geometry.decode([r["geom"] for r in found])
+        return rows.track_frame([dict(r) for r in found], geoms, extra=("segment",))
 
     def week_fixes(self, township: str, start: datetime, end: datetime) -> pd.DataFrame:
         lo, hi = rows.iso_ms(pd.Series(pd.to_datetime([start, end], utc=True)))
@@ -615,6 +652,41 @@ class GeoPackageStore:
             [dict(r) for r in results],
             [(g["properties"], geom) for g, geom in zip(gaps, geoms, strict=True)],
         )
+
+    def add_api_key(self, key: ApiKey) -> None:
+        row = rows.api_key_row(key)
+        row["created_at"] = _iso(row["created_at"])
+        cols = ", ".join(f'"{c}"' for c in row)
+        marks = ", ".join(f":{c}" for c in row)
+        with self._transaction() as con:
+            if con.execute("SELECT 1 FROM api_keys WHERE key_id = ?", (key.key_id,)).fetchone():
+                raise Conflict(f"an API key with id {key.key_id} exists already")
+            con.execute(f"INSERT INTO api_keys ({cols}) VALUES ({marks})", row)
+
+    def api_keys(self) -> list[ApiKey]:
+        with self._read() as con:
+            found = con.execute("SELECT * FROM api_keys ORDER BY id").fetchall()
+        return [rows.api_key(dict(r)) for r in found]
+
+    def api_key(self, key_id: str) -> ApiKey | None:
+        with self._read() as con:
+            row = con.execute("SELECT * FROM api_keys WHERE key_id = ?", (key_id,)).fetchone()
+        return None if row is None else rows.api_key(dict(row))
+
+    def revoke_api_key(self, key_id: str, at: datetime) -> ApiKey:
+        with self._transaction() as con:
+            con.execute(
+                "UPDATE api_keys SET revoked_at = ? WHERE key_id = ? AND revoked_at IS NULL",
+                (_iso(at), key_id),
+            )
+            row = con.execute("SELECT * FROM api_keys WHERE key_id = ?", (key_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"no API key with id {key_id}; see geo keys list")
+        return rows.api_key(dict(row))
+
+    def touch_api_key(self, key_id: str, at: datetime) -> None:
+        with self._transaction() as con:
+            con.execute("UPDATE api_keys SET last_used_at = ? WHERE key_id = ?", (_iso(at), key_id))
 
     def close(self) -> None:
         """Nothing to release: every call opens and closes its own connection."""

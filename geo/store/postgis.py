@@ -15,11 +15,22 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 from geoalchemy2.shape import from_shape, to_shape
-from sqlalchemy import Connection, create_engine, delete, func, insert, select, text, true
+from sqlalchemy import (
+    Connection,
+    create_engine,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+    true,
+    update,
+)
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
 from geo.coverage.result import WeekCoverage
-from geo.errors import NotFound, StoreUnavailable
+from geo.errors import Conflict, NotFound, StoreUnavailable
+from geo.keys import ApiKey
 from geo.layers import TownshipLayers
 from geo.store import rows
 from geo.store.base import NewUpload, UploadRecord, check_idempotent_retry
@@ -40,6 +51,7 @@ from geo.store.tables import (
     Township,
     Upload,
 )
+from geo.store.tables import ApiKey as ApiKeyRow
 
 _FIX_COPY = f"COPY fixes ({', '.join(COPY_COLUMNS)}) FROM STDIN WITH (FORMAT binary)"
 _SEGMENT_COPY = f"COPY patrol_tracks ({', '.join(SEGMENT_COLUMNS)}) FROM STDIN WITH (FORMAT binary)"
@@ -211,12 +223,50 @@ class PostGISStore:
             conn.execute(insert(table).values(**{**row, "geom": _wkb(row["geom"])}))
             return True
 
-    def uploads(self, township: str) -> list[UploadRecord]:
+    def uploads(
+        self,
+        township: str,
+        *,
+        squad: str | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> list[UploadRecord]:
+        query = select(Upload.__table__).where(Upload.township == township)
+        if squad is not None:
+            query = query.where(Upload.squad == squad)
+        if start is not None and end is not None:
+            query = query.where(Upload.last_fix_at >= start, Upload.first_fix_at < end)
+        with self._begin() as conn:
+            found = conn.execute(query.order_by(Upload.id)).all()
+        return [rows.upload_record(r._asdict()) for r in found]
+
+    def upload(self, upload_id: int) -> UploadRecord:
+        with self._begin() as conn:
+            row = conn.execute(select(Upload.__table__).where(Upload.id == upload_id)).first()
+        if row is None:
+            raise NotFound(f"upload {upload_id} is not in the store")
+        return rows.upload_record(row._asdict())
+
+    def upload_segments(self, upload_id: int) -> gpd.GeoDataFrame:
+        t = PatrolTrack
         with self._begin() as conn:
             found = conn.execute(
-                select(Upload.__table__).where(Upload.township == township).order_by(Upload.id)
+                select(
+                    t.squad,
+                    t.device,
+                    t.upload_id,
+                    t.segment,
+                    t.started_at,
+                    t.ended_at,
+                    t.fixes,
+                    t.geom,
+                )
+                .where(t.upload_id == upload_id)
+                .order_by(t.segment)
             ).all()
-        return [rows.upload_record(r._asdict()) for r in found]
+        return rows.track_frame(
+            [r._asdict() for r in found], [to_shape(r.geom) for r in found], extra=("segment",)
+        )
 
     def week_fixes(self, township: str, start: datetime, end: datetime) -> pd.DataFrame:
         with self._begin() as conn:
@@ -288,6 +338,45 @@ class PostGISStore:
             [r._asdict() for r in results],
             [(g.properties, to_shape(g.geom)) for g in gaps],
         )
+
+    def add_api_key(self, key: ApiKey) -> None:
+        try:
+            with self._begin() as conn:
+                conn.execute(insert(ApiKeyRow).values(**rows.api_key_row(key)))
+        except IntegrityError:
+            raise Conflict(f"an API key with id {key.key_id} exists already") from None
+
+    def api_keys(self) -> list[ApiKey]:
+        with self._begin() as conn:
+            found = conn.execute(select(ApiKeyRow.__table__).order_by(ApiKeyRow.id)).all()
+        return [rows.api_key(r._asdict()) for r in found]
+
+    def api_key(self, key_id: str) -> ApiKey | None:
+        with self._begin() as conn:
+            row = conn.execute(
+                select(ApiKeyRow.__table__).where(ApiKeyRow.key_id == key_id)
+            ).first()
+        return None if row is None else rows.api_key(row._asdict())
+
+    def revoke_api_key(self, key_id: str, at: datetime) -> ApiKey:
+        with self._begin() as conn:
+            conn.execute(
+                update(ApiKeyRow)
+                .where(ApiKeyRow.key_id == key_id, ApiKeyRow.revoked_at.is_(None))
+                .values(revoked_at=at)
+            )
+            row = conn.execute(
+                select(ApiKeyRow.__table__).where(ApiKeyRow.key_id == key_id)
+            ).first()
+        if row is None:
+            raise NotFound(f"no API key with id {key_id}; see geo keys list")
+        return rows.api_key(row._asdict())
+
+    def touch_api_key(self, key_id: str, at: datetime) -> None:
+        with self._begin() as conn:
+            conn.execute(
+                update(ApiKeyRow).where(ApiKeyRow.key_id == key_id).values(last_used_at=at)
+            )
 
     def close(self) -> None:
         self.engine.dispose()

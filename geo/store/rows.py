@@ -12,6 +12,7 @@ import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
 from geo.coverage.result import Gap, VillageCoverage, WeekCoverage
+from geo.keys import ApiKey, Role
 from geo.layers import LAYER_COLUMNS, WGS84, TownshipInfo, TownshipLayers
 from geo.store.base import SEGMENT_KEY_BASE, UploadRecord
 
@@ -205,11 +206,52 @@ def week_coverage(
 LAYER_COLUMNS_OF = {name: tuple(cols) for name, cols in LAYER_COLUMNS.items()}
 
 
-def track_frame(records: list[dict[str, Any]], geoms: Any) -> gpd.GeoDataFrame:
-    """Patrol segments as a GeoDataFrame with UTC times."""
-    frame = pd.DataFrame(
-        records, columns=["squad", "device", "upload_id", "started_at", "ended_at", "fixes", "geom"]
-    ).drop(columns="geom")
+def track_frame(
+    records: list[dict[str, Any]], geoms: Any, extra: tuple[str, ...] = ()
+) -> gpd.GeoDataFrame:
+    """Patrol segments as a GeoDataFrame with UTC times (and the ``extra`` columns)."""
+    columns = ["squad", "device", "upload_id", *extra, "started_at", "ended_at", "fixes", "geom"]
+    frame = pd.DataFrame(records, columns=columns).drop(columns="geom")
     for col in ("started_at", "ended_at"):
         frame[col] = pd.to_datetime(frame[col], utc=True, format="ISO8601")
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(list(geoms), crs=WGS84), crs=WGS84)
+
+
+def _utc(value: datetime | str | None) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return value.astimezone(UTC)
+
+
+def api_key(row: dict[str, Any]) -> ApiKey:
+    """A stored ``api_keys`` row as an :class:`geo.keys.ApiKey`."""
+    created = _utc(row["created_at"])
+    assert created is not None
+    return ApiKey(
+        key_id=row["key_id"],
+        secret_sha256=row["secret_sha256"],
+        name=row["name"] or "",
+        role=Role(row["role"]),
+        township=row["township"],
+        squad=row["squad"],
+        created_at=created,
+        revoked_at=_utc(row["revoked_at"]),
+        last_used_at=_utc(row["last_used_at"]),
+    )
+
+
+def api_key_row(key: ApiKey) -> dict[str, Any]:
+    """The ``api_keys`` row of a new key (times as UTC datetimes)."""
+    return {
+        "key_id": key.key_id,
+        "secret_sha256": key.secret_sha256,
+        "name": key.name,
+        "role": key.role.value,
+        "township": key.township,
+        "squad": key.squad,
+        "created_at": key.created_at.astimezone(UTC),
+        "revoked_at": None,
+        "last_used_at": None,
+    }

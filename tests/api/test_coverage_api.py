@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from geo import operations
+from geo import access, operations
 from geo.api.app import create_app
 from geo.api.models import WeekCoverageModel
+from geo.keys import Role
 from geo.layers import TownshipLayers
 from geo.settings import LayerSettings, Settings, StoreSettings
 from geo.store import Store
@@ -26,6 +27,12 @@ def settings_for(store: Store, tmp_path: Path) -> Settings:
     )
 
 
+def bearer(store: Store, role: Role, squad: str | None = None) -> dict[str, str]:
+    """The Authorization header of a new key of ``role`` (a patrol key: of ``squad``)."""
+    token, _ = access.create_key(store, role=role, name=f"test {role.value}", squad=squad)
+    return {"Authorization": f"Bearer {token}"}
+
+
 @pytest.fixture
 def client(store: Store, demo_layers: TownshipLayers, tmp_path: Path) -> Iterator[TestClient]:
     store.save_layers(demo_layers)
@@ -36,7 +43,8 @@ def client(store: Store, demo_layers: TownshipLayers, tmp_path: Path) -> Iterato
         township="433122207",
         squad="squad-01",
     )
-    with TestClient(create_app(settings_for(store, tmp_path))) as c:
+    leader = bearer(store, Role.LEADER)
+    with TestClient(create_app(settings_for(store, tmp_path)), headers=leader) as c:
         yield c
 
 

@@ -12,10 +12,11 @@ from fastapi.testclient import TestClient
 
 from geo.api.app import create_app
 from geo.api.models import UploadModel
+from geo.keys import Role
 from geo.layers import TownshipLayers
 from geo.settings import ServerSettings
 from geo.store import Store
-from tests.api.test_coverage_api import settings_for
+from tests.api.test_coverage_api import bearer, settings_for
 from tests.storage.test_store import village_track_gpx
 
 
@@ -26,7 +27,7 @@ def client(store: Store, demo_layers: TownshipLayers, tmp_path: Path) -> Iterato
         settings_for(store, tmp_path),
         server=ServerSettings(max_upload_bytes=200_000, max_upload_fixes=1000),
     )
-    with TestClient(create_app(settings)) as c:
+    with TestClient(create_app(settings), headers=bearer(store, Role.ADMIN)) as c:
         yield c
 
 

@@ -10,7 +10,10 @@ from collections.abc import Iterator
 import pytest
 import uvicorn
 
+from geo import access
 from geo.api.app import create_app
+from geo.api.auth import COOKIE
+from geo.keys import Role
 from geo.layers import TownshipLayers
 from geo.settings import LayerSettings, Settings, StoreSettings
 from geo.weeks import IsoWeek
@@ -27,12 +30,16 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, demo_layers: TownshipLayers) -> Iterator[str]:
+def served(
+    tmp_path_factory: pytest.TempPathFactory, demo_layers: TownshipLayers
+) -> Iterator[tuple[str, str]]:
+    """A served store with a simulated week, and a leader's key."""
     tmp = tmp_path_factory.mktemp("dash")
     evil = demo_layers.villages.copy()
     evil.loc[evil.index[0], "name"] = "<script>alert(1)</script>"
     layers = TownshipLayers(**{**demo_layers.__dict__, "villages": evil})
-    store_with_simulated_week(tmp / "geo.gpkg", layers, WEEK)
+    store = store_with_simulated_week(tmp / "geo.gpkg", layers, WEEK)
+    token, _ = access.create_key(store, role=Role.LEADER, name="browser tests")
     settings = Settings(
         store=StoreSettings(database_url=None, gpkg_path=tmp / "geo.gpkg"),
         layers=LayerSettings(township=None),
@@ -46,13 +53,27 @@ def server(tmp_path_factory: pytest.TempPathFactory, demo_layers: TownshipLayers
         if srv.started:
             break
         time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}"
+    yield f"http://127.0.0.1:{port}", token
     srv.should_exit = True
     thread.join(timeout=10)
 
 
-def open_page(browser, url: str, lang: str = "zh-CN"):  # type: ignore[no-untyped-def]  # noqa: F811
+@pytest.fixture(scope="module")
+def server(served: tuple[str, str]) -> str:
+    return served[0]
+
+
+@pytest.fixture(scope="module")
+def leader_key(served: tuple[str, str]) -> str:
+    return served[1]
+
+
+def open_page(browser, url: str, key: str, lang: str = "zh-CN"):  # type: ignore[no-untyped-def]  # noqa: F811
+    """The dashboard of the week, signed in with ``key`` (the cookie the sign-in page sets)."""
     context = browser.new_context(locale=lang, viewport={"width": 1280, "height": 900})
+    context.add_cookies(
+        [{"name": COOKIE, "value": key, "url": url, "httpOnly": True, "sameSite": "Strict"}]
+    )
     page = context.new_page()
     problems: list[str] = []
     requested: list[str] = []
@@ -75,8 +96,8 @@ def open_page(browser, url: str, lang: str = "zh-CN"):  # type: ignore[no-untype
     return page, problems, requested
 
 
-def test_dashboard_shows_the_week_and_its_map(browser, server: str) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
-    page, problems, requested = open_page(browser, server)
+def test_dashboard_shows_the_week_and_its_map(browser, server: str, leader_key: str) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    page, problems, requested = open_page(browser, server, leader_key)
     OUTPUT.mkdir(exist_ok=True)
     page.screenshot(path=str(OUTPUT / "dashboard.png"))
     assert [p for p in problems if "net::" not in p] == []
@@ -91,8 +112,8 @@ def test_dashboard_shows_the_week_and_its_map(browser, server: str) -> None:  # 
     page.context.close()
 
 
-def test_clicking_a_gap_zooms_the_map(browser, server: str) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
-    page, _, _ = open_page(browser, server)
+def test_clicking_a_gap_zooms_the_map(browser, server: str, leader_key: str) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    page, _, _ = open_page(browser, server, leader_key)
     zoom = (
         "() => { const f = document.getElementById('map').contentWindow;"
         " const el = f.document.querySelector('.folium-map'); return f[el.id].getZoom(); }"
@@ -104,14 +125,43 @@ def test_clicking_a_gap_zooms_the_map(browser, server: str) -> None:  # type: ig
     page.context.close()
 
 
-def test_language_switch(browser, server: str) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
-    page, _, _ = open_page(browser, server)
+def test_language_switch(browser, server: str, leader_key: str) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    page, _, _ = open_page(browser, server, leader_key)
     assert "巡查覆盖" in page.locator("h1").inner_text()
     page.locator("#lang-switch").click()
     page.wait_for_selector("#villages tbody tr")
     assert "Patrol coverage" in page.locator("h1").inner_text()
     assert page.locator("#villages thead").inner_text().startswith("Village")
     page.context.close()
-    english, _, _ = open_page(browser, server, lang="en-US")
+    english, _, _ = open_page(browser, server, leader_key, lang="en-US")
     assert "Patrol coverage" in english.locator("h1").inner_text()
     english.context.close()
+
+
+def test_signing_in_through_the_page(browser, server: str, leader_key: str) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    """A browser without a key lands on the sign-in page, a wrong key is refused on the page,
+    the right one opens the dashboard it asked for, signing out closes it again."""
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(server) else r.abort())
+    page.goto(server + "/?week=2026-W47")
+    assert page.url.startswith(server + "/signin?next=")
+    assert "访问密钥" in page.locator("main").inner_text()
+    page.fill("#key", "geo_0123456789ab_" + "x" * 43)
+    page.click("#signin")
+    page.wait_for_selector("#signin-error")
+    assert "密钥无效" in page.locator("#signin-error").inner_text()
+    page.fill("#key", leader_key)
+    page.click("#signin")
+    page.wait_for_selector("#villages tbody tr")
+    assert page.url == server + "/?week=2026-W47"
+    assert page.locator("#villages tbody tr").count() == 7
+    page.frame_locator("#map").locator(".leaflet-container").wait_for()  # the map is signed in too
+    cookie = next(c for c in context.cookies() if c["name"] == COOKIE)
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+    assert page.evaluate("document.cookie") == ""  # scripts cannot read the key
+    page.click("#signout")
+    page.wait_for_selector("#key")
+    page.goto(server + "/?week=2026-W47")
+    assert page.url.startswith(server + "/signin")
+    context.close()

@@ -1,0 +1,186 @@
+"""Who may call what: the ``require(*roles)`` dependency, and the route × role listing.
+
+A route (or a whole router) declares the roles it admits::
+
+    @router.get("/api/v1/x", dependencies=[Depends(require(*READERS))])
+    def read_x(...): ...
+
+    router = APIRouter(
+        dependencies=[Depends(require(Role.LEADER, Role.ADMIN))], responses=AUTH_PROBLEMS
+    )
+
+    def post_y(principal: Annotated[Principal, Depends(require(Role.PATROL, Role.ADMIN))]):
+        principal.check_scope(township, squad)  # a patrol key acts for its own squad only
+
+The key comes from ``Authorization: Bearer <key>`` or, for browsers, the HttpOnly cookie set by
+the sign-in page (:mod:`geo.api.signin`). No key, or a malformed, unknown or revoked one, is 401
+problem+json with ``WWW-Authenticate: Bearer``; a role the route does not admit is 403. Routes
+for browsers (``page=True``) send a browser without a valid key to ``/signin`` instead (303).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import fastapi.routing
+from fastapi import FastAPI, Request, Security
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from geo import access
+from geo.api.dependencies import StoreDep
+from geo.api.models import ProblemModel
+from geo.errors import AuthenticationRequired, Forbidden, GeoError
+from geo.keys import Principal, Role
+
+#: The sign-in cookie: the key itself, HttpOnly, SameSite=Strict.
+COOKIE = "geo_key"
+#: Everyone who reads coverage, maps and every squad's tracks.
+READERS = (Role.LEADER, Role.PLANNER, Role.ADMIN)
+#: The OpenAPI ``responses`` of a protected route (or router): 401 and 403 problem details.
+AUTH_PROBLEMS: dict[int | str, dict[str, Any]] = {
+    status: {
+        "model": ProblemModel,
+        "description": description,
+        "content": {"application/problem+json": {}},
+    }
+    for status, description in (
+        (401, "No API key, or a malformed, unknown or revoked one"),
+        (403, "The key's role (or a patrol key's squad) does not admit this request"),
+    )
+}
+
+bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="bearer",
+    bearerFormat="geo_<key_id>_<secret>",
+    description=(
+        "An API key from `geo keys create`, sent as `Authorization: Bearer <key>`. Browsers "
+        "sign in at /signin instead, which keeps the key in an HttpOnly cookie."
+    ),
+)
+
+
+class PageAccessDenied(Exception):
+    """A browser page refused: :mod:`geo.api.signin` answers with the sign-in page."""
+
+    def __init__(self, error: GeoError, next_url: str):
+        super().__init__(error.detail)
+        self.error = error
+        self.next_url = next_url
+
+
+class Require:
+    """The dependency that admits ``roles`` and gives the :class:`Principal`.
+
+    Parameters
+    ----------
+    roles
+        The roles admitted.
+    page
+        True for pages a browser opens: no key sends it to ``/signin`` (303), a role not
+        admitted shows the sign-in page with the reason (403).
+    """
+
+    def __init__(self, *roles: Role, page: bool = False):
+        if not roles:
+            raise ValueError("require() needs at least one role")
+        self.roles = frozenset(roles)
+        self.page = page
+
+    def __call__(
+        self,
+        request: Request,
+        store: StoreDep,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)],
+    ) -> Principal:
+        token = credentials.credentials if credentials else request.cookies.get(COOKIE)
+        try:
+            principal = access.authenticate(store, token)
+            if principal.role not in self.roles:
+                admitted = ", ".join(r.value for r in Role if r in self.roles)
+                raise Forbidden(
+                    f"a {principal.role.value} key may not use {request.method} "
+                    f"{request.url.path}; it admits: {admitted}"
+                )
+        except (AuthenticationRequired, Forbidden) as exc:
+            if self.page:
+                target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+                raise PageAccessDenied(exc, target) from None
+            raise
+        return principal
+
+
+def require(*roles: Role, page: bool = False) -> Require:
+    """The dependency admitting ``roles``; see the module docstring for how to attach it."""
+    return Require(*roles, page=page)
+
+
+@dataclass(frozen=True)
+class RouteAccess:
+    """One route's declared access: ``roles`` is None for an open route."""
+
+    method: str
+    path: str
+    roles: frozenset[Role] | None
+    page: bool
+
+
+def _requirements(dependant: Dependant) -> Iterator[Require]:
+    for dep in dependant.dependencies:
+        if isinstance(dep.call, Require):
+            yield dep.call
+        yield from _requirements(dep)
+
+
+def _api_routes(app: FastAPI) -> Iterator[Any]:
+    """Each API route as served, with the dependencies of the routers it was included
+    through (FastAPI >= 0.13x keeps included routers as one entry in ``app.routes``)."""
+    contexts = getattr(fastapi.routing, "iter_route_contexts", None)
+    if contexts is None:
+        yield from (r for r in app.routes if isinstance(r, APIRoute))
+        return
+    for context in contexts(app.routes):
+        if isinstance(context.original_route, APIRoute):
+            yield context
+
+
+def declared_access(app: FastAPI) -> list[RouteAccess]:
+    """Every route of ``app`` with the roles it admits (all its ``require`` together)."""
+    out: list[RouteAccess] = []
+    for route in _api_routes(app):
+        found = list(_requirements(route.dependant))
+        roles: frozenset[Role] | None = None
+        for req in found:
+            roles = req.roles if roles is None else roles & req.roles
+        page = any(req.page for req in found)
+        for method in sorted(route.methods or ()):
+            out.append(RouteAccess(method, route.path, roles, page))
+    return out
+
+
+def _cell(role: Role, admitted: frozenset[Role]) -> str:
+    if role not in admitted:
+        return "403"
+    return "own squad" if role is Role.PATROL else "yes"
+
+
+def access_table(app: FastAPI) -> str:
+    """The route × role table in Markdown, as docs/security.md holds it."""
+    roles = list(Role)
+    lines = [
+        "| route | " + " | ".join(r.value for r in roles) + " | without a key |",
+        "|---|" + "---|" * len(roles) + "---|",
+    ]
+    for item in sorted(declared_access(app), key=lambda a: (a.path, a.method)):
+        if item.roles is None:
+            cells = ["open"] * len(roles)
+            missing = "answered"
+        else:
+            cells = [_cell(r, item.roles) for r in roles]
+            missing = "303 → /signin" if item.page else "401"
+        lines.append(f"| `{item.method} {item.path}` | " + " | ".join(cells) + f" | {missing} |")
+    return "\n".join(lines)
