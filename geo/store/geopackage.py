@@ -23,6 +23,7 @@ import pandas as pd
 from sqlalchemy import Boolean, DateTime, Float, Integer, String, Table, UniqueConstraint
 from sqlalchemy.types import JSON
 
+from geo.coverage.camera_status import StatusChange
 from geo.coverage.result import WeekCoverage
 from geo.errors import NotFound, StoreUnavailable
 from geo.layers import TownshipLayers
@@ -260,7 +261,13 @@ def _register_functions(con: sqlite3.Connection) -> None:
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return _iso(datetime.now(UTC))
+
+
+def _iso(moment: datetime) -> str:
+    """A time as GeoPackage DATETIME text in UTC (``2026-11-23T01:02:03.000Z``), so text
+    order is time order."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class GeoPackageStore:
@@ -375,7 +382,9 @@ class GeoPackageStore:
         with self._read() as con:
             return [r[0] for r in con.execute("SELECT code FROM township ORDER BY code")]
 
-    def save_layers(self, layers: TownshipLayers) -> None:
+    def save_layers(
+        self, layers: TownshipLayers, *, imported_flights: rows.ImportedFlights = "keep"
+    ) -> None:
         info = layers.info
         outline = layers.outline.geometry.to_numpy()
         with self._transaction() as con:
@@ -393,12 +402,12 @@ class GeoPackageStore:
                 ),
             )
             for name, table in LAYER_TABLES.items():
-                only = rows.LAYER_ROW_FILTER.get(name)
+                only = rows.LAYER_ROW_FILTER.get(name) if imported_flights == "keep" else None
                 condition = f" AND {only}" if only else ""
                 con.execute(
                     f'DELETE FROM "{table.name}" WHERE township = ?{condition}', (info.code,)
                 )
-                cols, values = rows.layer_rows(layers, name)
+                cols, values = rows.layer_rows(layers, name, imported_flights=imported_flights)
                 if not values:
                     continue
                 blobs = gpkg_geometry.encode(np.asarray([v[-1] for v in values], dtype=object))
@@ -566,7 +575,79 @@ class GeoPackageStore:
                 "AND last_fix_at >= ? AND first_fix_at < ?",
                 (township, lo, hi),
             ).fetchone()
-        return f"layers={updated[0] if updated else ''};uploads={count};last={last}"
+            changes, last_change = con.execute(
+                "SELECT count(*), max(id) FROM camera_status_changes WHERE township = ? "
+                "AND changed_at < ?",
+                (township, hi),
+            ).fetchone()
+        return rows.fingerprint(updated[0] if updated else "", count, last, changes, last_change)
+
+    def add_camera_status(self, township: str, change: StatusChange) -> str:
+        with self._transaction() as con:
+            camera = con.execute(
+                "SELECT status FROM cameras WHERE township = ? AND code = ?",
+                (township, change.camera_code),
+            ).fetchone()
+            if camera is None:
+                raise NotFound(f"township {township} has no camera {change.camera_code!r}")
+            insert = (
+                "INSERT INTO camera_status_changes (township, camera_code, status, changed_at, "
+                "note, changed_by) VALUES (?, ?, ?, ?, ?, ?)"
+            )
+            known = con.execute(
+                "SELECT count(*) FROM camera_status_changes WHERE township = ? AND camera_code = ?",
+                (township, change.camera_code),
+            ).fetchone()[0]
+            new = (
+                [change] if known else [rows.baseline_change(change.camera_code, camera[0]), change]
+            )
+            con.executemany(
+                insert,
+                [
+                    (
+                        township,
+                        c.camera_code,
+                        c.status,
+                        _iso(c.changed_at),
+                        c.note,
+                        c.changed_by,
+                    )
+                    for c in new
+                ],
+            )
+            current = con.execute(
+                "SELECT status FROM camera_status_changes WHERE township = ? AND camera_code = ? "
+                "ORDER BY changed_at DESC, id DESC LIMIT 1",
+                (township, change.camera_code),
+            ).fetchone()[0]
+            con.execute(
+                "UPDATE cameras SET status = ? WHERE township = ? AND code = ?",
+                (current, township, change.camera_code),
+            )
+            return str(current)
+
+    def camera_status_changes(
+        self, township: str, *, camera: str | None = None, before: datetime | None = None
+    ) -> list[StatusChange]:
+        sql = "SELECT * FROM camera_status_changes WHERE township = ?"
+        params: list[Any] = [township]
+        if camera is not None:
+            sql += " AND camera_code = ?"
+            params.append(camera)
+        if before is not None:
+            sql += " AND changed_at < ?"
+            params.append(_iso(before))
+        with self._read() as con:
+            found = con.execute(sql + " ORDER BY id", params).fetchall()
+        return [rows.status_change(dict(r)) for r in found]
+
+    def coverage_weeks(self, township: str) -> list[str]:
+        with self._read() as con:
+            found = con.execute(
+                "SELECT DISTINCT week FROM coverage_results WHERE township = ? ORDER BY week",
+                (township,),
+            ).fetchall()
+        return [str(r[0]) for r in found]
 
     def save_coverage(self, result: WeekCoverage, fingerprint: str) -> None:
         with self._transaction() as con:

@@ -15,9 +15,20 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 from geoalchemy2.shape import from_shape, to_shape
-from sqlalchemy import Connection, create_engine, delete, func, insert, select, text, true
+from sqlalchemy import (
+    Connection,
+    create_engine,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+    true,
+    update,
+)
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
+from geo.coverage.camera_status import StatusChange
 from geo.coverage.result import WeekCoverage
 from geo.errors import NotFound, StoreUnavailable
 from geo.layers import TownshipLayers
@@ -34,6 +45,7 @@ from geo.store.pg_copy import (
 from geo.store.tables import (
     LAYER_TABLES,
     SRID,
+    CameraStatusChange,
     CoverageGap,
     CoverageResult,
     PatrolTrack,
@@ -88,7 +100,9 @@ class PostGISStore:
         with self._begin() as conn:
             return list(conn.scalars(select(Township.code).order_by(Township.code)))
 
-    def save_layers(self, layers: TownshipLayers) -> None:
+    def save_layers(
+        self, layers: TownshipLayers, *, imported_flights: rows.ImportedFlights = "keep"
+    ) -> None:
         info = layers.info
         with self._begin() as conn:
             conn.execute(delete(Township).where(Township.code == info.code))
@@ -103,10 +117,10 @@ class PostGISStore:
                 )
             )
             for name, table in LAYER_TABLES.items():
-                only = rows.LAYER_ROW_FILTER.get(name)
+                only = rows.LAYER_ROW_FILTER.get(name) if imported_flights == "keep" else None
                 condition = text(only) if only else true()
                 conn.execute(delete(table).where(table.c.township == info.code, condition))
-                cols, values = rows.layer_rows(layers, name)
+                cols, values = rows.layer_rows(layers, name, imported_flights=imported_flights)
                 if values:
                     conn.execute(
                         insert(table),
@@ -251,8 +265,85 @@ class PostGISStore:
                     Upload.first_fix_at < end,
                 )
             ).one()
+            changes, last_change = conn.execute(
+                select(func.count(), func.max(CameraStatusChange.id)).where(
+                    CameraStatusChange.township == township, CameraStatusChange.changed_at < end
+                )
+            ).one()
         stamp = updated.astimezone(UTC).isoformat(timespec="milliseconds") if updated else ""
-        return f"layers={stamp};uploads={count};last={last}"
+        return rows.fingerprint(stamp, count, last, changes, last_change)
+
+    def add_camera_status(self, township: str, change: StatusChange) -> str:
+        cameras = LAYER_TABLES["cameras"]
+        history = CameraStatusChange
+        with self._begin() as conn:
+            # Lock the camera's row so concurrent changes of one camera are recorded in turn.
+            layer_status = conn.scalar(
+                select(cameras.c.status)
+                .where(cameras.c.township == township, cameras.c.code == change.camera_code)
+                .with_for_update()
+            )
+            if layer_status is None:
+                raise NotFound(f"township {township} has no camera {change.camera_code!r}")
+            known = conn.scalar(
+                select(func.count()).where(
+                    history.township == township, history.camera_code == change.camera_code
+                )
+            )
+            new = (
+                [change]
+                if known
+                else [rows.baseline_change(change.camera_code, layer_status), change]
+            )
+            conn.execute(
+                insert(history),
+                [
+                    {
+                        "township": township,
+                        "camera_code": c.camera_code,
+                        "status": c.status,
+                        "changed_at": c.changed_at,
+                        "note": c.note,
+                        "changed_by": c.changed_by,
+                    }
+                    for c in new
+                ],
+            )
+            current = conn.scalar(
+                select(history.status)
+                .where(history.township == township, history.camera_code == change.camera_code)
+                .order_by(history.changed_at.desc(), history.id.desc())
+                .limit(1)
+            )
+            conn.execute(
+                update(cameras)
+                .where(cameras.c.township == township, cameras.c.code == change.camera_code)
+                .values(status=current)
+            )
+            return str(current)
+
+    def camera_status_changes(
+        self, township: str, *, camera: str | None = None, before: datetime | None = None
+    ) -> list[StatusChange]:
+        history = CameraStatusChange
+        query = select(history.__table__).where(history.township == township)
+        if camera is not None:
+            query = query.where(history.camera_code == camera)
+        if before is not None:
+            query = query.where(history.changed_at < before)
+        with self._begin() as conn:
+            found = conn.execute(query.order_by(history.id)).all()
+        return [rows.status_change(r._asdict()) for r in found]
+
+    def coverage_weeks(self, township: str) -> list[str]:
+        with self._begin() as conn:
+            found = conn.scalars(
+                select(CoverageResult.week)
+                .where(CoverageResult.township == township)
+                .distinct()
+                .order_by(CoverageResult.week)
+            ).all()
+        return [str(w) for w in found]
 
     def save_coverage(self, result: WeekCoverage, fingerprint: str) -> None:
         key_r = (
