@@ -304,11 +304,11 @@ def filter_mask(
         mask &= shapely.intersects(geoms, shapely.box(*bbox)) & ~shapely.is_missing(geoms)
     if interval is not None:
         start, end = feature_times(layer, frame, tz)
-        inside = start.notna().to_numpy()
+        inside = start.notna().to_numpy().copy()
         if interval.start is not None:
-            inside &= (end >= pd.Timestamp(interval.start)).to_numpy()
+            inside = inside & (end >= pd.Timestamp(interval.start)).to_numpy()
         if interval.end is not None:
-            inside &= (start <= pd.Timestamp(interval.end)).to_numpy()
+            inside = inside & (start <= pd.Timestamp(interval.end)).to_numpy()
         mask &= inside
     return mask
 

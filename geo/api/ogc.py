@@ -142,6 +142,7 @@ def api_definition(request: Request) -> JSONResponse:
     summary="The collections",
     response_model=CollectionsModel,
     response_model_by_alias=True,
+    response_model_exclude_none=True,
     responses=OGC_PROBLEMS,
 )
 def collections(request: Request, store: StoreDep, township: TownshipDep) -> dict[str, Any]:
@@ -159,6 +160,7 @@ def collections(request: Request, store: StoreDep, township: TownshipDep) -> dic
     summary="One collection",
     response_model=CollectionModel,
     response_model_by_alias=True,
+    response_model_exclude_none=True,
     responses=OGC_PROBLEMS,
 )
 def collection(
