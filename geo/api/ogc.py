@@ -285,7 +285,10 @@ def items(
     )
     q = _township_query(request)
     links = page_links(request, page)
-    links.append(link(absolute(request, f"/ogc/collections/{collection}", **q), "collection", JSON))
+    title = COLLECTIONS[collection][0]
+    links.append(
+        link(absolute(request, f"/ogc/collections/{collection}", **q), "collection", JSON, title)
+    )
     return {
         "type": "FeatureCollection",
         "features": page.features,
@@ -323,8 +326,8 @@ def item(
     q = _township_query(request)
     base = f"/ogc/collections/{collection}"
     feature["links"] = [
-        link(absolute(request, f"{base}/items/{fid}", **q), "self", GEOJSON),
-        link(absolute(request, base, **q), "collection", JSON),
+        link(absolute(request, f"{base}/items/{fid}", **q), "self", GEOJSON, fid),
+        link(absolute(request, base, **q), "collection", JSON, COLLECTIONS[collection][0]),
     ]
     return feature
 
