@@ -107,12 +107,7 @@ def test_bbox_leaves_out_what_lies_outside(client: TestClient) -> None:
     body = client.get(
         "/ogc/collections/cameras/items", params={"bbox": ",".join(map(str, box))}
     ).json()
-    assert (
-        0
-        < body["numberMatched"]
-        < 34
-        == len(client.get("/api/v1/layers/cameras").json()["features"])
-    )
+    assert 0 < body["numberMatched"] < 34
     area = shapely.box(*box)
     assert all(area.intersects(shapely.geometry.shape(f["geometry"])) for f in body["features"])
     roads = client.get("/ogc/collections/roads/items", params={"bbox": "109.80,28.10,109.85,28.12"})
