@@ -103,6 +103,7 @@ def _check_collection(collection: str) -> None:
     response_model=LandingPageModel,
     responses=OGC_PROBLEMS,
 )
+@router.get("/", response_model=LandingPageModel, include_in_schema=False)
 def landing_page(request: Request) -> dict[str, Any]:
     """Links to the API definition, the conformance classes and the collections."""
     q = _township_query(request)
