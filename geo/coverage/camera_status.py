@@ -2,7 +2,8 @@
 
 A camera's status holds from a change's ``changed_at`` until its next change. The rule
 (docs/coverage.md): a camera counts as online for a week when it was online for at least half
-of the week ``[start, end)``; otherwise it counts with the status it had longest in the week.
+of the week ``[start, end)``; otherwise it counts with the status other than online it had
+longest in the week (offline or maintenance).
 Before a camera's first recorded change (or when it has none) its status is the one in the
 cameras layer. The store keeps that layer status as the first row of a camera's history when
 its first change is recorded (``changed_at`` 1970-01-01), since the change overwrites it.

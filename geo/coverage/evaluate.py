@@ -205,8 +205,8 @@ def _surveillance(
 ) -> tuple[BaseGeometry, int, int]:
     """Patrol footprint ∪ sectors of online cameras ∪ footprints of the week's drone flights.
 
-    Camera status is the status stored now; a status history (which cameras were online in a
-    past week) comes with camera status updates.
+    A camera counts when the layers' ``status`` is ``online``; :func:`geo.operations.week_layers`
+    puts there each camera's status for the week (:mod:`geo.coverage.camera_status`).
     """
     parts = [patrol]
     cameras = layers.metric("cameras")
