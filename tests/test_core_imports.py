@@ -9,7 +9,7 @@ import sys
 def test_compute_core_imports_no_web_or_database_code() -> None:
     code = (
         "import sys; import geo.coverage, geo.tracks.gpx, geo.tracks.cleaning, geo.ingest, "
-        "geo.simulate, geo.layers; "
+        "geo.simulate, geo.layers, geo.features, geo.layer_edits, geo.coverage.camera_status; "
         "bad = [m for m in ('fastapi', 'starlette', 'sqlalchemy', 'geoalchemy2', 'psycopg') "
         "if m in sys.modules]; print(','.join(bad))"
     )
