@@ -191,33 +191,6 @@ def _time_bound(text: str, tz: ZoneInfo, *, side: Literal["start", "end"]) -> da
     return moment if moment.tzinfo else moment.replace(tzinfo=tz)
 
 
-def parse_limit(text: str | None, *, default: int = DEFAULT_LIMIT, maximum: int = MAX_LIMIT) -> int:
-    """A page size from a query string: a positive integer; above ``maximum`` it is clamped
-    (as OGC API – Features allows), so clients asking for more get the largest page."""
-    if text is None or text == "":
-        return default
-    try:
-        value = int(text)
-    except ValueError:
-        raise InvalidQuery(f"limit {text!r} is not a whole number") from None
-    if value < 1:
-        raise InvalidQuery(f"limit must be at least 1, got {value}")
-    return min(value, maximum)
-
-
-def parse_offset(text: str | None) -> int:
-    """A start position from a query string: a whole number, 0 or more."""
-    if text is None or text == "":
-        return 0
-    try:
-        value = int(text)
-    except ValueError:
-        raise InvalidQuery(f"offset {text!r} is not a whole number") from None
-    if value < 0:
-        raise InvalidQuery(f"offset must be 0 or more, got {value}")
-    return value
-
-
 def checkpoint_fallback_id(name: str, point: Any) -> str:
     """The id of a checkpoint without a code: ``cp-`` and a hash of its name and position."""
     x, y = (shapely.get_x(point), shapely.get_y(point)) if point is not None else (0.0, 0.0)

@@ -17,8 +17,6 @@ from geo.features import (
     feature_ids,
     parse_bbox,
     parse_datetime,
-    parse_limit,
-    parse_offset,
     select_features,
     spatial_extent,
     temporal_extent,
@@ -159,16 +157,9 @@ def test_bad_bboxes_are_named(text: str, words: str) -> None:
         parse_bbox(text)
 
 
-def test_bbox_limit_and_offset_parsing() -> None:
+def test_bbox_parsing() -> None:
     assert parse_bbox("109.8, 28.05, 110.0, 28.25") == (109.8, 28.05, 110.0, 28.25)
     assert parse_bbox("109.8,28.05,0,110.0,28.25,500") == (109.8, 28.05, 110.0, 28.25)
-    assert parse_limit(None) == 100 and parse_limit("5000") == 1000 and parse_limit("7") == 7
-    assert parse_offset(None) == 0 and parse_offset("20") == 20
-    for bad in ("0", "-1", "ten"):
-        with pytest.raises(InvalidQuery):
-            parse_limit(bad)
-    with pytest.raises(InvalidQuery):
-        parse_offset("-5")
 
 
 def test_spatial_extent_is_the_layers_box(demo_layers: TownshipLayers) -> None:

@@ -10,11 +10,14 @@ each squad was and when. Bad parameters are 400, unknown collections and feature
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from typing import Annotated, Any, Final
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 
 from geo import operations
 from geo.api.dependencies import StoreDep, TownshipDep
@@ -30,13 +33,13 @@ from geo.api.layers import GeoJSONResponse, _problem
 from geo.api.links import GEOJSON, JSON, absolute, link, page_links
 from geo.errors import InvalidQuery, NotFound
 from geo.features import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
     TEMPORAL_LAYERS,
     Bbox,
     TimeInterval,
     parse_bbox,
     parse_datetime,
-    parse_limit,
-    parse_offset,
     select_features,
     spatial_extent,
     temporal_extent,
@@ -78,7 +81,28 @@ OGC_PROBLEMS: dict[int | str, dict[str, Any]] = {
     503: _problem("Store unavailable"),
 }
 
-router = APIRouter(prefix="/ogc", tags=["OGC API – Features"])
+
+class OgcRoute(APIRoute):
+    """A route whose request validation errors (``limit=ten``) are 400 problems, as OGC API –
+    Features requires for bad parameters, instead of the API's usual 422."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def route(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except RequestValidationError as exc:
+                detail = "; ".join(
+                    f"{'.'.join(str(p) for p in e.get('loc', ())[1:])}: {e.get('msg', '')}"
+                    for e in exc.errors()
+                )
+                raise InvalidQuery(detail) from None
+
+        return route
+
+
+router = APIRouter(prefix="/ogc", tags=["OGC API – Features"], route_class=OgcRoute)
 CollectionPath = Annotated[
     str, Path(description=f"One of {', '.join(COLLECTIONS)}", examples=["cameras"])
 ]
@@ -235,10 +259,16 @@ def items(
     store: StoreDep,
     township: TownshipDep,
     limit: Annotated[
-        str | None,
-        Query(description="Page size, 1–1000 (larger values are served as 1000); default 100"),
-    ] = None,
-    offset: Annotated[str | None, Query(description="Position of the first feature")] = None,
+        int,
+        Query(
+            ge=1,
+            description="Page size; above 1000 the page holds 1000 features",
+            # Clients (QGIS) read the largest page from the API definition; larger values
+            # are served as the maximum, as OGC API – Features recommends, not refused.
+            json_schema_extra={"maximum": MAX_LIMIT},
+        ),
+    ] = DEFAULT_LIMIT,
+    offset: Annotated[int, Query(ge=0, description="Position of the first feature")] = 0,
     bbox: Annotated[
         str | None,
         Query(description="minx,miny,maxx,maxy in CRS84", examples=["109.8,28.05,110,28.25"]),
@@ -281,8 +311,8 @@ def items(
         tz=tz,
         bbox=box,
         interval=interval,
-        limit=parse_limit(limit),
-        offset=parse_offset(offset),
+        limit=min(limit, MAX_LIMIT),
+        offset=offset,
     )
     q = _township_query(request)
     links = page_links(request, page)
