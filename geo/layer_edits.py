@@ -63,10 +63,12 @@ def add_feature(layers: TownshipLayers, layer: str, feature: Mapping[str, Any]) 
         When the layer already holds a feature with that id.
     """
     check_layer_name(layer)
+    key = ID_COLUMN[layer]
+    # Checked before coercion, which would number a road without a code by its position.
+    if not str((feature.get("properties") or {}).get(key) or "").strip():
+        raise LayerProblems([f"{layer}: a new feature needs its {key}, the id it is known by"])
     new = feature_frame(layer, feature)
-    fid = str(new[ID_COLUMN[layer]].iloc[0])
-    if not fid:
-        raise LayerProblems([f"{layer}: a new feature needs its {ID_COLUMN[layer]}"])
+    fid = str(new[key].iloc[0])
     if fid in feature_ids(layer, layers.layer(layer)):
         raise Conflict(f"{layer} already has a feature {fid!r}; change it with PUT")
     if layer == "drone_flights":

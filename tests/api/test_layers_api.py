@@ -182,6 +182,15 @@ INVALID_EDITS = [
         "class 'highway' is not one of",
     ),
     (
+        "roads",
+        {
+            "type": "Feature",
+            "geometry": {"type": "LineString", "coordinates": [[109.90, 28.15], [109.91, 28.15]]},
+            "properties": {"class": "road"},
+        },
+        "needs its code",
+    ),
+    (
         "checkpoints",
         {
             "type": "Feature",
