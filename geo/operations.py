@@ -257,8 +257,7 @@ def add_layer_feature(
     store: Store, township: str, layer: str, feature: Mapping[str, Any]
 ) -> dict[str, Any]:
     """Add one feature to a layer, checked like ``geo layers load``; return it as GeoJSON."""
-    layers = add_feature(store.load_layers(township), layer, feature)
-    store.save_layers(layers, imported_flights="replace")
+    layers = store.edit_layers(township, lambda old: add_feature(old, layer, feature))
     return layer_feature(layers, layer, feature_ids(layer, layers.layer(layer))[-1])
 
 
@@ -266,15 +265,13 @@ def replace_layer_feature(
     store: Store, township: str, layer: str, fid: str, feature: Mapping[str, Any]
 ) -> dict[str, Any]:
     """Replace one feature of a layer, checked like ``geo layers load``; return the new one."""
-    layers = replace_feature(store.load_layers(township), layer, fid, feature)
-    store.save_layers(layers, imported_flights="replace")
+    layers = store.edit_layers(township, lambda old: replace_feature(old, layer, fid, feature))
     return layer_feature(layers, layer, fid)
 
 
 def delete_layer_feature(store: Store, township: str, layer: str, fid: str) -> None:
     """Delete one feature of a layer (refused when the township would break a rule)."""
-    layers = delete_feature(store.load_layers(township), layer, fid)
-    store.save_layers(layers, imported_flights="replace")
+    store.edit_layers(township, lambda old: delete_feature(old, layer, fid))
 
 
 def layer_feature(layers: TownshipLayers, layer: str, fid: str) -> dict[str, Any]:

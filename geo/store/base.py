@@ -6,6 +6,7 @@ code, so one store can hold a whole county.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal, Protocol
@@ -112,6 +113,14 @@ class Store(Protocol):
         (``imported_flights="keep"``, what ``geo layers load`` does), or replaced by the
         flights of ``layers`` too (``"replace"``, for an edit of layers loaded from the store).
         The township's update time changes, so every week's stored coverage is stale."""
+
+    def edit_layers(
+        self, township: str, change: Callable[[TownshipLayers], TownshipLayers]
+    ) -> TownshipLayers:
+        """Load the township's layers, apply ``change`` and save its result (every drone
+        flight as returned, ``imported_flights="replace"``) in one transaction, so concurrent
+        edits apply one after the other and none is lost; when ``change`` raises, nothing is
+        stored. Returns the saved layers."""
 
     def load_layers(self, township: str) -> TownshipLayers:
         """The township's layers; :class:`geo.errors.NotFound` when not stored."""

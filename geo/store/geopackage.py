@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -385,59 +385,74 @@ class GeoPackageStore:
     def save_layers(
         self, layers: TownshipLayers, *, imported_flights: rows.ImportedFlights = "keep"
     ) -> None:
+        with self._transaction() as con:
+            self._save_layers(con, layers, imported_flights)
+
+    def edit_layers(
+        self, township: str, change: Callable[[TownshipLayers], TownshipLayers]
+    ) -> TownshipLayers:
+        # BEGIN IMMEDIATE holds the file's write lock from the read to the write.
+        with self._transaction() as con:
+            edited = change(self._load_layers(con, township))
+            self._save_layers(con, edited, "replace")
+        return edited
+
+    @staticmethod
+    def _save_layers(
+        con: sqlite3.Connection, layers: TownshipLayers, imported_flights: rows.ImportedFlights
+    ) -> None:
         info = layers.info
         outline = layers.outline.geometry.to_numpy()
-        with self._transaction() as con:
-            con.execute("DELETE FROM township WHERE code = ?", (info.code,))
-            con.execute(
-                "INSERT INTO township (code, name, name_en, settings, updated_at, geom) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    info.code,
-                    info.name,
-                    info.name_en,
-                    json.dumps(info.to_dict(), ensure_ascii=False),
-                    _now(),
-                    gpkg_geometry.encode(outline)[0],
-                ),
+        con.execute("DELETE FROM township WHERE code = ?", (info.code,))
+        con.execute(
+            "INSERT INTO township (code, name, name_en, settings, updated_at, geom) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                info.code,
+                info.name,
+                info.name_en,
+                json.dumps(info.to_dict(), ensure_ascii=False),
+                _now(),
+                gpkg_geometry.encode(outline)[0],
+            ),
+        )
+        for name, table in LAYER_TABLES.items():
+            only = rows.LAYER_ROW_FILTER.get(name) if imported_flights == "keep" else None
+            condition = f" AND {only}" if only else ""
+            con.execute(f'DELETE FROM "{table.name}" WHERE township = ?{condition}', (info.code,))
+            cols, values = rows.layer_rows(layers, name, imported_flights=imported_flights)
+            if not values:
+                continue
+            blobs = gpkg_geometry.encode(np.asarray([v[-1] for v in values], dtype=object))
+            quoted = ", ".join(f'"{c}"' for c in cols)
+            marks = ", ".join("?" * len(cols))
+            con.executemany(
+                f'INSERT INTO "{table.name}" ({quoted}) VALUES ({marks})',
+                [[*v[:-1], b] for v, b in zip(values, blobs, strict=True)],
             )
-            for name, table in LAYER_TABLES.items():
-                only = rows.LAYER_ROW_FILTER.get(name) if imported_flights == "keep" else None
-                condition = f" AND {only}" if only else ""
-                con.execute(
-                    f'DELETE FROM "{table.name}" WHERE township = ?{condition}', (info.code,)
-                )
-                cols, values = rows.layer_rows(layers, name, imported_flights=imported_flights)
-                if not values:
-                    continue
-                blobs = gpkg_geometry.encode(np.asarray([v[-1] for v in values], dtype=object))
-                quoted = ", ".join(f'"{c}"' for c in cols)
-                marks = ", ".join("?" * len(cols))
-                con.executemany(
-                    f'INSERT INTO "{table.name}" ({quoted}) VALUES ({marks})',
-                    [[*v[:-1], b] for v, b in zip(values, blobs, strict=True)],
-                )
 
     def load_layers(self, township: str) -> TownshipLayers:
         with self._read() as con:
-            row = con.execute(
-                "SELECT settings, geom FROM township WHERE code = ?", (township,)
-            ).fetchone()
-            if row is None:
-                raise NotFound(
-                    f"township {township} has no layers in the store; run geo layers load"
-                )
-            frames = {}
-            for name, table in LAYER_TABLES.items():
-                cols = rows.LAYER_COLUMNS_OF[name]
-                quoted = ", ".join(f'"{c}"' for c in cols)
-                records = con.execute(
-                    f'SELECT {quoted}, geom FROM "{table.name}" WHERE township = ? ORDER BY id',
-                    (township,),
-                ).fetchall()
-                geoms = gpkg_geometry.decode([r["geom"] for r in records])
-                frames[name] = rows.layer_frame(name, [tuple(r)[:-1] for r in records], geoms)
-            outline = gpkg_geometry.decode([row["geom"]])[0]
+            return self._load_layers(con, township)
+
+    @staticmethod
+    def _load_layers(con: sqlite3.Connection, township: str) -> TownshipLayers:
+        row = con.execute(
+            "SELECT settings, geom FROM township WHERE code = ?", (township,)
+        ).fetchone()
+        if row is None:
+            raise NotFound(f"township {township} has no layers in the store; run geo layers load")
+        frames = {}
+        for name, table in LAYER_TABLES.items():
+            cols = rows.LAYER_COLUMNS_OF[name]
+            quoted = ", ".join(f'"{c}"' for c in cols)
+            records = con.execute(
+                f'SELECT {quoted}, geom FROM "{table.name}" WHERE township = ? ORDER BY id',
+                (township,),
+            ).fetchall()
+            geoms = gpkg_geometry.decode([r["geom"] for r in records])
+            frames[name] = rows.layer_frame(name, [tuple(r)[:-1] for r in records], geoms)
+        outline = gpkg_geometry.decode([row["geom"]])[0]
         return rows.township_layers(row["settings"], outline, frames)
 
     def add_upload(self, upload: NewUpload) -> UploadRecord:

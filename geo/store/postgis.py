@@ -7,7 +7,7 @@ storage boundary.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -103,49 +103,76 @@ class PostGISStore:
     def save_layers(
         self, layers: TownshipLayers, *, imported_flights: rows.ImportedFlights = "keep"
     ) -> None:
-        info = layers.info
         with self._begin() as conn:
-            conn.execute(delete(Township).where(Township.code == info.code))
-            conn.execute(
-                insert(Township).values(
-                    code=info.code,
-                    name=info.name,
-                    name_en=info.name_en,
-                    settings=info.to_dict(),
-                    updated_at=datetime.now(UTC),
-                    geom=_wkb(layers.outline.geometry.iloc[0]),
-                )
+            self._save_layers(conn, layers, imported_flights)
+
+    def edit_layers(
+        self, township: str, change: Callable[[TownshipLayers], TownshipLayers]
+    ) -> TownshipLayers:
+        with self._begin() as conn:
+            self._lock_township(conn, township)
+            edited = change(self._load_layers(conn, township))
+            self._save_layers(conn, edited, "replace")
+        return edited
+
+    @staticmethod
+    def _lock_township(conn: Connection, township: str) -> None:
+        """Wait for other edits of the township's layers (and camera status changes) to end;
+        the load that follows then reads what they stored. An advisory lock, not a row lock:
+        saving deletes and inserts the township's row, which would let a waiter through."""
+        conn.execute(
+            text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+            {"key": f"geo:layers:{township}"},
+        )
+
+    @staticmethod
+    def _save_layers(
+        conn: Connection, layers: TownshipLayers, imported_flights: rows.ImportedFlights
+    ) -> None:
+        info = layers.info
+        conn.execute(delete(Township).where(Township.code == info.code))
+        conn.execute(
+            insert(Township).values(
+                code=info.code,
+                name=info.name,
+                name_en=info.name_en,
+                settings=info.to_dict(),
+                updated_at=datetime.now(UTC),
+                geom=_wkb(layers.outline.geometry.iloc[0]),
             )
-            for name, table in LAYER_TABLES.items():
-                only = rows.LAYER_ROW_FILTER.get(name) if imported_flights == "keep" else None
-                condition = text(only) if only else true()
-                conn.execute(delete(table).where(table.c.township == info.code, condition))
-                cols, values = rows.layer_rows(layers, name, imported_flights=imported_flights)
-                if values:
-                    conn.execute(
-                        insert(table),
-                        [dict(zip(cols, [*v[:-1], _wkb(v[-1])], strict=True)) for v in values],
-                    )
+        )
+        for name, table in LAYER_TABLES.items():
+            only = rows.LAYER_ROW_FILTER.get(name) if imported_flights == "keep" else None
+            condition = text(only) if only else true()
+            conn.execute(delete(table).where(table.c.township == info.code, condition))
+            cols, values = rows.layer_rows(layers, name, imported_flights=imported_flights)
+            if values:
+                conn.execute(
+                    insert(table),
+                    [dict(zip(cols, [*v[:-1], _wkb(v[-1])], strict=True)) for v in values],
+                )
 
     def load_layers(self, township: str) -> TownshipLayers:
         with self._begin() as conn:
-            row = conn.execute(
-                select(Township.settings, Township.geom).where(Township.code == township)
-            ).first()
-            if row is None:
-                raise NotFound(
-                    f"township {township} has no layers in the store; run geo layers load"
-                )
-            frames = {}
-            for name, table in LAYER_TABLES.items():
-                cols = rows.LAYER_COLUMNS_OF[name]
-                records = conn.execute(
-                    select(*[table.c[c] for c in cols], table.c.geom)
-                    .where(table.c.township == township)
-                    .order_by(table.c.id)
-                ).all()
-                geoms = [to_shape(r[-1]) for r in records]
-                frames[name] = rows.layer_frame(name, [tuple(r)[:-1] for r in records], geoms)
+            return self._load_layers(conn, township)
+
+    @staticmethod
+    def _load_layers(conn: Connection, township: str) -> TownshipLayers:
+        row = conn.execute(
+            select(Township.settings, Township.geom).where(Township.code == township)
+        ).first()
+        if row is None:
+            raise NotFound(f"township {township} has no layers in the store; run geo layers load")
+        frames = {}
+        for name, table in LAYER_TABLES.items():
+            cols = rows.LAYER_COLUMNS_OF[name]
+            records = conn.execute(
+                select(*[table.c[c] for c in cols], table.c.geom)
+                .where(table.c.township == township)
+                .order_by(table.c.id)
+            ).all()
+            geoms = [to_shape(r[-1]) for r in records]
+            frames[name] = rows.layer_frame(name, [tuple(r)[:-1] for r in records], geoms)
         return rows.township_layers(row.settings, to_shape(row.geom), frames)
 
     def add_upload(self, upload: NewUpload) -> UploadRecord:
@@ -277,7 +304,8 @@ class PostGISStore:
         cameras = LAYER_TABLES["cameras"]
         history = CameraStatusChange
         with self._begin() as conn:
-            # Lock the camera's row so concurrent changes of one camera are recorded in turn.
+            # One at a time with layer edits, which rewrite the cameras' rows.
+            self._lock_township(conn, township)
             layer_status = conn.scalar(
                 select(cameras.c.status)
                 .where(cameras.c.township == township, cameras.c.code == change.camera_code)

@@ -3,6 +3,7 @@ flights, stored weeks."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -11,7 +12,7 @@ import pytest
 
 from geo import operations
 from geo.coverage.camera_status import SINCE_EVER, StatusChange
-from geo.errors import NotFound
+from geo.errors import LayerProblems, NotFound
 from geo.layers import TownshipLayers
 from geo.store import Store
 from geo.weeks import IsoWeek
@@ -100,3 +101,36 @@ def test_coverage_weeks_lists_stored_weeks(store: Store, demo_layers: TownshipLa
     operations.week_coverage(store, TOWNSHIP, WEEK)
     operations.week_coverage(store, TOWNSHIP, WEEK.previous())
     assert store.coverage_weeks(TOWNSHIP) == ["2026-W46", "2026-W47"]
+
+
+def test_concurrent_edits_are_all_kept(store: Store, demo_layers: TownshipLayers) -> None:
+    """Each edit loads, changes and saves the layers in one transaction: edits at the same
+    moment apply one after the other, and none overwrites another."""
+    store.save_layers(demo_layers)
+    codes = [f"CAM-{n}" for n in range(50, 56)]
+
+    def add(code: str) -> None:
+        feature = {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [109.9004, 28.1520]},
+            "properties": {"code": code, "bearing_deg": 0, "status": "online"},
+        }
+        operations.add_layer_feature(store, TOWNSHIP, "cameras", feature)
+
+    with ThreadPoolExecutor(max_workers=len(codes)) as pool:
+        list(pool.map(add, codes))
+    stored = set(store.load_layers(TOWNSHIP).cameras["code"])
+    assert set(codes) <= stored and len(stored) == 34 + len(codes)
+
+
+def test_a_refused_edit_stores_nothing(store: Store, demo_layers: TownshipLayers) -> None:
+    store.save_layers(demo_layers)
+    start, end = WEEK.bounds(TZ)
+    before = store.inputs_fingerprint(TOWNSHIP, start, end)
+
+    def refuse(layers: TownshipLayers) -> TownshipLayers:
+        raise LayerProblems(["cameras CAM-01: lies outside every village"])
+
+    with pytest.raises(LayerProblems):
+        store.edit_layers(TOWNSHIP, refuse)
+    assert store.inputs_fingerprint(TOWNSHIP, start, end) == before
