@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
-from fastapi.responses import JSONResponse
 
 from geo import operations
 from geo.api.dependencies import StoreDep, TownshipDep
@@ -24,35 +23,22 @@ from geo.api.feature_models import (
     FeatureIn,
     FeatureModel,
 )
-from geo.api.links import GEOJSON, absolute, page_links
-from geo.api.models import ProblemModel
+from geo.api.geojson import GeoJSONResponse, absolute, page_links
+from geo.api.problems import problem_response
 from geo.features import DEFAULT_LIMIT, LAYER_NAMES, MAX_LIMIT, parse_bbox, select_features
 from geo.layer_edits import check_layer_name
 
-
-class GeoJSONResponse(JSONResponse):
-    media_type = GEOJSON
-
-
-def _problem(description: str) -> dict[str, Any]:
-    return {
-        "model": ProblemModel,
-        "description": description,
-        "content": {"application/problem+json": {}},
-    }
-
-
 READ_PROBLEMS: dict[int | str, dict[str, Any]] = {
-    400: _problem("A malformed bbox"),
-    404: _problem("Unknown layer, feature or township"),
-    422: _problem("Invalid request"),
-    503: _problem("Store unavailable"),
+    400: problem_response("A malformed bbox"),
+    404: problem_response("Unknown layer, feature or township"),
+    422: problem_response("Invalid request"),
+    503: problem_response("Store unavailable"),
 }
 WRITE_PROBLEMS: dict[int | str, dict[str, Any]] = {
-    404: _problem("Unknown layer, feature or township"),
-    409: _problem("A feature with this id exists already"),
-    422: _problem("The change breaks a layer rule; `problems` names each"),
-    503: _problem("Store unavailable"),
+    404: problem_response("Unknown layer, feature or township"),
+    409: problem_response("A feature with this id exists already"),
+    422: problem_response("The change breaks a layer rule; `problems` names each"),
+    503: problem_response("Store unavailable"),
 }
 
 read_router = APIRouter(tags=["layers"])

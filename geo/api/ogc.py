@@ -29,8 +29,8 @@ from geo.api.feature_models import (
     LandingPageModel,
     LinkedFeatureModel,
 )
-from geo.api.layers import GeoJSONResponse, _problem
-from geo.api.links import GEOJSON, JSON, absolute, link, page_links
+from geo.api.geojson import GEOJSON, JSON, GeoJSONResponse, absolute, link, page_links
+from geo.api.problems import problem_response
 from geo.errors import InvalidQuery, NotFound
 from geo.features import (
     DEFAULT_LIMIT,
@@ -76,9 +76,9 @@ COLLECTIONS: Final[dict[str, tuple[str, str]]] = {
     ),
 }
 OGC_PROBLEMS: dict[int | str, dict[str, Any]] = {
-    400: _problem("A malformed parameter (bbox, datetime, limit, offset)"),
-    404: _problem("Unknown collection or feature"),
-    503: _problem("Store unavailable"),
+    400: problem_response("A malformed parameter (bbox, datetime, limit, offset)"),
+    404: problem_response("Unknown collection or feature"),
+    503: problem_response("Store unavailable"),
 }
 
 

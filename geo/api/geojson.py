@@ -1,4 +1,4 @@
-"""Absolute links for feature responses, built from the request's public base URL."""
+"""GeoJSON responses: their media type and absolute links (behind a reverse proxy too)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,19 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import Request
+from fastapi.responses import JSONResponse
 
 from geo.features import FeaturePage
 
 GEOJSON = "application/geo+json"
 JSON = "application/json"
 _HOST = re.compile(r"^[A-Za-z0-9.\-:\[\]]+$")
+
+
+class GeoJSONResponse(JSONResponse):
+    """A JSON response served as ``application/geo+json`` (RFC 7946)."""
+
+    media_type = GEOJSON
 
 
 def public_origin(request: Request) -> str:
