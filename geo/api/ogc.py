@@ -295,11 +295,6 @@ def items(
     tz = layers.info.tz
     box: Bbox | None = parse_bbox(bbox) if bbox is not None else None
     interval = parse_datetime(datetime_, tz) if datetime_ is not None else None
-    if interval is not None and collection not in TEMPORAL_LAYERS:
-        raise InvalidQuery(
-            f"collection {collection} has no time, so datetime does not apply; it applies "
-            f"to {' and '.join(TEMPORAL_LAYERS)}"
-        )
     frame = (
         operations.gaps_layer(store, layers.info.code, interval)
         if collection == "gaps"
