@@ -485,7 +485,7 @@ def write_week_map(
 
     store = _store(settings)
     code = operations.resolve_township(store, township or settings.layers.township)
-    layers = store.load_layers(code)
+    layers = operations.week_layers(store, store.load_layers(code), week)
     result = operations.week_coverage(store, code, week)
     start, end = week.bounds(layers.info.tz)
     tracks = store.week_tracks(code, start, end)

@@ -76,6 +76,16 @@ class LayerProblems(InvalidInput):
         self.problems = problems
 
 
+class InvalidQuery(GeoError):
+    """A malformed query parameter of a feature request (bbox, datetime, limit, offset).
+
+    Answered with 400, as OGC API – Features requires for bad parameters."""
+
+    status = 400
+    title = "Invalid query parameter"
+    slug = "invalid-query"
+
+
 class PayloadTooLarge(GeoError):
     """An upload over the configured size or point limit."""
 

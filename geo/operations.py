@@ -4,25 +4,31 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from geo.coverage import WeekCoverage, evaluate_week
+from geo.coverage.camera_status import StatusChange, week_statuses
 from geo.errors import InvalidInput, NotFound
+from geo.features import TimeInterval, feature_ids, gaps_frame, to_features
 from geo.ingest import PreparedUpload, check_squad, normalise_crs, prepare_parsed, prepare_upload
-from geo.layers import TownshipLayers, read_layers_dir
+from geo.layer_edits import add_feature, delete_feature, find_feature, replace_feature
+from geo.layers import CAMERA_STATUSES, TownshipLayers, read_layers_dir
 from geo.store import Store, UploadRecord
 from geo.tracks.fixes import ParsedTrack, make_fixes
 from geo.weeks import IsoWeek
 
 #: How far back a gap's "last covered" date is looked for.
 GAP_LOOKBACK = timedelta(weeks=8)
+#: How far ahead of the server's clock a camera status change may be dated.
+CLOCK_SKEW = timedelta(minutes=5)
 
 
 def resolve_township(store: Store, wanted: str | None) -> str:
@@ -230,9 +236,125 @@ def week_coverage(
             return stored[0]
     # Fixes of the weeks before date the gaps' last coverage.
     fixes = store.week_fixes(township, start - GAP_LOOKBACK, end)
-    result = evaluate_week(layers, fixes, week)
+    result = evaluate_week(week_layers(store, layers, week), fixes, week)
     store.save_coverage(result, fingerprint)
     return result
+
+
+def week_layers(store: Store, layers: TownshipLayers, week: IsoWeek) -> TownshipLayers:
+    """The layers with each camera's status for the week (online when it was online at least
+    half of the week, from its recorded status changes), not today's."""
+    start, end = week.bounds(layers.info.tz)
+    changes = store.camera_status_changes(layers.info.code, before=end)
+    if not changes or layers.cameras.empty:
+        return layers
+    cameras = layers.cameras.copy()
+    cameras["status"] = week_statuses(cameras, changes, start, end)
+    return replace(layers, cameras=cameras)
+
+
+def add_layer_feature(
+    store: Store, township: str, layer: str, feature: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Add one feature to a layer, checked like ``geo layers load``; return it as GeoJSON."""
+    layers = store.edit_layers(township, lambda old: add_feature(old, layer, feature))
+    return layer_feature(layers, layer, feature_ids(layer, layers.layer(layer))[-1])
+
+
+def replace_layer_feature(
+    store: Store, township: str, layer: str, fid: str, feature: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Replace one feature of a layer, checked like ``geo layers load``; return the new one."""
+    layers = store.edit_layers(township, lambda old: replace_feature(old, layer, fid, feature))
+    return layer_feature(layers, layer, fid)
+
+
+def delete_layer_feature(store: Store, township: str, layer: str, fid: str) -> None:
+    """Delete one feature of a layer (refused when the township would break a rule)."""
+    store.edit_layers(township, lambda old: delete_feature(old, layer, fid))
+
+
+def layer_feature(layers: TownshipLayers, layer: str, fid: str) -> dict[str, Any]:
+    """One feature of a layer as GeoJSON; :class:`NotFound` when there is none."""
+    position = find_feature(layers, layer, fid)
+    frame = layers.layer(layer)
+    return to_features(layer, frame.iloc[position : position + 1])[0]
+
+
+def set_camera_status(
+    store: Store,
+    township: str,
+    code: str,
+    status: str,
+    *,
+    changed_at: datetime | None = None,
+    note: str = "",
+    changed_by: str = "",
+) -> dict[str, Any]:
+    """Record that camera ``code`` has ``status`` from ``changed_at`` (default now) on.
+
+    A time without an offset is township local time; a time in the future is refused. The
+    weeks the change falls in (or precedes) are computed again on their next read.
+
+    Returns
+    -------
+    dict
+        ``code``, the camera's current ``status`` and its ``history`` (oldest first).
+    """
+    if status not in CAMERA_STATUSES:
+        raise InvalidInput(
+            f"status {status!r} is not one of {', '.join(CAMERA_STATUSES)}", place="status"
+        )
+    layers = store.load_layers(township)
+    now = datetime.now(UTC)
+    moment = now if changed_at is None else changed_at
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=layers.info.tz)
+    if moment > now + CLOCK_SKEW:
+        raise InvalidInput(
+            f"changed_at {moment.isoformat()} is in the future; record a change when it happens",
+            place="changed_at",
+        )
+    change = StatusChange(code, status, moment.astimezone(UTC), note, changed_by)
+    current = store.add_camera_status(township, change)
+    history = store.camera_status_changes(township, camera=code)
+    return {
+        "code": code,
+        "status": current,
+        "history": [c.to_dict() for c in sorted(history, key=lambda c: c.changed_at)],
+    }
+
+
+def camera_status_history(store: Store, township: str, code: str) -> dict[str, Any]:
+    """A camera's current status and its recorded changes, oldest first."""
+    layers = store.load_layers(township)
+    position = find_feature(layers, "cameras", code)
+    history = store.camera_status_changes(township, camera=code)
+    return {
+        "code": code,
+        "status": str(layers.cameras["status"].iloc[position]),
+        "history": [c.to_dict() for c in sorted(history, key=lambda c: c.changed_at)],
+    }
+
+
+def gaps_layer(
+    store: Store, township: str, interval: TimeInterval | None = None
+) -> gpd.GeoDataFrame:
+    """The gaps of every week with a stored result (only weeks meeting ``interval``), each
+    week brought up to date first (a week whose inputs changed is computed again)."""
+    layers = store.load_layers(township)
+    tz = layers.info.tz
+    results = []
+    for text in store.coverage_weeks(township):
+        week = IsoWeek.parse(text)
+        start, end = week.bounds(tz)
+        if interval is not None and (
+            (interval.start is not None and end <= interval.start)
+            or (interval.end is not None and start > interval.end)
+        ):
+            continue
+        results.append(week_coverage(store, township, week))
+    return gaps_frame(results)
 
 
 def day_coverage(store: Store, township: str, day: date) -> dict[str, Any]:

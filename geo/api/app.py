@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from geo import __version__
-from geo.api import dashboard, problems, signin, tracks
+from geo.api import dashboard, layers, ogc, problems, signin, tracks
 from geo.api.routes import router
 from geo.settings import Settings, get_settings
 from geo.store import open_store
@@ -44,4 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(tracks.router)
     app.include_router(dashboard.router)
     signin.install(app)
+    app.include_router(layers.read_router)
+    app.include_router(layers.write_router)
+    app.include_router(ogc.router)
     return app

@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from geo.api.models import ProblemModel
 from geo.errors import GeoError
 
 log = logging.getLogger("geo.api")
@@ -77,6 +78,11 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         "The server could not answer; the error was logged.",
         "/problems/internal",
     )
+
+
+def problem_response(description: str) -> dict[str, Any]:
+    """An OpenAPI ``responses=`` entry for a problem-details answer."""
+    return {"model": ProblemModel, "description": description, "content": {PROBLEM_JSON: {}}}
 
 
 def install(app: FastAPI) -> None:

@@ -88,7 +88,8 @@ def get_coverage_map(
 ) -> HTMLResponse:
     """The week's coverage map (Folium HTML): villages by verdict, gaps, tracks, cameras.
     It is a page: without a valid key it sends the browser to ``/signin`` (303)."""
-    layers = store.load_layers(township)
+    # Cameras drawn with their status in that week (as coverage counted them).
+    layers = operations.week_layers(store, store.load_layers(township), week)
     result = operations.week_coverage(store, township, week)
     start, end = week.bounds(layers.info.tz)
     tracks = store.week_tracks(township, start, end)

@@ -216,8 +216,8 @@ def _surveillance(
     """Sectors of online cameras and footprints of the drone flights that started in the week
     (metric polygons), with the count of each.
 
-    Camera status is the status stored now; a status history (which cameras were online in a
-    past week) comes with camera status updates.
+    A camera counts when the layers' ``status`` is ``online``; :func:`geo.operations.week_layers`
+    puts there each camera's status for the week (:mod:`geo.coverage.camera_status`).
     """
     parts: list[BaseGeometry] = []
     cameras = layers.metric("cameras")

@@ -6,13 +6,15 @@ code, so one store can hold a whole county.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import geopandas as gpd
 import pandas as pd
 
+from geo.coverage.camera_status import StatusChange
 from geo.coverage.result import WeekCoverage
 from geo.errors import Conflict
 from geo.keys import ApiKey
@@ -103,8 +105,23 @@ class Store(Protocol):
     def townships(self) -> list[str]:
         """Codes of the townships whose layers are stored."""
 
-    def save_layers(self, layers: TownshipLayers) -> None:
-        """Replace all layers of ``layers.info.code`` in one transaction."""
+    def save_layers(
+        self, layers: TownshipLayers, *, imported_flights: Literal["keep", "replace"] = "keep"
+    ) -> None:
+        """Replace all layers of ``layers.info.code`` in one transaction.
+
+        Drone flights stored by ``geo drone import`` or the API are kept
+        (``imported_flights="keep"``, what ``geo layers load`` does), or replaced by the
+        flights of ``layers`` too (``"replace"``, for an edit of layers loaded from the store).
+        The township's update time changes, so every week's stored coverage is stale."""
+
+    def edit_layers(
+        self, township: str, change: Callable[[TownshipLayers], TownshipLayers]
+    ) -> TownshipLayers:
+        """Load the township's layers, apply ``change`` and save its result (every drone
+        flight as returned, ``imported_flights="replace"``) in one transaction, so concurrent
+        edits apply one after the other and none is lost; when ``change`` raises, nothing is
+        stored. Returns the saved layers."""
 
     def load_layers(self, township: str) -> TownshipLayers:
         """The township's layers; :class:`geo.errors.NotFound` when not stored."""
@@ -145,7 +162,24 @@ class Store(Protocol):
         ``started_at``, ``ended_at``, ``fixes`` and a WGS-84 LineString each."""
 
     def inputs_fingerprint(self, township: str, start: datetime, end: datetime) -> str:
-        """A string that changes whenever the layers or the uploads touching the window change."""
+        """A string that changes whenever the layers, the uploads touching the window or the
+        camera status changes before its end change."""
+
+    def add_camera_status(self, township: str, change: StatusChange) -> str:
+        """Record a camera's status from ``change.changed_at`` on and set the camera's current
+        status (the status of its latest change by time), in one transaction; return that
+        current status. The first change of a camera also records its layer status as valid
+        since ever (:func:`geo.store.rows.baseline_change`). :class:`geo.errors.NotFound` for
+        an unknown camera."""
+
+    def camera_status_changes(
+        self, township: str, *, camera: str | None = None, before: datetime | None = None
+    ) -> list[StatusChange]:
+        """Recorded status changes (of one camera, or all), in the order recorded; only those
+        with ``changed_at < before`` when given."""
+
+    def coverage_weeks(self, township: str) -> list[str]:
+        """The weeks with a stored coverage result, oldest first."""
 
     def save_coverage(self, result: WeekCoverage, fingerprint: str) -> None:
         """Replace the stored result of ``(result.township_code, result.week)``."""

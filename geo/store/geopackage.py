@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +23,7 @@ import pandas as pd
 from sqlalchemy import Boolean, DateTime, Float, Integer, String, Table, UniqueConstraint
 from sqlalchemy.types import JSON
 
+from geo.coverage.camera_status import StatusChange
 from geo.coverage.result import WeekCoverage
 from geo.errors import Conflict, NotFound, StoreUnavailable
 from geo.keys import ApiKey
@@ -260,13 +261,14 @@ def _register_functions(con: sqlite3.Connection) -> None:
     con.create_function("ST_IsEmpty", 1, gpkg_geometry.is_empty, deterministic=True)
 
 
-def _iso(at: datetime) -> str:
-    """A UTC time as GeoPackage DATETIME text."""
-    return at.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 def _now() -> str:
     return _iso(datetime.now(UTC))
+
+
+def _iso(moment: datetime) -> str:
+    """A time as GeoPackage DATETIME text in UTC (``2026-11-23T01:02:03.000Z``), so text
+    order is time order."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class GeoPackageStore:
@@ -381,60 +383,77 @@ class GeoPackageStore:
         with self._read() as con:
             return [r[0] for r in con.execute("SELECT code FROM township ORDER BY code")]
 
-    def save_layers(self, layers: TownshipLayers) -> None:
+    def save_layers(
+        self, layers: TownshipLayers, *, imported_flights: rows.ImportedFlights = "keep"
+    ) -> None:
+        with self._transaction() as con:
+            self._save_layers(con, layers, imported_flights)
+
+    def edit_layers(
+        self, township: str, change: Callable[[TownshipLayers], TownshipLayers]
+    ) -> TownshipLayers:
+        # BEGIN IMMEDIATE holds the file's write lock from the read to the write.
+        with self._transaction() as con:
+            edited = change(self._load_layers(con, township))
+            self._save_layers(con, edited, "replace")
+        return edited
+
+    @staticmethod
+    def _save_layers(
+        con: sqlite3.Connection, layers: TownshipLayers, imported_flights: rows.ImportedFlights
+    ) -> None:
         info = layers.info
         outline = layers.outline.geometry.to_numpy()
-        with self._transaction() as con:
-            con.execute("DELETE FROM township WHERE code = ?", (info.code,))
-            con.execute(
-                "INSERT INTO township (code, name, name_en, settings, updated_at, geom) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    info.code,
-                    info.name,
-                    info.name_en,
-                    json.dumps(info.to_dict(), ensure_ascii=False),
-                    _now(),
-                    gpkg_geometry.encode(outline)[0],
-                ),
+        con.execute("DELETE FROM township WHERE code = ?", (info.code,))
+        con.execute(
+            "INSERT INTO township (code, name, name_en, settings, updated_at, geom) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                info.code,
+                info.name,
+                info.name_en,
+                json.dumps(info.to_dict(), ensure_ascii=False),
+                _now(),
+                gpkg_geometry.encode(outline)[0],
+            ),
+        )
+        for name, table in LAYER_TABLES.items():
+            only = rows.LAYER_ROW_FILTER.get(name) if imported_flights == "keep" else None
+            condition = f" AND {only}" if only else ""
+            con.execute(f'DELETE FROM "{table.name}" WHERE township = ?{condition}', (info.code,))
+            cols, values = rows.layer_rows(layers, name, imported_flights=imported_flights)
+            if not values:
+                continue
+            blobs = gpkg_geometry.encode(np.asarray([v[-1] for v in values], dtype=object))
+            quoted = ", ".join(f'"{c}"' for c in cols)
+            marks = ", ".join("?" * len(cols))
+            con.executemany(
+                f'INSERT INTO "{table.name}" ({quoted}) VALUES ({marks})',
+                [[*v[:-1], b] for v, b in zip(values, blobs, strict=True)],
             )
-            for name, table in LAYER_TABLES.items():
-                only = rows.LAYER_ROW_FILTER.get(name)
-                condition = f" AND {only}" if only else ""
-                con.execute(
-                    f'DELETE FROM "{table.name}" WHERE township = ?{condition}', (info.code,)
-                )
-                cols, values = rows.layer_rows(layers, name)
-                if not values:
-                    continue
-                blobs = gpkg_geometry.encode(np.asarray([v[-1] for v in values], dtype=object))
-                quoted = ", ".join(f'"{c}"' for c in cols)
-                marks = ", ".join("?" * len(cols))
-                con.executemany(
-                    f'INSERT INTO "{table.name}" ({quoted}) VALUES ({marks})',
-                    [[*v[:-1], b] for v, b in zip(values, blobs, strict=True)],
-                )
 
     def load_layers(self, township: str) -> TownshipLayers:
         with self._read() as con:
-            row = con.execute(
-                "SELECT settings, geom FROM township WHERE code = ?", (township,)
-            ).fetchone()
-            if row is None:
-                raise NotFound(
-                    f"township {township} has no layers in the store; run geo layers load"
-                )
-            frames = {}
-            for name, table in LAYER_TABLES.items():
-                cols = rows.LAYER_COLUMNS_OF[name]
-                quoted = ", ".join(f'"{c}"' for c in cols)
-                records = con.execute(
-                    f'SELECT {quoted}, geom FROM "{table.name}" WHERE township = ? ORDER BY id',
-                    (township,),
-                ).fetchall()
-                geoms = gpkg_geometry.decode([r["geom"] for r in records])
-                frames[name] = rows.layer_frame(name, [tuple(r)[:-1] for r in records], geoms)
-            outline = gpkg_geometry.decode([row["geom"]])[0]
+            return self._load_layers(con, township)
+
+    @staticmethod
+    def _load_layers(con: sqlite3.Connection, township: str) -> TownshipLayers:
+        row = con.execute(
+            "SELECT settings, geom FROM township WHERE code = ?", (township,)
+        ).fetchone()
+        if row is None:
+            raise NotFound(f"township {township} has no layers in the store; run geo layers load")
+        frames = {}
+        for name, table in LAYER_TABLES.items():
+            cols = rows.LAYER_COLUMNS_OF[name]
+            quoted = ", ".join(f'"{c}"' for c in cols)
+            records = con.execute(
+                f'SELECT {quoted}, geom FROM "{table.name}" WHERE township = ? ORDER BY id',
+                (township,),
+            ).fetchall()
+            geoms = gpkg_geometry.decode([r["geom"] for r in records])
+            frames[name] = rows.layer_frame(name, [tuple(r)[:-1] for r in records], geoms)
+        outline = gpkg_geometry.decode([row["geom"]])[0]
         return rows.township_layers(row["settings"], outline, frames)
 
     def add_upload(self, upload: NewUpload) -> UploadRecord:
@@ -603,7 +622,79 @@ class GeoPackageStore:
                 "AND last_fix_at >= ? AND first_fix_at < ?",
                 (township, lo, hi),
             ).fetchone()
-        return f"layers={updated[0] if updated else ''};uploads={count};last={last}"
+            changes, last_change = con.execute(
+                "SELECT count(*), max(id) FROM camera_status_changes WHERE township = ? "
+                "AND changed_at < ?",
+                (township, hi),
+            ).fetchone()
+        return rows.fingerprint(updated[0] if updated else "", count, last, changes, last_change)
+
+    def add_camera_status(self, township: str, change: StatusChange) -> str:
+        with self._transaction() as con:
+            camera = con.execute(
+                "SELECT status FROM cameras WHERE township = ? AND code = ?",
+                (township, change.camera_code),
+            ).fetchone()
+            if camera is None:
+                raise NotFound(f"township {township} has no camera {change.camera_code!r}")
+            insert = (
+                "INSERT INTO camera_status_changes (township, camera_code, status, changed_at, "
+                "note, changed_by) VALUES (?, ?, ?, ?, ?, ?)"
+            )
+            known = con.execute(
+                "SELECT count(*) FROM camera_status_changes WHERE township = ? AND camera_code = ?",
+                (township, change.camera_code),
+            ).fetchone()[0]
+            new = (
+                [change] if known else [rows.baseline_change(change.camera_code, camera[0]), change]
+            )
+            con.executemany(
+                insert,
+                [
+                    (
+                        township,
+                        c.camera_code,
+                        c.status,
+                        _iso(c.changed_at),
+                        c.note,
+                        c.changed_by,
+                    )
+                    for c in new
+                ],
+            )
+            current = con.execute(
+                "SELECT status FROM camera_status_changes WHERE township = ? AND camera_code = ? "
+                "ORDER BY changed_at DESC, id DESC LIMIT 1",
+                (township, change.camera_code),
+            ).fetchone()[0]
+            con.execute(
+                "UPDATE cameras SET status = ? WHERE township = ? AND code = ?",
+                (current, township, change.camera_code),
+            )
+            return str(current)
+
+    def camera_status_changes(
+        self, township: str, *, camera: str | None = None, before: datetime | None = None
+    ) -> list[StatusChange]:
+        sql = "SELECT * FROM camera_status_changes WHERE township = ?"
+        params: list[Any] = [township]
+        if camera is not None:
+            sql += " AND camera_code = ?"
+            params.append(camera)
+        if before is not None:
+            sql += " AND changed_at < ?"
+            params.append(_iso(before))
+        with self._read() as con:
+            found = con.execute(sql + " ORDER BY id", params).fetchall()
+        return [rows.status_change(dict(r)) for r in found]
+
+    def coverage_weeks(self, township: str) -> list[str]:
+        with self._read() as con:
+            found = con.execute(
+                "SELECT DISTINCT week FROM coverage_results WHERE township = ? ORDER BY week",
+                (township,),
+            ).fetchall()
+        return [str(r[0]) for r in found]
 
     def save_coverage(self, result: WeekCoverage, fingerprint: str) -> None:
         with self._transaction() as con:

@@ -7,7 +7,7 @@ storage boundary.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -28,6 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
+from geo.coverage.camera_status import StatusChange
 from geo.coverage.result import WeekCoverage
 from geo.errors import Conflict, NotFound, StoreUnavailable
 from geo.keys import ApiKey
@@ -45,6 +46,7 @@ from geo.store.pg_copy import (
 from geo.store.tables import (
     LAYER_TABLES,
     SRID,
+    CameraStatusChange,
     CoverageGap,
     CoverageResult,
     PatrolTrack,
@@ -100,50 +102,79 @@ class PostGISStore:
         with self._begin() as conn:
             return list(conn.scalars(select(Township.code).order_by(Township.code)))
 
-    def save_layers(self, layers: TownshipLayers) -> None:
-        info = layers.info
+    def save_layers(
+        self, layers: TownshipLayers, *, imported_flights: rows.ImportedFlights = "keep"
+    ) -> None:
         with self._begin() as conn:
-            conn.execute(delete(Township).where(Township.code == info.code))
-            conn.execute(
-                insert(Township).values(
-                    code=info.code,
-                    name=info.name,
-                    name_en=info.name_en,
-                    settings=info.to_dict(),
-                    updated_at=datetime.now(UTC),
-                    geom=_wkb(layers.outline.geometry.iloc[0]),
-                )
+            self._save_layers(conn, layers, imported_flights)
+
+    def edit_layers(
+        self, township: str, change: Callable[[TownshipLayers], TownshipLayers]
+    ) -> TownshipLayers:
+        with self._begin() as conn:
+            self._lock_township(conn, township)
+            edited = change(self._load_layers(conn, township))
+            self._save_layers(conn, edited, "replace")
+        return edited
+
+    @staticmethod
+    def _lock_township(conn: Connection, township: str) -> None:
+        """Wait for other edits of the township's layers (and camera status changes) to end;
+        the load that follows then reads what they stored. An advisory lock, not a row lock:
+        saving deletes and inserts the township's row, which would let a waiter through."""
+        conn.execute(
+            text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+            {"key": f"geo:layers:{township}"},
+        )
+
+    @staticmethod
+    def _save_layers(
+        conn: Connection, layers: TownshipLayers, imported_flights: rows.ImportedFlights
+    ) -> None:
+        info = layers.info
+        conn.execute(delete(Township).where(Township.code == info.code))
+        conn.execute(
+            insert(Township).values(
+                code=info.code,
+                name=info.name,
+                name_en=info.name_en,
+                settings=info.to_dict(),
+                updated_at=datetime.now(UTC),
+                geom=_wkb(layers.outline.geometry.iloc[0]),
             )
-            for name, table in LAYER_TABLES.items():
-                only = rows.LAYER_ROW_FILTER.get(name)
-                condition = text(only) if only else true()
-                conn.execute(delete(table).where(table.c.township == info.code, condition))
-                cols, values = rows.layer_rows(layers, name)
-                if values:
-                    conn.execute(
-                        insert(table),
-                        [dict(zip(cols, [*v[:-1], _wkb(v[-1])], strict=True)) for v in values],
-                    )
+        )
+        for name, table in LAYER_TABLES.items():
+            only = rows.LAYER_ROW_FILTER.get(name) if imported_flights == "keep" else None
+            condition = text(only) if only else true()
+            conn.execute(delete(table).where(table.c.township == info.code, condition))
+            cols, values = rows.layer_rows(layers, name, imported_flights=imported_flights)
+            if values:
+                conn.execute(
+                    insert(table),
+                    [dict(zip(cols, [*v[:-1], _wkb(v[-1])], strict=True)) for v in values],
+                )
 
     def load_layers(self, township: str) -> TownshipLayers:
         with self._begin() as conn:
-            row = conn.execute(
-                select(Township.settings, Township.geom).where(Township.code == township)
-            ).first()
-            if row is None:
-                raise NotFound(
-                    f"township {township} has no layers in the store; run geo layers load"
-                )
-            frames = {}
-            for name, table in LAYER_TABLES.items():
-                cols = rows.LAYER_COLUMNS_OF[name]
-                records = conn.execute(
-                    select(*[table.c[c] for c in cols], table.c.geom)
-                    .where(table.c.township == township)
-                    .order_by(table.c.id)
-                ).all()
-                geoms = [to_shape(r[-1]) for r in records]
-                frames[name] = rows.layer_frame(name, [tuple(r)[:-1] for r in records], geoms)
+            return self._load_layers(conn, township)
+
+    @staticmethod
+    def _load_layers(conn: Connection, township: str) -> TownshipLayers:
+        row = conn.execute(
+            select(Township.settings, Township.geom).where(Township.code == township)
+        ).first()
+        if row is None:
+            raise NotFound(f"township {township} has no layers in the store; run geo layers load")
+        frames = {}
+        for name, table in LAYER_TABLES.items():
+            cols = rows.LAYER_COLUMNS_OF[name]
+            records = conn.execute(
+                select(*[table.c[c] for c in cols], table.c.geom)
+                .where(table.c.township == township)
+                .order_by(table.c.id)
+            ).all()
+            geoms = [to_shape(r[-1]) for r in records]
+            frames[name] = rows.layer_frame(name, [tuple(r)[:-1] for r in records], geoms)
         return rows.township_layers(row.settings, to_shape(row.geom), frames)
 
     def add_upload(self, upload: NewUpload) -> UploadRecord:
@@ -301,8 +332,86 @@ class PostGISStore:
                     Upload.first_fix_at < end,
                 )
             ).one()
+            changes, last_change = conn.execute(
+                select(func.count(), func.max(CameraStatusChange.id)).where(
+                    CameraStatusChange.township == township, CameraStatusChange.changed_at < end
+                )
+            ).one()
         stamp = updated.astimezone(UTC).isoformat(timespec="milliseconds") if updated else ""
-        return f"layers={stamp};uploads={count};last={last}"
+        return rows.fingerprint(stamp, count, last, changes, last_change)
+
+    def add_camera_status(self, township: str, change: StatusChange) -> str:
+        cameras = LAYER_TABLES["cameras"]
+        history = CameraStatusChange
+        with self._begin() as conn:
+            # One at a time with layer edits, which rewrite the cameras' rows.
+            self._lock_township(conn, township)
+            layer_status = conn.scalar(
+                select(cameras.c.status)
+                .where(cameras.c.township == township, cameras.c.code == change.camera_code)
+                .with_for_update()
+            )
+            if layer_status is None:
+                raise NotFound(f"township {township} has no camera {change.camera_code!r}")
+            known = conn.scalar(
+                select(func.count()).where(
+                    history.township == township, history.camera_code == change.camera_code
+                )
+            )
+            new = (
+                [change]
+                if known
+                else [rows.baseline_change(change.camera_code, layer_status), change]
+            )
+            conn.execute(
+                insert(history),
+                [
+                    {
+                        "township": township,
+                        "camera_code": c.camera_code,
+                        "status": c.status,
+                        "changed_at": c.changed_at,
+                        "note": c.note,
+                        "changed_by": c.changed_by,
+                    }
+                    for c in new
+                ],
+            )
+            current = conn.scalar(
+                select(history.status)
+                .where(history.township == township, history.camera_code == change.camera_code)
+                .order_by(history.changed_at.desc(), history.id.desc())
+                .limit(1)
+            )
+            conn.execute(
+                update(cameras)
+                .where(cameras.c.township == township, cameras.c.code == change.camera_code)
+                .values(status=current)
+            )
+            return str(current)
+
+    def camera_status_changes(
+        self, township: str, *, camera: str | None = None, before: datetime | None = None
+    ) -> list[StatusChange]:
+        history = CameraStatusChange
+        query = select(history.__table__).where(history.township == township)
+        if camera is not None:
+            query = query.where(history.camera_code == camera)
+        if before is not None:
+            query = query.where(history.changed_at < before)
+        with self._begin() as conn:
+            found = conn.execute(query.order_by(history.id)).all()
+        return [rows.status_change(r._asdict()) for r in found]
+
+    def coverage_weeks(self, township: str) -> list[str]:
+        with self._begin() as conn:
+            found = conn.scalars(
+                select(CoverageResult.week)
+                .where(CoverageResult.township == township)
+                .distinct()
+                .order_by(CoverageResult.week)
+            ).all()
+        return [str(w) for w in found]
 
     def save_coverage(self, result: WeekCoverage, fingerprint: str) -> None:
         key_r = (

@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
+from geo.coverage.camera_status import SINCE_EVER, StatusChange
 from geo.coverage.result import Gap, VillageCoverage, WeekCoverage
 from geo.keys import ApiKey, Role
 from geo.layers import LAYER_COLUMNS, WGS84, TownshipInfo, TownshipLayers
 from geo.store.base import SEGMENT_KEY_BASE, UploadRecord
 
-#: Rows of a layer that ``save_layers`` replaces: SQL condition beside ``township = ?``.
+#: Rows of a layer that ``save_layers`` replaces: SQL condition beside ``township = ?``
+#: (unless it is asked to replace imported drone flights too).
 LAYER_ROW_FILTER = {"drone_flights": "source = 'layers'"}
+ImportedFlights = Literal["keep", "replace"]
 
 
 def iso_ms(times: pd.Series) -> list[str | None]:
@@ -27,13 +30,17 @@ def iso_ms(times: pd.Series) -> list[str | None]:
     return [None if t == "NaT" else str(t) for t in text]
 
 
-def layer_rows(layers: TownshipLayers, name: str) -> tuple[list[str], list[list[Any]]]:
+def layer_rows(
+    layers: TownshipLayers, name: str, *, imported_flights: ImportedFlights = "keep"
+) -> tuple[list[str], list[list[Any]]]:
     """Column names (``township`` first, ``geom`` last, geometry as shapely) and row values.
 
-    Drone flights imported with ``geo drone import`` are not part of a layers folder: only
-    those whose source is ``layers`` are written (and replaced, :data:`LAYER_ROW_FILTER`)."""
+    Drone flights imported with ``geo drone import`` (or created through the API) are not
+    part of a layers folder: with ``imported_flights="keep"`` only those whose source is
+    ``layers`` are written (and replaced, :data:`LAYER_ROW_FILTER`); with ``"replace"``
+    every flight of ``layers`` is written, as a layer edit that loaded them all does."""
     frame = layers.layer(name)
-    if name == "drone_flights":
+    if name == "drone_flights" and imported_flights == "keep":
         frame = frame[frame["source"] == "layers"]
     cols = list(LAYER_COLUMNS[name])
     code = layers.info.code
@@ -255,3 +262,35 @@ def api_key_row(key: ApiKey) -> dict[str, Any]:
         "revoked_at": None,
         "last_used_at": None,
     }
+
+
+def status_change(row: dict[str, Any]) -> StatusChange:
+    """A ``camera_status_changes`` row as a :class:`StatusChange` (UTC time)."""
+    changed = row["changed_at"]
+    if isinstance(changed, str):
+        changed = datetime.fromisoformat(changed.replace("Z", "+00:00"))
+    return StatusChange(
+        camera_code=row["camera_code"],
+        status=row["status"],
+        changed_at=changed.astimezone(UTC),
+        note=row["note"] or "",
+        changed_by=row["changed_by"] or "",
+    )
+
+
+def baseline_change(camera_code: str, layer_status: str) -> StatusChange:
+    """The history row that keeps a camera's layer status before its first recorded change."""
+    return StatusChange(
+        camera_code=camera_code,
+        status=layer_status,
+        changed_at=SINCE_EVER,
+        note="status in the layers before the first recorded change",
+        changed_by="layers",
+    )
+
+
+def fingerprint(layers_stamp: str, uploads: int, last_upload: Any, changes: int, last: Any) -> str:
+    """The inputs fingerprint of a window (both stores write the same text)."""
+    return (
+        f"layers={layers_stamp};uploads={uploads};last={last_upload};camera_status={changes},{last}"
+    )

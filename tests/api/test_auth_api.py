@@ -99,6 +99,11 @@ def call(
         "day": "2026-11-18",
         "month": "2026-11",
         "upload_id": str(world.uploads[squad]),
+        "layer": "cameras",
+        "collection": "cameras",
+        "code": "CAM-01",
+        # A DELETE that gets through must not take away what later GETs read.
+        "fid": "CAM-404" if route.method == "DELETE" else "CAM-01",
     }
     path = re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), "x"), route.path)
     headers = {"Authorization": f"Bearer {token}"} if token else {}

@@ -1,0 +1,163 @@
+"""Request and response models of the layer endpoints and OGC API – Features (also their
+OpenAPI schema)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+CAMERA_EXAMPLE: dict[str, Any] = {
+    "type": "Feature",
+    "geometry": {"type": "Point", "coordinates": [109.8912, 28.1534]},
+    "properties": {
+        "code": "CAM-35",
+        "name": "小章村桥头",
+        "bearing_deg": 120,
+        "fov_deg": 90,
+        "range_m": 80,
+        "ptz": False,
+        "height_m": 6,
+        "status": "online",
+        "installed_on": "2026-11-20",
+    },
+}
+
+
+class FeatureIn(BaseModel):
+    """A GeoJSON Feature (RFC 7946) to store: WGS-84 lon/lat geometry and the layer's
+    attributes (docs/layers.md). The id is the ``code`` property (``flight_id`` for drone
+    flights)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [CAMERA_EXAMPLE]})
+
+    type: Literal["Feature"] = "Feature"
+    geometry: dict[str, Any] | None = Field(description="A GeoJSON geometry in lon/lat")
+    properties: dict[str, Any] = Field(default_factory=dict)
+    id: str | int | None = Field(default=None, description="Ignored: the id is the code")
+
+
+class FeatureModel(BaseModel):
+    """A GeoJSON Feature with its id."""
+
+    type: Literal["Feature"] = "Feature"
+    id: str = Field(examples=["CAM-01"])
+    geometry: dict[str, Any] | None
+    properties: dict[str, Any]
+
+
+class LinkModel(BaseModel):
+    """A web link (OGC API – Common)."""
+
+    href: str = Field(examples=["http://127.0.0.1:8000/ogc/collections"])
+    rel: str = Field(examples=["data"])
+    type: str | None = Field(default=None, examples=["application/json"])
+    title: str | None = None
+
+
+class LinkedFeatureModel(FeatureModel):
+    """A GeoJSON Feature with links to itself and its collection (OGC API – Features)."""
+
+    links: list[LinkModel]
+
+
+class FeatureCollectionModel(BaseModel):
+    """A page of a GeoJSON FeatureCollection with paging links (``next`` until the last)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    type: Literal["FeatureCollection"] = "FeatureCollection"
+    features: list[FeatureModel]
+    number_matched: int = Field(alias="numberMatched", ge=0)
+    number_returned: int = Field(alias="numberReturned", ge=0)
+    time_stamp: str | None = Field(default=None, alias="timeStamp")
+    links: list[LinkModel]
+
+
+class CameraStatusIn(BaseModel):
+    """A camera's new status and when it took effect."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "status": "offline",
+                    "changed_at": "2026-11-18T12:00:00+08:00",
+                    "note": "电源故障 power failure",
+                }
+            ]
+        }
+    )
+
+    status: Literal["online", "offline", "maintenance"]
+    changed_at: datetime | None = Field(
+        default=None,
+        description="When the status took effect (ISO 8601; without an offset it is township "
+        "local time); now when left out. Not in the future.",
+    )
+    note: str = Field(default="", max_length=1000)
+
+
+class StatusChangeModel(BaseModel):
+    camera_code: str = Field(examples=["CAM-07"])
+    status: str = Field(examples=["offline"])
+    changed_at: str = Field(examples=["2026-11-18T04:00:00+00:00"])
+    note: str
+    changed_by: str
+
+
+class CameraStatusModel(BaseModel):
+    """A camera's current status and its recorded changes, oldest first (the first row keeps
+    the status the layers gave before the first recorded change)."""
+
+    code: str = Field(examples=["CAM-07"])
+    status: str = Field(examples=["offline"])
+    history: list[StatusChangeModel]
+
+
+class LandingPageModel(BaseModel):
+    title: str
+    description: str
+    links: list[LinkModel]
+
+
+class ConformanceModel(BaseModel):
+    conforms_to: list[str] = Field(alias="conformsTo")
+
+
+class SpatialExtentModel(BaseModel):
+    bbox: list[list[float]]
+    crs: str
+
+
+class TemporalExtentModel(BaseModel):
+    interval: list[list[str | None]]
+    trs: str
+
+
+class ExtentModel(BaseModel):
+    spatial: SpatialExtentModel | None = None
+    temporal: TemporalExtentModel | None = None
+
+
+class CollectionModel(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    id: str = Field(examples=["cameras"])
+    title: str = Field(examples=["监控 Cameras"])
+    description: str
+    links: list[LinkModel]
+    extent: ExtentModel
+    item_type: Literal["feature"] = Field(default="feature", alias="itemType")
+    crs: list[str]
+    storage_crs: str = Field(alias="storageCrs")
+
+
+class CollectionsModel(BaseModel):
+    links: list[LinkModel]
+    collections: list[CollectionModel]
+
+
+FeatureModel.model_rebuild()
+LinkedFeatureModel.model_rebuild()

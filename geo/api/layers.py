@@ -1,0 +1,221 @@
+"""Layer endpoints: read and edit villages, roads, cameras, checkpoints and drone flights as
+GeoJSON, and record camera status changes.
+
+Reads and writes are on separate routers (``read_router``, ``write_router``) so each can get
+its own access rule. Every write loads the township's layers, applies the change, validates
+the whole township as ``geo layers load`` does (422 naming each problem) and stores the
+layers in one transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+
+from geo import operations
+from geo.api.auth import AUTH_PROBLEMS, READERS, require
+from geo.api.dependencies import StoreDep, TownshipDep
+from geo.api.feature_models import (
+    CameraStatusIn,
+    CameraStatusModel,
+    FeatureCollectionModel,
+    FeatureIn,
+    FeatureModel,
+)
+from geo.api.geojson import GeoJSONResponse, absolute, page_links
+from geo.api.problems import problem_response
+from geo.features import DEFAULT_LIMIT, LAYER_NAMES, MAX_LIMIT, parse_bbox, select_features
+from geo.keys import Principal, Role
+from geo.layer_edits import check_layer_name
+
+READ_PROBLEMS: dict[int | str, dict[str, Any]] = {
+    400: problem_response("A malformed bbox"),
+    404: problem_response("Unknown layer, feature or township"),
+    422: problem_response("Invalid request"),
+    503: problem_response("Store unavailable"),
+}
+WRITE_PROBLEMS: dict[int | str, dict[str, Any]] = {
+    404: problem_response("Unknown layer, feature or township"),
+    409: problem_response("A feature with this id exists already"),
+    422: problem_response("The change breaks a layer rule; `problems` names each"),
+    503: problem_response("Store unavailable"),
+}
+
+#: Roles that may edit layers and record camera status.
+EDITORS = (Role.PLANNER, Role.ADMIN)
+read_router = APIRouter(
+    tags=["layers"], dependencies=[Depends(require(*READERS))], responses=AUTH_PROBLEMS
+)
+write_router = APIRouter(
+    tags=["layers"], dependencies=[Depends(require(*EDITORS))], responses=AUTH_PROBLEMS
+)
+
+LayerPath = Annotated[
+    str,
+    Path(
+        description=f"The layer: {', '.join(LAYER_NAMES)}",
+        examples=["cameras"],
+    ),
+]
+FeatureIdPath = Annotated[
+    str,
+    Path(description="The feature's code (flight_id for drone flights)", examples=["CAM-07"]),
+]
+
+
+@read_router.get(
+    "/api/v1/layers/{layer}",
+    summary="A layer's features (GeoJSON, paged)",
+    response_model=FeatureCollectionModel,
+    response_class=GeoJSONResponse,
+    responses=READ_PROBLEMS,
+)
+def get_layer(
+    layer: LayerPath,
+    request: Request,
+    store: StoreDep,
+    township: TownshipDep,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size")] = DEFAULT_LIMIT,
+    offset: Annotated[int, Query(ge=0, description="Position of the first feature")] = 0,
+    bbox: Annotated[
+        str | None,
+        Query(
+            description="minx,miny,maxx,maxy in WGS-84 degrees", examples=["109.8,28.05,110,28.25"]
+        ),
+    ] = None,
+) -> dict[str, Any]:
+    """The layer as a GeoJSON FeatureCollection in WGS-84, in stored order, with a ``next``
+    link while more features match."""
+    check_layer_name(layer)
+    layers = store.load_layers(township)
+    page = select_features(
+        layer,
+        layers.layer(layer),
+        tz=layers.info.tz,
+        bbox=parse_bbox(bbox) if bbox else None,
+        limit=limit,
+        offset=offset,
+    )
+    return {
+        "type": "FeatureCollection",
+        "features": page.features,
+        "numberMatched": page.number_matched,
+        "numberReturned": page.number_returned,
+        "timeStamp": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "links": page_links(request, page),
+    }
+
+
+@read_router.get(
+    "/api/v1/layers/{layer}/{fid}",
+    summary="One feature of a layer",
+    response_model=FeatureModel,
+    response_class=GeoJSONResponse,
+    responses=READ_PROBLEMS,
+)
+def get_layer_feature(
+    layer: LayerPath, fid: FeatureIdPath, store: StoreDep, township: TownshipDep
+) -> dict[str, Any]:
+    """One feature by its code (``flight_id`` for drone flights)."""
+    return operations.layer_feature(store.load_layers(township), layer, fid)
+
+
+@read_router.get(
+    "/api/v1/cameras/{code}/status",
+    summary="A camera's status and its history",
+    response_model=CameraStatusModel,
+    responses=READ_PROBLEMS,
+    tags=["cameras"],
+)
+def get_camera_status(
+    code: Annotated[str, Path(examples=["CAM-07"])], store: StoreDep, township: TownshipDep
+) -> dict[str, Any]:
+    """The camera's current status and every recorded change, oldest first."""
+    return operations.camera_status_history(store, township, code)
+
+
+@write_router.post(
+    "/api/v1/layers/{layer}",
+    summary="Add a feature to a layer",
+    status_code=201,
+    response_model=FeatureModel,
+    response_class=GeoJSONResponse,
+    responses=WRITE_PROBLEMS,
+)
+def post_layer_feature(
+    layer: LayerPath,
+    feature: FeatureIn,
+    request: Request,
+    response: Response,
+    store: StoreDep,
+    township: TownshipDep,
+) -> dict[str, Any]:
+    """Add one feature; the whole township is checked as ``geo layers load`` checks it
+    (422 lists every problem, 409 when the code is taken). Every week's coverage is
+    computed again on its next read."""
+    check_layer_name(layer)
+    stored = operations.add_layer_feature(store, township, layer, feature.model_dump())
+    response.headers["Location"] = absolute(request, f"/api/v1/layers/{layer}/{stored['id']}")
+    return stored
+
+
+@write_router.put(
+    "/api/v1/layers/{layer}/{fid}",
+    summary="Replace a feature of a layer",
+    response_model=FeatureModel,
+    response_class=GeoJSONResponse,
+    responses=WRITE_PROBLEMS,
+)
+def put_layer_feature(
+    layer: LayerPath, fid: FeatureIdPath, feature: FeatureIn, store: StoreDep, township: TownshipDep
+) -> dict[str, Any]:
+    """Replace one feature (its code stays the one in the path); checked like a POST. A
+    camera's status is changed with ``PATCH /api/v1/cameras/{code}`` instead."""
+    return operations.replace_layer_feature(store, township, layer, fid, feature.model_dump())
+
+
+@write_router.delete(
+    "/api/v1/layers/{layer}/{fid}",
+    summary="Delete a feature of a layer",
+    status_code=204,
+    response_class=Response,
+    responses=WRITE_PROBLEMS,
+)
+def delete_layer_feature(
+    layer: LayerPath, fid: FeatureIdPath, store: StoreDep, township: TownshipDep
+) -> Response:
+    """Delete one feature; refused (422) when the township would break a rule, e.g. a
+    village that still holds cameras."""
+    operations.delete_layer_feature(store, township, layer, fid)
+    return Response(status_code=204)
+
+
+@write_router.patch(
+    "/api/v1/cameras/{code}",
+    summary="Record a camera's status change",
+    response_model=CameraStatusModel,
+    responses=WRITE_PROBLEMS,
+    tags=["cameras"],
+)
+def patch_camera_status(
+    code: Annotated[str, Path(examples=["CAM-07"])],
+    change: CameraStatusIn,
+    store: StoreDep,
+    township: TownshipDep,
+    principal: Annotated[Principal, Depends(require(*EDITORS))],
+) -> dict[str, Any]:
+    """Record that the camera has ``status`` from ``changed_at`` (default now) on. Weekly
+    coverage counts a camera as online when it was online at least half of the week, so the
+    weeks this change touches are computed again on their next read. The change is recorded
+    with the name (or id) of the key that made it."""
+    return operations.set_camera_status(
+        store,
+        township,
+        code,
+        change.status,
+        changed_at=change.changed_at,
+        note=change.note,
+        changed_by=principal.name or principal.key_id,
+    )

@@ -1,0 +1,383 @@
+"""OGC API – Features, Part 1 Core with GeoJSON, under ``/ogc`` (for QGIS and other GIS).
+
+A small implementation of our own on the :class:`geo.store.Store` interface, so it serves the
+embedded GeoPackage store as well as PostGIS. Collections: the layers of
+:data:`geo.features.LAYER_NAMES` and ``gaps`` (every stored week's uncovered areas and roads,
+with a ``week`` property and the week as its time). Patrol tracks are left out: they say where
+each squad was and when. Bad parameters are 400, unknown collections and features 404, both
+``application/problem+json``. See docs/ogc.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime
+from typing import Annotated, Any, Final
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+
+from geo import operations
+from geo.api.auth import AUTH_PROBLEMS, READERS, require
+from geo.api.dependencies import StoreDep, TownshipDep
+from geo.api.feature_models import (
+    CollectionModel,
+    CollectionsModel,
+    ConformanceModel,
+    FeatureCollectionModel,
+    LandingPageModel,
+    LinkedFeatureModel,
+)
+from geo.api.geojson import GEOJSON, JSON, GeoJSONResponse, absolute, link, page_links
+from geo.api.problems import problem_response
+from geo.errors import InvalidQuery, NotFound
+from geo.features import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    TEMPORAL_LAYERS,
+    Bbox,
+    TimeInterval,
+    parse_bbox,
+    parse_datetime,
+    select_features,
+    spatial_extent,
+    temporal_extent,
+)
+from geo.layers import TownshipLayers
+from geo.store import Store
+from geo.weeks import IsoWeek
+
+CRS84: Final = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+GREGORIAN: Final = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
+OPENAPI_JSON: Final = "application/vnd.oai.openapi+json;version=3.0"
+CONFORMANCE: Final = [
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+]
+#: Collection id → (title in Chinese and English, description).
+COLLECTIONS: Final[dict[str, tuple[str, str]]] = {
+    "villages": ("行政村 Villages", "Administrative villages with their patrol squad"),
+    "roads": ("道路 Roads", "Roads, tracks and paths the weekly rule measures"),
+    "cameras": (
+        "监控 Cameras",
+        "Surveillance cameras with view direction, field of view, range and current status",
+    ),
+    "checkpoints": ("必到点位 Checkpoints", "Places patrols visit; mandatory ones must be visited"),
+    "drone_flights": (
+        "无人机航线 Drone flights",
+        "Drone flight tracks (3-D where heights are known); filter by datetime",
+    ),
+    "gaps": (
+        "未覆盖 Gaps",
+        "Uncovered areas and roads of every computed week, most urgent first (rank); "
+        "the week is the property `week` and the feature's time (filter with datetime)",
+    ),
+}
+OGC_PROBLEMS: dict[int | str, dict[str, Any]] = {
+    400: problem_response("A malformed parameter (bbox, datetime, limit, offset)"),
+    404: problem_response("Unknown collection or feature"),
+    503: problem_response("Store unavailable"),
+}
+
+
+class OgcRoute(APIRoute):
+    """A route whose request validation errors (``limit=ten``) are 400 problems, as OGC API –
+    Features requires for bad parameters, instead of the API's usual 422."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def route(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except RequestValidationError as exc:
+                detail = "; ".join(
+                    f"{'.'.join(str(p) for p in e.get('loc', ())[1:])}: {e.get('msg', '')}"
+                    for e in exc.errors()
+                )
+                raise InvalidQuery(detail) from None
+
+        return route
+
+
+router = APIRouter(
+    prefix="/ogc",
+    tags=["OGC API – Features"],
+    route_class=OgcRoute,
+    dependencies=[Depends(require(*READERS))],
+    responses=AUTH_PROBLEMS,
+)
+CollectionPath = Annotated[
+    str, Path(description=f"One of {', '.join(COLLECTIONS)}", examples=["cameras"])
+]
+
+
+def _township_query(request: Request) -> dict[str, str]:
+    """The ``township`` parameter, carried into every link when the request had it."""
+    chosen = request.query_params.get("township")
+    return {"township": chosen} if chosen else {}
+
+
+def _check_collection(collection: str) -> None:
+    if collection not in COLLECTIONS:
+        raise NotFound(
+            f"no collection {collection!r}; the collections are {', '.join(COLLECTIONS)}"
+        )
+
+
+@router.get(
+    "",
+    summary="Landing page",
+    response_model=LandingPageModel,
+    responses=OGC_PROBLEMS,
+)
+@router.get("/", response_model=LandingPageModel, include_in_schema=False)
+def landing_page(request: Request) -> dict[str, Any]:
+    """Links to the API definition, the conformance classes and the collections."""
+    q = _township_query(request)
+    return {
+        "title": "geo: 巡查覆盖 Patrol coverage",
+        "description": "The township's layers and weekly coverage gaps as OGC API – Features.",
+        "links": [
+            link(absolute(request, "/ogc", **q), "self", JSON, "this document"),
+            link(
+                absolute(request, "/openapi.json"), "service-desc", OPENAPI_JSON, "API definition"
+            ),
+            link(absolute(request, "/docs"), "service-doc", "text/html", "API documentation"),
+            link(absolute(request, "/ogc/conformance", **q), "conformance", JSON, "conformance"),
+            link(absolute(request, "/ogc/collections", **q), "data", JSON, "collections"),
+        ],
+    }
+
+
+@router.get("/conformance", summary="Conformance classes", response_model=ConformanceModel)
+def conformance() -> dict[str, Any]:
+    """Part 1 Core, GeoJSON and OpenAPI 3.0."""
+    return {"conformsTo": CONFORMANCE}
+
+
+@router.get(
+    "/api",
+    summary="The API definition (OpenAPI)",
+    responses={200: {"content": {OPENAPI_JSON: {}}}},
+)
+def api_definition(request: Request) -> JSONResponse:
+    """The same document as ``/openapi.json``."""
+    return JSONResponse(request.app.openapi(), media_type=OPENAPI_JSON)
+
+
+@router.get(
+    "/collections",
+    summary="The collections",
+    response_model=CollectionsModel,
+    response_model_by_alias=True,
+    response_model_exclude_none=True,
+    responses=OGC_PROBLEMS,
+)
+def collections(request: Request, store: StoreDep, township: TownshipDep) -> dict[str, Any]:
+    """Every collection with its extent and links."""
+    layers = store.load_layers(township)
+    q = _township_query(request)
+    return {
+        "links": [link(absolute(request, "/ogc/collections", **q), "self", JSON, "collections")],
+        "collections": [_collection(request, store, layers, name) for name in COLLECTIONS],
+    }
+
+
+@router.get(
+    "/collections/{collection}",
+    summary="One collection",
+    response_model=CollectionModel,
+    response_model_by_alias=True,
+    response_model_exclude_none=True,
+    responses=OGC_PROBLEMS,
+)
+def collection(
+    collection: CollectionPath, request: Request, store: StoreDep, township: TownshipDep
+) -> dict[str, Any]:
+    """The collection's title, extent (CRS84; time for drone flights and gaps) and links."""
+    _check_collection(collection)
+    return _collection(request, store, store.load_layers(township), collection)
+
+
+def _collection(
+    request: Request, store: Store, layers: TownshipLayers, name: str
+) -> dict[str, Any]:
+    title, description = COLLECTIONS[name]
+    q = _township_query(request)
+    base = f"/ogc/collections/{name}"
+    extent: dict[str, Any] = {}
+    if name == "gaps":
+        # The township's box and the stored weeks: no week is computed just to list it.
+        bbox = spatial_extent(layers.outline)
+        weeks = store.coverage_weeks(layers.info.code)
+        interval = (
+            TimeInterval(
+                IsoWeek.parse(weeks[0]).bounds(layers.info.tz)[0],
+                IsoWeek.parse(weeks[-1]).bounds(layers.info.tz)[1],
+            )
+            if weeks
+            else None
+        )
+    else:
+        frame = layers.layer(name)
+        bbox = spatial_extent(frame)
+        interval = temporal_extent(name, frame, layers.info.tz)
+    if bbox is not None:
+        extent["spatial"] = {"bbox": [list(bbox)], "crs": CRS84}
+    if interval is not None:
+        extent["temporal"] = {
+            "interval": [[_iso(interval.start), _iso(interval.end)]],
+            "trs": GREGORIAN,
+        }
+    return {
+        "id": name,
+        "title": title,
+        "description": description,
+        "links": [
+            link(absolute(request, base, **q), "self", JSON, title),
+            link(absolute(request, f"{base}/items", **q), "items", GEOJSON, title),
+        ],
+        "extent": extent,
+        "itemType": "feature",
+        "crs": [CRS84],
+        "storageCrs": CRS84,
+    }
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+@router.get(
+    "/collections/{collection}/items",
+    summary="The collection's features (GeoJSON, paged)",
+    response_model=FeatureCollectionModel,
+    response_model_by_alias=True,
+    response_class=GeoJSONResponse,
+    responses=OGC_PROBLEMS,
+)
+def items(
+    collection: CollectionPath,
+    request: Request,
+    store: StoreDep,
+    township: TownshipDep,
+    limit: Annotated[
+        int,
+        Query(
+            ge=1,
+            description="Page size; above 1000 the page holds 1000 features",
+            # Clients (QGIS) read the largest page from the API definition; larger values
+            # are served as the maximum, as OGC API – Features recommends, not refused.
+            json_schema_extra={"maximum": MAX_LIMIT},
+        ),
+    ] = DEFAULT_LIMIT,
+    offset: Annotated[int, Query(ge=0, description="Position of the first feature")] = 0,
+    bbox: Annotated[
+        str | None,
+        Query(description="minx,miny,maxx,maxy in CRS84", examples=["109.8,28.05,110,28.25"]),
+    ] = None,
+    datetime_: Annotated[
+        str | None,
+        Query(
+            alias="datetime",
+            description="An instant, an interval start/end, or open ../end, start/.. "
+            f"(RFC 3339); for {' and '.join(TEMPORAL_LAYERS)}",
+            examples=["2026-11-01T00:00:00Z/.."],
+        ),
+    ] = None,
+    bbox_crs: Annotated[str | None, Query(alias="bbox-crs", description="Only CRS84")] = None,
+    f: Annotated[str | None, Query(description="Only json (GeoJSON)")] = None,
+) -> dict[str, Any]:
+    """Features matching ``bbox`` and ``datetime``, ``limit`` at a time from ``offset``,
+    with ``next`` and ``prev`` links, ``numberMatched`` and ``numberReturned``."""
+    _check_collection(collection)
+    _check_format(f)
+    if bbox_crs not in (None, CRS84):
+        raise InvalidQuery(f"bbox-crs {bbox_crs!r} is not supported; use {CRS84}")
+    layers = store.load_layers(township)
+    tz = layers.info.tz
+    box: Bbox | None = parse_bbox(bbox) if bbox is not None else None
+    interval = parse_datetime(datetime_, tz) if datetime_ is not None else None
+    frame = (
+        operations.gaps_layer(store, layers.info.code, interval)
+        if collection == "gaps"
+        else layers.layer(collection)
+    )
+    page = select_features(
+        collection,
+        frame,
+        tz=tz,
+        bbox=box,
+        interval=interval,
+        limit=min(limit, MAX_LIMIT),
+        offset=offset,
+    )
+    q = _township_query(request)
+    links = page_links(request, page)
+    title = COLLECTIONS[collection][0]
+    links.append(
+        link(absolute(request, f"/ogc/collections/{collection}", **q), "collection", JSON, title)
+    )
+    return {
+        "type": "FeatureCollection",
+        "features": page.features,
+        "numberMatched": page.number_matched,
+        "numberReturned": page.number_returned,
+        "timeStamp": _iso(datetime.now(UTC).replace(microsecond=0)),
+        "links": links,
+    }
+
+
+@router.get(
+    "/collections/{collection}/items/{fid}",
+    summary="One feature",
+    response_model=LinkedFeatureModel,
+    response_class=GeoJSONResponse,
+    responses=OGC_PROBLEMS,
+)
+def item(
+    collection: CollectionPath,
+    fid: Annotated[str, Path(description="The feature's id", examples=["CAM-07"])],
+    request: Request,
+    store: StoreDep,
+    township: TownshipDep,
+    f: Annotated[str | None, Query(description="Only json (GeoJSON)")] = None,
+) -> dict[str, Any]:
+    """One feature by id: a layer's code (``flight_id`` of drone flights), or
+    ``<week>-<rank>`` of a gap."""
+    _check_collection(collection)
+    _check_format(f)
+    layers = store.load_layers(township)
+    if collection == "gaps":
+        feature = _gap(store, layers, fid)
+    else:
+        feature = operations.layer_feature(layers, collection, fid)
+    q = _township_query(request)
+    base = f"/ogc/collections/{collection}"
+    feature["links"] = [
+        link(absolute(request, f"{base}/items/{fid}", **q), "self", GEOJSON, fid),
+        link(absolute(request, base, **q), "collection", JSON, COLLECTIONS[collection][0]),
+    ]
+    return feature
+
+
+def _gap(store: Store, layers: TownshipLayers, fid: str) -> dict[str, Any]:
+    week_text, _, rank = fid.rpartition("-")
+    weeks = store.coverage_weeks(layers.info.code)
+    if week_text not in weeks or not rank.isdigit():
+        raise NotFound(f"gaps has no feature {fid!r}; ids are <week>-<rank>, e.g. 2026-W47-1")
+    start = IsoWeek.parse(week_text).bounds(layers.info.tz)[0]
+    frame = operations.gaps_layer(store, layers.info.code, TimeInterval(start, start))
+    page = select_features("gaps", frame[frame["id"] == fid], tz=layers.info.tz, limit=1)
+    if not page.features:
+        raise NotFound(f"gaps has no feature {fid!r}")
+    return page.features[0]
+
+
+def _check_format(f: str | None) -> None:
+    if f not in (None, "json", "geojson"):
+        raise InvalidQuery(f"f={f!r} is not offered; this service answers in GeoJSON (f=json)")

@@ -1,0 +1,240 @@
+"""OGC API – Features on both stores, walked the way QGIS walks it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import shapely
+from fastapi.testclient import TestClient
+
+from geo import operations
+from geo.api.app import create_app
+from geo.api.feature_models import (
+    CollectionModel,
+    CollectionsModel,
+    FeatureCollectionModel,
+    LandingPageModel,
+    LinkedFeatureModel,
+)
+from geo.keys import Role
+from geo.layers import TownshipLayers
+from geo.store import Store
+from geo.weeks import IsoWeek
+from tests.api.test_coverage_api import bearer, settings_for
+from tests.storage.test_store import village_track_gpx
+
+TOWNSHIP = "433122207"
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+GEOJSON = "application/geo+json"
+
+
+@pytest.fixture
+def client(store: Store, demo_layers: TownshipLayers, tmp_path: Path) -> Iterator[TestClient]:
+    store.save_layers(demo_layers)
+    headers = bearer(store, Role.LEADER)
+    with TestClient(create_app(settings_for(store, tmp_path)), headers=headers) as c:
+        yield c
+
+
+def href(links: list[dict[str, Any]], rel: str) -> str:
+    found = [x["href"] for x in links if x["rel"] == rel]
+    assert len(found) == 1, (rel, links)
+    return str(found[0])
+
+
+def test_qgis_walk_sees_every_camera_once(client: TestClient, demo_layers: TownshipLayers) -> None:
+    landing = client.get("/ogc")
+    assert landing.status_code == 200 and landing.headers["content-type"] == "application/json"
+    page = LandingPageModel.model_validate(landing.json())
+    rels = {x.rel: x for x in page.links}
+    assert rels["service-desc"].type == "application/vnd.oai.openapi+json;version=3.0"
+    assert rels["data"].type == "application/json"
+    assert {"self", "service-doc", "conformance"} <= set(rels)
+    assert client.get(rels["service-desc"].href).json()["paths"]
+
+    collections = client.get(rels["data"].href)
+    body = CollectionsModel.model_validate(collections.json())
+    assert [c.id for c in body.collections] == [
+        "villages",
+        "roads",
+        "cameras",
+        "checkpoints",
+        "drone_flights",
+        "gaps",
+    ]
+    cameras = next(c for c in body.collections if c.id == "cameras")
+    self_link = next(x.href for x in cameras.links if x.rel == "self")
+    collection = CollectionModel.model_validate(client.get(self_link).json())
+    assert collection.item_type == "feature" and CRS84 in collection.crs
+    assert collection.extent.spatial is not None
+    minx, miny, maxx, maxy = collection.extent.spatial.bbox[0]
+    assert 109.8 < minx < maxx < 110.0 and 28.05 < miny < maxy < 28.25
+
+    items = next(x for x in collection.links if x.rel == "items")
+    assert items.type == GEOJSON
+    township = ",".join(str(v) for v in demo_layers.outline.total_bounds)
+    url = f"{items.href}?bbox={township}&limit=10"
+    seen: list[str] = []
+    pages = 0
+    while url:
+        response = client.get(url)
+        assert response.status_code == 200
+        assert response.headers["content-type"] == GEOJSON
+        fc = FeatureCollectionModel.model_validate(response.json())
+        assert fc.number_matched == 34 and fc.number_returned == len(fc.features) <= 10
+        assert fc.time_stamp
+        seen += [f.id for f in fc.features]
+        following = [x for x in fc.links if x.rel == "next"]
+        assert all(x.type == GEOJSON for x in following)
+        url = following[0].href if following else ""
+        pages += 1
+    assert pages == 4
+    assert sorted(seen) == sorted(demo_layers.cameras["code"]) and len(set(seen)) == 34
+
+
+def test_conformance_and_api_definition(client: TestClient) -> None:
+    conforms = client.get("/ogc/conformance").json()["conformsTo"]
+    for part in ("core", "geojson", "oas30"):
+        assert f"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/{part}" in conforms
+    api = client.get("/ogc/api")
+    assert api.headers["content-type"].startswith("application/vnd.oai.openapi+json")
+    items = api.json()["paths"]["/ogc/collections/{collection}/items"]["get"]
+    limit = next(p for p in items["parameters"] if p["name"] == "limit")
+    # what QGIS reads to size its pages
+    schema = {k: limit["schema"].get(k) for k in ("type", "minimum", "maximum", "default")}
+    assert schema == {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}
+
+
+def test_bbox_leaves_out_what_lies_outside(client: TestClient) -> None:
+    box = (109.80, 28.10, 109.90, 28.20)
+    body = client.get(
+        "/ogc/collections/cameras/items", params={"bbox": ",".join(map(str, box))}
+    ).json()
+    assert 0 < body["numberMatched"] < 34
+    area = shapely.box(*box)
+    assert all(area.intersects(shapely.geometry.shape(f["geometry"])) for f in body["features"])
+    roads = client.get("/ogc/collections/roads/items", params={"bbox": "109.80,28.10,109.85,28.12"})
+    for feature in roads.json()["features"]:
+        assert area.intersects(shapely.geometry.shape(feature["geometry"]))
+
+
+def test_drone_flights_by_datetime(client: TestClient) -> None:
+    collection = client.get("/ogc/collections/drone_flights").json()
+    interval = collection["extent"]["temporal"]["interval"][0]
+    assert interval == ["2026-11-04T01:30:00Z", "2026-11-06T06:30:12Z"]
+
+    def matched(value: str) -> list[str]:
+        response = client.get("/ogc/collections/drone_flights/items", params={"datetime": value})
+        assert response.status_code == 200, response.text
+        return [f["id"] for f in response.json()["features"]]
+
+    assert matched("2026-11-04T09:40:00+08:00") == ["DJI-20261104-01"]  # during the flight
+    assert matched("2026-11-04T09:55:00+08:00") == []  # after it landed
+    assert matched("2026-11-05T00:00:00Z/..") == ["DJI-20261106-01"]
+    assert matched("../2026-11-05T00:00:00Z") == ["DJI-20261104-01"]
+    assert matched("2026-11-01T00:00:00Z/2026-11-30T00:00:00Z") == [
+        "DJI-20261104-01",
+        "DJI-20261106-01",
+    ]
+    assert matched("2026-11-06") == ["DJI-20261106-01"]  # a local day
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "words"),
+    [
+        ("/ogc/collections/tracks", 404, "no collection 'tracks'"),
+        ("/ogc/collections/patrol_tracks/items", 404, "no collection"),
+        ("/ogc/collections/cameras/items/CAM-99", 404, "CAM-99"),
+        ("/ogc/collections/gaps/items/2026-W47-1", 404, "gaps has no feature"),
+        ("/ogc/collections/cameras/items?bbox=109.8,28.1,110", 400, "4 numbers"),
+        ("/ogc/collections/cameras/items?bbox=north", 400, "not a list of numbers"),
+        ("/ogc/collections/cameras/items?limit=0", 400, "limit: Input should be greater"),
+        ("/ogc/collections/cameras/items?limit=ten", 400, "limit: Input should be a valid"),
+        ("/ogc/collections/cameras/items?offset=-1", 400, "offset: Input should be greater"),
+        ("/ogc/collections/drone_flights/items?datetime=today", 400, "RFC 3339"),
+        ("/ogc/collections/cameras/items?datetime=2026-11-04T00:00:00Z", 400, "has no time"),
+        ("/ogc/collections/cameras/items?f=html", 400, "GeoJSON"),
+        ("/ogc/collections/cameras/items?bbox-crs=EPSG:4326", 400, "not supported"),
+    ],
+)
+def test_errors_are_problem_details(client: TestClient, path: str, status: int, words: str) -> None:
+    response = client.get(path)
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert words in response.json()["detail"]
+
+
+def test_limit_above_the_maximum_is_served_as_the_maximum(client: TestClient) -> None:
+    body = client.get("/ogc/collections/roads/items", params={"limit": 5000}).json()
+    assert body["numberReturned"] == body["numberMatched"] == 65
+    assert "limit=1000" in href(body["links"], "self")
+
+
+def test_links_keep_the_query_and_go_both_ways(client: TestClient) -> None:
+    body = client.get(
+        "/ogc/collections/cameras/items",
+        params={"limit": 5, "offset": 5, "township": TOWNSHIP, "bbox": "109,27,111,29"},
+    ).json()
+    following = href(body["links"], "next")
+    previous = href(body["links"], "prev")
+    assert "offset=10" in following and "offset=0" in previous
+    for url in (following, previous):
+        assert f"township={TOWNSHIP}" in url and "bbox=109%2C27%2C111%2C29" in url
+    assert client.get(previous).json()["features"][0]["id"] == "CAM-01"
+
+
+def test_links_follow_the_reverse_proxy(client: TestClient) -> None:
+    headers = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "geo.example.cn"}
+    landing = client.get("/ogc", headers=headers).json()
+    assert href(landing["links"], "data") == "https://geo.example.cn/ogc/collections"
+    items = client.get("/ogc/collections/cameras/items?limit=10", headers=headers).json()
+    assert href(items["links"], "next").startswith("https://geo.example.cn/ogc/collections/")
+    odd = client.get("/ogc", headers={"X-Forwarded-Host": "evil.cn/path?x", "Host": "h:8000"})
+    assert href(odd.json()["links"], "data") == "http://h:8000/ogc/collections"
+
+
+def test_one_feature_with_its_links(client: TestClient) -> None:
+    response = client.get("/ogc/collections/cameras/items/CAM-07")
+    assert response.headers["content-type"] == GEOJSON
+    feature = LinkedFeatureModel.model_validate(response.json())
+    assert feature.id == "CAM-07" and feature.properties["code"] == "CAM-07"
+    assert {x.rel for x in feature.links} == {"self", "collection"}
+    flight = client.get("/ogc/collections/drone_flights/items/DJI-20261106-01").json()
+    assert len(flight["geometry"]["coordinates"][0]) == 3
+
+
+def test_gaps_of_each_computed_week(
+    client: TestClient, store: Store, demo_layers: TownshipLayers
+) -> None:
+    empty = client.get("/ogc/collections/gaps").json()
+    assert "temporal" not in empty["extent"]
+    assert client.get("/ogc/collections/gaps/items").json()["numberMatched"] == 0
+    operations.import_track(
+        store,
+        village_track_gpx(demo_layers, start="2026-11-18 09:00"),
+        filename="a.gpx",
+        township=TOWNSHIP,
+        squad="squad-01",
+    )
+    week = operations.week_coverage(store, TOWNSHIP, IsoWeek(2026, 47))
+    operations.week_coverage(store, TOWNSHIP, IsoWeek(2026, 46))
+    collection = client.get("/ogc/collections/gaps").json()
+    assert collection["extent"]["temporal"]["interval"] == [
+        ["2026-11-08T16:00:00Z", "2026-11-22T16:00:00Z"]
+    ]
+    in_w47 = client.get(
+        "/ogc/collections/gaps/items",
+        params={"datetime": "2026-11-18T12:00:00+08:00", "limit": 1000},
+    ).json()
+    assert in_w47["numberMatched"] == len(week.gaps) > 0
+    assert {f["properties"]["week"] for f in in_w47["features"]} == {"2026-W47"}
+    first = in_w47["features"][0]
+    assert first["id"] == "2026-W47-1" and first["properties"]["rank"] == 1
+    one = client.get("/ogc/collections/gaps/items/2026-W47-1").json()
+    assert one["properties"] == first["properties"]
+    both = client.get("/ogc/collections/gaps/items", params={"limit": 1000}).json()
+    assert {f["properties"]["week"] for f in both["features"]} == {"2026-W46", "2026-W47"}
+    assert client.get("/ogc/collections/gaps/items/2026-W47-9999").status_code == 404
