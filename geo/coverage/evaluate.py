@@ -104,6 +104,9 @@ def evaluate_week(
     extra, cameras_online, flights_in_week = _surveillance(layers, start, end)
     measures = ENGINES[method](PatrolInput(x, y, seg, village_geoms, village_roads, extra, rules))
     checkpoints = layers.metric("checkpoints")
+    visited_all = _checkpoints_visited(
+        checkpoints.geometry.to_numpy(), x, y, rules.checkpoint_radius_m
+    )
 
     # Pairs of consecutive fixes in one segment carry the patrol's time; a pair counts for
     # the village its midpoint lies in (robust for fixes on the boundary).
@@ -125,8 +128,9 @@ def evaluate_week(
         if road_length > 0:
             road_coverage = min(1.0, float(measures.road_covered_m[i]) / road_length)
 
-        cps = checkpoints[checkpoints["village"] == row["code"]]
-        visited = _checkpoints_visited(cps.geometry.to_numpy(), x, y, rules.checkpoint_radius_m)
+        in_village = (checkpoints["village"] == row["code"]).to_numpy()
+        cps = checkpoints[in_village]
+        visited = visited_all[in_village]
         missed_mandatory = [
             str(name) or str(code)
             for name, code, mand, ok in zip(
@@ -250,30 +254,51 @@ def link_segments(kept: pd.DataFrame, rules: Rules, crs: str) -> pd.DataFrame:
         The kept fixes sorted by segment and time, with metric ``x``, ``y`` and the new
         ``segment`` numbers.
     """
-    frame = kept.copy()
-    x, y = to_metric(frame["lon"].to_numpy(), frame["lat"].to_numpy(), crs)
+    columns = ["time", "squad", "segment"] + (["device"] if "device" in kept.columns else [])
+    frame = kept[columns].reset_index(drop=True)
+    x, y = to_metric(kept["lon"].to_numpy(), kept["lat"].to_numpy(), crs)
     frame["x"], frame["y"] = x, y
-    if "device" not in frame.columns or frame.empty:
-        return frame.sort_values(["segment", "time"], kind="stable")
-    device = frame["device"].astype(str)
-    named = device != ""
-    frame["track_key"] = np.where(
-        named,
-        frame["squad"].astype(str) + "\x1f" + device,
-        "segment:" + frame["segment"].astype(str),
-    )
-    frame = frame.sort_values(["track_key", "time"], kind="stable")
-    frame = frame.loc[~frame.duplicated(["track_key", "time"])]
-    key = frame["track_key"].to_numpy()
+    if frame.empty:
+        return frame
     t = frame["time"].to_numpy(dtype="datetime64[ms]").astype(np.int64)
-    dx, dy = np.diff(frame["x"].to_numpy()), np.diff(frame["y"].to_numpy())
+    seg = frame["segment"].to_numpy(dtype=np.int64)
+    named = None
+    if "device" in frame.columns:
+        device_code, devices = pd.factorize(frame["device"].astype(str))
+        squad_code, _ = pd.factorize(frame["squad"].astype(str))
+        named = np.asarray(devices != "")[device_code]
+        n_dev = max(len(devices), 1)
+        track = np.where(
+            named,
+            squad_code.astype(np.int64) * n_dev + device_code,
+            np.int64(len(devices)) * (squad_code.max() + 1) + pd.factorize(seg)[0],
+        )
+    else:
+        track = seg
+    # One int64 key (track, time) sorts in a fraction of the time of a sort on two columns.
+    track = pd.factorize(track)[0].astype(np.int64)
+    span = int(t.max() - t.min())
+    if span < 2**40 and len(frame) < 2**23:
+        key = (track << 40) | (t - t.min())
+        order = np.argsort(key, kind="stable")
+        same = np.diff(key[order]) == 0
+    else:
+        order = np.lexsort((t, track))
+        same = (np.diff(track[order]) == 0) & (np.diff(t[order]) == 0)
+    if named is not None:
+        order = order[np.r_[True, ~same]]  # the same device at the same time counts once
+    frame = frame.iloc[order].reset_index(drop=True)
+    track, t = track[order], t[order]
+    x, y = frame["x"].to_numpy(), frame["y"].to_numpy()
     cut = (
-        (key[1:] != key[:-1])
+        (track[1:] != track[:-1])
         | (np.diff(t) > rules.split_gap_minutes * 60_000)
-        | (np.hypot(dx, dy) > rules.split_jump_m)
+        | (np.hypot(np.diff(x), np.diff(y)) > rules.split_jump_m)
     )
-    frame["segment"] = np.concatenate([[0], np.cumsum(cut)]) if len(frame) else []
-    return frame.drop(columns="track_key")
+    if named is None:
+        cut = track[1:] != track[:-1]  # without device names, uploads keep their segments
+    frame["segment"] = np.concatenate([[0], np.cumsum(cut)])
+    return frame
 
 
 def _minutes_by_day(
@@ -294,11 +319,16 @@ def _minutes_by_day(
 def _checkpoints_visited(
     points: NDArray[np.object_], x: NDArray[np.float64], y: NDArray[np.float64], radius: float
 ) -> NDArray[np.bool_]:
+    """Whether a fix came within ``radius`` of each point (fixes searched by sorted x)."""
     visited = np.zeros(len(points), dtype=bool)
     if len(points) == 0 or len(x) == 0:
         return visited
+    order = np.argsort(x, kind="stable")
+    xs, ys = x[order], y[order]
     for k, p in enumerate(points):
-        visited[k] = bool((np.hypot(x - p.x, y - p.y) <= radius).any())
+        lo, hi = np.searchsorted(xs, [p.x - radius, p.x + radius + 1e-9])
+        near = slice(int(lo), int(hi))
+        visited[k] = bool((np.hypot(xs[near] - p.x, ys[near] - p.y) <= radius).any())
     return visited
 
 

@@ -122,41 +122,44 @@ def _distance_field(
     for b in prange(bands):
         band_lo = b * rows_per_band
         band_hi = min(ny, band_lo + rows_per_band)
-        for k in range(len(pair_start)):
-            i = pair_start[k]
-            ax, ay = x[i], y[i]
-            dx, dy = x[i + 1] - ax, y[i + 1] - ay
-            r0 = max(band_lo, int(np.ceil((min(ay, ay + dy) - cap - y0) / cell - 0.5)))
-            r1 = min(band_hi - 1, int(np.floor((max(ay, ay + dy) + cap - y0) / cell - 0.5)))
-            if r0 > r1:
+        # Two passes: first every piece marks the cells deeper than ``inner`` (a store, no
+        # distance); then distances are computed only for the cells no piece holds deep
+        # inside, which on a dense track is little more than the footprint's edge.
+        for depth_pass in range(2):
+            rho = inner if depth_pass == 0 else cap
+            if rho <= 0.0:
                 continue
-            len2 = dx * dx + dy * dy
-            for r in range(r0, r1 + 1):
-                py = y0 + (r + 0.5) * cell
-                lo, hi = _slice(ax, ay, dx, dy, len2, py, cap)
-                if lo > hi:
+            for k in range(len(pair_start)):
+                i = pair_start[k]
+                ax, ay = x[i], y[i]
+                dx, dy = x[i + 1] - ax, y[i + 1] - ay
+                r0 = max(band_lo, int(np.ceil((min(ay, ay + dy) - rho - y0) / cell - 0.5)))
+                r1 = min(band_hi - 1, int(np.floor((max(ay, ay + dy) + rho - y0) / cell - 0.5)))
+                if r0 > r1:
                     continue
-                c0 = max(0, int(np.ceil((lo - x0) / cell - 0.5)))
-                c1 = min(nx - 1, int(np.floor((hi - x0) / cell - 0.5)))
-                # Cells deeper than ``inner`` only need to be known as inside: no distance.
-                ilo, ihi = _slice(ax, ay, dx, dy, len2, py, inner)
-                i0 = int(np.ceil((ilo - x0) / cell - 0.5)) if ilo <= ihi else nx
-                i1 = int(np.floor((ihi - x0) / cell - 0.5)) if ilo <= ihi else -1
-                wy = py - ay
-                for c in range(c0, c1 + 1):
-                    if i0 <= c <= i1:
-                        field[r, c] = 0.0
+                len2 = dx * dx + dy * dy
+                for r in range(r0, r1 + 1):
+                    py = y0 + (r + 0.5) * cell
+                    lo, hi = _slice(ax, ay, dx, dy, len2, py, rho)
+                    if lo > hi:
                         continue
-                    if field[r, c] == 0.0:
+                    c0 = max(0, int(np.ceil((lo - x0) / cell - 0.5)))
+                    c1 = min(nx - 1, int(np.floor((hi - x0) / cell - 0.5)))
+                    if depth_pass == 0:
+                        field[r, c0 : c1 + 1] = 0.0
                         continue
-                    wx = x0 + (c + 0.5) * cell - ax
-                    t = 0.0
-                    if len2 > 0.0:
-                        t = min(1.0, max(0.0, (wx * dx + wy * dy) / len2))
-                    ex, ey = wx - t * dx, wy - t * dy
-                    d = np.float32(np.sqrt(ex * ex + ey * ey))
-                    if d < field[r, c]:
-                        field[r, c] = d
+                    wy = py - ay
+                    for c in range(c0, c1 + 1):
+                        if field[r, c] == 0.0:
+                            continue
+                        wx = x0 + (c + 0.5) * cell - ax
+                        t = 0.0
+                        if len2 > 0.0:
+                            t = min(1.0, max(0.0, (wx * dx + wy * dy) / len2))
+                        ex, ey = wx - t * dx, wy - t * dy
+                        d = np.float32(np.sqrt(ex * ex + ey * ey))
+                        if d < field[r, c]:
+                            field[r, c] = d
     return field
 
 
