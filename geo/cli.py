@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Literal
@@ -374,31 +375,51 @@ def print_coverage(result_dict: dict[str, object], *, lang: str = "zh") -> None:
 @app.command()
 def coverage(
     week: Annotated[str, typer.Argument(help="ISO week, e.g. 2026-W47.")],
-    fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="table, json, or geojson (the ranked gaps).")
+    ] = "table",
     refresh: Annotated[
         bool, typer.Option(help="Compute again even if a stored result is current.")
     ] = False,
+    method: Annotated[
+        str, typer.Option(help="fast (default) or exact (the vector reference, slower).")
+    ] = "fast",
     lang: Annotated[str, typer.Option(help="zh or en.")] = "zh",
     township: TownshipOpt = None,
 ) -> None:
     """The weekly rule (周覆盖) for every village: verdict, patrol days, road and area coverage,
-    checkpoints and reasons.
+    checkpoints and reasons; or the week's ranked gaps as GeoJSON.
 
-    Example: `geo coverage 2026-W47 --format json`
+    Examples: `geo coverage 2026-W47 --format json`,
+    `geo coverage 2026-W47 --format geojson > gaps.geojson`
     """
     from geo import operations
     from geo.errors import InvalidInput
 
-    if fmt not in ("table", "json"):
-        raise InvalidInput(f"--format {fmt!r} is not one of table, json")
+    if fmt not in ("table", "json", "geojson"):
+        raise InvalidInput(f"--format {fmt!r} is not one of table, json, geojson")
     if lang not in ("zh", "en"):
         raise InvalidInput(f"--lang {lang!r} is not one of zh, en")
+    if method not in ("fast", "exact"):
+        raise InvalidInput(f"--method {method!r} is not one of fast, exact")
     store, code = _open(township)
-    result = operations.week_coverage(store, code, IsoWeek.parse(week), refresh=refresh)
+    started = time.perf_counter()
+    result = operations.week_coverage(
+        store,
+        code,
+        IsoWeek.parse(week),
+        refresh=refresh,
+        method="exact" if method == "exact" else "fast",
+    )
+    elapsed = time.perf_counter() - started
     if fmt == "json":
         sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n")
+    elif fmt == "geojson":
+        sys.stdout.write(json.dumps(result.gaps_geojson(), ensure_ascii=False) + "\n")
     else:
         print_coverage(result.to_dict(), lang=lang)
+        label = "用时" if lang == "zh" else "took"
+        typer.echo(f"{label} {elapsed:.2f} s ({result.method})", err=True)
 
 
 @app.command()

@@ -16,6 +16,7 @@ import pandas as pd
 
 from geo.coverage import WeekCoverage, evaluate_week
 from geo.coverage.camera_status import StatusChange, week_statuses
+from geo.coverage.evaluate import Method
 from geo.errors import InvalidInput, NotFound
 from geo.features import TimeInterval, feature_ids, gaps_frame, to_features
 from geo.ingest import PreparedUpload, check_squad, normalise_crs, prepare_parsed, prepare_upload
@@ -223,20 +224,31 @@ def import_flight(
 
 
 def week_coverage(
-    store: Store, township: str, week: IsoWeek, *, refresh: bool = False
+    store: Store,
+    township: str,
+    week: IsoWeek,
+    *,
+    refresh: bool = False,
+    method: Method = "fast",
 ) -> WeekCoverage:
-    """The township's result for a week: the stored one while its inputs are unchanged,
-    otherwise computed again and stored."""
+    """The township's result for a week: the stored one while its inputs are unchanged (and
+    it was computed by ``method``), otherwise computed again and stored.
+
+    Parameters
+    ----------
+    method
+        ``fast`` (the default engine) or ``exact`` (the vector reference; slower).
+    """
     layers = store.load_layers(township)
     start, end = week.bounds(layers.info.tz)
     fingerprint = store.inputs_fingerprint(township, start - GAP_LOOKBACK, end)
     if not refresh:
         stored = store.load_coverage(township, str(week))
-        if stored is not None and stored[1] == fingerprint:
+        if stored is not None and stored[1] == fingerprint and stored[0].method == method:
             return stored[0]
     # Fixes of the weeks before date the gaps' last coverage.
     fixes = store.week_fixes(township, start - GAP_LOOKBACK, end)
-    result = evaluate_week(week_layers(store, layers, week), fixes, week)
+    result = evaluate_week(week_layers(store, layers, week), fixes, week, method=method)
     store.save_coverage(result, fingerprint)
     return result
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -42,6 +43,17 @@ def test_demo_prints_the_weekly_table_and_writes_a_map(tmp_path: Path) -> None:
     assert table == [line for line in again.stdout.splitlines() if "squad-" in line]
     as_json = run(["coverage", "2026-W47", "--format", "json"], tmp_path)
     assert as_json.returncode == 0 and '"villages_total": 7' in as_json.stdout
+    assert '"method": "fast"' in as_json.stdout
+    gaps = run(["coverage", "2026-W47", "--format", "geojson"], tmp_path)
+    assert gaps.returncode == 0, gaps.stderr
+    collection = json.loads(gaps.stdout)
+    assert collection["type"] == "FeatureCollection" and collection["features"]
+    ranks = [f["properties"]["rank"] for f in collection["features"]]
+    assert ranks == list(range(1, len(ranks) + 1))
+    exact = run(["coverage", "2026-W47", "--method", "exact", "--format", "json"], tmp_path)
+    assert exact.returncode == 0 and '"method": "exact"' in exact.stdout
+    timed = run(["coverage", "2026-W47", "--method", "fast", "--lang", "en"], tmp_path)
+    assert timed.returncode == 0 and "took" in timed.stderr and "(fast)" in timed.stderr
 
 
 def test_errors_are_one_line_naming_the_file(tmp_path: Path) -> None:

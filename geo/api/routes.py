@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from geo import operations
 from geo.api.auth import AUTH_PROBLEMS, READERS, require
 from geo.api.dependencies import SettingsDep, StoreDep, TownshipDep, WeekDep
+from geo.api.geojson import GeoJSONResponse
 from geo.api.models import HealthModel, ProblemModel, WeekCoverageModel
 from geo.weekly_map import map_html, weekly_map
 
@@ -101,3 +102,23 @@ def get_coverage_map(
         collapsed_control=collapsed,
     )
     return HTMLResponse(map_html(fmap))
+
+
+@router.get(
+    "/api/v1/coverage/{week}/gaps",
+    response_class=GeoJSONResponse,
+    responses={
+        **PROBLEMS,
+        200: {
+            "description": "The ranked gaps (RFC 7946 FeatureCollection, WGS-84).",
+            "content": {"application/geo+json": {}},
+        },
+    },
+    tags=["coverage"],
+    dependencies=[Depends(require(*READERS))],
+)
+def get_coverage_gaps(week: WeekDep, township: TownshipDep, store: StoreDep) -> GeoJSONResponse:
+    """The week's gaps, ranked for leaders (uncovered road length and missed checkpoints
+    first, then area): area gaps with their area, village, distance to the nearest road and
+    the last date a patrol covered them; road gaps with their length."""
+    return GeoJSONResponse(operations.week_coverage(store, township, week).gaps_geojson())

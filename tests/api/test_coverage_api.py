@@ -64,6 +64,18 @@ def test_weekly_table(client: TestClient) -> None:
     assert body.fixes_used > 0
 
 
+def test_gaps_are_ranked_geojson(client: TestClient) -> None:
+    response = client.get("/api/v1/coverage/2026-W47/gaps")
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/geo+json"
+    body = response.json()
+    assert body["type"] == "FeatureCollection" and body["features"]
+    first = body["features"][0]
+    assert first["properties"]["rank"] == 1
+    assert first["geometry"]["type"] in ("Polygon", "MultiPolygon", "LineString", "MultiLineString")
+    assert {f["properties"]["kind"] for f in body["features"]} <= {"area", "road"}
+
+
 def test_map_is_html_with_the_villages(client: TestClient) -> None:
     response = client.get("/api/v1/coverage/2026-W47/map")
     assert response.status_code == 200
