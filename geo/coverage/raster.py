@@ -145,6 +145,8 @@ def _distance_field(
                         continue
                     c0 = max(0, int(np.ceil((lo - x0) / cell - 0.5)))
                     c1 = min(nx - 1, int(np.floor((hi - x0) / cell - 0.5)))
+                    if c1 < c0:
+                        continue  # (a negative end would wrap around in a slice)
                     if depth_pass == 0:
                         field[r, c0 : c1 + 1] = 0.0
                         continue

@@ -13,6 +13,7 @@ from geo.crs import to_wgs84
 from geo.layers import WGS84, TownshipInfo, TownshipLayers, empty_layer
 from geo.rules import Rules
 from geo.weeks import IsoWeek
+from tests.coverage.conftest import share_tol
 
 CRS = "EPSG:4546"
 X0, Y0, SIDE = 500_000.0, 3_110_000.0, 2000.0  # a 2 km square near 111E, 28.1N
@@ -140,3 +141,17 @@ def test_one_device_track_split_over_uploads_counts_as_one(method: str) -> None:
     unnamed = split.assign(device="")
     apart = evaluate_week(layers, unnamed, WEEK, method=method).villages[0]
     assert apart.minutes == pytest.approx(20.0 - 5 / 60, abs=1e-6)
+
+
+def test_pieces_reaching_past_the_township_count_only_inside(method: str) -> None:
+    """A patrol line that starts 3 km west of the village, beyond the engine's grid, covers
+    the same band as one starting at the boundary (regression: a piece wholly left of the
+    grid once marked whole rows of cells as covered)."""
+    layers = square_township(road_ys=[])
+    far_west = straight_track(1000.0, x_from=-3000, x_to=SIDE, start="2026-11-17 09:00", minutes=10)
+    # Several pieces lying wholly outside the grid, on rows that cross the village.
+    outside = straight_track(700.0, x_from=-1200, x_to=-200, start="2026-11-18 09:00", minutes=5)
+    fixes = pd.concat([far_west, outside.assign(segment=2)], ignore_index=True)
+    v = evaluate_week(layers, fixes, WEEK, method=method).villages[0]
+    band = 2 * 50.0 * SIDE  # the track ends on the east boundary
+    assert v.area_coverage == pytest.approx(band / SIDE**2, abs=share_tol(method, 1e-4))
