@@ -33,10 +33,12 @@ layers_app = typer.Typer(help="Township layers: load and export.", no_args_is_he
 tracks_app = typer.Typer(help="Patrol GPS tracks: import.", no_args_is_help=True)
 db_app = typer.Typer(help="PostGIS schema.", no_args_is_help=True)
 drone_app = typer.Typer(help="Drone flight logs: import.", no_args_is_help=True)
+report_app = typer.Typer(help="Printable reports: the monthly review.", no_args_is_help=True)
 app.add_typer(layers_app, name="layers")
 app.add_typer(tracks_app, name="tracks")
 app.add_typer(db_app, name="db")
 app.add_typer(drone_app, name="drone")
+app.add_typer(report_app, name="report")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -450,6 +452,43 @@ def monthly(
     store, code = _open(township)
     body = operations.month_coverage(store, code, month)
     sys.stdout.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
+
+
+@report_app.command("month")
+def report_month(
+    month: Annotated[str, typer.Argument(help="Month, e.g. 2026-11.")],
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="File to write (default: under GEO_MAPS_DIR)."),
+    ] = None,
+    lang: Annotated[str, typer.Option(help="zh (default) or en.")] = "zh",
+    pdf: Annotated[bool, typer.Option("--pdf", help="Write PDF (A4) instead of HTML.")] = False,
+    township: TownshipOpt = None,
+) -> None:
+    """Write the monthly review report (月调度) for the monthly meeting: each village's weekly
+    verdicts, coverage trends, gaps that persisted two or more weeks, squad effort and cameras
+    offline. A self-contained HTML page that prints on A4, or a PDF with `--pdf`.
+
+    Example: `geo report month 2026-11`
+
+    Example: `geo report month 2026-11 --lang en --pdf -o 2026-11.pdf`
+    """
+    from geo import operations
+    from geo.errors import InvalidInput
+    from geo.monthly_report import monthly_report_pdf
+
+    if lang not in ("zh", "en"):
+        raise InvalidInput(f"--lang {lang!r} is not one of zh, en")
+    store, code = _open(township)
+    html = operations.month_report(store, code, month, lang="en" if lang == "en" else "zh")
+    suffix = "pdf" if pdf else "html"
+    path = output or get_settings().output.maps_dir / f"{code}-{month.strip()}-report.{suffix}"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if pdf:
+        path.write_bytes(monthly_report_pdf(html))
+    else:
+        path.write_text(html, encoding="utf-8")
+    out.print(str(path), highlight=False)
 
 
 @app.command("map")

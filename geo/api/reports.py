@@ -1,0 +1,65 @@
+"""Printable reports: the monthly review (月调度) as HTML or PDF."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Header, Path, Query
+from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from geo import operations
+from geo.api.dependencies import StoreDep, TownshipDep
+from geo.api.routes import PROBLEMS, problem_response
+from geo.i18n import pick_lang
+from geo.monthly_report import monthly_report_pdf
+
+router = APIRouter(tags=["reports"])
+
+
+@router.get(
+    "/api/v1/reports/monthly/{month}",
+    summary="Monthly review report (月调度)",
+    response_class=HTMLResponse,
+    responses={
+        200: {
+            "description": "The report: a self-contained HTML page that prints on A4, or a PDF "
+            "with `?format=pdf`.",
+            "content": {
+                "text/html": {"example": "<!doctype html><html lang=\"zh-CN\">...</html>"},
+                "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+            },
+        },
+        **PROBLEMS,
+        501: problem_response("PDF output is not installed on this server"),
+    },
+)
+async def get_monthly_report(
+    month: Annotated[str, Path(description="Calendar month, YYYY-MM.", examples=["2026-11"])],
+    township: TownshipDep,
+    store: StoreDep,
+    lang: Annotated[
+        Literal["zh", "en"] | None,
+        Query(description="Language; Chinese by default (or the browser's language)."),
+    ] = None,
+    fmt: Annotated[
+        Literal["html", "pdf"],
+        Query(alias="format", description="html (default) or pdf (A4)."),
+    ] = "html",
+    accept_language: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> Response:
+    """The monthly review for the township's monthly meeting: a grid of villages by ISO week
+    with each verdict, coverage trend charts per village, gaps that persisted two or more weeks,
+    each squad's minutes, km and days, and the cameras not online. The page carries its own
+    styles and charts (inline SVG, no scripts), so it works offline and prints well."""
+    chosen = pick_lang(lang, accept_language)
+    html = await run_in_threadpool(operations.month_report, store, township, month, lang=chosen)
+    if fmt == "pdf":
+        pdf = await run_in_threadpool(monthly_report_pdf, html)
+        name = f"{township}-{month.strip()}-report.pdf"
+        return Response(
+            pdf,
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'inline; filename="{name}"'},
+        )
+    return HTMLResponse(html)
