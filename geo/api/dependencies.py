@@ -31,7 +31,10 @@ def get_township(
     settings: SettingsDep,
     township: Annotated[
         str | None,
-        Query(description="Township code; may be left out while the store holds one township."),
+        Query(
+            description="Township code; may be left out while the store holds one township.",
+            examples=["433122207"],
+        ),
     ] = None,
 ) -> str:
     return operations.resolve_township(store, township or settings.layers.township)

@@ -10,7 +10,9 @@ from starlette.concurrency import run_in_threadpool
 
 from geo import operations
 from geo.api.dependencies import StoreDep, TownshipDep
-from geo.api.routes import PROBLEMS, problem_response
+from geo.api.openapi import problem_responses
+from geo.api.routes import PROBLEMS
+from geo.coverage.monthly import Month
 from geo.i18n import pick_lang
 from geo.monthly_report import monthly_report_pdf
 
@@ -31,7 +33,7 @@ router = APIRouter(tags=["reports"])
             },
         },
         **PROBLEMS,
-        501: problem_response("PDF output is not installed on this server"),
+        **problem_responses(501),
     },
 )
 async def get_monthly_report(
@@ -40,11 +42,14 @@ async def get_monthly_report(
     store: StoreDep,
     lang: Annotated[
         Literal["zh", "en"] | None,
-        Query(description="Language; Chinese by default (or the browser's language)."),
+        Query(
+            description="Language; Chinese by default (or the browser's language).",
+            examples=["en"],
+        ),
     ] = None,
     fmt: Annotated[
         Literal["html", "pdf"],
-        Query(alias="format", description="html (default) or pdf (A4)."),
+        Query(alias="format", description="html (default) or pdf (A4).", examples=["pdf"]),
     ] = "html",
     accept_language: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Response:
@@ -56,7 +61,7 @@ async def get_monthly_report(
     html = await run_in_threadpool(operations.month_report, store, township, month, lang=chosen)
     if fmt == "pdf":
         pdf = await run_in_threadpool(monthly_report_pdf, html)
-        name = f"{township}-{month.strip()}-report.pdf"
+        name = f"{township}-{Month.parse(month)}-report.pdf"
         return Response(
             pdf,
             media_type="application/pdf",
