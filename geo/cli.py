@@ -540,6 +540,7 @@ def serve(
     import uvicorn
 
     from geo.api.app import create_app
+    from geo.api.request_id import log_config
 
     settings = get_settings()
     uvicorn.run(
@@ -547,6 +548,7 @@ def serve(
         host=host or settings.server.host,
         port=port or settings.server.port,
         log_level="info",
+        log_config=log_config("info"),
     )
 
 

@@ -78,9 +78,7 @@ def _village_rows(
             Series(
                 t["roads"] if has_roads else t["area"],
                 [
-                    None
-                    if w is None
-                    else (w["road_coverage"] if has_roads else w["area_coverage"])
+                    None if w is None else (w["road_coverage"] if has_roads else w["area_coverage"])
                     for w in weeks
                 ],
                 ROAD_COLOUR,

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Path, Query
+from fastapi import APIRouter, Header, Query
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from geo import operations
-from geo.api.dependencies import StoreDep, TownshipDep
+from geo.api.dependencies import MonthPath, StoreDep, TownshipDep
 from geo.api.openapi import problem_responses
 from geo.api.routes import PROBLEMS
 from geo.coverage.monthly import Month
@@ -28,7 +28,7 @@ router = APIRouter(tags=["reports"])
             "description": "The report: a self-contained HTML page that prints on A4, or a PDF "
             "with `?format=pdf`.",
             "content": {
-                "text/html": {"example": "<!doctype html><html lang=\"zh-CN\">...</html>"},
+                "text/html": {"example": '<!doctype html><html lang="zh-CN">...</html>'},
                 "application/pdf": {"schema": {"type": "string", "format": "binary"}},
             },
         },
@@ -37,7 +37,7 @@ router = APIRouter(tags=["reports"])
     },
 )
 async def get_monthly_report(
-    month: Annotated[str, Path(description="Calendar month, YYYY-MM.", examples=["2026-11"])],
+    month: MonthPath,
     township: TownshipDep,
     store: StoreDep,
     lang: Annotated[

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
 from geo import operations
-from geo.api.dependencies import SettingsDep, StoreDep, TownshipDep, WeekDep
+from geo.api.dependencies import (
+    DayPath,
+    MonthPath,
+    SettingsDep,
+    StoreDep,
+    TownshipDep,
+    WeekDep,
+)
 from geo.api.models import DayCoverageModel, HealthModel, MonthReviewModel, WeekCoverageModel
 from geo.api.openapi import problem_responses
 from geo.weekly_map import map_html, weekly_map
@@ -66,7 +73,7 @@ def get_coverage(week: WeekDep, township: TownshipDep, store: StoreDep) -> dict[
     response_description="Each squad's minutes, km, villages entered and daily verdict",
 )
 def get_daily(
-    day: Annotated[str, Path(description="Local date, YYYY-MM-DD.", examples=["2026-11-18"])],
+    day: DayPath,
     township: TownshipDep,
     store: StoreDep,
 ) -> dict[str, Any]:
@@ -84,7 +91,7 @@ def get_daily(
     response_description="Weekly verdicts per village, trends, persistent gaps, squad effort",
 )
 def get_monthly(
-    month: Annotated[str, Path(description="Calendar month, YYYY-MM.", examples=["2026-11"])],
+    month: MonthPath,
     township: TownshipDep,
     store: StoreDep,
 ) -> dict[str, Any]:
@@ -99,7 +106,7 @@ def get_monthly(
     responses={
         200: {
             "description": "A self-contained Folium page (Leaflet inlined; tiles need a network)",
-            "content": {"text/html": {"example": '<!DOCTYPE html><html><head>...</head></html>'}},
+            "content": {"text/html": {"example": "<!DOCTYPE html><html><head>...</head></html>"}},
         },
         **PROBLEMS,
     },

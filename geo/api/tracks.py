@@ -91,7 +91,7 @@ async def post_track(
     crs: Annotated[
         str,
         Query(
-            description="Coordinate system of the file: wgs84, cgcs2000, gcj02, bd09 or EPSG:<code>.",
+            description="Coordinate system: wgs84, cgcs2000, gcj02, bd09 or EPSG:<code>.",
             examples=["gcj02"],
         ),
     ] = "wgs84",

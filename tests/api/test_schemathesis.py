@@ -1,0 +1,108 @@
+"""Schemathesis against the app's own /openapi.json on both stores (demo layers, a simulated
+week): no 5xx, and every answer conforms to its documented status, content type and schema.
+
+Bounded: a few examples per operation, derandomized (the same cases every run), no shrinking.
+Requests carry :func:`api_headers`, the one place to add an API key once routes need one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import schemathesis
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from schemathesis import GenerationMode
+
+from geo.api.app import create_app
+from geo.layers import TownshipLayers
+from geo.settings import LayerSettings, Settings, StoreSettings
+from geo.weeks import IsoWeek
+from tests.api.simulated_stores import STORE_KINDS, simulated_store
+from tests.api.test_coverage_api import settings_for
+
+MAX_EXAMPLES = 20
+CHECKS = [
+    schemathesis.checks.not_a_server_error,
+    schemathesis.checks.status_code_conformance,
+    schemathesis.checks.content_type_conformance,
+    schemathesis.checks.response_headers_conformance,
+    schemathesis.checks.response_schema_conformance,
+]
+
+
+@schemathesis.serializer("application/gpx+xml")
+def _gpx(ctx: Any, value: Any) -> bytes:
+    """Track bodies go out as the text they are (bytes unchanged)."""
+    return value if isinstance(value, bytes) else str(value).encode()
+
+
+@pytest.fixture(scope="module")
+def api_headers() -> dict[str, str]:
+    """Headers every request carries: none yet; an ``Authorization: Bearer`` key goes here."""
+    return {}
+
+
+@pytest.fixture(scope="module", params=STORE_KINDS)
+def served_app(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    demo_layers: TownshipLayers,
+) -> Iterator[FastAPI]:
+    tmp = tmp_path_factory.mktemp("schemathesis")
+    store = simulated_store(request, tmp, demo_layers, [IsoWeek(2026, 47)])
+    app = create_app(settings_for(store, tmp))
+    with TestClient(app):  # runs the lifespan: the app's store stays open for the module
+        yield app
+    store.close()
+
+
+@pytest.fixture(scope="module")
+def api_schema(served_app: FastAPI) -> Any:
+    return schemathesis.openapi.from_asgi("/openapi.json", served_app)
+
+
+def _operation_labels() -> list[str]:
+    """The operations of the document (the app is only built here; no store is opened)."""
+    app = create_app(
+        Settings(
+            store=StoreSettings(database_url=None, gpkg_path=Path("unused.gpkg")),
+            layers=LayerSettings(township=None),
+        )
+    )
+    loaded = schemathesis.openapi.from_asgi("/openapi.json", app)
+    return sorted(result.ok().label for result in loaded.get_all_operations())
+
+
+BOUNDED = settings(
+    max_examples=MAX_EXAMPLES,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    phases=[Phase.explicit, Phase.generate],  # no shrinking
+    suppress_health_check=list(HealthCheck),
+)
+
+
+@pytest.mark.parametrize("label", _operation_labels())
+def test_api_conforms_to_its_schema(
+    label: str, api_schema: Any, served_app: FastAPI, api_headers: dict[str, str]
+) -> None:
+    operation = next(r.ok() for r in api_schema.get_all_operations() if r.ok().label == label)
+    strategies = [
+        *api_schema.get_strategies_from_examples(operation),
+        operation.as_strategy(GenerationMode.POSITIVE),
+        operation.as_strategy(GenerationMode.NEGATIVE),
+    ]
+
+    @BOUNDED
+    @given(case=st.one_of(*strategies))
+    def check(case: Any) -> None:
+        case.call_and_validate(app=served_app, headers=api_headers, checks=CHECKS)
+
+    check()
