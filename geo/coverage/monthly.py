@@ -108,9 +108,11 @@ def month_review(
                 "patrol_days": v.patrol_days,
             }
     for entry in villages.values():
+        # Weeks without uploads say nothing about coverage: the trend runs over the others.
         series = [
             w["road_coverage"] if w["road_coverage"] is not None else w["area_coverage"]
             for w in entry["weeks"].values()
+            if w["status"] != "no_data"
         ]
         entry["weeks_passed"] = sum(w["status"] == "pass" for w in entry["weeks"].values())
         entry["trend"] = round(series[-1] - series[0], 6) if len(series) >= 2 else None
