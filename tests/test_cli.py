@@ -69,6 +69,7 @@ def test_every_command_has_help_with_an_example(tmp_path: Path) -> None:
         ["layers", "export"],
         ["tracks", "import"],
         ["db", "upgrade"],
+        ["report", "month"],
     ):
         done = run([*command, "--help"], tmp_path)
         assert done.returncode == 0, command

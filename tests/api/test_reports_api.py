@@ -195,6 +195,16 @@ def test_report_pdf(client: TestClient) -> None:
     assert "小章乡" in text and "月调度报告" in text and "烟竹坪村" in text
 
 
+def test_pdf_without_weasyprint_is_a_501_problem(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "weasyprint", None)  # import fails as if not installed
+    response = client.get("/api/v1/reports/monthly/2026-11?format=pdf")
+    assert response.status_code == 501
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "WeasyPrint" in response.json()["detail"]
+
+
 def _geo(args: list[str], store: Store, tmp: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "GEO_MAPS_DIR": str(tmp / "maps"), "COLUMNS": "200"}
     env.pop("GEO_TOWNSHIP", None)
