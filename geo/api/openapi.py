@@ -19,6 +19,12 @@ _REF = "#/components/schemas/ProblemModel"
 
 #: Status → (description, type, title, detail) of an example problem.
 PROBLEM_EXAMPLES: dict[int, tuple[str, str, str, str]] = {
+    400: (
+        "The body cannot be parsed (not JSON, not UTF-8)",
+        "about:blank",
+        "Bad request",
+        "There was an error parsing the body",
+    ),
     404: (
         "The township (or object) is not in the store",
         "/problems/not-found",
@@ -103,6 +109,8 @@ def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
         for operation in operations.values():
             responses = operation.setdefault("responses", {})
             responses.setdefault("500", {"description": PROBLEM_EXAMPLES[500][0]})
+            if "requestBody" in operation:
+                responses.setdefault("400", {"description": PROBLEM_EXAMPLES[400][0]})
             for code, response in responses.items():
                 if code[:1] in ("4", "5"):
                     response["content"] = _problem_content(int(code))

@@ -74,7 +74,9 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "HTTP error")
+    title = {400: "Bad request", 404: "Not found", 405: "Method not allowed"}.get(
+        exc.status_code, "HTTP error"
+    )
     return problem(request, exc.status_code, title, str(exc.detail))
 
 

@@ -157,3 +157,15 @@ def test_a_batch_of_one_position_is_stored(client: TestClient, demo_layers: Town
     assert week["fixes_used"] == 3
     minutes = sum(sum(v["minutes_by_day"].values()) for v in week["villages"])
     assert minutes == pytest.approx(2 * 5 / 60, abs=0.01)  # three batches, one track
+
+
+def test_an_unparsable_batch_is_a_400_problem(client: TestClient) -> None:
+    """Found by schemathesis: a body that is not JSON was a 400 missing from the document."""
+    done = client.post(
+        "/api/v1/positions", content=b"\xff", headers={"Content-Type": "application/json"}
+    )
+    assert done.status_code == 400
+    assert done.headers["content-type"] == "application/problem+json"
+    assert done.json()["title"] == "Bad request"
+    documented = client.get("/openapi.json").json()["paths"]["/api/v1/positions"]["post"]
+    assert "400" in documented["responses"]
