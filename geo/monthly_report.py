@@ -66,11 +66,14 @@ def _village_rows(
                 if week["road_coverage"] is not None
                 else week["area_coverage"]
             )
+            idle = week["status"] == "no_data" and week["patrol_days"] == 0
             cells.append(
                 {
                     "status": week["status"],
                     "text": t[week["status"]],
-                    "detail": f"{_percent(shown)} · {week['patrol_days']}{t['days_unit']}",
+                    "detail": "—"
+                    if idle
+                    else f"{_percent(shown)} · {week['patrol_days']}{t['days_unit']}",
                 }
             )
         has_roads = any(w is not None and w["road_coverage"] is not None for w in weeks)

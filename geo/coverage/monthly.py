@@ -121,6 +121,8 @@ def month_review(
         "weeks": [w.week for w in weeks],
         "township_weeks_passed": sum(w.meets_requirement for w in weeks),
         "villages": list(villages.values()),
-        "persistent_gaps": persistent_gaps(weeks, crs),
+        # A week without a single fix (still to come, or every phone silent) says nothing
+        # about gaps: persistence is judged over the weeks that had patrol data.
+        "persistent_gaps": persistent_gaps([w for w in weeks if w.fixes_used > 0], crs),
         "squad_effort": effort,
     }
