@@ -24,6 +24,7 @@ from schemathesis import GenerationMode
 from geo.api.app import create_app
 from geo.layers import TownshipLayers
 from geo.settings import LayerSettings, Settings, StoreSettings
+from geo.store import Store
 from geo.weeks import IsoWeek
 from tests.api.simulated_stores import STORE_KINDS, simulated_store
 from tests.api.test_coverage_api import settings_for
@@ -44,19 +45,13 @@ def _gpx(ctx: Any, value: Any) -> bytes:
     return value if isinstance(value, bytes) else str(value).encode()
 
 
-@pytest.fixture(scope="module")
-def api_headers() -> dict[str, str]:
-    """Headers every request carries: none yet; an ``Authorization: Bearer`` key goes here."""
-    return {}
-
-
 @pytest.fixture(scope="module", params=STORE_KINDS)
 def served(
     request: pytest.FixtureRequest,
     tmp_path_factory: pytest.TempPathFactory,
     demo_layers: TownshipLayers,
-) -> Iterator[tuple[str, dict[str, Any]]]:
-    """The app served over HTTP by uvicorn (lifespan once) and its OpenAPI document."""
+) -> Iterator[tuple[str, dict[str, Any], Store]]:
+    """The app served over HTTP by uvicorn (lifespan once), its OpenAPI document, its store."""
     tmp = tmp_path_factory.mktemp("schemathesis")
     store = simulated_store(request, tmp, demo_layers, [IsoWeek(2026, 47)])
     app = create_app(settings_for(store, tmp))
@@ -71,11 +66,18 @@ def served(
             break
         time.sleep(0.05)
     try:
-        yield f"http://127.0.0.1:{port}", app.openapi()
+        yield f"http://127.0.0.1:{port}", app.openapi(), store
     finally:
         server.should_exit = True
         thread.join(timeout=10)
         store.close()
+
+
+@pytest.fixture(scope="module")
+def api_headers(served: tuple[str, dict[str, Any], Store]) -> dict[str, str]:
+    """Headers every request carries: none yet. When routes need an API key, create one in
+    ``served[2]`` (the served store) here and return ``{"Authorization": f"Bearer {key}"}``."""
+    return {}
 
 
 def free_port() -> int:
@@ -108,9 +110,9 @@ BOUNDED = settings(
 
 @pytest.mark.parametrize("label", _operation_labels())
 def test_api_conforms_to_its_schema(
-    label: str, served: tuple[str, dict[str, Any]], api_headers: dict[str, str]
+    label: str, served: tuple[str, dict[str, Any], Store], api_headers: dict[str, str]
 ) -> None:
-    base_url, document = served
+    base_url, document, _ = served
     api_schema = schemathesis.openapi.from_dict(document)
     operation = next(r.ok() for r in api_schema.get_all_operations() if r.ok().label == label)
     strategies = [
