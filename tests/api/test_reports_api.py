@@ -249,3 +249,21 @@ def test_cli_writes_a_pdf(month_store: tuple[Store, TownshipLayers, Path]) -> No
     assert path.suffix == ".pdf"
     pages, text = _pdf_text(path.read_bytes())
     assert pages >= 3 and "Xiaozhang Township" in text and "Monthly review" in text
+
+
+def test_printing_fetches_nothing(caplog: pytest.LogCaptureFixture) -> None:
+    pytest.importorskip("weasyprint")
+    import socket
+
+    from geo.monthly_report import monthly_report_pdf
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        listener.settimeout(0.2)
+        port = listener.getsockname()[1]
+        pdf = monthly_report_pdf(f'<p>x</p><img src="http://127.0.0.1:{port}/a.png">')
+        with pytest.raises(TimeoutError):
+            listener.accept()  # nobody came
+    assert pdf.startswith(b"%PDF-")
+    assert "disallowed protocol" in caplog.text
