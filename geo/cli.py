@@ -38,11 +38,13 @@ keys_app = typer.Typer(
     help="API keys for the HTTP API and the dashboard: create, list, revoke.",
     no_args_is_help=True,
 )
+report_app = typer.Typer(help="Printable reports: the monthly review.", no_args_is_help=True)
 app.add_typer(layers_app, name="layers")
 app.add_typer(tracks_app, name="tracks")
 app.add_typer(db_app, name="db")
 app.add_typer(drone_app, name="drone")
 app.add_typer(keys_app, name="keys")
+app.add_typer(report_app, name="report")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -480,6 +482,43 @@ def monthly(
     sys.stdout.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
 
 
+@report_app.command("month")
+def report_month(
+    month: Annotated[str, typer.Argument(help="Month, e.g. 2026-11.")],
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="File to write (default: under GEO_MAPS_DIR)."),
+    ] = None,
+    lang: Annotated[str, typer.Option(help="zh (default) or en.")] = "zh",
+    pdf: Annotated[bool, typer.Option("--pdf", help="Write PDF (A4) instead of HTML.")] = False,
+    township: TownshipOpt = None,
+) -> None:
+    """Write the monthly review report (月调度) for the monthly meeting: each village's weekly
+    verdicts, coverage trends, gaps that persisted two or more weeks, squad effort and cameras
+    offline. A self-contained HTML page that prints on A4, or a PDF with `--pdf`.
+
+    Example: `geo report month 2026-11`
+
+    Example: `geo report month 2026-11 --lang en --pdf -o 2026-11.pdf`
+    """
+    from geo import operations
+    from geo.errors import InvalidInput
+    from geo.monthly_report import monthly_report_pdf
+
+    if lang not in ("zh", "en"):
+        raise InvalidInput(f"--lang {lang!r} is not one of zh, en")
+    store, code = _open(township)
+    html = operations.month_report(store, code, month, lang="en" if lang == "en" else "zh")
+    suffix = "pdf" if pdf else "html"
+    path = output or get_settings().output.maps_dir / f"{code}-{month.strip()}-report.{suffix}"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if pdf:
+        path.write_bytes(monthly_report_pdf(html))
+    else:
+        path.write_text(html, encoding="utf-8")
+    out.print(str(path), highlight=False)
+
+
 @app.command("map")
 def map_command(
     week: Annotated[str, typer.Argument(help="ISO week, e.g. 2026-W47.")],
@@ -530,6 +569,7 @@ def serve(
     import uvicorn
 
     from geo.api.app import create_app
+    from geo.api.request_id import log_config
     from geo.errors import StoreUnavailable
 
     settings = get_settings()
@@ -548,6 +588,7 @@ def serve(
         host=host or settings.server.host,
         port=port or settings.server.port,
         log_level="info",
+        log_config=log_config("info"),
     )
 
 

@@ -133,3 +133,11 @@ class StoreUnavailable(GeoError):
     status = 503
     title = "Store unavailable"
     slug = "store-unavailable"
+
+
+class FeatureUnavailable(GeoError):
+    """An optional output whose libraries are not installed here (e.g. PDF without WeasyPrint)."""
+
+    status = 501
+    title = "Not available here"
+    slug = "feature-unavailable"

@@ -61,6 +61,55 @@ TEXT: dict[str, dict[str, str]] = {
         "zh": "登录请求来自其他网站，已拒绝。",
         "en": "The sign-in came from another site and was refused.",
     },
+    # The monthly review report (月调度).
+    "report_title": {"zh": "月调度报告", "en": "Monthly review"},
+    "generated": {"zh": "生成于", "en": "Generated"},
+    "summary": {"zh": "概况", "en": "Summary"},
+    "weeks_passed": {"zh": "全乡达标周数", "en": "Weeks the township met the rule"},
+    "grid": {"zh": "各村每周结论", "en": "Weekly verdicts by village"},
+    "grid_note": {
+        "zh": "每格：结论、道路覆盖率（无道路时为面积覆盖率）、巡逻天数。",
+        "en": "Each cell: verdict, road coverage (area coverage where a village has no roads), "
+        "patrol days.",
+    },
+    "weeks_passed_short": {"zh": "达标周", "en": "Weeks passed"},
+    "trends": {"zh": "覆盖率趋势", "en": "Coverage trends"},
+    "trend_note": {
+        "zh": "实线：道路覆盖率；虚线：面积覆盖率；红色点线：道路覆盖要求；空心点：无数据的周。",
+        "en": "Solid: road coverage; dashed: area coverage; red dotted: the required road "
+        "coverage; hollow points: weeks without data.",
+    },
+    "change": {"zh": "月内变化", "en": "Change over the month"},
+    "points": {"zh": "个百分点", "en": "percentage points"},
+    "persistent_gaps": {"zh": "连续两周及以上未覆盖", "en": "Gaps persisting two weeks or more"},
+    "kind": {"zh": "类型", "en": "Kind"},
+    "size": {"zh": "大小", "en": "Size"},
+    "weeks_running": {"zh": "连续周数", "en": "Weeks running"},
+    "since": {"zh": "始于", "en": "Since"},
+    "no_persistent_gaps": {
+        "zh": "没有连续两周及以上的未覆盖区域",
+        "en": "No gap persisted two weeks or more",
+    },
+    "more_gaps": {"zh": "另有 {n} 处未列出", "en": "{n} more not listed"},
+    "effort": {"zh": "中队工作量", "en": "Squad effort"},
+    "days_patrolled": {"zh": "巡逻天数", "en": "Days on patrol"},
+    "days_passed": {"zh": "达标天数", "en": "Days meeting the minimum"},
+    "minutes": {"zh": "分钟", "en": "Minutes"},
+    "days_unit": {"zh": "天", "en": " d"},
+    "hours": {"zh": "小时", "en": "Hours"},
+    "km": {"zh": "公里", "en": "km"},
+    "cameras_offline": {"zh": "离线监控", "en": "Cameras offline"},
+    "camera": {"zh": "监控", "en": "Camera"},
+    "code": {"zh": "编号", "en": "Code"},
+    "status": {"zh": "状态", "en": "Status"},
+    "offline": {"zh": "离线", "en": "Offline"},
+    "maintenance": {"zh": "维护中", "en": "Maintenance"},
+    "installed_on": {"zh": "安装日期", "en": "Installed"},
+    "cameras_note": {
+        "zh": "监控状态为生成报告时监控图层中的当前状态。",
+        "en": "Camera status is the cameras layer's current status when the report was made.",
+    },
+    "no_cameras_offline": {"zh": "所有监控在线", "en": "Every camera is online"},
 }
 
 

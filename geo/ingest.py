@@ -331,7 +331,12 @@ def segment_lines(fixes: pd.DataFrame) -> gpd.GeoDataFrame:
             crs=WGS84,
         )
     seg = kept["segment"].to_numpy()
-    lines = shapely.linestrings(kept[["lon", "lat"]].to_numpy(), indices=seg)
+    # A segment of one fix (a live batch may be one position) is a line of zero length.
+    sizes = kept.groupby("segment", sort=False)["segment"].transform("size").to_numpy()
+    repeat = np.where(sizes == 1, 2, 1)
+    lines = shapely.linestrings(
+        np.repeat(kept[["lon", "lat"]].to_numpy(), repeat, axis=0), indices=np.repeat(seg, repeat)
+    )
     grouped = kept.groupby("segment", sort=True)["time"]
     return gpd.GeoDataFrame(
         {

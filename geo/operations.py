@@ -19,6 +19,7 @@ from geo.coverage.camera_status import StatusChange, week_statuses
 from geo.coverage.evaluate import Method
 from geo.errors import InvalidInput, NotFound
 from geo.features import TimeInterval, feature_ids, gaps_frame, to_features
+from geo.i18n import Lang
 from geo.ingest import PreparedUpload, check_squad, normalise_crs, prepare_parsed, prepare_upload
 from geo.layer_edits import add_feature, delete_feature, find_feature, replace_feature
 from geo.layers import CAMERA_STATUSES, TownshipLayers, read_layers_dir
@@ -417,3 +418,13 @@ def month_coverage(store: Store, township: str, month_text: str) -> dict[str, An
             e["minutes"] = round(e["minutes"] + squad.minutes, 2)
             e["km"] = round(e["km"] + squad.distance_km, 3)
     return {"township_code": township, **month_review(month, weeks, effort, layers.info.metric_crs)}
+
+
+def month_report(store: Store, township: str, month_text: str, *, lang: Lang = "zh") -> str:
+    """The monthly review report (月调度) of a township as a printable HTML page."""
+    from geo.monthly_report import monthly_report_html
+
+    review = month_coverage(store, township, month_text)
+    return monthly_report_html(
+        review, store.load_layers(township), lang=lang, generated_at=datetime.now(UTC)
+    )

@@ -13,6 +13,12 @@ if [ ! -x "${GEO_CHROMIUM:-/usr/bin/chromium}" ]; then
     echo "tests: Chromium is missing (apt-get install chromium); browser tests will skip" >&2
   fi
 fi
+# The PDF report and the screenshots draw Chinese with Noto CJK.
+if ! fc-list :lang=zh 2>/dev/null | grep -q . && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "tests: installing fonts-noto-cjk with apt-get" >&2
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >&2
+fi
 started=""
 if [ -z "${GEO_TEST_DATABASE_URL:-}" ]; then
   GEO_TEST_DATABASE_URL=$(bash scripts/test-postgis.sh start)

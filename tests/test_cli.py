@@ -84,6 +84,7 @@ def test_every_command_has_help_with_an_example(tmp_path: Path) -> None:
         ["keys", "create"],
         ["keys", "list"],
         ["keys", "revoke"],
+        ["report", "month"],
     ):
         done = run([*command, "--help"], tmp_path)
         assert done.returncode == 0, command

@@ -8,7 +8,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from geo import __version__
-from geo.api import dashboard, layers, ogc, problems, signin, tracks
+from geo.api import dashboard, layers, ogc, openapi, problems, reports, signin, tracks
+from geo.api.request_id import RequestIdMiddleware
 from geo.api.routes import router
 from geo.settings import Settings, get_settings
 from geo.store import open_store
@@ -40,11 +41,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     problems.install(app)
+    app.add_middleware(RequestIdMiddleware)
     app.include_router(router)
     app.include_router(tracks.router)
+    app.include_router(reports.router)
     app.include_router(dashboard.router)
     signin.install(app)
     app.include_router(layers.read_router)
     app.include_router(layers.write_router)
     app.include_router(ogc.router)
+    openapi.install(app)
     return app

@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from functools import cache
 from typing import Annotated
 from urllib.parse import urlencode
 
-import jinja2
 import shapely
 from fastapi import APIRouter, Depends, Header, Query
 from fastapi.responses import HTMLResponse
@@ -21,19 +19,11 @@ from geo import operations
 from geo.api.auth import READERS, require
 from geo.api.dependencies import SettingsDep, StoreDep
 from geo.i18n import pick_lang, texts
+from geo.templating import templates
 from geo.weeks import IsoWeek
 
 router = APIRouter(include_in_schema=False)
 SHOWN_GAPS = 30
-
-
-@cache
-def _templates() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("geo", "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-    )
 
 
 @router.get("/", response_class=HTMLResponse, dependencies=[Depends(require(*READERS, page=True))])
@@ -63,7 +53,7 @@ def dashboard(
         for g in result.gaps[:SHOWN_GAPS]
     ]
     page = (
-        _templates()
+        templates()
         .get_template("dashboard.html")
         .render(
             lang=chosen,

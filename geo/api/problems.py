@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -13,7 +12,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from geo.api.models import ProblemModel
 from geo.errors import GeoError
 
-log = logging.getLogger("geo.api")
 PROBLEM_JSON = "application/problem+json"
 
 
@@ -26,7 +24,7 @@ def problem(
     headers: dict[str, str] | None = None,
     **extra: Any,
 ) -> JSONResponse:
-    """A problem-details response."""
+    """A problem-details response; ``request_id`` names the request (also in X-Request-ID)."""
     body = {
         "type": type_uri,
         "title": title,
@@ -35,7 +33,23 @@ def problem(
         "instance": str(request.url.path),
         **extra,
     }
+    request_id = getattr(request.state, "request_id", None)
+    if request_id:
+        body["request_id"] = request_id
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def internal_error_response(path: str, request_id: str) -> JSONResponse:
+    """The 500 answer to an unexpected error: no internals, only the request id to quote."""
+    body = {
+        "type": "/problems/internal",
+        "title": "Internal error",
+        "status": 500,
+        "detail": "The server could not answer; the error was logged with this request id.",
+        "instance": path,
+        "request_id": request_id,
+    }
+    return JSONResponse(body, status_code=500, media_type=PROBLEM_JSON)
 
 
 async def _geo_error(request: Request, exc: Exception) -> JSONResponse:
@@ -65,19 +79,10 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "HTTP error")
-    return problem(request, exc.status_code, title, str(exc.detail))
-
-
-async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unexpected error on %s %s", request.method, request.url.path)
-    return problem(
-        request,
-        500,
-        "Internal error",
-        "The server could not answer; the error was logged.",
-        "/problems/internal",
+    title = {400: "Bad request", 404: "Not found", 405: "Method not allowed"}.get(
+        exc.status_code, "HTTP error"
     )
+    return problem(request, exc.status_code, title, str(exc.detail))
 
 
 def problem_response(description: str) -> dict[str, Any]:
@@ -86,8 +91,7 @@ def problem_response(description: str) -> dict[str, Any]:
 
 
 def install(app: FastAPI) -> None:
-    """Register the handlers on an app."""
+    """Register the handlers on an app (unexpected errors: :mod:`geo.api.request_id`)."""
     app.add_exception_handler(GeoError, _geo_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(Exception, _unexpected)

@@ -1,4 +1,4 @@
-"""Routes: health, the weekly coverage table and its map."""
+"""Routes: health, the weekly table and its map, the daily view, the monthly review data."""
 
 from __future__ import annotations
 
@@ -9,29 +9,45 @@ from fastapi.responses import HTMLResponse
 
 from geo import operations
 from geo.api.auth import AUTH_PROBLEMS, READERS, require
-from geo.api.dependencies import SettingsDep, StoreDep, TownshipDep, WeekDep
+from geo.api.dependencies import (
+    DayPath,
+    MonthPath,
+    SettingsDep,
+    StoreDep,
+    TownshipDep,
+    WeekDep,
+)
 from geo.api.geojson import GeoJSONResponse
-from geo.api.models import HealthModel, ProblemModel, WeekCoverageModel
+from geo.api.models import DayCoverageModel, HealthModel, MonthReviewModel, WeekCoverageModel
+from geo.api.openapi import problem_responses
 from geo.weekly_map import map_html, weekly_map
 
 router = APIRouter()
-PROBLEMS: dict[int | str, dict[str, Any]] = {
-    **AUTH_PROBLEMS,
-    404: {"model": ProblemModel, "content": {"application/problem+json": {}}},
-    422: {"model": ProblemModel, "content": {"application/problem+json": {}}},
-    503: {"model": ProblemModel, "content": {"application/problem+json": {}}},
-}
+PROBLEMS: dict[int | str, dict[str, Any]] = {**AUTH_PROBLEMS, **problem_responses(404, 422, 503)}
 
 
-@router.get("/healthz", response_model=HealthModel, tags=["health"])
+@router.get(
+    "/healthz",
+    response_model=HealthModel,
+    tags=["health"],
+    summary="Liveness",
+    response_description="The process is up",
+)
 def healthz() -> dict[str, str]:
-    """The process is up."""
+    """The process is up (it does not look at the store; see /readyz)."""
     return {"status": "ok"}
 
 
-@router.get("/readyz", response_model=HealthModel, responses={503: PROBLEMS[503]}, tags=["health"])
+@router.get(
+    "/readyz",
+    response_model=HealthModel,
+    responses=problem_responses(503),
+    tags=["health"],
+    summary="Readiness",
+    response_description="The store is reachable and current",
+)
 def readyz(store: StoreDep) -> dict[str, str]:
-    """The store is reachable and its schema is current."""
+    """The store is reachable and its schema is current; 503 otherwise."""
     store.check()
     return {"status": "ready"}
 
@@ -42,6 +58,8 @@ def readyz(store: StoreDep) -> dict[str, str]:
     responses=PROBLEMS,
     tags=["coverage"],
     dependencies=[Depends(require(*READERS))],
+    summary="Weekly coverage table (周覆盖)",
+    response_description="Each village's measures, verdict and reasons; the township's verdict",
 )
 def get_coverage(week: WeekDep, township: TownshipDep, store: StoreDep) -> dict[str, Any]:
     """The weekly table (周覆盖): each village's measures, verdict and reasons, and the
@@ -51,11 +69,18 @@ def get_coverage(week: WeekDep, township: TownshipDep, store: StoreDep) -> dict[
 
 @router.get(
     "/api/v1/coverage/daily/{day}",
+    response_model=DayCoverageModel,
     responses=PROBLEMS,
     tags=["coverage"],
     dependencies=[Depends(require(*READERS))],
+    summary="Daily view per squad (日巡查)",
+    response_description="Each squad's minutes, km, villages entered and daily verdict",
 )
-def get_daily(day: str, township: TownshipDep, store: StoreDep) -> dict[str, Any]:
+def get_daily(
+    day: DayPath,
+    township: TownshipDep,
+    store: StoreDep,
+) -> dict[str, Any]:
     """The daily view (日巡查): per squad, minutes and km on patrol, villages entered, and
     whether it met the daily minimum inside its own village (``no_data`` without uploads)."""
     return operations.day_coverage(store, township, operations.parse_day(day))
@@ -63,11 +88,18 @@ def get_daily(day: str, township: TownshipDep, store: StoreDep) -> dict[str, Any
 
 @router.get(
     "/api/v1/coverage/monthly/{month}",
+    response_model=MonthReviewModel,
     responses=PROBLEMS,
     tags=["coverage"],
     dependencies=[Depends(require(*READERS))],
+    summary="Monthly review data (月调度)",
+    response_description="Weekly verdicts per village, trends, persistent gaps, squad effort",
 )
-def get_monthly(month: str, township: TownshipDep, store: StoreDep) -> dict[str, Any]:
+def get_monthly(
+    month: MonthPath,
+    township: TownshipDep,
+    store: StoreDep,
+) -> dict[str, Any]:
     """The monthly review (月调度): each village's weekly verdicts and coverage trend, gaps
     that persisted two or more weeks, and each squad's effort over the month."""
     return operations.month_coverage(store, township, month)
@@ -76,16 +108,26 @@ def get_monthly(month: str, township: TownshipDep, store: StoreDep) -> dict[str,
 @router.get(
     "/api/v1/coverage/{week}/map",
     response_class=HTMLResponse,
-    responses={**PROBLEMS, 303: {"description": "A browser without a valid key: to /signin"}},
+    responses={
+        200: {
+            "description": "A self-contained Folium page (Leaflet inlined; tiles need a network)",
+            "content": {"text/html": {"example": "<!DOCTYPE html><html><head>...</head></html>"}},
+        },
+        303: {"description": "A browser without a valid key: to /signin"},
+        **PROBLEMS,
+    },
     tags=["coverage"],
     dependencies=[Depends(require(*READERS, page=True))],
+    summary="Weekly coverage map",
 )
 def get_coverage_map(
     week: WeekDep,
     township: TownshipDep,
     store: StoreDep,
     settings: SettingsDep,
-    collapsed: Annotated[bool, Query(description="Fold the layer list into a button.")] = False,
+    collapsed: Annotated[
+        bool, Query(description="Fold the layer list into a button.", examples=[True])
+    ] = False,
 ) -> HTMLResponse:
     """The week's coverage map (Folium HTML): villages by verdict, gaps, tracks, cameras.
     It is a page: without a valid key it sends the browser to ``/signin`` (303)."""

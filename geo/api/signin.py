@@ -15,10 +15,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from geo import access
 from geo.api.auth import COOKIE, PageAccessDenied
-from geo.api.dashboard import _templates
 from geo.api.dependencies import StoreDep
 from geo.errors import AuthenticationRequired, GeoError
 from geo.i18n import Lang, pick_lang, texts
+from geo.templating import templates
 
 router = APIRouter(include_in_schema=False)
 #: How long a browser keeps the key; revoking the key ends every session at once.
@@ -49,7 +49,7 @@ def _page(
     lang: Lang, next_url: str, status: int = 200, error: str = "", detail: str = ""
 ) -> HTMLResponse:
     html = (
-        _templates()
+        templates()
         .get_template("signin.html")
         .render(lang=lang, t=texts(lang), next=next_url, error=error, detail=detail)
     )

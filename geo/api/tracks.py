@@ -14,6 +14,7 @@ from geo import operations
 from geo.api.auth import READERS, require
 from geo.api.dependencies import SettingsDep, StoreDep, TownshipDep
 from geo.api.models import PositionBatchModel, TrackCollectionModel, UploadModel
+from geo.api.openapi import problem_responses
 from geo.api.routes import PROBLEMS
 from geo.errors import InvalidInput, PayloadTooLarge
 from geo.keys import Principal, Role
@@ -65,11 +66,19 @@ async def _read_upload(request: Request, limit: int) -> tuple[bytes, str]:
     return b"".join(chunks), "upload"
 
 
+UPLOAD_PROBLEMS = problem_responses(404, 409, 413, 422, 503)
+
+
 @router.post(
     "/api/v1/tracks",
     response_model=UploadModel,
     status_code=201,
-    responses={**PROBLEMS, 409: PROBLEMS[422], 413: PROBLEMS[422], 200: {"model": UploadModel}},
+    summary="Upload a track file",
+    response_description="Stored: the upload and its cleaning report",
+    responses={
+        **UPLOAD_PROBLEMS,
+        200: {"model": UploadModel, "description": "Sent before: the first upload, nothing stored"},
+    },
     openapi_extra={
         "requestBody": {
             "content": {
@@ -78,7 +87,8 @@ async def _read_upload(request: Request, limit: int) -> tuple[bytes, str]:
                     "schema": {
                         "type": "object",
                         "properties": {"file": {"type": "string", "format": "binary"}},
-                    }
+                    },
+                    "example": {"file": UPLOAD_EXAMPLE},
                 },
             },
             "required": True,
@@ -95,14 +105,26 @@ async def post_track(
     squad: Annotated[
         str, Query(description="The squad that recorded the track.", examples=["squad-01"])
     ],
-    crs: Annotated[str, Query(description="Coordinate system of the file.")] = "wgs84",
-    device: Annotated[str, Query(description="Phone or recorder name.")] = "",
-    filename: Annotated[str | None, Query(description="Name to record for a raw body.")] = None,
+    crs: Annotated[
+        str,
+        Query(
+            description="Coordinate system: wgs84, cgcs2000, gcj02, bd09 or EPSG:<code>.",
+            examples=["gcj02"],
+        ),
+    ] = "wgs84",
+    device: Annotated[
+        str, Query(description="Phone or recorder name.", examples=["phone-01"])
+    ] = "",
+    filename: Annotated[
+        str | None,
+        Query(description="Name to record for a raw body.", examples=["2026-11-18.gpx"]),
+    ] = None,
     idempotency_key: Annotated[
         str | None,
         Header(
             description="A retry with the same key returns the first answer and stores nothing.",
             max_length=200,
+            examples=["phone-01:2026-11-18"],
         ),
     ] = None,
 ) -> dict[str, Any]:
@@ -132,7 +154,12 @@ async def post_track(
     "/api/v1/positions",
     response_model=UploadModel,
     status_code=201,
-    responses={**PROBLEMS, 409: PROBLEMS[422], 413: PROBLEMS[422], 200: {"model": UploadModel}},
+    summary="Send a batch of live positions",
+    response_description="Stored: the batch as an upload and its cleaning report",
+    responses={
+        **UPLOAD_PROBLEMS,
+        200: {"model": UploadModel, "description": "Sent before: the first answer, nothing stored"},
+    },
 )
 def post_positions(
     principal: Uploader,

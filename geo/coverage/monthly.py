@@ -108,9 +108,11 @@ def month_review(
                 "patrol_days": v.patrol_days,
             }
     for entry in villages.values():
+        # Weeks without uploads say nothing about coverage: the trend runs over the others.
         series = [
             w["road_coverage"] if w["road_coverage"] is not None else w["area_coverage"]
             for w in entry["weeks"].values()
+            if w["status"] != "no_data"
         ]
         entry["weeks_passed"] = sum(w["status"] == "pass" for w in entry["weeks"].values())
         entry["trend"] = round(series[-1] - series[0], 6) if len(series) >= 2 else None
@@ -119,6 +121,8 @@ def month_review(
         "weeks": [w.week for w in weeks],
         "township_weeks_passed": sum(w.meets_requirement for w in weeks),
         "villages": list(villages.values()),
-        "persistent_gaps": persistent_gaps(weeks, crs),
+        # A week without a single fix (still to come, or every phone silent) says nothing
+        # about gaps: persistence is judged over the weeks that had patrol data.
+        "persistent_gaps": persistent_gaps([w for w in weeks if w.fixes_used > 0], crs),
         "squad_effort": effort,
     }

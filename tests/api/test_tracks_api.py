@@ -146,3 +146,27 @@ def test_live_batch_problems(client: TestClient, demo_layers: TownshipLayers) ->
     too_many = client.post("/api/v1/positions", json=big)
     assert too_many.status_code == 413
     assert "the limit is 1,000 per batch" in too_many.json()["detail"]
+
+
+def test_a_batch_of_one_position_is_stored(client: TestClient, demo_layers: TownshipLayers) -> None:
+    """Found by schemathesis: a one-fix batch made a one-point line and answered 500."""
+    for b in range(3):
+        done = client.post("/api/v1/positions", json=live_batch(demo_layers, b, per_batch=1))
+        assert done.status_code == 201, done.text
+        assert done.json()["report"]["fixes_kept"] == 1
+    week = client.get("/api/v1/coverage/2026-W47").json()
+    assert week["fixes_used"] == 3
+    minutes = sum(sum(v["minutes_by_day"].values()) for v in week["villages"])
+    assert minutes == pytest.approx(2 * 5 / 60, abs=0.01)  # three batches, one track
+
+
+def test_an_unparsable_batch_is_a_400_problem(client: TestClient) -> None:
+    """Found by schemathesis: a body that is not JSON was a 400 missing from the document."""
+    done = client.post(
+        "/api/v1/positions", content=b"\xff", headers={"Content-Type": "application/json"}
+    )
+    assert done.status_code == 400
+    assert done.headers["content-type"] == "application/problem+json"
+    assert done.json()["title"] == "Bad request"
+    documented = client.get("/openapi.json").json()["paths"]["/api/v1/positions"]["post"]
+    assert "400" in documented["responses"]

@@ -56,3 +56,36 @@ def test_gaps_carry_the_last_date_a_patrol_reached_them() -> None:
     assert len(road) == 1 and road[0].last_covered == "2026-11-11"
     alone = evaluate_week(layers, half, IsoWeek(2026, 47))
     assert [g.last_covered for g in alone.gaps if g.kind == "road"] == [None]
+
+
+def test_the_trend_leaves_out_weeks_without_data() -> None:
+    import pandas as pd
+
+    layers = square_township(road_ys=[1000.0])
+    half = straight_track(1000.0, x_from=0, x_to=SIDE / 2, start="2026-11-11 08:00", minutes=20)
+    full = straight_track(1000.0, x_from=0, x_to=SIDE, start="2026-11-18 08:00", minutes=20)
+    fixes = pd.concat([half, full], ignore_index=True)
+    weeks = [evaluate_week(layers, fixes, IsoWeek(2026, n)) for n in (45, 46, 47, 48)]
+    village = month_review(Month(2026, 11), weeks, {}, layers.info.metric_crs)["villages"][0]
+    assert [w["status"] for w in village["weeks"].values()][::3] == ["no_data", "no_data"]
+    assert village["trend"] == pytest.approx(1.0 - (SIDE / 2 + 50) / SIDE, abs=1e-3)
+    one_week_of_data = month_review(Month(2026, 11), weeks[:2], {}, layers.info.metric_crs)
+    assert one_week_of_data["villages"][0]["trend"] is None
+
+
+def test_weeks_without_any_fix_do_not_make_gaps_persist() -> None:
+    import pandas as pd
+
+    layers = square_township(road_ys=[1000.0])
+    fixes = pd.concat(
+        [
+            straight_track(1000.0, x_from=0, x_to=SIDE / 2, start=f"2026-11-{d} 08:00", minutes=20)
+            for d in (11, 18)
+        ],
+        ignore_index=True,
+    )
+    weeks = [evaluate_week(layers, fixes, IsoWeek(2026, n)) for n in (45, 46, 47, 48)]
+    assert [w.fixes_used > 0 for w in weeks] == [False, True, True, False]
+    review = month_review(Month(2026, 11), weeks, {}, layers.info.metric_crs)
+    road = [g for g in review["persistent_gaps"] if g["kind"] == "road"]
+    assert [(g["weeks"], g["since"]) for g in road] == [(2, "2026-W46")]

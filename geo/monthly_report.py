@@ -1,0 +1,269 @@
+"""The monthly review report (月调度) as one printable, self-contained HTML page, and as PDF.
+
+The page is built from the monthly review (:func:`geo.coverage.monthly.month_review`, as
+returned by :func:`geo.operations.month_coverage`) and the township's layers: a grid of villages
+by ISO week with each verdict in colour and in words, a coverage trend chart per village (inline
+SVG drawn here, no JavaScript), the gaps that persisted two weeks or more, each squad's effort
+and the cameras that are not online. Text from data is escaped by the template engine.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+
+from geo.errors import FeatureUnavailable
+from geo.i18n import Lang, texts
+from geo.layers import TownshipLayers
+from geo.svg_charts import Series, trend_chart
+from geo.templating import templates
+from geo.weeks import IsoWeek
+
+#: Persistent gaps listed in the report (the longest-running first); the rest are counted.
+SHOWN_GAPS = 40
+ROAD_COLOUR = "#1565c0"
+AREA_COLOUR = "#6a1b9a"
+
+
+def _percent(share: float | None) -> str:
+    return "—" if share is None else f"{share * 100:.0f}%"
+
+
+def _week_columns(weeks: list[str]) -> list[dict[str, str]]:
+    columns = []
+    for text in weeks:
+        week = IsoWeek.parse(text)
+        days = week.days
+        columns.append(
+            {
+                "week": text,
+                "label": f"W{week.week:02d}",
+                "dates": f"{days[0]:%m-%d}–{days[-1]:%m-%d}",
+            }
+        )
+    return columns
+
+
+def _village_rows(
+    review: dict[str, Any], layers: TownshipLayers, lang: Lang
+) -> list[dict[str, Any]]:
+    t = texts(lang)
+    rules = layers.info.rules
+    labels = [f"W{IsoWeek.parse(w).week:02d}" for w in review["weeks"]]
+    rows = []
+    for v in review["villages"]:
+        name = v["name"] if lang == "zh" else (v["name_en"] or v["name"])
+        weeks = [v["weeks"].get(w) for w in review["weeks"]]
+        cells = []
+        for week in weeks:
+            if week is None:
+                cells.append({"status": "no_data", "text": t["no_data"], "detail": ""})
+                continue
+            shown = (
+                week["road_coverage"]
+                if week["road_coverage"] is not None
+                else week["area_coverage"]
+            )
+            idle = week["status"] == "no_data" and week["patrol_days"] == 0
+            cells.append(
+                {
+                    "status": week["status"],
+                    "text": t[week["status"]],
+                    "detail": "—"
+                    if idle
+                    else f"{_percent(shown)} · {week['patrol_days']}{t['days_unit']}",
+                }
+            )
+        has_roads = any(w is not None and w["road_coverage"] is not None for w in weeks)
+        series = [
+            Series(
+                t["roads"] if has_roads else t["area"],
+                [
+                    None if w is None else (w["road_coverage"] if has_roads else w["area_coverage"])
+                    for w in weeks
+                ],
+                ROAD_COLOUR,
+            )
+        ]
+        if has_roads:
+            series.append(
+                Series(
+                    t["area"],
+                    [None if w is None else w["area_coverage"] for w in weeks],
+                    AREA_COLOUR,
+                    dash="5 3",
+                )
+            )
+        required = rules.min_road_coverage if has_roads else rules.min_area_coverage
+        chart = trend_chart(
+            labels,
+            series,
+            title=f"{name}: {t['trends']}",
+            threshold=required,
+            threshold_label=_percent(required),
+            hollow=[w is None or w["status"] == "no_data" for w in weeks],
+        )
+        trend = v["trend"]
+        rows.append(
+            {
+                "code": v["village_code"],
+                "name": name,
+                "squad": v["squad"],
+                "cells": cells,
+                "weeks_passed": v["weeks_passed"],
+                "chart": chart,
+                "change": None if trend is None else f"{trend * 100:+.0f}",
+            }
+        )
+    return rows
+
+
+def _village_names(layers: TownshipLayers, lang: Lang) -> dict[str, str]:
+    column = "name" if lang == "zh" else "name_en"
+    names = {}
+    for code, zh, other in zip(
+        layers.villages["code"], layers.villages["name"], layers.villages[column], strict=True
+    ):
+        names[str(code)] = str(other or zh)
+    return names
+
+
+def _gap_rows(review: dict[str, Any], layers: TownshipLayers, lang: Lang) -> list[dict[str, Any]]:
+    t = texts(lang)
+    names = _village_names(layers, lang)
+    rows = []
+    for gap in review["persistent_gaps"][:SHOWN_GAPS]:
+        if gap["kind"] == "road":
+            kind, size = t["gap_road"], f"{gap['length_m']:,.0f} {t['metres']}"
+        else:
+            kind, size = t["gap_area"], f"{gap['area_m2'] / 10_000:,.1f} {t['hectares']}"
+        rows.append(
+            {
+                "village": names.get(gap["village_code"], gap["village_code"]),
+                "kind": kind,
+                "size": size,
+                "weeks": gap["weeks"],
+                "since": gap["since"],
+                "last_covered": gap["last_covered"] or t["never"],
+            }
+        )
+    return rows
+
+
+def _squad_rows(review: dict[str, Any], layers: TownshipLayers, lang: Lang) -> list[dict[str, Any]]:
+    names = _village_names(layers, lang)
+    village_of = {
+        str(squad): names.get(str(code), str(code))
+        for squad, code in zip(layers.villages["squad"], layers.villages["code"], strict=True)
+        if squad
+    }
+    rows = []
+    for squad, effort in sorted(review["squad_effort"].items()):
+        own = layers.info.squads.get(squad, {})
+        label = village_of.get(squad) or (
+            own.get("name", "") if lang == "zh" else own.get("name_en") or own.get("name", "")
+        )
+        rows.append(
+            {
+                "squad": squad,
+                "label": label,
+                "days_patrolled": int(effort["days_patrolled"]),
+                "days_passed": int(effort["days_passed"]),
+                "minutes": f"{effort['minutes']:,.0f}",
+                "hours": f"{effort['minutes'] / 60:,.1f}",
+                "km": f"{effort['km']:,.1f}",
+            }
+        )
+    return rows
+
+
+def _camera_rows(layers: TownshipLayers, lang: Lang) -> list[dict[str, str]]:
+    t = texts(lang)
+    names = _village_names(layers, lang)
+    cameras = layers.cameras
+    down = cameras[cameras["status"] != "online"].sort_values("code")
+    return [
+        {
+            "code": str(row["code"]),
+            "name": str(row["name"]),
+            "village": "" if pd.isna(row["village"]) else names.get(row["village"], row["village"]),
+            "status": t.get(str(row["status"]), str(row["status"])),
+            "installed_on": "" if pd.isna(row["installed_on"]) else str(row["installed_on"]),
+        }
+        for _, row in down.iterrows()
+    ]
+
+
+def monthly_report_html(
+    review: dict[str, Any],
+    layers: TownshipLayers,
+    *,
+    lang: Lang = "zh",
+    generated_at: datetime,
+) -> str:
+    """The monthly review as a self-contained HTML page (A4 print styles, no scripts).
+
+    Parameters
+    ----------
+    review
+        The month's review, as :func:`geo.operations.month_coverage` returns it.
+    layers
+        The township's layers: names, rules, squads and the cameras' current status.
+    lang
+        ``"zh"`` (default) or ``"en"``.
+    generated_at
+        When the report is made (shown on it, in the township's time zone).
+
+    Returns
+    -------
+    str
+        The HTML document.
+    """
+    info = layers.info
+    t = texts(lang)
+    persistent = review["persistent_gaps"]
+    return (
+        templates()
+        .get_template("monthly_report.html")
+        .render(
+            lang=lang,
+            t=t,
+            township=info.name if lang == "zh" else (info.name_en or info.name),
+            township_code=info.code,
+            month=review["month"],
+            generated=generated_at.astimezone(info.tz).strftime("%Y-%m-%d %H:%M"),
+            weeks=_week_columns(review["weeks"]),
+            township_weeks_passed=review["township_weeks_passed"],
+            villages=_village_rows(review, layers, lang),
+            gaps=_gap_rows(review, layers, lang),
+            gaps_total=len(persistent),
+            more_gaps=t["more_gaps"].format(n=max(len(persistent) - SHOWN_GAPS, 0)),
+            squads=_squad_rows(review, layers, lang),
+            cameras=_camera_rows(layers, lang),
+            cameras_total=len(layers.cameras),
+        )
+    )
+
+
+def monthly_report_pdf(html: str) -> bytes:
+    """Print the report's HTML to PDF (A4) with WeasyPrint; nothing is fetched from outside.
+
+    Raises
+    ------
+    FeatureUnavailable
+        When WeasyPrint or its system libraries (Pango) are not installed.
+    """
+    try:
+        from weasyprint import HTML
+        from weasyprint.urls import URLFetcher
+    except (ImportError, OSError) as exc:
+        raise FeatureUnavailable(
+            "PDF output needs WeasyPrint and Pango: pip install 'geo[pdf]' and apt-get install "
+            f"libpango-1.0-0 fonts-noto-cjk ({type(exc).__name__})"
+        ) from None
+    # Only data: URIs load; anything else (there is nothing else) is refused with a warning.
+    fetcher = URLFetcher(allowed_protocols=["data"])
+    pdf: bytes = HTML(string=html, url_fetcher=fetcher).write_pdf()
+    return pdf

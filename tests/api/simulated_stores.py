@@ -1,0 +1,50 @@
+"""A store of either kind holding the demo layers and simulated weeks, built once per module.
+
+Module-scoped fixtures call :func:`simulated_store`; the function-scoped ``store`` fixture of
+tests/conftest.py would simulate again for every test.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from geo import operations
+from geo.layers import TownshipLayers
+from geo.store import Store
+from geo.store.geopackage import GeoPackageStore
+from geo.weeks import IsoWeek
+from tests.conftest import _truncate
+
+STORE_KINDS = ["gpkg", pytest.param("postgis", marks=pytest.mark.postgis)]
+HOSTILE_NAME = "<script>alert(1)</script>"
+
+
+def hostile_layers(layers: TownshipLayers) -> TownshipLayers:
+    """The layers with the first village renamed to a script tag, in both languages (it must
+    show as text)."""
+    villages = layers.villages.copy()
+    villages.loc[villages.index[0], ["name", "name_en"]] = HOSTILE_NAME
+    return TownshipLayers(**{**layers.__dict__, "villages": villages})
+
+
+def simulated_store(
+    request: pytest.FixtureRequest,
+    directory: Path,
+    layers: TownshipLayers,
+    weeks: list[IsoWeek],
+) -> Store:
+    """An empty store of the kind ``request.param`` with ``layers`` and ``weeks`` simulated."""
+    if request.param == "gpkg":
+        store: Store = GeoPackageStore(directory / "geo.gpkg")
+    else:
+        url = request.getfixturevalue("postgis_url")
+        _truncate(url)
+        from geo.store.postgis import PostGISStore
+
+        store = PostGISStore(url)
+    store.save_layers(layers)
+    for week in weeks:
+        operations.simulate_and_import(store, layers, week, directory / str(week))
+    return store
