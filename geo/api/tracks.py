@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
 
 from geo import operations
-from geo.api.auth import READERS, require
+from geo.api.auth import AUTH_PROBLEMS, READERS, require
 from geo.api.dependencies import SettingsDep, StoreDep, TownshipDep
 from geo.api.models import PositionBatchModel, TrackCollectionModel, UploadModel
 from geo.api.openapi import problem_responses
@@ -30,6 +30,45 @@ TrackReader = Annotated[Principal, Depends(require(Role.PATROL, *READERS))]
 class GeoJSONResponse(JSONResponse):
     media_type = "application/geo+json"
 
+
+#: The largest upload id the stores hold (``track_uploads.id`` is a 32-bit integer).
+MAX_UPLOAD_ID = 2**31 - 1
+
+UPLOAD_RECORD_EXAMPLE: dict[str, Any] = {
+    "id": 12,
+    "township": "433122207",
+    "squad": "squad-01",
+    "device": "phone-01",
+    "filename": "2026-11-18.gpx",
+    "source_format": "gpx",
+    "source_crs": "gcj02",
+    "sha256": "9f2b5c0e" + "0" * 56,
+    "uploaded_at": "2026-11-18T10:02:11+00:00",
+    "duplicate": False,
+    "report": {"fixes_read": 240, "fixes_kept": 240, "speed_spikes": 0, "segments": 1},
+}
+TRACK_COLLECTION_EXAMPLE: dict[str, Any] = {
+    "type": "FeatureCollection",
+    "upload": UPLOAD_RECORD_EXAMPLE,
+    "features": [
+        {
+            "type": "Feature",
+            "geometry": {
+                "type": "LineString",
+                "coordinates": [[109.9004, 28.1512], [109.9011, 28.1496], [109.9029, 28.1496]],
+            },
+            "properties": {
+                "upload_id": 12,
+                "squad": "squad-01",
+                "device": "phone-01",
+                "segment": 0,
+                "started_at": "2026-11-18T01:00:00+00:00",
+                "ended_at": "2026-11-18T01:59:45+00:00",
+                "fixes": 240,
+            },
+        }
+    ],
+}
 
 UPLOAD_EXAMPLE = (
     '<gpx version="1.1"><trk><trkseg><trkpt lat="28.15" lon="109.90">'
@@ -66,7 +105,7 @@ async def _read_upload(request: Request, limit: int) -> tuple[bytes, str]:
     return b"".join(chunks), "upload"
 
 
-UPLOAD_PROBLEMS = problem_responses(404, 409, 413, 422, 503)
+UPLOAD_PROBLEMS = {**AUTH_PROBLEMS, **problem_responses(404, 409, 413, 422, 503)}
 
 
 @router.post(
@@ -195,14 +234,29 @@ def post_positions(
     return result.record.to_dict()
 
 
-@router.get("/api/v1/tracks", response_model=list[UploadModel], responses=PROBLEMS)
+@router.get(
+    "/api/v1/tracks",
+    response_model=list[UploadModel],
+    summary="List stored uploads",
+    response_description="The uploads with their cleaning reports, oldest first",
+    responses={
+        **PROBLEMS,
+        200: {
+            "description": "The uploads with their cleaning reports, oldest first",
+            "content": {"application/json": {"example": [UPLOAD_RECORD_EXAMPLE]}},
+        },
+    },
+)
 def list_uploads(
     principal: TrackReader,
     store: StoreDep,
     township: TownshipDep,
     squad: Annotated[
         str | None,
-        Query(description="Only this squad's uploads (a patrol key: its own, the default)."),
+        Query(
+            description="Only this squad's uploads (a patrol key: its own, the default).",
+            examples=["squad-01"],
+        ),
     ] = None,
     week: Annotated[
         str | None,
@@ -222,13 +276,32 @@ def list_uploads(
 @router.get(
     "/api/v1/tracks/{upload_id}",
     response_model=TrackCollectionModel,
-    responses=PROBLEMS,
     response_class=GeoJSONResponse,
+    summary="One upload's cleaned track (GeoJSON)",
+    response_description="The upload's cleaned segments and the upload itself",
+    responses={
+        **PROBLEMS,
+        200: {
+            "description": "The upload's cleaned segments (RFC 7946 FeatureCollection, WGS-84) "
+            "and the upload itself",
+            "content": {"application/geo+json": {"example": TRACK_COLLECTION_EXAMPLE}},
+        },
+    },
 )
 def get_upload_tracks(
     principal: TrackReader,
     store: StoreDep,
-    upload_id: Annotated[int, Path(description="The upload's id", ge=1)],
+    upload_id: Annotated[
+        int,
+        Path(
+            description="The upload's id (as POST /api/v1/tracks answered it)",
+            ge=1,
+            # Upload ids are 32-bit integers in the store: a larger id is refused (422)
+            # instead of being sent to the database.
+            le=MAX_UPLOAD_ID,
+            examples=[12],
+        ),
+    ],
 ) -> GeoJSONResponse:
     """One upload's cleaned segments as a GeoJSON FeatureCollection (WGS-84 lon/lat)."""
     record = store.upload(upload_id)

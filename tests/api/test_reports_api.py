@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 
 from geo import operations
 from geo.api.app import create_app
+from geo.keys import Role
 from geo.layers import TownshipLayers
 from geo.store import Store
 from geo.weeks import IsoWeek
@@ -26,7 +27,7 @@ from tests.api.simulated_stores import (
     hostile_layers,
     simulated_store,
 )
-from tests.api.test_coverage_api import settings_for
+from tests.api.test_coverage_api import bearer, settings_for
 from tests.conftest import ROOT
 
 MONTH_WEEKS = ["2026-W45", "2026-W46", "2026-W47", "2026-W48"]
@@ -49,7 +50,8 @@ def month_store(
 @pytest.fixture(scope="module")
 def client(month_store: tuple[Store, TownshipLayers, Path]) -> Iterator[TestClient]:
     store, _, tmp = month_store
-    with TestClient(create_app(settings_for(store, tmp))) as c:
+    headers = bearer(store, Role.LEADER)
+    with TestClient(create_app(settings_for(store, tmp)), headers=headers) as c:
         yield c
 
 

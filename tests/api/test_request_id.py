@@ -101,10 +101,11 @@ def test_a_sane_incoming_id_is_kept(client: TestClient, sent: str, kept: bool) -
 
 
 def test_problems_name_their_request(client: TestClient) -> None:
-    response = client.get("/api/v1/coverage/2026-W99", headers={"X-Request-ID": "req-422"})
-    assert response.status_code == 422
-    assert response.json()["request_id"] == "req-422"
-    assert response.headers["X-Request-ID"] == "req-422"
+    for path, status in (("/api/v1/coverage/2026-W99", 401), ("/no/such/route", 404)):
+        response = client.get(path, headers={"X-Request-ID": f"req-{status}"})
+        assert response.status_code == status
+        assert response.json()["request_id"] == f"req-{status}"
+        assert response.headers["X-Request-ID"] == f"req-{status}"
 
 
 def test_log_lines_of_a_request_carry_its_id(

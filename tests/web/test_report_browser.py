@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from geo import access
 from geo.api.app import create_app
+from geo.keys import Role
 from geo.layers import TownshipLayers
 from geo.settings import LayerSettings, Settings, StoreSettings
 from geo.weeks import IsoWeek
@@ -26,13 +28,16 @@ def report_file(
     store = store_with_simulated_week(
         tmp / "geo.gpkg", hostile_layers(demo_layers), IsoWeek(2026, 47)
     )
+    token, _ = access.create_key(store, role=Role.LEADER, name="browser test")
     store.close()
     settings = Settings(
         store=StoreSettings(database_url=None, gpkg_path=tmp / "geo.gpkg"),
         layers=LayerSettings(township=None),
     )
     with TestClient(create_app(settings)) as client:
-        response = client.get("/api/v1/reports/monthly/2026-11")
+        response = client.get(
+            "/api/v1/reports/monthly/2026-11", headers={"Authorization": f"Bearer {token}"}
+        )
     assert response.status_code == 200
     path = tmp / "report.html"
     path.write_text(response.text, encoding="utf-8")
