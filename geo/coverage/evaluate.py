@@ -85,10 +85,12 @@ def evaluate_week(
     tz = info.tz
     start, end = week.bounds(tz)
     times = fixes["time"]
-    in_week = (times >= start) & (times < end)
-    week_fixes = fixes.loc[in_week]
+    in_week = ((times >= start) & (times < end)).to_numpy()
+    # Copies of a large frame only when rows are left out (memory at 10M fixes).
+    week_fixes = fixes if in_week.all() else fixes.loc[in_week]
     squads_with_data = set(pd.unique(week_fixes["squad"].astype(str)))
-    kept = link_segments(week_fixes.loc[week_fixes["segment"].to_numpy() >= 0], rules, crs)
+    cleaned = week_fixes["segment"].to_numpy() >= 0
+    kept = link_segments(week_fixes if cleaned.all() else week_fixes.loc[cleaned], rules, crs)
     x, y = kept["x"].to_numpy(), kept["y"].to_numpy()
     seg = kept["segment"].to_numpy(dtype=np.int64)
     t_ms = kept["time"].to_numpy(dtype="datetime64[ms]").astype(np.int64)
