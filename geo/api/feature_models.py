@@ -24,6 +24,100 @@ CAMERA_EXAMPLE: dict[str, Any] = {
     },
 }
 
+#: Examples of answers (OpenAPI): the demo township's camera CAM-07 in 小章村, as stored.
+BASE_URL_EXAMPLE = "http://127.0.0.1:8000"
+STORED_CAMERA_EXAMPLE: dict[str, Any] = {
+    "type": "Feature",
+    "id": "CAM-07",
+    "geometry": {"type": "Point", "coordinates": [109.9011491, 28.1496083]},
+    "properties": {
+        "code": "CAM-07",
+        "name": "X051与小章—瓦槽村道交叉口",
+        "village": "433122207201",
+        "bearing_deg": 9.0,
+        "fov_deg": 110.0,
+        "range_m": 90.0,
+        "ptz": False,
+        "height_m": 6.2,
+        "status": "online",
+        "installed_on": "2024-09-26",
+    },
+}
+#: The new camera of :data:`CAMERA_EXAMPLE` as stored (its village found from its place).
+ADDED_CAMERA_EXAMPLE: dict[str, Any] = {
+    "type": "Feature",
+    "id": "CAM-35",
+    "geometry": {"type": "Point", "coordinates": [109.8912, 28.1534]},
+    "properties": {
+        "code": "CAM-35",
+        "name": "小章村桥头",
+        "village": "433122207201",
+        "bearing_deg": 120.0,
+        "fov_deg": 90.0,
+        "range_m": 80.0,
+        "ptz": False,
+        "height_m": 6.0,
+        "status": "online",
+        "installed_on": "2026-11-20",
+    },
+}
+
+
+def page_example(path: str, *extra_links: dict[str, Any]) -> dict[str, Any]:
+    """A one-feature page of the cameras (CAM-07, the 7th of 34) served at ``path``."""
+    url = f"{BASE_URL_EXAMPLE}{path}"
+    geojson = "application/geo+json"
+    return {
+        "type": "FeatureCollection",
+        "features": [STORED_CAMERA_EXAMPLE],
+        "numberMatched": 34,
+        "numberReturned": 1,
+        "timeStamp": "2026-11-23T01:30:00Z",
+        "links": [
+            {
+                "href": f"{url}?limit=1&offset=6",
+                "rel": "self",
+                "type": geojson,
+                "title": "this page",
+            },
+            {
+                "href": f"{url}?limit=1&offset=7",
+                "rel": "next",
+                "type": geojson,
+                "title": "next page",
+            },
+            {
+                "href": f"{url}?limit=1&offset=5",
+                "rel": "prev",
+                "type": geojson,
+                "title": "previous page",
+            },
+            *extra_links,
+        ],
+    }
+
+
+CAMERA_STATUS_EXAMPLE: dict[str, Any] = {
+    "code": "CAM-07",
+    "status": "offline",
+    "history": [
+        {
+            "camera_code": "CAM-07",
+            "status": "online",
+            "changed_at": "1970-01-01T00:00:00+00:00",
+            "note": "status in the layers before the first recorded change",
+            "changed_by": "layers",
+        },
+        {
+            "camera_code": "CAM-07",
+            "status": "offline",
+            "changed_at": "2026-11-18T04:00:00+00:00",
+            "note": "电源故障 power failure",
+            "changed_by": "planning office",
+        },
+    ],
+}
+
 
 class FeatureIn(BaseModel):
     """A GeoJSON Feature (RFC 7946) to store: WGS-84 lon/lat geometry and the layer's

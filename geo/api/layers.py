@@ -18,11 +18,15 @@ from geo import operations
 from geo.api.auth import AUTH_PROBLEMS, READERS, require
 from geo.api.dependencies import StoreDep, TownshipDep
 from geo.api.feature_models import (
+    ADDED_CAMERA_EXAMPLE,
+    CAMERA_STATUS_EXAMPLE,
+    STORED_CAMERA_EXAMPLE,
     CameraStatusIn,
     CameraStatusModel,
     FeatureCollectionModel,
     FeatureIn,
     FeatureModel,
+    page_example,
 )
 from geo.api.geojson import GeoJSONResponse, absolute, page_links
 from geo.api.problems import problem_response
@@ -63,6 +67,8 @@ FeatureIdPath = Annotated[
     str,
     Path(description="The feature's code (flight_id for drone flights)", examples=["CAM-07"]),
 ]
+CameraCodePath = Annotated[str, Path(description="The camera's code", examples=["CAM-07"])]
+GEOJSON = "application/geo+json"
 
 
 @read_router.get(
@@ -70,15 +76,27 @@ FeatureIdPath = Annotated[
     summary="A layer's features (GeoJSON, paged)",
     response_model=FeatureCollectionModel,
     response_class=GeoJSONResponse,
-    responses=READ_PROBLEMS,
+    response_description="A page of the layer's features",
+    responses={
+        **READ_PROBLEMS,
+        200: {
+            "description": "A page of the layer (RFC 7946 FeatureCollection, WGS-84) with "
+            "numberMatched, numberReturned and paging links",
+            "content": {GEOJSON: {"example": page_example("/api/v1/layers/cameras")}},
+        },
+    },
 )
 def get_layer(
     layer: LayerPath,
     request: Request,
     store: StoreDep,
     township: TownshipDep,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size")] = DEFAULT_LIMIT,
-    offset: Annotated[int, Query(ge=0, description="Position of the first feature")] = 0,
+    limit: Annotated[
+        int, Query(ge=1, le=MAX_LIMIT, description="Page size", examples=[100])
+    ] = DEFAULT_LIMIT,
+    offset: Annotated[
+        int, Query(ge=0, description="Position of the first feature", examples=[0])
+    ] = 0,
     bbox: Annotated[
         str | None,
         Query(
@@ -113,7 +131,14 @@ def get_layer(
     summary="One feature of a layer",
     response_model=FeatureModel,
     response_class=GeoJSONResponse,
-    responses=READ_PROBLEMS,
+    response_description="The feature",
+    responses={
+        **READ_PROBLEMS,
+        200: {
+            "description": "The feature (RFC 7946 Feature, WGS-84)",
+            "content": {GEOJSON: {"example": STORED_CAMERA_EXAMPLE}},
+        },
+    },
 )
 def get_layer_feature(
     layer: LayerPath, fid: FeatureIdPath, store: StoreDep, township: TownshipDep
@@ -126,11 +151,18 @@ def get_layer_feature(
     "/api/v1/cameras/{code}/status",
     summary="A camera's status and its history",
     response_model=CameraStatusModel,
-    responses=READ_PROBLEMS,
+    response_description="The camera's current status and its recorded changes",
+    responses={
+        **READ_PROBLEMS,
+        200: {
+            "description": "The camera's current status and its recorded changes, oldest first",
+            "content": {"application/json": {"example": CAMERA_STATUS_EXAMPLE}},
+        },
+    },
     tags=["cameras"],
 )
 def get_camera_status(
-    code: Annotated[str, Path(examples=["CAM-07"])], store: StoreDep, township: TownshipDep
+    code: CameraCodePath, store: StoreDep, township: TownshipDep
 ) -> dict[str, Any]:
     """The camera's current status and every recorded change, oldest first."""
     return operations.camera_status_history(store, township, code)
@@ -142,7 +174,22 @@ def get_camera_status(
     status_code=201,
     response_model=FeatureModel,
     response_class=GeoJSONResponse,
-    responses=WRITE_PROBLEMS,
+    response_description="Stored: the feature as stored",
+    responses={
+        **WRITE_PROBLEMS,
+        201: {
+            "description": "Stored: the feature as stored (its village found from its place); "
+            "Location is its address",
+            "content": {GEOJSON: {"example": ADDED_CAMERA_EXAMPLE}},
+            "headers": {
+                "Location": {
+                    "description": "The new feature's URL",
+                    "schema": {"type": "string", "format": "uri"},
+                    "example": "http://127.0.0.1:8000/api/v1/layers/cameras/CAM-35",
+                }
+            },
+        },
+    },
 )
 def post_layer_feature(
     layer: LayerPath,
@@ -166,7 +213,14 @@ def post_layer_feature(
     summary="Replace a feature of a layer",
     response_model=FeatureModel,
     response_class=GeoJSONResponse,
-    responses=WRITE_PROBLEMS,
+    response_description="Stored: the feature as stored",
+    responses={
+        **WRITE_PROBLEMS,
+        200: {
+            "description": "Stored: the feature as stored",
+            "content": {GEOJSON: {"example": STORED_CAMERA_EXAMPLE}},
+        },
+    },
 )
 def put_layer_feature(
     layer: LayerPath, fid: FeatureIdPath, feature: FeatureIn, store: StoreDep, township: TownshipDep
@@ -181,6 +235,7 @@ def put_layer_feature(
     summary="Delete a feature of a layer",
     status_code=204,
     response_class=Response,
+    response_description="Deleted (no content)",
     responses=WRITE_PROBLEMS,
 )
 def delete_layer_feature(
@@ -196,11 +251,19 @@ def delete_layer_feature(
     "/api/v1/cameras/{code}",
     summary="Record a camera's status change",
     response_model=CameraStatusModel,
-    responses=WRITE_PROBLEMS,
+    response_description="Recorded: the camera's status and its recorded changes",
+    responses={
+        **WRITE_PROBLEMS,
+        200: {
+            "description": "Recorded: the camera's current status and its recorded changes, "
+            "oldest first",
+            "content": {"application/json": {"example": CAMERA_STATUS_EXAMPLE}},
+        },
+    },
     tags=["cameras"],
 )
 def patch_camera_status(
-    code: Annotated[str, Path(examples=["CAM-07"])],
+    code: CameraCodePath,
     change: CameraStatusIn,
     store: StoreDep,
     township: TownshipDep,

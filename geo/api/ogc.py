@@ -19,16 +19,19 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
-from geo import operations
+from geo import __version__, operations
 from geo.api.auth import AUTH_PROBLEMS, READERS, require
 from geo.api.dependencies import StoreDep, TownshipDep
 from geo.api.feature_models import (
+    BASE_URL_EXAMPLE,
+    STORED_CAMERA_EXAMPLE,
     CollectionModel,
     CollectionsModel,
     ConformanceModel,
     FeatureCollectionModel,
     LandingPageModel,
     LinkedFeatureModel,
+    page_example,
 )
 from geo.api.geojson import GEOJSON, JSON, GeoJSONResponse, absolute, link, page_links
 from geo.api.problems import problem_response
@@ -76,11 +79,74 @@ COLLECTIONS: Final[dict[str, tuple[str, str]]] = {
         "the week is the property `week` and the feature's time (filter with datetime)",
     ),
 }
+
+# Examples of answers (OpenAPI), as the demo township's server answers them.
+_URL = f"{BASE_URL_EXAMPLE}/ogc"
+_CAMERAS = COLLECTIONS["cameras"][0]
+LANDING_EXAMPLE: Final[dict[str, Any]] = {
+    "title": "geo: 巡查覆盖 Patrol coverage",
+    "description": "The township's layers and weekly coverage gaps as OGC API – Features.",
+    "links": [
+        link(_URL, "self", JSON, "this document"),
+        link(f"{BASE_URL_EXAMPLE}/openapi.json", "service-desc", OPENAPI_JSON, "API definition"),
+        link(f"{BASE_URL_EXAMPLE}/docs", "service-doc", "text/html", "API documentation"),
+        link(f"{_URL}/conformance", "conformance", JSON, "conformance"),
+        link(f"{_URL}/collections", "data", JSON, "collections"),
+    ],
+}
+COLLECTION_EXAMPLE: Final[dict[str, Any]] = {
+    "id": "cameras",
+    "title": _CAMERAS,
+    "description": COLLECTIONS["cameras"][1],
+    "links": [
+        link(f"{_URL}/collections/cameras", "self", JSON, _CAMERAS),
+        link(f"{_URL}/collections/cameras/items", "items", GEOJSON, _CAMERAS),
+    ],
+    "extent": {
+        "spatial": {"bbox": [[109.8427562, 28.1187623, 109.9548614, 28.1824291]], "crs": CRS84}
+    },
+    "itemType": "feature",
+    "crs": [CRS84],
+    "storageCrs": CRS84,
+}
+COLLECTIONS_EXAMPLE: Final[dict[str, Any]] = {
+    "links": [link(f"{_URL}/collections", "self", JSON, "collections")],
+    "collections": [COLLECTION_EXAMPLE],
+}
+ITEMS_EXAMPLE: Final[dict[str, Any]] = page_example(
+    "/ogc/collections/cameras/items",
+    link(f"{_URL}/collections/cameras", "collection", JSON, _CAMERAS),
+)
+ITEM_EXAMPLE: Final[dict[str, Any]] = {
+    **STORED_CAMERA_EXAMPLE,
+    "links": [
+        link(f"{_URL}/collections/cameras/items/CAM-07", "self", GEOJSON, "CAM-07"),
+        link(f"{_URL}/collections/cameras", "collection", JSON, _CAMERAS),
+    ],
+}
+API_EXAMPLE: Final[dict[str, Any]] = {
+    "openapi": "3.1.0",
+    "info": {"title": "geo", "version": __version__},
+    "paths": {"/ogc/collections/{collection}/items": {"get": {"summary": "..."}}},
+    "components": {"schemas": {}},
+}
+
 OGC_PROBLEMS: dict[int | str, dict[str, Any]] = {
     400: problem_response("A malformed parameter (bbox, datetime, limit, offset)"),
     404: problem_response("Unknown collection or feature"),
     503: problem_response("Store unavailable"),
 }
+
+
+def _ok(
+    description: str, example: dict[str, Any], media: str = JSON
+) -> dict[int | str, dict[str, Any]]:
+    """The ``responses=`` entry of a route's 200 answer with its example."""
+    return {200: {"description": description, "content": {media: {"example": example}}}}
+
+
+class OpenAPIResponse(JSONResponse):
+    media_type = OPENAPI_JSON
 
 
 class OgcRoute(APIRoute):
@@ -113,6 +179,7 @@ router = APIRouter(
 CollectionPath = Annotated[
     str, Path(description=f"One of {', '.join(COLLECTIONS)}", examples=["cameras"])
 ]
+FormatQuery = Annotated[str | None, Query(description="Only json (GeoJSON)", examples=["json"])]
 
 
 def _township_query(request: Request) -> dict[str, str]:
@@ -132,7 +199,11 @@ def _check_collection(collection: str) -> None:
     "",
     summary="Landing page",
     response_model=LandingPageModel,
-    responses=OGC_PROBLEMS,
+    response_description="Links to the API definition, conformance and collections",
+    responses={
+        **OGC_PROBLEMS,
+        **_ok("Links to the API definition, conformance and collections", LANDING_EXAMPLE),
+    },
 )
 @router.get("/", response_model=LandingPageModel, include_in_schema=False)
 def landing_page(request: Request) -> dict[str, Any]:
@@ -153,7 +224,13 @@ def landing_page(request: Request) -> dict[str, Any]:
     }
 
 
-@router.get("/conformance", summary="Conformance classes", response_model=ConformanceModel)
+@router.get(
+    "/conformance",
+    summary="Conformance classes",
+    response_model=ConformanceModel,
+    response_description="The conformance classes the service implements",
+    responses=_ok("The conformance classes the service implements", {"conformsTo": CONFORMANCE}),
+)
 def conformance() -> dict[str, Any]:
     """Part 1 Core, GeoJSON and OpenAPI 3.0."""
     return {"conformsTo": CONFORMANCE}
@@ -162,7 +239,9 @@ def conformance() -> dict[str, Any]:
 @router.get(
     "/api",
     summary="The API definition (OpenAPI)",
-    responses={200: {"content": {OPENAPI_JSON: {}}}},
+    response_class=OpenAPIResponse,
+    response_description="The OpenAPI document of the whole API",
+    responses=_ok("The OpenAPI document of the whole API", API_EXAMPLE, OPENAPI_JSON),
 )
 def api_definition(request: Request) -> JSONResponse:
     """The same document as ``/openapi.json``."""
@@ -175,7 +254,11 @@ def api_definition(request: Request) -> JSONResponse:
     response_model=CollectionsModel,
     response_model_by_alias=True,
     response_model_exclude_none=True,
-    responses=OGC_PROBLEMS,
+    response_description="Every collection with its extent and links",
+    responses={
+        **OGC_PROBLEMS,
+        **_ok("Every collection with its extent and links", COLLECTIONS_EXAMPLE),
+    },
 )
 def collections(request: Request, store: StoreDep, township: TownshipDep) -> dict[str, Any]:
     """Every collection with its extent and links."""
@@ -193,7 +276,11 @@ def collections(request: Request, store: StoreDep, township: TownshipDep) -> dic
     response_model=CollectionModel,
     response_model_by_alias=True,
     response_model_exclude_none=True,
-    responses=OGC_PROBLEMS,
+    response_description="The collection's title, extent and links",
+    responses={
+        **OGC_PROBLEMS,
+        **_ok("The collection's title, extent and links", COLLECTION_EXAMPLE),
+    },
 )
 def collection(
     collection: CollectionPath, request: Request, store: StoreDep, township: TownshipDep
@@ -258,7 +345,16 @@ def _iso(moment: datetime | None) -> str | None:
     response_model=FeatureCollectionModel,
     response_model_by_alias=True,
     response_class=GeoJSONResponse,
-    responses=OGC_PROBLEMS,
+    response_description="A page of the matching features",
+    responses={
+        **OGC_PROBLEMS,
+        **_ok(
+            "A page of the matching features (RFC 7946 FeatureCollection, CRS84) with "
+            "numberMatched, numberReturned and paging links",
+            ITEMS_EXAMPLE,
+            GEOJSON,
+        ),
+    },
 )
 def items(
     collection: CollectionPath,
@@ -273,9 +369,12 @@ def items(
             # Clients (QGIS) read the largest page from the API definition; larger values
             # are served as the maximum, as OGC API – Features recommends, not refused.
             json_schema_extra={"maximum": MAX_LIMIT},
+            examples=[100],
         ),
     ] = DEFAULT_LIMIT,
-    offset: Annotated[int, Query(ge=0, description="Position of the first feature")] = 0,
+    offset: Annotated[
+        int, Query(ge=0, description="Position of the first feature", examples=[0])
+    ] = 0,
     bbox: Annotated[
         str | None,
         Query(description="minx,miny,maxx,maxy in CRS84", examples=["109.8,28.05,110,28.25"]),
@@ -289,8 +388,10 @@ def items(
             examples=["2026-11-01T00:00:00Z/.."],
         ),
     ] = None,
-    bbox_crs: Annotated[str | None, Query(alias="bbox-crs", description="Only CRS84")] = None,
-    f: Annotated[str | None, Query(description="Only json (GeoJSON)")] = None,
+    bbox_crs: Annotated[
+        str | None, Query(alias="bbox-crs", description="Only CRS84", examples=[CRS84])
+    ] = None,
+    f: FormatQuery = None,
 ) -> dict[str, Any]:
     """Features matching ``bbox`` and ``datetime``, ``limit`` at a time from ``offset``,
     with ``next`` and ``prev`` links, ``numberMatched`` and ``numberReturned``."""
@@ -337,7 +438,15 @@ def items(
     summary="One feature",
     response_model=LinkedFeatureModel,
     response_class=GeoJSONResponse,
-    responses=OGC_PROBLEMS,
+    response_description="The feature with links to itself and its collection",
+    responses={
+        **OGC_PROBLEMS,
+        **_ok(
+            "The feature (RFC 7946 Feature, CRS84) with links to itself and its collection",
+            ITEM_EXAMPLE,
+            GEOJSON,
+        ),
+    },
 )
 def item(
     collection: CollectionPath,
@@ -345,7 +454,7 @@ def item(
     request: Request,
     store: StoreDep,
     township: TownshipDep,
-    f: Annotated[str | None, Query(description="Only json (GeoJSON)")] = None,
+    f: FormatQuery = None,
 ) -> dict[str, Any]:
     """One feature by id: a layer's code (``flight_id`` of drone flights), or
     ``<week>-<rank>`` of a gap."""

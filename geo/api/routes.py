@@ -146,6 +146,63 @@ def get_coverage_map(
     return HTMLResponse(map_html(fmap))
 
 
+#: Two of the demo township's gaps in 2026-W47 (geometries shortened).
+GAPS_EXAMPLE: dict[str, Any] = {
+    "type": "FeatureCollection",
+    "features": [
+        {
+            "type": "Feature",
+            "id": "2026-W47-1",
+            "properties": {
+                "week": "2026-W47",
+                "kind": "area",
+                "rank": 1,
+                "village_code": "433122207202",
+                "area_m2": 11468841.9,
+                "length_m": 0.0,
+                "road_length_m": 13471.9,
+                "checkpoints": 3,
+                "distance_to_road_m": 0.0,
+                "last_covered": None,
+            },
+            "geometry": {
+                "type": "Polygon",
+                "coordinates": [
+                    [
+                        [109.8421332, 28.1520187],
+                        [109.8408454, 28.1529571],
+                        [109.8406513, 28.1566986],
+                        [109.8424623, 28.1644372],
+                        [109.8540911, 28.1601203],
+                        [109.8421332, 28.1520187],
+                    ]
+                ],
+            },
+        },
+        {
+            "type": "Feature",
+            "id": "2026-W47-2",
+            "properties": {
+                "week": "2026-W47",
+                "kind": "road",
+                "rank": 2,
+                "village_code": "433122207202",
+                "area_m2": 0.0,
+                "length_m": 4762.8,
+                "road_length_m": 4762.8,
+                "checkpoints": 1,
+                "distance_to_road_m": 0.0,
+                "last_covered": "2026-11-06",
+            },
+            "geometry": {
+                "type": "LineString",
+                "coordinates": [[109.8642126, 28.1650462], [109.8668301, 28.1712054]],
+            },
+        },
+    ],
+}
+
+
 @router.get(
     "/api/v1/coverage/{week}/gaps",
     response_class=GeoJSONResponse,
@@ -153,11 +210,12 @@ def get_coverage_map(
         **PROBLEMS,
         200: {
             "description": "The ranked gaps (RFC 7946 FeatureCollection, WGS-84).",
-            "content": {"application/geo+json": {}},
+            "content": {"application/geo+json": {"example": GAPS_EXAMPLE}},
         },
     },
     tags=["coverage"],
     dependencies=[Depends(require(*READERS))],
+    summary="Weekly coverage gaps (GeoJSON)",
 )
 def get_coverage_gaps(week: WeekDep, township: TownshipDep, store: StoreDep) -> GeoJSONResponse:
     """The week's gaps, ranked for leaders (uncovered road length and missed checkpoints

@@ -57,6 +57,14 @@ from geo.store.tables import ApiKey as ApiKeyRow
 
 _FIX_COPY = f"COPY fixes ({', '.join(COPY_COLUMNS)}) FROM STDIN WITH (FORMAT binary)"
 _SEGMENT_COPY = f"COPY patrol_tracks ({', '.join(SEGMENT_COLUMNS)}) FROM STDIN WITH (FORMAT binary)"
+#: Upload ids are PostgreSQL ``integer`` (32-bit) columns.
+_MAX_INTEGER = 2**31 - 1
+
+
+def _holds_id(value: int) -> bool:
+    """Whether an ``integer`` id column can hold ``value`` (a larger one is not stored, and
+    PostgreSQL would refuse to compare it: "integer out of range")."""
+    return -_MAX_INTEGER - 1 <= value <= _MAX_INTEGER
 
 
 def _wkb(geom: Any) -> Any:
@@ -272,6 +280,8 @@ class PostGISStore:
         return [rows.upload_record(r._asdict()) for r in found]
 
     def upload(self, upload_id: int) -> UploadRecord:
+        if not _holds_id(upload_id):
+            raise NotFound(f"upload {upload_id} is not in the store")
         with self._begin() as conn:
             row = conn.execute(select(Upload.__table__).where(Upload.id == upload_id)).first()
         if row is None:
@@ -279,6 +289,8 @@ class PostGISStore:
         return rows.upload_record(row._asdict())
 
     def upload_segments(self, upload_id: int) -> gpd.GeoDataFrame:
+        if not _holds_id(upload_id):
+            return rows.track_frame([], [], extra=("segment",))
         t = PatrolTrack
         with self._begin() as conn:
             found = conn.execute(

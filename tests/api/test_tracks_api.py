@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from geo.api.app import create_app
 from geo.api.models import UploadModel
+from geo.errors import NotFound
 from geo.keys import Role
 from geo.layers import TownshipLayers
 from geo.settings import ServerSettings
@@ -170,3 +171,22 @@ def test_an_unparsable_batch_is_a_400_problem(client: TestClient) -> None:
     assert done.json()["title"] == "Bad request"
     documented = client.get("/openapi.json").json()["paths"]["/api/v1/positions"]["post"]
     assert "400" in documented["responses"]
+
+
+def test_an_upload_id_the_store_cannot_hold_is_a_problem_not_a_500(
+    client: TestClient, store: Store
+) -> None:
+    """Found by schemathesis on PostGIS: an upload id above the 32-bit ``integer`` range
+    reached PostgreSQL ("integer out of range") and answered 500."""
+    documented = client.get("/openapi.json").json()["paths"]["/api/v1/tracks/{upload_id}"]["get"]
+    (param,) = [p for p in documented["parameters"] if p["name"] == "upload_id"]
+    assert param["schema"]["maximum"] == 2**31 - 1
+    for upload_id, status in ((2**31 - 1, 404), (2**31, 422), (380_129_329_914, 422)):
+        done = client.get(f"/api/v1/tracks/{upload_id}")
+        assert done.status_code == status, done.text
+        assert done.headers["content-type"] == "application/problem+json"
+    # The store itself answers "not there" for ids it cannot hold (the CLI and other callers).
+    for upload_id in (2**31, -(2**31) - 1):
+        with pytest.raises(NotFound):
+            store.upload(upload_id)
+        assert store.upload_segments(upload_id).empty
