@@ -8,11 +8,11 @@ from typing import Annotated, Any
 import shapely.geometry
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
-from starlette.responses import JSONResponse
 
 from geo import operations
 from geo.api.auth import AUTH_PROBLEMS, READERS, require
 from geo.api.dependencies import SettingsDep, StoreDep, TownshipDep
+from geo.api.geojson import GeoJSONResponse
 from geo.api.models import PositionBatchModel, TrackCollectionModel, UploadModel
 from geo.api.openapi import problem_responses
 from geo.api.routes import PROBLEMS
@@ -25,10 +25,6 @@ router = APIRouter(tags=["tracks"])
 Uploader = Annotated[Principal, Depends(require(Role.PATROL, Role.ADMIN))]
 #: Reading tracks: a squad's phone (its own squad) and everyone who reads coverage.
 TrackReader = Annotated[Principal, Depends(require(Role.PATROL, *READERS))]
-
-
-class GeoJSONResponse(JSONResponse):
-    media_type = "application/geo+json"
 
 
 #: The largest upload id the stores hold (``track_uploads.id`` is a 32-bit integer).
