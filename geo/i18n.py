@@ -106,9 +106,12 @@ TEXT: dict[str, dict[str, str]] = {
     "maintenance": {"zh": "维护中", "en": "Maintenance"},
     "installed_on": {"zh": "安装日期", "en": "Installed"},
     "cameras_note": {
-        "zh": "监控状态为生成报告时监控图层中的当前状态。",
-        "en": "Camera status is the cameras layer's current status when the report was made.",
+        "zh": "本月至少有一周不在线的监控（按状态变更记录：一周内在线不足一半即计为不在线，"
+        "与周覆盖的计算一致）。",
+        "en": "Cameras not online in at least one week of the month, from their status history "
+        "(online less than half of a week counts as not online, as in the weekly coverage).",
     },
+    "weeks_down": {"zh": "不在线的周", "en": "Weeks not online"},
     "no_cameras_offline": {"zh": "所有监控在线", "en": "Every camera is online"},
 }
 

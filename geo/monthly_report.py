@@ -179,21 +179,35 @@ def _squad_rows(review: dict[str, Any], layers: TownshipLayers, lang: Lang) -> l
     return rows
 
 
-def _camera_rows(layers: TownshipLayers, lang: Lang) -> list[dict[str, str]]:
+def _camera_rows(
+    layers: TownshipLayers, camera_weeks: dict[str, list[str]], weeks: list[str], lang: Lang
+) -> list[dict[str, str]]:
+    """Cameras not online in at least one week of the month (status history), with the
+    weeks and the status they had then."""
     t = texts(lang)
     names = _village_names(layers, lang)
-    cameras = layers.cameras
-    down = cameras[cameras["status"] != "online"].sort_values("code")
-    return [
-        {
-            "code": str(row["code"]),
-            "name": str(row["name"]),
-            "village": "" if pd.isna(row["village"]) else names.get(row["village"], row["village"]),
-            "status": t.get(str(row["status"]), str(row["status"])),
-            "installed_on": "" if pd.isna(row["installed_on"]) else str(row["installed_on"]),
-        }
-        for _, row in down.iterrows()
-    ]
+    rows = []
+    for _, row in layers.cameras.sort_values("code").iterrows():
+        statuses = camera_weeks.get(str(row["code"]), [str(row["status"])] * len(weeks))
+        down = [(w, st) for w, st in zip(weeks, statuses, strict=True) if st != "online"]
+        if not down:
+            continue
+        kinds = sorted({st for _, st in down})
+        rows.append(
+            {
+                "code": str(row["code"]),
+                "name": str(row["name"]),
+                "village": ""
+                if pd.isna(row["village"])
+                else names.get(row["village"], row["village"]),
+                "status": "、".join(t.get(k, k) for k in kinds)
+                if lang == "zh"
+                else ", ".join(t.get(k, k) for k in kinds),
+                "weeks": ", ".join(f"W{IsoWeek.parse(w).week:02d}" for w, _ in down),
+                "installed_on": "" if pd.isna(row["installed_on"]) else str(row["installed_on"]),
+            }
+        )
+    return rows
 
 
 def monthly_report_html(
@@ -202,6 +216,7 @@ def monthly_report_html(
     *,
     lang: Lang = "zh",
     generated_at: datetime,
+    camera_weeks: dict[str, list[str]] | None = None,
 ) -> str:
     """The monthly review as a self-contained HTML page (A4 print styles, no scripts).
 
@@ -215,6 +230,9 @@ def monthly_report_html(
         ``"zh"`` (default) or ``"en"``.
     generated_at
         When the report is made (shown on it, in the township's time zone).
+    camera_weeks
+        Camera code → its status in each week of ``review["weeks"]`` (from the status
+        history, as coverage counted it); the layer's current status for cameras left out.
 
     Returns
     -------
@@ -241,7 +259,7 @@ def monthly_report_html(
             gaps_total=len(persistent),
             more_gaps=t["more_gaps"].format(n=max(len(persistent) - SHOWN_GAPS, 0)),
             squads=_squad_rows(review, layers, lang),
-            cameras=_camera_rows(layers, lang),
+            cameras=_camera_rows(layers, camera_weeks or {}, review["weeks"], lang),
             cameras_total=len(layers.cameras),
         )
     )

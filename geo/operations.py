@@ -425,6 +425,12 @@ def month_report(store: Store, township: str, month_text: str, *, lang: Lang = "
     from geo.monthly_report import monthly_report_html
 
     review = month_coverage(store, township, month_text)
+    layers = store.load_layers(township)
+    camera_weeks: dict[str, list[str]] = {str(c): [] for c in layers.cameras["code"]}
+    for text in review["weeks"]:
+        statuses = week_layers(store, layers, IsoWeek.parse(text)).cameras
+        for code, status in zip(statuses["code"], statuses["status"], strict=True):
+            camera_weeks[str(code)].append(str(status))
     return monthly_report_html(
-        review, store.load_layers(township), lang=lang, generated_at=datetime.now(UTC)
+        review, layers, lang=lang, generated_at=datetime.now(UTC), camera_weeks=camera_weeks
     )

@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import datetime
 from html.parser import HTMLParser
 from io import BytesIO
 from pathlib import Path
@@ -269,3 +270,25 @@ def test_printing_fetches_nothing(caplog: pytest.LogCaptureFixture) -> None:
             listener.accept()  # nobody came
     assert pdf.startswith(b"%PDF-")
     assert "disallowed protocol" in caplog.text
+
+
+def test_cameras_offline_follow_the_status_history(
+    store: Store, demo_layers: TownshipLayers
+) -> None:
+    """A camera that is online today but was off for most of W47 is listed for W47 only;
+    cameras off all month are listed for every week."""
+    store.save_layers(demo_layers)
+    cameras = demo_layers.cameras
+    online = sorted(cameras.loc[cameras["status"] == "online", "code"])[0]
+    operations.set_camera_status(
+        store, "433122207", online, "offline", changed_at=datetime(2026, 11, 16, 0, 0)
+    )
+    operations.set_camera_status(
+        store, "433122207", online, "online", changed_at=datetime(2026, 11, 20, 12, 0)
+    )
+    page = parse(operations.month_report(store, "433122207", "2026-11"))
+    rows = {r[0]: r for r in page.tables["cameras-offline"][1:]}
+    assert rows[online][4] == "W47"  # off 4.5 of 7 days: not online that week
+    for code in cameras.loc[cameras["status"] != "online", "code"]:
+        assert rows[code][4] == "W45, W46, W47, W48"
+    assert len(rows) == 1 + int((cameras["status"] != "online").sum())
