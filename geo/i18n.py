@@ -75,9 +75,11 @@ TEXT: dict[str, dict[str, str]] = {
     "weeks_passed_short": {"zh": "达标周", "en": "Weeks passed"},
     "trends": {"zh": "覆盖率趋势", "en": "Coverage trends"},
     "trend_note": {
-        "zh": "实线：道路覆盖率；虚线：面积覆盖率；红色点线：道路覆盖要求；空心点：无数据的周。",
+        "zh": "实线：道路覆盖率；虚线：面积覆盖率；红色点线：道路覆盖要求；"
+        "空心点：本中队无上传、仅有其他巡查的周；无点：该周无任何巡查。",
         "en": "Solid: road coverage; dashed: area coverage; red dotted: the required road "
-        "coverage; hollow points: weeks without data.",
+        "coverage; hollow points: weeks the squad uploaded nothing (others' patrols only); "
+        "no point: nothing patrolled that week.",
     },
     "change": {"zh": "月内变化", "en": "Change over the month"},
     "points": {"zh": "个百分点", "en": "percentage points"},

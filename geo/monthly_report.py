@@ -77,12 +77,18 @@ def _village_rows(
                 }
             )
         has_roads = any(w is not None and w["road_coverage"] is not None for w in weeks)
+        # A week without a single patrol day and without uploads has no measure to draw:
+        # no point, rather than a point at 0 that reads as a failure.
+        idle_weeks = [
+            w is None or (w["status"] == "no_data" and w["patrol_days"] == 0) for w in weeks
+        ]
+        measured = [None if idle else w for w, idle in zip(weeks, idle_weeks, strict=True)]
         series = [
             Series(
                 t["roads"] if has_roads else t["area"],
                 [
                     None if w is None else (w["road_coverage"] if has_roads else w["area_coverage"])
-                    for w in weeks
+                    for w in measured
                 ],
                 ROAD_COLOUR,
             )
@@ -91,7 +97,7 @@ def _village_rows(
             series.append(
                 Series(
                     t["area"],
-                    [None if w is None else w["area_coverage"] for w in weeks],
+                    [None if w is None else w["area_coverage"] for w in measured],
                     AREA_COLOUR,
                     dash="5 3",
                 )

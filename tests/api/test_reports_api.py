@@ -138,6 +138,15 @@ def check_report(html: str, store: Store, layers: TownshipLayers, lang: str) -> 
     down = layers.cameras[layers.cameras["status"] != "online"]
     assert sorted(r[0] for r in page.tables["cameras-offline"][1:]) == sorted(down["code"])
     assert html.count('<svg xmlns="http://www.w3.org/2000/svg"') == len(layers.villages)
+    # Weeks with nothing patrolled get no point (not a point at 0): W45 and W48 here.
+    measured = sum(
+        1
+        for v in review["villages"]
+        for w in v["weeks"].values()
+        if not (w["status"] == "no_data" and w["patrol_days"] == 0)
+    )
+    series = 2  # every demo village has roads: road and area coverage
+    assert html.count("<circle ") == series * measured
 
 
 def test_report_html_in_chinese(
