@@ -243,33 +243,26 @@ class MonthReviewModel(BaseModel):
     squad_effort: dict[str, SquadEffortModel]
 
 
+#: A stored upload as the API answers it (the example of the upload routes).
+UPLOAD_RECORD_EXAMPLE: dict[str, Any] = {
+    "id": 12,
+    "township": "433122207",
+    "squad": "squad-01",
+    "device": "phone-01",
+    "filename": "2026-11-18.gpx",
+    "source_format": "gpx",
+    "source_crs": "gcj02",
+    "sha256": "9f2b5c0e" + "0" * 56,
+    "uploaded_at": "2026-11-18T10:02:11+00:00",
+    "duplicate": False,
+    "report": {"fixes_read": 1051, "fixes_kept": 1050, "speed_spikes": 1, "segments": 1},
+}
+
+
 class UploadModel(BaseModel):
     """A stored upload and its cleaning report."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": 12,
-                    "township": "433122207",
-                    "squad": "squad-01",
-                    "device": "phone-01",
-                    "filename": "2026-11-18.gpx",
-                    "source_format": "gpx",
-                    "source_crs": "gcj02",
-                    "sha256": "9f2b5c0e" + "0" * 56,
-                    "uploaded_at": "2026-11-18T10:02:11+00:00",
-                    "duplicate": False,
-                    "report": {
-                        "fixes_read": 1051,
-                        "fixes_kept": 1050,
-                        "speed_spikes": 1,
-                        "segments": 1,
-                    },
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [UPLOAD_RECORD_EXAMPLE]})
 
     id: int
     township: str = Field(examples=["433122207"])

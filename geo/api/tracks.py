@@ -13,7 +13,12 @@ from geo import operations
 from geo.api.auth import AUTH_PROBLEMS, READERS, require
 from geo.api.dependencies import SettingsDep, StoreDep, TownshipDep
 from geo.api.geojson import GeoJSONResponse
-from geo.api.models import PositionBatchModel, TrackCollectionModel, UploadModel
+from geo.api.models import (
+    UPLOAD_RECORD_EXAMPLE,
+    PositionBatchModel,
+    TrackCollectionModel,
+    UploadModel,
+)
 from geo.api.openapi import problem_responses
 from geo.api.routes import PROBLEMS
 from geo.errors import InvalidInput, PayloadTooLarge
@@ -30,19 +35,6 @@ TrackReader = Annotated[Principal, Depends(require(Role.PATROL, *READERS))]
 #: The largest upload id the stores hold (``track_uploads.id`` is a 32-bit integer).
 MAX_UPLOAD_ID = 2**31 - 1
 
-UPLOAD_RECORD_EXAMPLE: dict[str, Any] = {
-    "id": 12,
-    "township": "433122207",
-    "squad": "squad-01",
-    "device": "phone-01",
-    "filename": "2026-11-18.gpx",
-    "source_format": "gpx",
-    "source_crs": "gcj02",
-    "sha256": "9f2b5c0e" + "0" * 56,
-    "uploaded_at": "2026-11-18T10:02:11+00:00",
-    "duplicate": False,
-    "report": {"fixes_read": 240, "fixes_kept": 240, "speed_spikes": 0, "segments": 1},
-}
 TRACK_COLLECTION_EXAMPLE: dict[str, Any] = {
     "type": "FeatureCollection",
     "upload": UPLOAD_RECORD_EXAMPLE,
@@ -60,7 +52,7 @@ TRACK_COLLECTION_EXAMPLE: dict[str, Any] = {
                 "segment": 0,
                 "started_at": "2026-11-18T01:00:00+00:00",
                 "ended_at": "2026-11-18T01:59:45+00:00",
-                "fixes": 240,
+                "fixes": 1050,
             },
         }
     ],
