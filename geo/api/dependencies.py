@@ -73,3 +73,6 @@ DayPath = Annotated[
 ]
 TownshipDep = Annotated[str, Depends(get_township)]
 WeekDep = Annotated[IsoWeek, Depends(get_week)]
+
+#: The paging offset of the layer and OGC item lists.
+OffsetQuery = Annotated[int, Query(ge=0, description="Position of the first feature", examples=[0])]

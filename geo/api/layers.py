@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from geo import operations
 from geo.api.auth import AUTH_PROBLEMS, READERS, require
-from geo.api.dependencies import StoreDep, TownshipDep
+from geo.api.dependencies import OffsetQuery, StoreDep, TownshipDep
 from geo.api.feature_models import (
     ADDED_CAMERA_EXAMPLE,
     CAMERA_STATUS_EXAMPLE,
@@ -94,9 +94,7 @@ def get_layer(
     limit: Annotated[
         int, Query(ge=1, le=MAX_LIMIT, description="Page size", examples=[100])
     ] = DEFAULT_LIMIT,
-    offset: Annotated[
-        int, Query(ge=0, description="Position of the first feature", examples=[0])
-    ] = 0,
+    offset: OffsetQuery = 0,
     bbox: Annotated[
         str | None,
         Query(

@@ -21,7 +21,7 @@ from fastapi.routing import APIRoute
 
 from geo import __version__, operations
 from geo.api.auth import AUTH_PROBLEMS, READERS, require
-from geo.api.dependencies import StoreDep, TownshipDep
+from geo.api.dependencies import OffsetQuery, StoreDep, TownshipDep
 from geo.api.feature_models import (
     BASE_URL_EXAMPLE,
     STORED_CAMERA_EXAMPLE,
@@ -372,9 +372,7 @@ def items(
             examples=[100],
         ),
     ] = DEFAULT_LIMIT,
-    offset: Annotated[
-        int, Query(ge=0, description="Position of the first feature", examples=[0])
-    ] = 0,
+    offset: OffsetQuery = 0,
     bbox: Annotated[
         str | None,
         Query(description="minx,miny,maxx,maxy in CRS84", examples=["109.8,28.05,110,28.25"]),
