@@ -139,8 +139,12 @@ def tracks_import(
     ],
     squad: Annotated[str, typer.Option("--squad", "-s", help="The squad that recorded them.")],
     crs: Annotated[
-        str, typer.Option(help="Coordinate system: wgs84, cgcs2000, gcj02, bd09 or EPSG:<code>.")
-    ] = "wgs84",
+        str | None,
+        typer.Option(
+            help="Coordinate system: wgs84, cgcs2000, gcj02, bd09, bd09mc, a Chinese name such "
+            "as 火星坐标 or 百度, or EPSG:<code>. Default: what the file names, else wgs84."
+        ),
+    ] = None,
     device: Annotated[str, typer.Option(help="Phone or recorder name.")] = "",
     dry_run: Annotated[
         bool,

@@ -18,7 +18,7 @@ import shapely
 
 from geo.chinacrs import to_wgs84
 from geo.errors import InvalidFile
-from geo.ingest import normalise_crs, read_track
+from geo.ingest import decide_crs, read_track
 from geo.layers import TownshipLayers
 from geo.plausibility import check_plausible, township_bbox
 from geo.tracks.cleaning import Drop, clean_fixes
@@ -63,7 +63,7 @@ def prepare_flight(
     *,
     filename: str,
     layers: TownshipLayers,
-    crs: str = "wgs84",
+    crs: str | None = None,
     flight_id: str | None = None,
     hfov_deg: float = DEFAULT_HFOV_DEG,
     drone: str = "",
@@ -79,7 +79,8 @@ def prepare_flight(
     layers
         The township (time zone, rules, outline).
     crs
-        Coordinate system of the log (DJI writes WGS-84).
+        Coordinate system of the log (DJI writes WGS-84); None: what the log names, else
+        WGS-84 (:func:`geo.ingest.decide_crs`).
     flight_id
         Defaults to ``DRONE-`` and the first 12 hex digits of the file's SHA-256, so the same
         log imported twice is one flight.
@@ -91,9 +92,9 @@ def prepare_flight(
     InvalidFile
         Unreadable, no positions, no times, or not near the township.
     """
-    source_crs = normalise_crs(crs)
     tz = layers.info.tz
     parsed = read_track(data, filename=filename, tz=tz)
+    source_crs = decide_crs(crs, parsed, filename=filename)
     raw_lon = parsed.fixes["lon"].to_numpy(dtype=np.float64)
     raw_lat = parsed.fixes["lat"].to_numpy(dtype=np.float64)
     lon, lat = to_wgs84(raw_lon, raw_lat, source_crs)

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.chinacrs import SOURCE_SYSTEMS, to_wgs84
+from geo.chinacrs import canonical_crs, to_wgs84
 from geo.errors import InvalidFile, InvalidInput, PayloadTooLarge
 from geo.layers import WGS84, TownshipLayers
 from geo.plausibility import check_plausible, township_bbox
@@ -34,7 +34,6 @@ from geo.tracks.fixes import ParsedTrack, is_blank
 
 #: Largest file accepted after gunzip (a guard against compression bombs).
 MAX_UNPACKED_BYTES = 1_000_000_000
-_EPSG = re.compile(r"^epsg:(\d{4,6})$", re.IGNORECASE)
 
 #: format name → (module, reader function).
 READERS: dict[str, tuple[str, str]] = {
@@ -50,17 +49,42 @@ READERS: dict[str, tuple[str, str]] = {
 
 
 def normalise_crs(crs: str) -> str:
-    """``wgs84``, ``cgcs2000``, ``gcj02``, ``bd09`` or ``EPSG:n``; anything else is refused."""
-    value = crs.strip().lower().replace("-", "")
-    if value in SOURCE_SYSTEMS:
-        return value
-    match = _EPSG.match(crs.strip())
-    if match:
-        code = int(match.group(1))
-        return "wgs84" if code == 4326 else "cgcs2000" if code == 4490 else f"EPSG:{code}"
+    """``wgs84``, ``cgcs2000``, ``gcj02``, ``bd09``, ``bd09mc`` or ``EPSG:n`` for any name in
+    :data:`geo.chinacrs.CRS_ALIASES` (``WGS 84``, ``火星坐标``, ``bd09ll``, ``EPSG:4490``...);
+    anything else is refused with what is accepted."""
+    return canonical_crs(crs)
+
+
+def _same_system(a: str, b: str) -> bool:
+    """CGCS2000 and WGS-84 are one system here (they differ by well under a metre)."""
+    flat = {"cgcs2000": "wgs84"}
+    return flat.get(a, a) == flat.get(b, b)
+
+
+def decide_crs(requested: str | None, parsed: ParsedTrack, *, filename: str) -> str:
+    """The coordinate system an upload's positions are in: the one place this is decided.
+
+    The upload may declare one (``requested``), and the file may name one itself
+    (:attr:`ParsedTrack.declared_crs`: a GeoJSON ``crs`` member, a CSV header such as
+    ``经度(GCJ-02)``, an Ovital ``<OvCoordType>``, a GPX/KML title or description naming
+    GCJ-02...). The file's own system is used when the upload declares nothing; both must
+    agree when both are given (CGCS2000 and WGS-84 agree); nothing named means WGS-84.
+
+    Raises
+    ------
+    InvalidInput
+        The upload declares one system and the file names another (both are named).
+    """
+    wanted = normalise_crs(requested) if requested else None
+    if not parsed.declared_crs:
+        return wanted or "wgs84"
+    named = normalise_crs(parsed.declared_crs)
+    if wanted is None or _same_system(wanted, named):
+        return wanted or named
     raise InvalidInput(
-        f"crs {crs!r} is not supported; use one of {', '.join(SOURCE_SYSTEMS)} or EPSG:<code> "
-        "for projected coordinates"
+        f"the file says its coordinates are {named} but the upload says crs={requested}; "
+        f"send it again with crs={named}, or without crs to use the file's own",
+        source=filename,
     )
 
 
@@ -193,7 +217,7 @@ def prepare_upload(
     layers: TownshipLayers,
     squad: str,
     device: str = "",
-    crs: str = "wgs84",
+    crs: str | None = None,
     uploaded_at: datetime | None = None,
     max_fixes: int | None = None,
 ) -> PreparedUpload:
@@ -212,8 +236,10 @@ def prepare_upload(
     device
         The phone or recorder, free text.
     crs
-        The coordinate system of the file: ``wgs84`` (default), ``cgcs2000`` (treated as
-        equal), ``gcj02``, ``bd09``, or ``EPSG:<code>`` for projected metres.
+        The coordinate system of the file: ``wgs84``, ``cgcs2000`` (treated as equal),
+        ``gcj02``, ``bd09``, ``bd09mc`` (Baidu Mercator metres), any of their aliases, or
+        ``EPSG:<code>`` for projected metres. None (the default): the system the file names
+        itself, else WGS-84 (:func:`decide_crs`).
     max_fixes
         Refuse files with more fixes than this (:class:`PayloadTooLarge`); None: no limit.
 
@@ -225,8 +251,8 @@ def prepare_upload(
         The file cannot be read, or its positions cannot belong to the township as declared.
     """
     check_squad(layers, squad)
-    source_crs = normalise_crs(crs)
-    epsg = int(source_crs.split(":")[1]) if source_crs.startswith("EPSG:") else None
+    requested = normalise_crs(crs) if crs else None
+    epsg = int(requested.split(":")[1]) if requested and requested.startswith("EPSG:") else None
     parsed = read_track(data, filename=filename, tz=layers.info.tz, epsg=epsg)
     if max_fixes is not None and len(parsed.fixes) > max_fixes:
         raise PayloadTooLarge(
@@ -234,13 +260,7 @@ def prepare_upload(
             "send it in parts",
             source=filename,
         )
-    if parsed.declared_crs:
-        declared = normalise_crs(parsed.declared_crs)
-        if source_crs not in ("wgs84", declared):
-            raise InvalidInput(
-                f"the file declares {parsed.declared_crs} but the upload says crs={crs}"
-            )
-        source_crs = declared
+    source_crs = decide_crs(crs, parsed, filename=filename)
     return prepare_parsed(
         parsed,
         sha256=hashlib.sha256(data).hexdigest(),

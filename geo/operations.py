@@ -74,7 +74,7 @@ def import_track(
     township: str,
     squad: str,
     device: str = "",
-    crs: str = "wgs84",
+    crs: str | None = None,
     layers: TownshipLayers | None = None,
     idempotency_key: str | None = None,
     max_fixes: int | None = None,

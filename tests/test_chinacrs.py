@@ -13,9 +13,14 @@ import pytest
 from numpy.typing import NDArray
 
 from geo.chinacrs import (
+    CRS_ALIASES,
     SOURCE_SYSTEMS,
+    bd09_to_bd09mc,
     bd09_to_gcj02,
     bd09_to_wgs84,
+    bd09mc_to_bd09,
+    canonical_crs,
+    crs_in_text,
     gcj02_to_bd09,
     gcj02_to_wgs84,
     to_wgs84,
@@ -221,7 +226,7 @@ def test_scalar_and_list_input(fn: Conversion) -> None:
 
 def test_to_wgs84_dispatches_named_systems() -> None:
     lon, lat = GRIDS["luxi"]
-    assert SOURCE_SYSTEMS == ("wgs84", "cgcs2000", "gcj02", "bd09")
+    assert SOURCE_SYSTEMS == ("wgs84", "cgcs2000", "gcj02", "bd09", "bd09mc")
     for name in ("wgs84", "cgcs2000", "WGS84", " CGCS2000 "):
         out = to_wgs84(lon, lat, name)
         assert _max_deg(out, (lon, lat)) == 0.0
@@ -240,10 +245,114 @@ def test_to_wgs84_from_an_epsg_code_reproduces_pyproj(code: str) -> None:
     assert _max_deg(out, (lon, lat)) < 1e-9
 
 
-@pytest.mark.parametrize("name", ["utm", "gcj-02", "EPSG:", "EPSG:99999", "", "bd09ll"])
+@pytest.mark.parametrize("name", ["utm", "gcj-03", "EPSG:", "EPSG:99999", "", "web mercator"])
 def test_to_wgs84_rejects_unknown_systems(name: str) -> None:
     with pytest.raises(InvalidInput) as info:
         to_wgs84([110.2], [28.2], name)
-    if name != "EPSG:99999":
-        for allowed in (*SOURCE_SYSTEMS, "EPSG:"):
-            assert allowed in info.value.detail
+    for allowed in (*SOURCE_SYSTEMS, "EPSG:<code>", "火星坐标", "百度"):
+        assert allowed in info.value.detail
+    assert "\n" not in info.value.one_line()
+
+
+# --- names -----------------------------------------------------------------------------------
+
+ALIASES = {
+    "wgs84": ["wgs84", "WGS 84", "WGS-84", "EPSG:4326", "4326", "CRS84", "epsg：4326", " Wgs84 "],
+    "cgcs2000": ["cgcs2000", "CGCS 2000", "EPSG:4490", "国家2000", "cgcs-2000", "ＣＧＣＳ２０００"],
+    "gcj02": [
+        "gcj02", "gcj_02", "GCJ-02", "gcj 02", "火星坐标", "火星坐标系", "国测局", "国测局坐标",
+        "高德", "腾讯", "AMap",
+    ],
+    "bd09": ["bd09", "bd09ll", "BD-09", "BD09LL", "百度", "百度坐标", "百度 坐标"],
+    "bd09mc": ["bd09mc", "BD09MC", "bd-09-mc", "百度墨卡托"],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "canonical"), [(n, c) for c, names in ALIASES.items() for n in names]
+)
+def test_every_alias_maps_to_its_canonical_name(name: str, canonical: str) -> None:
+    assert canonical_crs(name) == canonical
+
+
+def test_alias_table_only_names_canonical_systems() -> None:
+    assert set(CRS_ALIASES.values()) == set(SOURCE_SYSTEMS)
+    assert canonical_crs("epsg:32649") == "EPSG:32649"
+    assert canonical_crs("EPSG:4546") == "EPSG:4546"
+
+
+@pytest.mark.parametrize(
+    ("name", "source"),
+    [("火星坐标", "gcj02"), ("WGS 84", "wgs84"), ("bd09ll", "bd09"), ("CGCS 2000", "cgcs2000")],
+)
+def test_to_wgs84_takes_aliases(name: str, source: str) -> None:
+    lon, lat = GRIDS["luxi"]
+    forward = {"gcj02": wgs84_to_gcj02, "bd09": wgs84_to_bd09}.get(source)
+    x, y = forward(lon, lat) if forward else (lon, lat)
+    assert _max_deg(to_wgs84(x, y, name), (lon, lat)) < 1e-9
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("小章村巡护（火星坐标）", "gcj02"),
+        ("坐标系: GCJ-02 (高德)", "gcj02"),
+        ("国测局坐标", "gcj02"),
+        ("Baidu BD-09 track", "bd09"),
+        ("BD09MC export", "bd09mc"),
+        ("百度坐标", "bd09"),
+        ("WGS84", "wgs84"),
+        ("CGCS2000 / WGS 84", "wgs84"),
+        ("converted from GCJ-02 to WGS-84", None),
+        ("高德地图导航记录", None),  # an app's name is not a datum
+        ("", None),
+    ],
+)
+def test_crs_named_in_free_text(text: str, expected: str | None) -> None:
+    assert crs_in_text(text) == expected
+
+
+# --- Baidu Mercator ----------------------------------------------------------------------------
+
+
+def test_bd09mc_known_answer_from_a_published_example() -> None:
+    """go-bd09mc (speng4096/go-bd09mc, convert_test.go): bd09ll (108.95344, 34.265657) is
+    bd09mc (12128773.43, 4040249.01) / (12128773.43, 4040249.00) back, to its rounding."""
+    x, y = bd09_to_bd09mc(108.95344, 34.265657)
+    assert abs(float(x) - 12128773.43) < 0.005 and abs(float(y) - 4040249.01) < 0.005
+    lon, lat = bd09mc_to_bd09(12128773.43, 4040249.00)
+    assert abs(float(lon) - 108.95344) < 5e-7 and abs(float(lat) - 34.265657) < 5e-7
+
+
+def test_bd09mc_is_not_web_mercator() -> None:
+    x, y = bd09_to_bd09mc(110.2, 28.2)
+    web = pyproj.Transformer.from_crs("EPSG:4326", "EPSG:3857", always_xy=True)
+    wx, wy = web.transform(110.2, 28.2)
+    # Read as Web Mercator, Baidu's metres would land about 20 km south of the truth here.
+    assert abs(float(x) - wx) < 500 and 15_000 < wy - float(y) < 25_000
+
+
+def test_bd09mc_round_trip_across_china() -> None:
+    rng = np.random.default_rng(11)
+    lon, lat = rng.uniform(73.0, 135.0, 20_000), rng.uniform(3.0, 54.0, 20_000)
+    back_lon, back_lat = bd09mc_to_bd09(*bd09_to_bd09mc(lon, lat))
+    _, _, dist = GEOD.inv(lon, lat, back_lon, back_lat)
+    assert dist.max() < 0.3  # two separate fits in Baidu's JS API, not exact inverses
+    near = bd09mc_to_bd09(*bd09_to_bd09mc(110.2, 28.2))
+    assert GEOD.inv(110.2, 28.2, float(near[0]), float(near[1]))[2] < 0.01
+
+
+def test_bd09mc_upload_lands_on_the_wgs84_truth() -> None:
+    lon, lat = GRIDS["luxi"]
+    x, y = bd09_to_bd09mc(*wgs84_to_bd09(lon, lat))
+    assert float(np.min(x)) > 1e7  # metres, not degrees
+    out_lon, out_lat = to_wgs84(x, y, "bd09mc")
+    _, _, dist = GEOD.inv(lon, lat, out_lon, out_lat)
+    assert dist.max() < 0.05
+
+
+def test_bd09mc_keeps_signs_and_non_finite_values() -> None:
+    x, y = bd09_to_bd09mc([-70.0, 110.0, np.nan], [-30.0, 28.0, 1.0])
+    assert x[0] < 0 and y[0] < 0 and x[1] > 0 and y[1] > 0 and np.isnan(x[2])
+    lon, lat = bd09mc_to_bd09(x, y)
+    assert abs(lon[0] + 70.0) < 1e-5 and abs(lat[0] + 30.0) < 1e-5 and np.isnan(lon[2])

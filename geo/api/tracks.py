@@ -133,12 +133,15 @@ async def post_track(
         str, Query(description="The squad that recorded the track.", examples=["squad-01"])
     ],
     crs: Annotated[
-        str,
+        str | None,
         Query(
-            description="Coordinate system: wgs84, cgcs2000, gcj02, bd09 or EPSG:<code>.",
+            description="Coordinate system: wgs84, cgcs2000, gcj02, bd09, bd09mc, a Chinese "
+            "name such as 火星坐标 or 百度, or EPSG:<code>. Default: the system the file names "
+            "(a CSV header such as 经度(GCJ-02), a GeoJSON crs member, ...), else wgs84; a file "
+            "naming another system than this is refused (422).",
             examples=["gcj02"],
         ),
-    ] = "wgs84",
+    ] = None,
     device: Annotated[
         str, Query(description="Phone or recorder name.", examples=["phone-01"])
     ] = "",

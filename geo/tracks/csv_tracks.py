@@ -33,6 +33,7 @@ import pandas as pd
 import pyproj
 from numpy.typing import NDArray
 
+from geo.chinacrs import SOURCE_SYSTEMS, crs_alias
 from geo.crs import to_wgs84
 from geo.errors import InvalidFile, InvalidInput
 from geo.tracks.fixes import ParsedTrack, make_fixes
@@ -435,9 +436,43 @@ def _projected_like(table: _Table, col: int) -> bool:
     return bool(np.all(np.abs(v) > 180))
 
 
+def _named_crs(key: str, unit: str) -> tuple[str, str] | None:
+    """A longitude/latitude header that names its coordinate system, as (plain name, system):
+    ``经度(GCJ-02)``, ``lng_gcj02``, ``gcj_lng``, ``bd_lon``, ``百度经度``, ``lon_wgs84``.
+
+    >>> _named_crs(*_norm("经度(GCJ-02)")), _named_crs(*_norm("bd_lon")), _named_crs("lon", "")
+    (('经度', 'gcj02'), ('lon', 'bd09'), None)
+    """
+
+    def system(text: str) -> str | None:
+        found = crs_alias(text) if text.strip("_") else None
+        return found if found in SOURCE_SYSTEMS else None
+
+    for name in (*_LON_NAMES, *_LAT_NAMES):
+        if name in _AMBIGUOUS_AXIS_NAMES:
+            continue
+        if key == name:
+            found = system(unit) if unit else None
+        elif key.startswith(name):
+            found = system(key[len(name) :])
+        elif key.endswith(name):
+            found = system(key[: -len(name)])
+        else:
+            continue
+        if found is not None:
+            return name, found
+    return None
+
+
 def _roles(header: list[str]) -> tuple[dict[str, int], dict[int, tuple[str, str]]]:
-    """Map roles to column numbers by header name; also return each column's (key, unit)."""
+    """Map roles to column numbers by header name; also return each column's (key, unit).
+
+    A longitude/latitude header naming its coordinate system (:func:`_named_crs`) counts as
+    a plain one; where a file has both WGS-84 and shifted columns, the WGS-84 ones are read.
+    """
     keys = {i: _norm(h) for i, h in enumerate(header)}
+    tagged = {i: t for i, (key, unit) in keys.items() if (t := _named_crs(key, unit))}
+    shifted = {i for i, (_name, crs) in tagged.items() if crs not in ("wgs84", "cgcs2000")}
     hemi_stripped: dict[int, str] = {}
     for i, (key, _unit) in keys.items():
         m = re.search(r"_?(n/s|s/n|e/w|w/e)$", key)
@@ -446,9 +481,12 @@ def _roles(header: list[str]) -> tuple[dict[str, int], dict[int, tuple[str, str]
     found: dict[str, int] = {}
 
     def pick(role: str, names: tuple[str, ...]) -> None:
+        order = sorted(keys, key=lambda i: i in shifted)
         for name in names:
-            for i, (key, _unit) in keys.items():
-                if i not in found.values() and (key == name or hemi_stripped.get(i) == name):
+            for i in order:
+                key = keys[i][0]
+                plain = tagged[i][0] if i in tagged else None
+                if i not in found.values() and name in (key, hemi_stripped.get(i), plain):
                     found[role] = i
                     return
 
@@ -616,6 +654,39 @@ def _positions(
             raise table.fail(col, int(np.argmax(wrong)), what)
     used = {x_col, y_col} | {c for c in (ns, ew) if c is not None}
     return xv, yv, used
+
+
+def _header_crs(
+    table: _Table, roles: dict[str, int], keys: dict[int, tuple[str, str]], notes: list[str]
+) -> str | None:
+    """The coordinate system the longitude/latitude headers name (noted), or None."""
+    read = [c for c in (roles.get("lon"), roles.get("lat")) if c is not None]
+    named = {c: t[1] for c in read if (t := _named_crs(*keys[c]))}
+    systems = set(named.values())
+    if len(systems) > 1:
+        raise InvalidFile(
+            "the longitude and latitude headers name different coordinate systems ("
+            + ", ".join(f"{table.label(c)}: {crs}" for c, crs in named.items())
+            + ")",
+            source=table.source,
+            place="line 1",
+        )
+    others = sorted(
+        {t[1] for c, k in keys.items() if c not in read and (t := _named_crs(*k))} - systems
+    )
+    if others:
+        notes.append(
+            f"the file also has positions in {', '.join(others)}; columns "
+            f"{' and '.join(table.label(c) for c in read)} were read"
+        )
+    if not systems:
+        return None
+    crs = systems.pop()
+    notes.append(
+        f"coordinates read as {crs}, as the header{'s' if len(named) > 1 else ''} "
+        f"{' and '.join(table.label(c) for c in named)} say"
+    )
+    return crs
 
 
 def _check_pairs(table: _Table, xv: FloatArray, yv: FloatArray, x_col: int, y_col: int) -> None:
@@ -1033,6 +1104,8 @@ def read_csv_track(
         xv, yv, used = _positions(table, roles, keys, notes)
     if epsg is not None:
         declared = f"EPSG:{epsg}"
+    elif table.header is not None:
+        declared = _header_crs(table, roles, keys, notes)
     missing = np.isnan(xv)
     if missing.all():
         raise InvalidFile("no row has a position", source=source)

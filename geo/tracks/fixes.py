@@ -80,8 +80,11 @@ class ParsedTrack:
     notes: tuple[str, ...] = ()
     """What the reader decided that the uploader should know (axis order, units, ...)."""
     declared_crs: str | None = None
-    """A CRS the file itself declares (e.g. a GeoJSON legacy ``crs`` member, ``EPSG:32649``);
-    then ``lon``/``lat`` hold that CRS's x/y as written. None: WGS-84 degrees."""
+    """The coordinate system the file names itself (a GeoJSON ``crs`` member such as
+    ``EPSG:32649`` or ``EPSG:4490``, a CSV header such as ``经度(GCJ-02)``, Ovital's
+    ``<OvCoordType>``, a GPX/KML title naming ``火星坐标``...): any name
+    :func:`geo.chinacrs.canonical_crs` knows; ``lon``/``lat`` hold the positions as written
+    in it. None: the file names none. :func:`geo.ingest.decide_crs` decides what is used."""
 
 
 def is_blank(data: bytes) -> bool:

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from geo.chinacrs import SOURCE_SYSTEMS, crs_alias
 from geo.errors import InvalidFile
 from geo.tracks.fixes import ParsedTrack, make_fixes
 from geo.tracks.timestamps import parse_times
@@ -277,8 +278,9 @@ def _declared_crs(crs: object, source: str) -> str | None:
     if _CRS84.search(upper):
         return None
     code = _TRAILING_CODE.search(upper)
-    if "EPSG" in upper and code:
-        return None if code.group(1) == "4326" else f"EPSG:{code.group(1)}"
+    named = crs_alias(f"EPSG:{code.group(1)}" if "EPSG" in upper and code else name)
+    if named is not None and (named in SOURCE_SYSTEMS or named.startswith("EPSG:")):
+        return None if named == "wgs84" else named  # EPSG:4490 is "cgcs2000", in degrees
     raise InvalidFile(
         f"the file declares coordinate system {_short(name)}, which is neither WGS-84 "
         "nor an EPSG code",
@@ -358,7 +360,8 @@ def read_geojson(data: bytes, *, source: str, tz: ZoneInfo) -> ParsedTrack:
             f"the top level is a JSON {type(doc).__name__}, not a GeoJSON object", source=source
         )
     declared = _declared_crs(doc.get("crs"), source)
-    reader = _Reader(source=source, degrees=declared is None)
+    projected = declared is not None and (declared.startswith("EPSG:") or declared == "bd09mc")
+    reader = _Reader(source=source, degrees=not projected)
     top_name = doc.get("name")
     name = top_name if isinstance(top_name, str) else ""
     for i, feature in enumerate(_features(doc, source), start=1):
@@ -404,7 +407,8 @@ def read_geojson(data: bytes, *, source: str, tz: ZoneInfo) -> ParsedTrack:
         notes.append(f"{reader.epoch_times} numeric time(s) read as Unix time (UTC)")
     if declared:
         notes.append(
-            f"coordinates are in {declared} as the file's 'crs' member declares, not in degrees"
+            f"coordinates are in {declared} as the file's 'crs' member declares"
+            + (", not in degrees" if projected else "")
         )
     try:
         parsed_times, naive = parse_times(found.times, tz=tz, source=source)

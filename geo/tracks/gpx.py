@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
+from geo.chinacrs import crs_in_text
 from geo.errors import InvalidFile
 from geo.tracks.fixes import ParsedTrack, is_blank, make_fixes
 from geo.tracks.gpx_scan import scan_points
@@ -45,7 +46,9 @@ def read_gpx(data: bytes, *, source: str, tz: ZoneInfo) -> ParsedTrack:
     Returns
     -------
     ParsedTrack
-        Fixes in file order; ``part`` numbers each ``trkseg``/``rte`` in the file.
+        Fixes in file order; ``part`` numbers each ``trkseg``/``rte`` in the file;
+        ``declared_crs`` is the coordinate system the metadata or the track's name or
+        description names ("GCJ-02", "火星坐标", "BD-09"...), else None.
 
     Raises
     ------
@@ -72,7 +75,38 @@ def read_gpx(data: bytes, *, source: str, tz: ZoneInfo) -> ParsedTrack:
         part=points.parts,
         alt_m=points.eles,
     )
-    return ParsedTrack(format="gpx", fixes=fixes, naive_times=naive, name=points.name)
+    notes: list[str] = []
+    named = _named_crs(data)
+    if named is not None:
+        notes.append(f"coordinates read as {named}, as the file's name or description says")
+    return ParsedTrack(
+        format="gpx",
+        fixes=fixes,
+        naive_times=naive,
+        name=points.name,
+        notes=tuple(notes),
+        declared_crs=named,
+    )
+
+
+_HEAD_BYTES = 65536
+_DESCRIBING = re.compile(
+    rb"<(?:\w+:)?(name|desc|cmt|keywords|src)\b[^>]*>(.*?)</(?:\w+:)?\1\s*>", re.DOTALL
+)
+
+
+def _named_crs(data: bytes) -> str | None:
+    """The coordinate system the file's metadata and track names and descriptions name
+    (``<desc>坐标系：GCJ-02</desc>``, ``<name>巡护（火星坐标）</name>``), read from the text
+    before the first point; None when they name none or several."""
+    head = data[:_HEAD_BYTES]
+    starts = [i for i in (head.find(b"<trkpt"), head.find(b"<rtept")) if i >= 0]
+    head = head[: min(starts)] if starts else head
+    texts = [
+        m.group(2).replace(b"<![CDATA[", b"").replace(b"]]>", b"").decode("utf-8", "replace")
+        for m in _DESCRIBING.finditer(head)
+    ]
+    return crs_in_text("\n".join(texts))
 
 
 @dataclass

@@ -11,6 +11,7 @@ import zlib
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from geo.chinacrs import SOURCE_SYSTEMS, crs_alias, crs_in_text
 from geo.errors import InvalidFile
 from geo.tracks.fixes import ParsedTrack, make_fixes
 from geo.tracks.timestamps import parse_times
@@ -109,6 +110,39 @@ def _unzip(data: bytes, source: str) -> tuple[bytes, list[str]]:
     return body, notes
 
 
+def _named_crs(root: ET.Element, notes: list[str], source: str) -> str | None:
+    """The coordinate system the file names: 奥维互动地图 (Ovital) writes ``<OvCoordType>``
+    (``CGCS2000``, ``GCJ02``, ``WGS84``) in each placemark; else a name or description that
+    names one system (``火星坐标``, ``GCJ-02``, ``BD-09``...). Noted when found."""
+    ov: dict[str, str] = {}
+    texts: list[str] = []
+    for elem in root.iter():
+        tag = _local(elem.tag)
+        if tag == "OvCoordType":
+            raw = _text(elem)
+            ov.setdefault(crs_alias(raw) or "", raw)
+        elif tag in ("name", "description", "Snippet"):
+            texts.append(_text(elem))
+    if "" in ov:
+        notes.append(f"<OvCoordType>{ov.pop('')[:30]}</OvCoordType> is not a known system")
+    systems = {s for s in ov if s in SOURCE_SYSTEMS}
+    if len({"wgs84" if s == "cgcs2000" else s for s in systems}) > 1:
+        raise InvalidFile(
+            "the placemarks name different coordinate systems in <OvCoordType> ("
+            + ", ".join(sorted(ov.values()))
+            + "); export the track in one system",
+            source=source,
+        )
+    if systems:
+        crs = sorted(systems)[0]
+        notes.append(f"coordinates read as {crs}, as the file's <OvCoordType> (奥维互动地图) says")
+        return crs
+    crs = crs_in_text("\n".join(texts))
+    if crs is not None:
+        notes.append(f"coordinates read as {crs}, as the file's names or descriptions say")
+    return crs
+
+
 def read_kml(data: bytes, *, source: str, tz: ZoneInfo) -> ParsedTrack:
     """Read the tracks of a KML file or a KMZ archive.
 
@@ -131,7 +165,9 @@ def read_kml(data: bytes, *, source: str, tz: ZoneInfo) -> ParsedTrack:
     Returns
     -------
     ParsedTrack
-        Fixes in file order with altitudes in ``alt_m``; ``format`` is ``"kml"`` or ``"kmz"``.
+        Fixes in file order with altitudes in ``alt_m``; ``format`` is ``"kml"`` or ``"kmz"``;
+        ``declared_crs`` is the coordinate system the file names (Ovital's ``<OvCoordType>``,
+        or a name or description such as "轨迹（火星坐标）"), else None.
 
     Raises
     ------
@@ -264,4 +300,12 @@ def read_kml(data: bytes, *, source: str, tz: ZoneInfo) -> ParsedTrack:
     dense: dict[int, int] = {}
     parts = [dense.setdefault(p, len(dense)) for p in found.parts] if found is tracks else None
     fixes = make_fixes(found.lons, found.lats, parsed_times, part=parts, alt_m=found.alts)
-    return ParsedTrack(format=fmt, fixes=fixes, naive_times=naive, name=name, notes=tuple(notes))
+    named = _named_crs(root, notes, source)
+    return ParsedTrack(
+        format=fmt,
+        fixes=fixes,
+        naive_times=naive,
+        name=name,
+        notes=tuple(notes),
+        declared_crs=named,
+    )
