@@ -16,6 +16,7 @@ from typing import Annotated, Literal
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -206,6 +207,11 @@ def tracks_import(
                         f"{report['first_time']} → {report['last_time']}{note}",
                         highlight=False,
                     )
+                    for warning in report.get("warnings", []):
+                        text = escape(f"{path}: {warning['zh']} ({warning['en']})")
+                        progress.console.print(
+                            f"[yellow]geo: warning:[/yellow] {text}", highlight=False
+                        )
             progress.advance(task)
     if fmt == "json":
         body = reports[0] if len(reports) == 1 else reports

@@ -177,6 +177,9 @@ class PreparedUpload:
     parsed: ParsedTrack
     cleaned: CleanedTrack
     tz: str
+    warnings: tuple[dict[str, str], ...] = ()
+    """What may be wrong but was not refused (``code``, ``zh``, ``en``), e.g. a track that
+    looks like undeclared GCJ-02 (:func:`geo.plausibility.check_plausible`)."""
 
     def report(self) -> dict[str, object]:
         """The cleaning report returned to the uploader: format, counts by step, first and
@@ -207,6 +210,7 @@ class PreparedUpload:
                 else None
             ),
             "notes": list(self.parsed.notes),
+            "warnings": [dict(w) for w in self.warnings],
         }
 
 
@@ -309,7 +313,7 @@ def prepare_parsed(
             source=filename,
             place=f"point {first + 1}",
         )
-    check_plausible(
+    warnings = check_plausible(
         raw_lon, raw_lat, lon, lat, source_crs=source_crs, layers=layers, source=filename
     )
     fixes = parsed.fixes.assign(lon=lon, lat=lat)
@@ -336,7 +340,11 @@ def prepare_parsed(
         segments=segment_lines(fixes),
     )
     prepared = PreparedUpload(
-        upload=upload, parsed=parsed, cleaned=cleaned, tz=layers.info.timezone
+        upload=upload,
+        parsed=parsed,
+        cleaned=cleaned,
+        tz=layers.info.timezone,
+        warnings=tuple(warnings),
     )
     return replace(prepared, upload=replace(upload, report=prepared.report()))
 

@@ -4,6 +4,13 @@ Uploads from phones often carry GCJ-02 (Amap, Tencent) or BD-09 (Baidu) coordina
 saying so, or have latitude and longitude swapped; either moves a patrol hundreds of metres or
 thousands of kilometres. These checks refuse such files with a message that says what is likely
 wrong, before anything is stored.
+
+Undeclared GCJ-02/BD-09 is found two ways. A track that runs on the township's roads only when
+read in another system is refused. A track off the roads (a forest patrol) is read against the
+township's checkpoints and cameras instead: patrols pass them, a shift of 600-1,150 m moves the
+track off all of them, so a track that passes none of them as declared but three or more
+distinct places when read in another system is refused, and one that passes two more places
+that way gets a warning in its report.
 """
 
 from __future__ import annotations
@@ -23,6 +30,23 @@ OFF_ROAD_M = 100.0
 #: ...and one this close is.
 ON_ROAD_M = 25.0
 SAMPLE = 1000
+MIN_FIXES = 20
+#: Point layers a patrol passes by (the road-free test): within PASS_M counts as passing...
+LANDMARK_LAYERS = ("checkpoints", "cameras")
+PASS_M = 20.0
+#: ...landmarks this close together are one place...
+PLACE_M = 150.0
+#: ...and passing this many places only in another system is certain, this many likely.
+CERTAIN_PLACES = 3
+SUSPECT_PLACES = 2
+MAX_STEP_M = 300.0
+MAX_VERTICES = 20_000
+_ZH_NAMES = {
+    "wgs84": "WGS-84",
+    "cgcs2000": "CGCS2000",
+    "gcj02": "GCJ-02（火星坐标）",
+    "bd09": "BD-09（百度坐标）",
+}
 
 
 def township_bbox(layers: TownshipLayers) -> tuple[float, float, float, float]:
@@ -57,7 +81,7 @@ def check_plausible(
     source_crs: str,
     layers: TownshipLayers,
     source: str,
-) -> None:
+) -> list[dict[str, str]]:
     """Refuse an upload whose positions cannot belong to the township as declared.
 
     Parameters
@@ -73,16 +97,24 @@ def check_plausible(
     source
         The file name for messages.
 
+    Returns
+    -------
+    list of dict
+        Warnings for the upload's report (``code``, ``zh``, ``en``): the track passes the
+        township's checkpoints and cameras more often when read in another system, but not so
+        clearly that it is refused.
+
     Raises
     ------
     InvalidFile
         All fixes at 0,0; latitude and longitude swapped; nowhere near the township; or a
-        track that lies on the township's roads only after converting from another system
-        (undeclared GCJ-02 or BD-09, or WGS-84 declared as GCJ-02).
+        track that fits the township only after converting from another system (undeclared
+        GCJ-02 or BD-09, or WGS-84 declared as GCJ-02): on the roads only then, or, off the
+        roads, passing checkpoints and cameras only then.
     """
     n = len(lon)
     if n == 0:
-        return
+        return []
     if np.all((np.abs(raw_lon) < 1e-6) & (np.abs(raw_lat) < 1e-6)):
         raise InvalidFile(
             f"all {n} points are at 0,0: the device had no GPS fix when it recorded them",
@@ -110,34 +142,143 @@ def check_plausible(
             "as declared?",
             source=source,
         )
-    roads = layers.metric("roads")
-    if roads.empty or inside.sum() < 20:
-        return
-    network = shapely.union_all(roads.geometry.to_numpy())
-    shapely.prepare(network)
+    if inside.sum() < MIN_FIXES:
+        return []
     pick = np.flatnonzero(inside)
     pick = pick[np.linspace(0, len(pick) - 1, min(SAMPLE, len(pick))).astype(int)]
+    alternatives = _alternatives(source_crs, raw_lon[pick], raw_lat[pick])
+    if not alternatives:
+        return []
     crs = info.metric_crs
-    declared = _median_road_distance(lon[pick], lat[pick], network, crs)
-    if declared <= OFF_ROAD_M:
-        return
-    alternatives: dict[str, tuple[FloatArray, FloatArray]] = {}
-    rl, rb = raw_lon[pick], raw_lat[pick]
+    roads = layers.metric("roads")
+    if not roads.empty:
+        network = shapely.union_all(roads.geometry.to_numpy())
+        shapely.prepare(network)
+        declared = _median_road_distance(lon[pick], lat[pick], network, crs)
+        if declared <= OFF_ROAD_M:
+            return []
+        for name, (alon, alat) in alternatives.items():
+            other = _median_road_distance(alon, alat, network, crs)
+            if other < ON_ROAD_M and other * 4 < declared:
+                raise InvalidFile(
+                    f"the coordinates look like {name.upper()}, not {source_crs.upper()} as "
+                    f"declared: read as {source_crs}, the track runs a median {declared:,.0f} m "
+                    f"from the township's roads; read as {name}, {other:,.0f} m. Upload it again "
+                    f"with crs={name}",
+                    source=source,
+                )
+    return _landmark_check(
+        raw_lon, raw_lat, lon, lat, source_crs=source_crs, layers=layers, source=source
+    )
+
+
+def _alternatives(
+    source_crs: str, raw_lon: FloatArray, raw_lat: FloatArray
+) -> dict[str, tuple[FloatArray, FloatArray]]:
+    """The track read in each system it could really be in, other than the declared one."""
     if source_crs in ("wgs84", "cgcs2000"):
-        alternatives["gcj02"] = gcj02_to_wgs84(rl, rb)
-        alternatives["bd09"] = bd09_to_wgs84(rl, rb)
-    elif source_crs == "gcj02":
-        alternatives["wgs84"] = (rl, rb)
-    elif source_crs == "bd09":
-        alternatives["wgs84"] = (rl, rb)
-        alternatives["gcj02"] = gcj02_to_wgs84(rl, rb)
-    for name, (alon, alat) in alternatives.items():
-        other = _median_road_distance(alon, alat, network, crs)
-        if other < ON_ROAD_M and other * 4 < declared:
+        return {"gcj02": gcj02_to_wgs84(raw_lon, raw_lat), "bd09": bd09_to_wgs84(raw_lon, raw_lat)}
+    if source_crs == "gcj02":
+        return {"wgs84": (raw_lon, raw_lat)}
+    if source_crs == "bd09":
+        return {"wgs84": (raw_lon, raw_lat), "gcj02": gcj02_to_wgs84(raw_lon, raw_lat)}
+    return {}
+
+
+def _landmark_xy(layers: TownshipLayers) -> FloatArray:
+    """The township's checkpoints and cameras in metres (an n x 2 array)."""
+    frames = [layers.metric(name) for name in LANDMARK_LAYERS]
+    points = np.concatenate([f.geometry.to_numpy() for f in frames if not f.empty] or [[]])
+    if not len(points):
+        return np.empty((0, 2))
+    return np.asarray(shapely.get_coordinates(shapely.centroid(points)), dtype=np.float64)
+
+
+def places_passed(
+    lon: FloatArray,
+    lat: FloatArray,
+    landmarks: FloatArray,
+    crs: str,
+    *,
+    max_step_m: float = MAX_STEP_M,
+) -> int:
+    """How many distinct places among ``landmarks`` (metres) a track passes within ``PASS_M``.
+
+    The track is its consecutive fixes joined (steps over ``max_step_m`` are gaps or
+    spikes, not movement); landmarks within ``PLACE_M`` of one already counted are the same place (a
+    village hall with three cameras is one place).
+    """
+    ok = np.isfinite(lon) & np.isfinite(lat)
+    lon, lat = lon[ok], lat[ok]
+    if len(lon) < 2 or not len(landmarks):
+        return 0
+    x, y = to_metric(lon, lat, crs)
+    xy = np.column_stack([x, y])
+    start, end = xy[:-1], xy[1:]
+    keep = np.hypot(*(end - start).T) <= max_step_m
+    lines = shapely.linestrings(
+        np.stack([start[keep], end[keep]], axis=1).reshape(-1, 2),
+        indices=np.repeat(np.arange(int(keep.sum())), 2),
+    )
+    if not len(lines):
+        return 0
+    tree = shapely.STRtree(lines)
+    hit, _ = tree.query_nearest(shapely.points(landmarks), max_distance=PASS_M, all_matches=False)
+    counted: list[FloatArray] = []
+    for p in landmarks[np.unique(hit)]:
+        if all(np.hypot(*(p - q)) > PLACE_M for q in counted):
+            counted.append(p)
+    return len(counted)
+
+
+def _landmark_check(
+    raw_lon: FloatArray,
+    raw_lat: FloatArray,
+    lon: FloatArray,
+    lat: FloatArray,
+    *,
+    source_crs: str,
+    layers: TownshipLayers,
+    source: str,
+) -> list[dict[str, str]]:
+    """Undeclared GCJ-02/BD-09 without roads: a patrol passes checkpoints and cameras, so a
+    track that passes none of them as declared but several when read in another system is in
+    that system. Refused when certain (``CERTAIN_PLACES``), a warning when it is likely."""
+    landmarks = _landmark_xy(layers)
+    if len(landmarks) < CERTAIN_PLACES:
+        return []
+    crs = layers.info.metric_crs
+    # Every k-th fix in file order (a long track is thinned to MAX_VERTICES fixes).
+    k = max(1, -(-len(lon) // MAX_VERTICES))
+    step = MAX_STEP_M * k
+    declared = places_passed(lon[::k], lat[::k], landmarks, crs, max_step_m=step)
+    warnings: list[dict[str, str]] = []
+    for name, (alon, alat) in _alternatives(source_crs, raw_lon[::k], raw_lat[::k]).items():
+        other = places_passed(alon, alat, landmarks, crs, max_step_m=step)
+        if declared == 0 and other >= CERTAIN_PLACES:
             raise InvalidFile(
                 f"the coordinates look like {name.upper()}, not {source_crs.upper()} as declared: "
-                f"read as {source_crs}, the track runs a median {declared:,.0f} m from the "
-                f"township's roads; read as {name}, {other:,.0f} m. Upload it again with "
-                f"crs={name}",
+                f"read as {source_crs}, the track passes none of the township's checkpoints and "
+                f"cameras; read as {name}, it passes {other} of them within {PASS_M:g} m. Upload "
+                f"it again with crs={name}",
                 source=source,
             )
+        if other >= SUSPECT_PLACES and other >= declared + SUSPECT_PLACES:
+            warnings.append(
+                {
+                    "code": "crs_suspect",
+                    "zh": (
+                        f"坐标可能是{_ZH_NAMES[name]}，而不是声明的{_ZH_NAMES[source_crs]}：按"
+                        f"{source_crs}读，轨迹经过{declared}处检查点或监控点；按{name}读，经过"
+                        f"{other}处（{PASS_M:g}米内）。如确是{_ZH_NAMES[name]}，请以 crs={name} "
+                        "重新上传。"
+                    ),
+                    "en": (
+                        f"The coordinates may be {name.upper()}, not {source_crs.upper()} as "
+                        f"declared: read as {source_crs}, the track passes {declared} of the "
+                        f"township's checkpoints and cameras; read as {name}, {other} (within "
+                        f"{PASS_M:g} m). If so, upload it again with crs={name}."
+                    ),
+                }
+            )
+    return warnings

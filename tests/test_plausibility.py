@@ -1,0 +1,163 @@
+"""The road-free check for undeclared GCJ-02/BD-09: a patrol passes checkpoints and cameras."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from numpy.typing import NDArray
+
+from geo import plausibility
+from geo.chinacrs import wgs84_to_bd09, wgs84_to_gcj02
+from geo.crs import to_metric, to_wgs84
+from geo.errors import InvalidFile
+from geo.ingest import prepare_upload
+from geo.layers import TownshipLayers
+from geo.simulate import simulate_week
+from geo.tracks.gpx_write import write_gpx
+from geo.weeks import IsoWeek
+
+FloatArray = NDArray[np.float64]
+#: A forest patrol of 白泥塘: reservoir (CP-13), farm (CP-15), village office (CP-14) and back,
+#: each leg bent 500 m away from the roads.
+FOREST_ROUND = ("CP-13", "CP-15", "CP-14", "CP-13")
+
+
+def forest_patrol(
+    layers: TownshipLayers, codes: tuple[str, ...], *, detour_m: float = 500.0, seed: int = 7
+) -> pd.DataFrame:
+    """A walk through the forest between checkpoints: a fix every 8 m (6 s), 3 m of noise."""
+    cps = layers.metric("checkpoints").set_index("code")
+    roads = shapely.union_all(layers.metric("roads").geometry.to_numpy())
+    stops = [shapely.get_coordinates(cps.geometry[c])[0] for c in codes]
+    way = [stops[0]]
+    for a, b in itertools.pairwise(stops):
+        normal = np.array([a[1] - b[1], b[0] - a[0]]) / np.hypot(*(b - a))
+        bends = [(a + b) / 2 + sign * detour_m * normal for sign in (1, -1)]
+        way += [max(bends, key=lambda p: shapely.distance(shapely.Point(p), roads)), b]
+    line = shapely.LineString(way)
+    xy = shapely.get_coordinates(
+        shapely.line_interpolate_point(line, np.arange(0.0, line.length, 8.0))
+    )
+    xy = xy + np.random.default_rng(seed).normal(0.0, 3.0, xy.shape)
+    lon, lat = to_wgs84(xy[:, 0], xy[:, 1], layers.info.metric_crs)
+    times = pd.date_range("2026-11-18T01:00:00Z", periods=len(lon), freq="6s")
+    return pd.DataFrame({"time": times, "lon": lon, "lat": lat})
+
+
+def median_road_m(layers: TownshipLayers, lon: FloatArray, lat: FloatArray) -> float:
+    roads = shapely.union_all(layers.metric("roads").geometry.to_numpy())
+    x, y = to_metric(lon, lat, layers.info.metric_crs)
+    return float(np.median(shapely.distance(shapely.points(x, y), roads)))
+
+
+def gpx(track: pd.DataFrame, lon: FloatArray, lat: FloatArray) -> bytes:
+    return write_gpx(lon, lat, track["time"])
+
+
+def upload(layers: TownshipLayers, data: bytes, **kw: str) -> dict[str, object]:
+    prepared = prepare_upload(data, filename="forest.gpx", layers=layers, squad="squad-04", **kw)
+    return prepared.upload.report
+
+
+@pytest.fixture(scope="module")
+def patrol(demo_layers: TownshipLayers) -> pd.DataFrame:
+    track = forest_patrol(demo_layers, FOREST_ROUND)
+    lon, lat = track["lon"].to_numpy(), track["lat"].to_numpy()
+    # Off the road network: the road test cannot tell which system this is.
+    assert median_road_m(demo_layers, lon, lat) > plausibility.OFF_ROAD_M
+    g_lon, g_lat = wgs84_to_gcj02(lon, lat)
+    assert median_road_m(demo_layers, g_lon, g_lat) > plausibility.ON_ROAD_M
+    return track
+
+
+@pytest.mark.parametrize(
+    ("actual", "forward"), [("gcj02", wgs84_to_gcj02), ("bd09", wgs84_to_bd09)]
+)
+def test_off_road_patrol_in_a_chinese_system_sent_as_wgs84_is_refused(
+    demo_layers: TownshipLayers, patrol: pd.DataFrame, actual: str, forward: object
+) -> None:
+    lon, lat = forward(patrol["lon"].to_numpy(), patrol["lat"].to_numpy())  # type: ignore[operator]
+    for crs in ({}, {"crs": "wgs84"}):
+        with pytest.raises(InvalidFile) as caught:
+            upload(demo_layers, gpx(patrol, lon, lat), **crs)
+        detail = caught.value.detail
+        assert f"look like {actual.upper()}, not WGS84" in detail
+        assert "passes none of the township's checkpoints and cameras" in detail
+        assert f"crs={actual}" in detail
+
+
+@pytest.mark.parametrize(("crs", "forward"), [("gcj02", wgs84_to_gcj02), ("bd09", wgs84_to_bd09)])
+def test_the_same_patrol_sent_with_its_system_is_stored_without_warning(
+    demo_layers: TownshipLayers, patrol: pd.DataFrame, crs: str, forward: object
+) -> None:
+    lon, lat = forward(patrol["lon"].to_numpy(), patrol["lat"].to_numpy())  # type: ignore[operator]
+    report = upload(demo_layers, gpx(patrol, lon, lat), crs=crs)
+    assert report["source_crs"] == crs
+    assert report["warnings"] == []
+
+
+def test_a_genuine_wgs84_forest_patrol_is_not_flagged(
+    demo_layers: TownshipLayers, patrol: pd.DataFrame
+) -> None:
+    report = upload(demo_layers, gpx(patrol, patrol["lon"].to_numpy(), patrol["lat"].to_numpy()))
+    assert report["source_crs"] == "wgs84"
+    assert report["warnings"] == []
+
+
+def test_wgs84_forest_patrol_declared_gcj02_is_refused(
+    demo_layers: TownshipLayers, patrol: pd.DataFrame
+) -> None:
+    data = gpx(patrol, patrol["lon"].to_numpy(), patrol["lat"].to_numpy())
+    with pytest.raises(InvalidFile, match="look like WGS84, not GCJ02"):
+        upload(demo_layers, data, crs="gcj02")
+
+
+def test_two_places_only_in_another_system_is_a_warning_not_a_refusal(
+    demo_layers: TownshipLayers,
+) -> None:
+    track = forest_patrol(demo_layers, ("CP-13", "CP-15"))
+    lon, lat = wgs84_to_gcj02(track["lon"].to_numpy(), track["lat"].to_numpy())
+    report = upload(demo_layers, gpx(track, lon, lat))
+    assert report["source_crs"] == "wgs84"
+    (warning,) = report["warnings"]  # type: ignore[misc]
+    assert warning["code"] == "crs_suspect"
+    assert "GCJ-02（火星坐标）" in warning["zh"] and "crs=gcj02" in warning["zh"]
+    assert "may be GCJ02, not WGS84" in warning["en"]
+
+
+def test_a_forest_walk_past_no_landmark_is_not_flagged(demo_layers: TownshipLayers) -> None:
+    """Nothing to measure against: no refusal, no warning, whatever the system."""
+    track = forest_patrol(demo_layers, ("CP-13", "CP-15"), seed=3)
+    far = track.iloc[60:140]  # the middle of the leg, 500 m from any checkpoint
+    for lon, lat in (
+        (far["lon"].to_numpy(), far["lat"].to_numpy()),
+        wgs84_to_gcj02(far["lon"].to_numpy(), far["lat"].to_numpy()),
+    ):
+        assert upload(demo_layers, gpx(far, lon, lat))["warnings"] == []
+
+
+def test_no_false_alarm_on_the_simulated_demo_week(demo_layers: TownshipLayers) -> None:
+    """Every track of the demo week, read as the WGS-84 it is: the road-free test alone (not
+    only the whole check, whose road test passes them first) neither refuses nor warns."""
+    tracks = simulate_week(demo_layers, IsoWeek.parse("2026-W47"))
+    assert len(tracks) > 30
+    for t in tracks:
+        lon, lat = t.fixes["lon"].to_numpy(), t.fixes["lat"].to_numpy()
+        kw = {"source_crs": "wgs84", "layers": demo_layers, "source": t.squad}
+        assert plausibility.check_plausible(lon, lat, lon, lat, **kw) == []  # type: ignore[arg-type]
+        assert plausibility._landmark_check(lon, lat, lon, lat, **kw) == []  # type: ignore[arg-type]
+
+
+def test_places_are_counted_once_and_gaps_are_not_movement(demo_layers: TownshipLayers) -> None:
+    crs = demo_layers.info.metric_crs
+    landmarks = np.array([[0.0, 0.0], [50.0, 0.0], [1000.0, 0.0]])
+    x = np.array([-10.0, 60.0, 2000.0])  # passes the first two (one place); jumps past the third
+    y = np.full(3, 5.0)
+    lon, lat = to_wgs84(x + 392000.0, y + 3115000.0, crs)
+    shifted = landmarks + np.array([392000.0, 3115000.0])
+    assert plausibility.places_passed(lon, lat, shifted, crs) == 1
+    assert plausibility.places_passed(lon, lat, shifted, crs, max_step_m=5000.0) == 2
