@@ -156,14 +156,17 @@ def _looks_like(module: str, function: str, data: bytes) -> bool:
     return bool(check(data[:8192]))
 
 
-def read_track(data: bytes, *, filename: str, tz: ZoneInfo, epsg: int | None = None) -> ParsedTrack:
-    """Detect the format and read the file (after gunzip)."""
+def read_track(
+    data: bytes, *, filename: str, tz: ZoneInfo, epsg: int | None = None, bd09mc: bool = False
+) -> ParsedTrack:
+    """Detect the format and read the file (after gunzip); ``epsg``/``bd09mc``: a CSV's x/y
+    columns are metres in that system."""
     data = unpack(data, filename)
     fmt = detect_format(data, filename)
     module, function = READERS[fmt]
     reader: Any = getattr(importlib.import_module(module), function)
     if fmt == "csv":
-        parsed: ParsedTrack = reader(data, source=filename, tz=tz, epsg=epsg)
+        parsed: ParsedTrack = reader(data, source=filename, tz=tz, epsg=epsg, bd09mc=bd09mc)
     else:
         parsed = reader(data, source=filename, tz=tz)
     return parsed
@@ -257,7 +260,9 @@ def prepare_upload(
     check_squad(layers, squad)
     requested = normalise_crs(crs) if crs else None
     epsg = int(requested.split(":")[1]) if requested and requested.startswith("EPSG:") else None
-    parsed = read_track(data, filename=filename, tz=layers.info.tz, epsg=epsg)
+    parsed = read_track(
+        data, filename=filename, tz=layers.info.tz, epsg=epsg, bd09mc=requested == "bd09mc"
+    )
     if max_fixes is not None and len(parsed.fixes) > max_fixes:
         raise PayloadTooLarge(
             f"the file has {len(parsed.fixes):,} fixes; the limit is {max_fixes:,} per upload: "

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -19,33 +17,9 @@ from geo.layers import TownshipLayers
 from geo.simulate import simulate_week
 from geo.tracks.gpx_write import write_gpx
 from geo.weeks import IsoWeek
+from tests.tracks.exports import FOREST_ROUND, forest_patrol
 
 FloatArray = NDArray[np.float64]
-#: A forest patrol of 白泥塘: reservoir (CP-13), farm (CP-15), village office (CP-14) and back,
-#: each leg bent 500 m away from the roads.
-FOREST_ROUND = ("CP-13", "CP-15", "CP-14", "CP-13")
-
-
-def forest_patrol(
-    layers: TownshipLayers, codes: tuple[str, ...], *, detour_m: float = 500.0, seed: int = 7
-) -> pd.DataFrame:
-    """A walk through the forest between checkpoints: a fix every 8 m (6 s), 3 m of noise."""
-    cps = layers.metric("checkpoints").set_index("code")
-    roads = shapely.union_all(layers.metric("roads").geometry.to_numpy())
-    stops = [shapely.get_coordinates(cps.geometry[c])[0] for c in codes]
-    way = [stops[0]]
-    for a, b in itertools.pairwise(stops):
-        normal = np.array([a[1] - b[1], b[0] - a[0]]) / np.hypot(*(b - a))
-        bends = [(a + b) / 2 + sign * detour_m * normal for sign in (1, -1)]
-        way += [max(bends, key=lambda p: shapely.distance(shapely.Point(p), roads)), b]
-    line = shapely.LineString(way)
-    xy = shapely.get_coordinates(
-        shapely.line_interpolate_point(line, np.arange(0.0, line.length, 8.0))
-    )
-    xy = xy + np.random.default_rng(seed).normal(0.0, 3.0, xy.shape)
-    lon, lat = to_wgs84(xy[:, 0], xy[:, 1], layers.info.metric_crs)
-    times = pd.date_range("2026-11-18T01:00:00Z", periods=len(lon), freq="6s")
-    return pd.DataFrame({"time": times, "lon": lon, "lat": lat})
 
 
 def median_road_m(layers: TownshipLayers, lon: FloatArray, lat: FloatArray) -> float:

@@ -24,6 +24,7 @@ import codecs
 import csv
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -33,7 +34,7 @@ import pandas as pd
 import pyproj
 from numpy.typing import NDArray
 
-from geo.chinacrs import SOURCE_SYSTEMS, crs_alias
+from geo.chinacrs import SOURCE_SYSTEMS, bd09mc_to_bd09, crs_alias, in_china
 from geo.crs import to_wgs84
 from geo.errors import InvalidFile, InvalidInput
 from geo.tracks.fixes import ParsedTrack, make_fixes
@@ -725,17 +726,28 @@ def _inside(crs: pyproj.CRS, x: float, y: float) -> bool:
     )
 
 
+def _in_china_bd09mc(x: float, y: float) -> bool:
+    """Do Baidu Mercator metres ``x``, ``y`` fall in China?"""
+    lon, lat = bd09mc_to_bd09(x, y)
+    return bool(in_china(lon, lat))
+
+
 def _projected(
-    table: _Table, roles: dict[str, int], crs: pyproj.CRS, epsg: int, notes: list[str]
+    table: _Table,
+    roles: dict[str, int],
+    fits: Callable[[float, float], bool],
+    label: str,
+    notes: list[str],
 ) -> tuple[FloatArray, FloatArray, set[int]]:
-    """Easting and northing as written, their order checked against the CRS's area of use."""
+    """Easting and northing as written, their order checked against where the CRS is for
+    (``fits``: the area of use of ``EPSG:<code>``, China for ``bd09mc``)."""
     x_col, y_col = roles.get("lon"), roles.get("lat")
     if x_col is None or y_col is None:
         used = set(roles.values())
         cands = [c for c in range(table.ncols) if c not in used and _projected_like(table, c)]
         if len(cands) < 2:
             raise InvalidFile(
-                f"no x/y columns found for EPSG:{epsg}: name them x/y (or easting/northing)",
+                f"no x/y columns found for {label}: name them x/y (or easting/northing)",
                 source=table.source,
             )
         x_col, y_col = cands[0], cands[1]
@@ -747,17 +759,17 @@ def _projected(
     ok = np.isfinite(xv) & np.isfinite(yv)
     if ok.any():
         mx, my = float(np.median(xv[ok])), float(np.median(yv[ok]))
-        as_is, swapped = _inside(crs, mx, my), _inside(crs, my, mx)
+        as_is, swapped = fits(mx, my), fits(my, mx)
         if swapped and not as_is:
             x_col, y_col, xv, yv = y_col, x_col, yv, xv
             notes.append(
-                f"EPSG:{epsg}: easting read from column {table.label(x_col)} and northing "
+                f"{label}: easting read from column {table.label(x_col)} and northing "
                 f"from column {table.label(y_col)} (the other order falls outside the area "
                 "the CRS is for)"
             )
         elif not as_is:
             notes.append(
-                f"EPSG:{epsg}: the positions fall outside the area the CRS is for; easting "
+                f"{label}: the positions fall outside the area the CRS is for; easting "
                 f"read from column {table.label(x_col)}, northing from column "
                 f"{table.label(y_col)}"
             )
@@ -1049,7 +1061,12 @@ def _optional_length(
 
 
 def read_csv_track(
-    data: bytes, *, source: str, tz: ZoneInfo, epsg: int | None = None
+    data: bytes,
+    *,
+    source: str,
+    tz: ZoneInfo,
+    epsg: int | None = None,
+    bd09mc: bool = False,
 ) -> ParsedTrack:
     """Read a CSV/TSV track of positions (and times, altitude, accuracy when present).
 
@@ -1065,6 +1082,9 @@ def read_csv_track(
         When given, the x/y columns are coordinates in this CRS (e.g. 4546, CGCS2000 3-degree
         Gauss-Kruger CM 111E) and are kept as written (easting in ``lon``, northing in
         ``lat``); :attr:`ParsedTrack.declared_crs` says ``EPSG:<epsg>``.
+    bd09mc
+        The x/y columns are Baidu Mercator metres, kept as written (``declared_crs`` says
+        ``bd09mc``).
 
     Returns
     -------
@@ -1099,11 +1119,18 @@ def read_csv_track(
     declared: str | None = None
     crs = _pick_crs(epsg) if epsg is not None else None
     if crs is not None and epsg is not None and not crs.is_geographic:
-        xv, yv, used = _projected(table, roles, crs, epsg, notes)
+        area = crs
+        xv, yv, used = _projected(
+            table, roles, lambda x, y: _inside(area, x, y), f"EPSG:{epsg}", notes
+        )
+    elif bd09mc:
+        xv, yv, used = _projected(table, roles, _in_china_bd09mc, "bd09mc", notes)
     else:
         xv, yv, used = _positions(table, roles, keys, notes)
     if epsg is not None:
         declared = f"EPSG:{epsg}"
+    elif bd09mc:
+        declared = "bd09mc"
     elif table.header is not None:
         declared = _header_crs(table, roles, keys, notes)
     missing = np.isnan(xv)

@@ -360,3 +360,65 @@ def test_bad_files_get_one_clear_message(data: bytes, message: str, place: str |
     if place:
         assert exc.place is not None and exc.place.startswith(place)
     assert "\n" not in exc.one_line()
+
+
+# --- headers that name their coordinate system (issue 11) ------------------------------------
+
+NAMED_HEADERS = [
+    ("时间,经度(GCJ-02),纬度(GCJ-02)", "gcj02"),
+    ("时间,经度（GCJ02）,纬度（GCJ02）", "gcj02"),
+    ("time,lng_gcj02,lat_gcj02", "gcj02"),
+    ("time,gcj_lng,gcj_lat", "gcj02"),
+    ("time,longitude_gcj02,latitude_gcj02", "gcj02"),
+    ("time,bd_lon,bd_lat", "bd09"),
+    ("时间,百度经度,百度纬度", "bd09"),
+    ("time,lng_bd09ll,lat_bd09ll", "bd09"),
+    ("time,lon_wgs84,lat_wgs84", "wgs84"),
+    ("时间,经度(WGS84),纬度(WGS84)", "wgs84"),
+    ("时间,经度(CGCS2000),纬度(CGCS2000)", "cgcs2000"),
+]
+
+
+@pytest.mark.parametrize(("header", "system"), NAMED_HEADERS)
+def test_a_header_naming_its_system_is_reported(header: str, system: str) -> None:
+    text = f"{header}\n2026-11-18 09:00:00,109.93,28.12\n2026-11-18 09:00:05,109.931,28.121\n"
+    parsed = read_csv_track(text.encode(), source="t.csv", tz=TZ)
+    assert parsed.declared_crs == system
+    assert parsed.fixes["lon"].tolist() == [109.93, 109.931]
+    assert any(f"coordinates read as {system}" in n for n in parsed.notes)
+
+
+@pytest.mark.parametrize(
+    "header", ["time,lon,lat", "时间,经度,纬度", "time,gps_lon,gps_lat", "time,经度(°),纬度(°)"]
+)
+def test_a_plain_header_names_no_system(header: str) -> None:
+    text = f"{header}\n2026-11-18 09:00:00,109.93,28.12\n"
+    assert read_csv_track(text.encode(), source="t.csv", tz=TZ).declared_crs is None
+
+
+def test_wgs84_columns_are_read_when_the_file_also_has_shifted_ones() -> None:
+    text = "time,lng_gcj02,lat_gcj02,lng,lat\n2026-11-18 09:00:00,109.935,28.117,109.93,28.12\n"
+    parsed = read_csv_track(text.encode(), source="t.csv", tz=TZ)
+    assert parsed.declared_crs is None
+    assert parsed.fixes["lon"].tolist() == [109.93]
+    assert "the file also has positions in gcj02; columns 'lng' and 'lat' were read" in parsed.notes
+
+
+def test_longitude_and_latitude_in_different_systems_are_refused() -> None:
+    text = "time,lng_gcj02,lat_bd09\n2026-11-18 09:00:00,109.93,28.12\n"
+    with pytest.raises(InvalidFile, match="headers name different coordinate systems"):
+        read_csv_track(text.encode(), source="t.csv", tz=TZ)
+
+
+def test_baidu_mercator_metres_are_kept_as_written() -> None:
+    from geo.chinacrs import bd09_to_bd09mc
+
+    x, y = bd09_to_bd09mc(109.93, 28.12)
+    text = f"时间,x,y\n2026-11-18 09:00:00,{float(x):.2f},{float(y):.2f}\n"
+    parsed = read_csv_track(text.encode(), source="t.csv", tz=TZ, bd09mc=True)
+    assert parsed.declared_crs == "bd09mc"
+    assert parsed.fixes["lon"].iloc[0] == pytest.approx(float(x), abs=0.01)
+    # Unnamed columns, northing first: the order that falls in China wins.
+    swapped = f"a,b\n{float(y):.2f},{float(x):.2f}\n"
+    parsed = read_csv_track(swapped.encode(), source="t.csv", tz=TZ, bd09mc=True)
+    assert parsed.fixes["lon"].iloc[0] == pytest.approx(float(x), abs=0.01)

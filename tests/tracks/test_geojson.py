@@ -286,3 +286,21 @@ def test_bad_files_get_one_clear_message(data: bytes, message: str, place: str |
     if place:
         assert exc.place == place
     assert "\n" not in exc.one_line()
+
+
+@pytest.mark.parametrize(
+    ("name", "system"),
+    [("urn:ogc:def:crs:EPSG::4490", "cgcs2000"), ("EPSG:4490", "cgcs2000"), ("GCJ02", "gcj02")],
+)
+def test_legacy_crs_in_degrees_is_not_called_projected(name: str, system: str) -> None:
+    doc = collection(
+        line([110.0, 28.0], [110.1, 28.1]), crs={"type": "name", "properties": {"name": name}}
+    )
+    parsed = read_geojson(gj(doc), source="t", tz=TZ)
+    assert parsed.declared_crs == system
+    assert f"coordinates are in {system} as the file's 'crs' member declares" in parsed.notes
+    assert not any("not in degrees" in n for n in parsed.notes)
+    # In degrees, so a position off the Earth is still refused.
+    doc = collection(line([954219.9, 28.0], [110.1, 28.1]), crs=doc["crs"])
+    with pytest.raises(InvalidFile):
+        read_geojson(gj(doc), source="t", tz=TZ)

@@ -146,3 +146,37 @@ def test_fast_scan_agrees_with_the_xml_parser(shared_data: Path) -> None:
         tree_times = pd.to_datetime(pd.Series(tree.times), utc=True, format="ISO8601")
         assert list(fast_times) == list(tree_times), name
     assert used_fast >= 2
+
+
+@pytest.mark.parametrize(
+    ("head", "system"),
+    [
+        ("<metadata><name>巡护</name><desc>坐标系：GCJ-02（火星坐标）</desc></metadata>", "gcj02"),
+        ("<metadata><desc><![CDATA[BD-09 百度坐标]]></desc></metadata>", "bd09"),
+        ("<trk><name>白泥塘 (国测局坐标)</name>", "gcj02"),
+        ("<metadata><keywords>WGS84</keywords></metadata>", "wgs84"),
+        ("<metadata><name>高德地图轨迹</name></metadata>", None),
+        ("<metadata><desc>GCJ-02 已转为 WGS-84</desc></metadata>", None),
+        ("", None),
+    ],
+)
+def test_metadata_naming_one_system_is_used(head: str, system: str | None) -> None:
+    trk = "" if head.startswith("<trk>") else "<trk>"
+    gpx = (
+        '<?xml version="1.0"?><gpx version="1.1" xmlns="http://www.topografix.com/GPX/1/1">'
+        f'{head}{trk}<trkseg><trkpt lat="28.12" lon="109.93"><time>2026-11-18T01:00:00Z</time>'
+        "</trkpt></trkseg></trk></gpx>"
+    )
+    parsed = read_gpx(gpx.encode(), source="t.gpx", tz=TZ)
+    assert parsed.declared_crs == system
+    assert len(parsed.fixes) == 1
+    if system:
+        assert any(f"coordinates read as {system}" in n for n in parsed.notes)
+
+
+def test_a_point_name_after_the_first_point_does_not_name_the_file() -> None:
+    gpx = (
+        '<?xml version="1.0"?><gpx version="1.1"><trk><trkseg>'
+        '<trkpt lat="28.12" lon="109.93"><name>GCJ-02</name></trkpt></trkseg></trk></gpx>'
+    )
+    assert read_gpx(gpx.encode(), source="t.gpx", tz=TZ).declared_crs is None

@@ -314,3 +314,75 @@ def test_bad_files_get_one_clear_message(
     if place:
         assert exc.place is not None and exc.place.startswith(place)
     assert "\n" not in exc.one_line()
+
+
+# --- the coordinate system the file names (issue 11) -------------------------------------------
+
+
+def _ovital_points(coord_types: list[str]) -> bytes:
+    """Point placemarks in the layout of a real 奥维互动地图 export (one <OvCoordType> each)."""
+    marks = "".join(
+        f"""
+\t\t<Placemark>
+\t\t\t<name>B{i}</name>
+\t\t\t<OvAttr>
+\t\t\t\t<OvIcon>4</OvIcon>
+\t\t\t\t<OvIconNum>0</OvIconNum>
+\t\t\t</OvAttr>
+\t\t\t<Style>
+\t\t\t\t<IconStyle>
+\t\t\t\t\t<Icon>
+\t\t\t\t\t\t<href>http://maps.google.com/mapfiles/kml/pushpin/ylw-pushpin.png</href>
+\t\t\t\t\t</Icon>
+\t\t\t\t\t<hotSpot x="0.5" y="0.0" xunits="fraction" yunits="fraction" />
+\t\t\t\t</IconStyle>
+\t\t\t</Style>
+\t\t\t<OvCoordType>{t}</OvCoordType>
+\t\t\t<Point>
+\t\t\t\t<coordinates>{109.93 + i / 1000:.8f},28.12000000,0</coordinates>
+\t\t\t</Point>
+\t\t</Placemark>"""
+        for i, t in enumerate(coord_types)
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<kml xmlns="http://www.opengis.net/kml/2.2" \n'
+        f"\t>\n<Document>\n\t<name>验证</name>\n\t<Folder>\n\t\t<name>验证</name>{marks}\n"
+        "\t</Folder>\n</Document>\n</kml>\n"
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    ("types", "system"),
+    [(["CGCS2000"] * 3, "cgcs2000"), (["GCJ02"] * 2, "gcj02"), (["GCJ-02"], "gcj02"),
+     (["WGS84", "CGCS2000"], "cgcs2000"), (["BD09"], "bd09")],
+)  # fmt: skip
+def test_ovital_coord_type_names_the_system(types: list[str], system: str) -> None:
+    parsed = read_kml(_ovital_points(types), source="a.ovkml", tz=TZ)
+    assert parsed.declared_crs == system
+    assert len(parsed.fixes) == len(types)
+    assert any("<OvCoordType> (奥维互动地图)" in n for n in parsed.notes)
+
+
+def test_ovital_placemarks_in_different_systems_are_refused() -> None:
+    with pytest.raises(InvalidFile, match=r"name different coordinate systems.*GCJ02"):
+        read_kml(_ovital_points(["CGCS2000", "GCJ02"]), source="a.ovkml", tz=TZ)
+
+
+def test_an_unknown_ovital_coord_type_is_noted_not_guessed() -> None:
+    parsed = read_kml(_ovital_points(["Beijing54"]), source="a.ovkml", tz=TZ)
+    assert parsed.declared_crs is None
+    assert any("Beijing54" in n for n in parsed.notes)
+
+
+@pytest.mark.parametrize(
+    ("title", "system"),
+    [("巡护轨迹（火星坐标）", "gcj02"), ("track GCJ-02", "gcj02"), ("百度坐标 BD-09", "bd09"),
+     ("高德地图导出", None), ("GCJ-02 转 WGS84", None), ("巡护", None)],
+)  # fmt: skip
+def test_a_title_naming_one_system_is_used(title: str, system: str | None) -> None:
+    kml = (
+        '<kml xmlns="http://www.opengis.net/kml/2.2"><Document>'
+        f"<name>{title}</name><Placemark><LineString><coordinates>"
+        "109.93,28.12 109.931,28.121</coordinates></LineString></Placemark></Document></kml>"
+    )
+    assert read_kml(kml.encode(), source="t.kml", tz=TZ).declared_crs == system
