@@ -66,7 +66,7 @@ def test_multipart_upload(client: TestClient, demo_layers: TownshipLayers) -> No
         ),
         ("squad=squad-01", b"", 422, "empty"),
         ("squad=nobody", b"<gpx/>", 422, "unknown squad"),
-        ("squad=squad-01&crs=mars", b"<gpx/>", 422, "crs 'mars' is not supported"),
+        ("squad=squad-01&crs=utm", b"<gpx/>", 422, "unknown coordinate system 'utm'"),
         ("squad=squad-01", b"<gpx>" + b" " * 300_000 + b"</gpx>", 413, "limit"),
         ("", b"<gpx/>", 422, "squad"),
     ],
@@ -190,3 +190,22 @@ def test_an_upload_id_the_store_cannot_hold_is_a_problem_not_a_500(
         with pytest.raises(NotFound):
             store.upload(upload_id)
         assert store.upload_segments(upload_id).empty
+
+
+def test_a_file_naming_its_system_is_converted_and_a_conflicting_crs_refused(
+    client: TestClient, demo_layers: TownshipLayers
+) -> None:
+    from tests.tracks.exports import FOREST_ROUND, csv_named_header, forest_patrol
+
+    truth = forest_patrol(demo_layers, FOREST_ROUND)
+    data = csv_named_header(truth, "时间,经度(GCJ-02),纬度(GCJ-02)", "gcj02")
+    refused = client.post("/api/v1/tracks?squad=squad-04&crs=WGS-84", content=data)
+    assert refused.status_code == 422
+    assert refused.headers["content-type"] == "application/problem+json"
+    detail = refused.json()["detail"]
+    assert "the file says its coordinates are gcj02 but the upload says crs=WGS-84" in detail
+    assert client.get("/api/v1/coverage/2026-W47").json()["fixes_used"] == 0
+    done = client.post("/api/v1/tracks?squad=squad-04&filename=gcj.csv", content=data)
+    assert done.status_code == 201, done.text
+    body = UploadModel.model_validate(done.json())
+    assert body.source_crs == "gcj02" and body.report["warnings"] == []
