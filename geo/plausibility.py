@@ -216,12 +216,15 @@ def places_passed(
     xy = np.column_stack([x, y])
     start, end = xy[:-1], xy[1:]
     keep = np.hypot(*(end - start).T) <= max_step_m
-    lines = shapely.linestrings(
-        np.stack([start[keep], end[keep]], axis=1).reshape(-1, 2),
-        indices=np.repeat(np.arange(int(keep.sum())), 2),
-    )
-    if not len(lines):
+    if not keep.any():
         return 0
+    lines = np.asarray(
+        shapely.linestrings(
+            np.stack([start[keep], end[keep]], axis=1).reshape(-1, 2),
+            indices=np.repeat(np.arange(int(keep.sum())), 2),
+        ),
+        dtype=object,
+    )
     tree = shapely.STRtree(lines)
     hit, _ = tree.query_nearest(shapely.points(landmarks), max_distance=PASS_M, all_matches=False)
     counted: list[FloatArray] = []

@@ -134,13 +134,15 @@ def _named_crs(root: ET.Element, notes: list[str], source: str) -> str | None:
             source=source,
         )
     if systems:
-        crs = sorted(systems)[0]
-        notes.append(f"coordinates read as {crs}, as the file's <OvCoordType> (奥维互动地图) says")
-        return crs
-    crs = crs_in_text("\n".join(texts))
-    if crs is not None:
-        notes.append(f"coordinates read as {crs}, as the file's names or descriptions say")
-    return crs
+        ov_crs = sorted(systems)[0]
+        notes.append(
+            f"coordinates read as {ov_crs}, as the file's <OvCoordType> (奥维互动地图) says"
+        )
+        return ov_crs
+    named = crs_in_text("\n".join(texts))
+    if named is not None:
+        notes.append(f"coordinates read as {named}, as the file's names or descriptions say")
+    return named
 
 
 def read_kml(data: bytes, *, source: str, tz: ZoneInfo) -> ParsedTrack:
