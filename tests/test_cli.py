@@ -163,3 +163,36 @@ def test_the_demo_key_is_reused_while_it_works(tmp_path: Path) -> None:
     access.revoke_key(store, token)
     renewed, created = access.demo_key(store, path)
     assert created and renewed != token and path.read_text().strip() == renewed
+
+
+def test_coordinate_systems_named_by_the_file_in_the_cli(tmp_path: Path) -> None:
+    """A file naming GCJ-02 sent with --crs wgs84 is one error line naming both; a track that
+    only looks like GCJ-02 is stored with a warning line (zh and en)."""
+    from geo.chinacrs import wgs84_to_gcj02
+    from geo.layers import read_layers_dir
+    from geo.tracks.gpx_write import write_gpx
+    from tests.tracks.exports import FOREST_ROUND, csv_named_header, forest_patrol
+
+    layers = read_layers_dir(ROOT / "layers" / "xiaozhang")
+    assert run(["layers", "load", "layers/xiaozhang"], tmp_path).returncode == 0
+    named = tmp_path / "gcj.csv"
+    named.write_bytes(
+        csv_named_header(
+            forest_patrol(layers, FOREST_ROUND), "时间,经度(GCJ-02),纬度(GCJ-02)", "gcj02"
+        )
+    )
+    done = run(["tracks", "import", str(named), "--squad", "squad-04", "--crs", "wgs84"], tmp_path)
+    assert done.returncode == 2
+    errors = [line for line in done.stderr.splitlines() if "error" in line]
+    assert errors == [
+        f"geo: error: {named}: the file says its coordinates are gcj02 but the upload says "
+        "crs=wgs84; send it again with crs=gcj02, or without crs to use the file's own"
+    ]
+    walk = forest_patrol(layers, ("CP-13", "CP-15"))
+    suspect = tmp_path / "walk.gpx"
+    suspect.write_bytes(write_gpx(*wgs84_to_gcj02(walk["lon"], walk["lat"]), walk["time"]))
+    done = run(["tracks", "import", str(suspect), "--squad", "squad-04"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    warnings = [line for line in done.stderr.splitlines() if "warning" in line]
+    assert len(warnings) == 1 and "GCJ-02（火星坐标）" in warnings[0]
+    assert "may be GCJ02, not WGS84" in warnings[0]
