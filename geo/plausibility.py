@@ -205,8 +205,8 @@ def places_passed(
     """How many distinct places among ``landmarks`` (metres) a track passes within ``PASS_M``.
 
     The track is its consecutive fixes joined (steps over ``max_step_m`` are gaps or
-    spikes, not movement); landmarks within ``PLACE_M`` of one already counted are the same place (a
-    village hall with three cameras is one place).
+    spikes, not movement); landmarks within ``PLACE_M`` of one already counted are the same
+    place (a village hall with three cameras is one place).
     """
     ok = np.isfinite(lon) & np.isfinite(lat)
     lon, lat = lon[ok], lat[ok]
