@@ -218,17 +218,22 @@ def places_passed(
     keep = np.hypot(*(end - start).T) <= max_step_m
     if not keep.any():
         return 0
-    lines = np.asarray(
-        shapely.linestrings(
-            np.stack([start[keep], end[keep]], axis=1).reshape(-1, 2),
-            indices=np.repeat(np.arange(int(keep.sum())), 2),
-        ),
-        dtype=object,
-    )
-    tree = shapely.STRtree(lines)
-    hit, _ = tree.query_nearest(shapely.points(landmarks), max_distance=PASS_M, all_matches=False)
+    a, b = start[keep], end[keep]
+    x0, x1 = np.minimum(a[:, 0], b[:, 0]) - PASS_M, np.maximum(a[:, 0], b[:, 0]) + PASS_M
+    y0, y1 = np.minimum(a[:, 1], b[:, 1]) - PASS_M, np.maximum(a[:, 1], b[:, 1]) + PASS_M
+    # One landmark at a time (a few dozen): the segments whose box it is in, then the exact
+    # point-to-segment distance to those.
+    passed = np.zeros(len(landmarks), dtype=bool)
+    for i, p in enumerate(landmarks):
+        near = np.flatnonzero((x0 <= p[0]) & (p[0] <= x1) & (y0 <= p[1]) & (p[1] <= y1))
+        if not len(near):
+            continue
+        an, ab = a[near], b[near] - a[near]
+        t = np.einsum("ij,ij->i", p - an, ab) / np.maximum(np.einsum("ij,ij->i", ab, ab), 1e-12)
+        closest = an + np.clip(t, 0.0, 1.0)[:, None] * ab
+        passed[i] = bool(np.min(np.hypot(*(closest - p).T)) <= PASS_M)
     counted: list[FloatArray] = []
-    for p in landmarks[np.unique(hit)]:
+    for p in landmarks[passed]:
         if all(np.hypot(*(p - q)) > PLACE_M for q in counted):
             counted.append(p)
     return len(counted)
