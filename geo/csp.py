@@ -85,7 +85,6 @@ def policy(
     scripts: Iterable[str] = (),
     *,
     images: Iterable[str] = (),
-    external: Iterable[str] = (),
     frames: bool = False,
     embeddable: bool = False,
     header: bool = True,
@@ -98,8 +97,6 @@ def policy(
         The page's inline scripts (their text, hashed here); none: no script runs.
     images
         Sources of images besides the page itself and ``data:`` (tile servers).
-    external
-        Hosts the page loads scripts and styles from (only FastAPI's documentation pages).
     frames
         The page embeds pages of this service (the dashboard's map).
     embeddable
@@ -112,13 +109,12 @@ def policy(
     str
         The policy: ``default-src 'none'`` and only what the page needs.
     """
-    hosts = list(external)
-    allowed = [*hosts, *sorted({script_hash(s) for s in scripts})]
+    hashes = sorted({script_hash(s) for s in scripts})
     directives = [
         "default-src 'none'",
-        "script-src " + (" ".join(allowed) if allowed else "'none'"),
+        "script-src " + (" ".join(hashes) if hashes else "'none'"),
         # Leaflet, jQuery and the templates set style attributes; styles cannot run code.
-        "style-src " + " ".join(["'unsafe-inline'", *hosts]),
+        "style-src 'unsafe-inline'",
         "img-src " + " ".join(["'self'", "data:", *images]),
         "font-src data:",
         "connect-src 'self'",
