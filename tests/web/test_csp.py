@@ -66,7 +66,7 @@ def hostile_map(tmp_path_factory: pytest.TempPathFactory, demo_layers: TownshipL
     return page.html
 
 
-def test_the_maps_scripts_carry_data_only_as_json_and_its_policy_hashes_them(hostile_map: str) -> None:
+def test_map_scripts_hold_data_only_as_json_strings_and_are_hashed(hostile_map: str) -> None:
     scripts = csp.inline_scripts(hostile_map)
     # gcj02_overlays.js, weekly_map.js, the inlined assets, Folium's settings, the map
     assert len(scripts) == 5
