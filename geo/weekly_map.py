@@ -19,7 +19,6 @@ from jinja2 import Template
 from geo import csp
 from geo.coverage.result import VillageCoverage, WeekCoverage
 from geo.coverage.surveillance import camera_sectors
-from geo.csp import inline_scripts, json_block
 from geo.layers import WGS84, TownshipLayers
 from geo.web_assets import self_contained
 
@@ -109,7 +108,7 @@ class _Overlays(MacroElement):
     def finish(self, fmap: folium.Map) -> None:
         """Put the data into the page and the call that draws it after the groups."""
         root: Any = fmap.get_root()
-        root.html.add_child(folium.Element(json_block("geo-overlays", self.data)))
+        root.html.add_child(folium.Element(csp.json_block("geo-overlays", self.data)))
         fmap.add_child(self)
 
     _template = Template(
@@ -325,7 +324,7 @@ def map_page(fmap: folium.Map) -> MapPage:
     """Render the map; its inline scripts (code only: the data is in a JSON block) are allowed
     by hash, in a ``<meta>`` policy for the file and in the policy returned for a header."""
     html = str(fmap.get_root().render())
-    scripts = inline_scripts(html)
+    scripts = csp.inline_scripts(html)
     meta = csp.meta_tag(csp.policy(scripts, images=csp.TILE_SOURCES, header=False))
     # After the charset (which must come first), before every script.
     charset = re.search(r"<meta[^>]*charset[^>]*>", html, re.IGNORECASE)
