@@ -94,6 +94,14 @@ class PayloadTooLarge(GeoError):
     slug = "payload-too-large"
 
 
+class UnsupportedMediaType(GeoError):
+    """A request body of a content type the route does not take (e.g. a form for an upload)."""
+
+    status = 415
+    title = "Unsupported media type"
+    slug = "unsupported-media-type"
+
+
 class Conflict(GeoError):
     """A request that contradicts what is stored (an idempotency key reused for other data)."""
 

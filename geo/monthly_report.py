@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from geo import csp
 from geo.errors import FeatureUnavailable
 from geo.i18n import Lang, texts
 from geo.layers import TownshipLayers
@@ -267,6 +268,8 @@ def monthly_report_html(
             squads=_squad_rows(review, layers, lang),
             cameras=_camera_rows(layers, camera_weeks or {}, review["weeks"], lang),
             cameras_total=len(layers.cameras),
+            # No scripts at all, also when the page is opened from a file.
+            policy=csp.policy(header=False),
         )
     )
 

@@ -9,6 +9,7 @@ pinned versions of package.json/package-lock.json; this module reads the files f
 from __future__ import annotations
 
 import base64
+import json
 import os
 import re
 from functools import lru_cache
@@ -89,6 +90,41 @@ UNUSED_ASSETS = {
 }
 
 
+#: Underscore's ``_.template("…")`` calls (leaflet-measure builds its panels with them).
+_TEMPLATE_CALL = re.compile(r'_\.template\(("(?:[^"\\]|\\.)*")\)')
+#: Underscore's default delimiters: ``<%- escaped %>``, ``<%= raw %>``, ``<% code %>``.
+_TEMPLATE_TAG = re.compile(r"<%-([\s\S]+?)%>|<%=([\s\S]+?)%>|<%([\s\S]+?)%>")
+
+
+def _compiled_template(text: str) -> str:
+    """An underscore template as the JavaScript function ``_.template`` would build for it
+    with ``new Function`` at run time (which a policy without ``'unsafe-eval'`` refuses)."""
+    parts: list[str] = []
+    index = 0
+    for match in _TEMPLATE_TAG.finditer(text):
+        parts.append(f"__p+={json.dumps(text[index : match.start()])};")
+        escaped, raw, code = match.groups()
+        if escaped is not None:
+            parts.append(f"__t=({escaped});__p+=(__t==null?'':_.escape(__t));")
+        elif raw is not None:
+            parts.append(f"__t=({raw});__p+=(__t==null?'':__t);")
+        else:
+            parts.append(f"\n{code}\n")
+        index = match.end()
+    parts.append(f"__p+={json.dumps(text[index:])};")
+    return "function(obj){var __t,__p='';with(obj||{}){" + "".join(parts) + "}return __p;}"
+
+
+def precompile_templates(js: str) -> str:
+    """``js`` with each ``_.template("…")`` call replaced by the function it returns, so the
+    page needs no ``eval``. The templates are the package's own text, not data."""
+
+    def compiled(match: re.Match[str]) -> str:
+        return _compiled_template(json.loads(match.group(1)))
+
+    return _TEMPLATE_CALL.sub(compiled, js)
+
+
 def leaflet_inline() -> tuple[str, str]:
     """The JavaScript (jQuery, Leaflet) and CSS (images inlined) the maps need, read from the
     installed packages."""
@@ -125,6 +161,8 @@ def self_contained(fmap: folium.Map) -> folium.Map:
                     raise AssetsMissing(f"map asset {name!r} has no local copy in geo.web_assets")
                 path = PLUGIN_ASSETS[name]
                 text = _read(directory, path)
+                if attr == "default_js":
+                    text = precompile_templates(text)
                 if attr == "default_css":
                     text = _inline_images(text, (directory / path).parent)
                 if text not in out:

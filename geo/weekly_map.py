@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,7 @@ from branca.element import MacroElement
 from folium.plugins import Fullscreen, HeatMap, MeasureControl
 from jinja2 import Template
 
+from geo import csp
 from geo.coverage.result import VillageCoverage, WeekCoverage
 from geo.coverage.surveillance import camera_sectors
 from geo.layers import WGS84, TownshipLayers
@@ -39,17 +42,79 @@ HEAT_POINTS = 20_000
 TRACK_SIMPLIFY_DEG = 0.00002
 
 
-def _village_popup(v: VillageCoverage) -> str:
+def _village_popup(v: VillageCoverage) -> dict[str, Any]:
+    """The village's popup as plain text: a title, lines and the reasons (drawn as text)."""
     road = "—" if v.road_coverage is None else f"{v.road_coverage:.0%}"
-    reasons = "".join(f"<li>{escape(r.zh)}</li>" for r in v.reasons) or "<li>全部条件满足</li>"
-    return (
-        f"<b>{escape(v.name)}</b> ({escape(v.name_en)})<br>"
-        f"结论：{escape(STATUS_LABELS[v.status])}<br>"
-        f"巡逻天数：{v.patrol_days} 天<br>"
-        f"村内巡逻：{v.minutes:.0f} 分钟，{v.distance_km:.1f} 公里<br>"
-        f"道路覆盖率：{road}<br>面积覆盖率：{v.area_coverage:.0%}<br>"
-        f"必到点位：{v.checkpoints_visited}/{v.checkpoints_total}<br>"
-        f"<ul style='margin:4px 0 0 16px;padding:0'>{reasons}</ul>"
+    return {
+        "title": f"{v.name} ({v.name_en})",
+        "lines": [
+            f"结论：{STATUS_LABELS[v.status]}",
+            f"巡逻天数：{v.patrol_days} 天",
+            f"村内巡逻：{v.minutes:.0f} 分钟，{v.distance_km:.1f} 公里",
+            f"道路覆盖率：{road}",
+            f"面积覆盖率：{v.area_coverage:.0%}",
+            f"必到点位：{v.checkpoints_visited}/{v.checkpoints_total}",
+        ],
+        "items": [r.zh for r in v.reasons] or ["全部条件满足"],
+    }
+
+
+def _feature(
+    geometry: Any,
+    style: dict[str, Any],
+    tooltip: str = "",
+    popup: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """One GeoJSON feature of an overlay: its Leaflet style and its texts (plain text)."""
+    properties: dict[str, Any] = {"style": style}
+    if tooltip:
+        properties["tooltip"] = tooltip
+    if popup:
+        properties["popup"] = popup
+    return {
+        "type": "Feature",
+        "geometry": shapely.geometry.mapping(geometry),
+        "properties": properties,
+    }
+
+
+class _Overlays(MacroElement):
+    """The map's overlays as data: one JSON block (``#geo-overlays``) that
+    ``geo/templates/weekly_map.js`` draws into the layer control's feature groups.
+
+    Text in the data (village and camera names, squads) reaches the page only as JSON and is
+    shown with ``textContent``: it is never spliced into the page's code or parsed as HTML.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._name = "GeoOverlays"
+        self.groups: dict[str, str] = {}
+        self.data: list[dict[str, Any]] = []
+
+    def add(
+        self, fmap: folium.Map, name: str, features: list[dict[str, Any]], *, show: bool = True
+    ) -> None:
+        """A feature group named ``name`` (in the layer control) holding ``features``."""
+        # The layer control shows names as HTML: escaped here, and JSON in the code.
+        group = folium.FeatureGroup(name=escape(name), show=show)
+        group.add_to(fmap)
+        key = f"g{len(self.groups)}"
+        self.groups[key] = group.get_name()
+        self.data.append(
+            {"group": key, "features": {"type": "FeatureCollection", "features": features}}
+        )
+
+    def finish(self, fmap: folium.Map) -> None:
+        """Put the data into the page and the call that draws it after the groups."""
+        root: Any = fmap.get_root()
+        root.html.add_child(folium.Element(csp.json_block("geo-overlays", self.data)))
+        fmap.add_child(self)
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}geoDrawOverlays({ "
+        "{% for key, name in this.groups.items() %}{{ key|tojson }}: {{ name }},{% endfor %}"
+        "});{% endmacro %}"
     )
 
 
@@ -89,9 +154,14 @@ def _basemaps(fmap: folium.Map, tianditu_key: str | None) -> None:
         overlay=False,
         max_zoom=18,
     ).add_to(fmap)
-    script = (_ASSETS / "gcj02_overlays.js").read_text(encoding="utf-8")
     root: Any = fmap.get_root()
-    root.header.add_child(folium.Element(f"<script>{script}</script>"), name="gcj02_overlays")
+    for name in ("gcj02_overlays", "weekly_map"):
+        script = (_ASSETS / f"{name}.js").read_text(encoding="utf-8")
+        root.header.add_child(folium.Element(f"<script>{script}</script>"), name=name)
+    root.header.add_child(
+        folium.Element("<style>.geo-reasons{margin:4px 0 0 16px;padding:0}</style>"),
+        name="geo_styles",
+    )
     fmap.add_child(_FollowGcj02Basemap())
 
 
@@ -142,75 +212,45 @@ def weekly_map(
     _basemaps(fmap, tianditu_key)
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
 
+    overlays = _Overlays()
     by_code = {v.village_code: v for v in result.villages}
-    villages = folium.FeatureGroup(name="村庄结论 Villages", show=True)
+    villages = []
     for i in range(len(layers.villages)):
         row = layers.villages.iloc[i]
         v = by_code.get(str(row["code"]))
         colour = STATUS_COLOURS[v.status] if v else "#9e9e9e"
-        shape = folium.GeoJson(
-            shapely.geometry.mapping(row.geometry),
-            style_function=lambda _f, c=colour: {
-                "color": c,
-                "weight": 2,
-                "fillColor": c,
-                "fillOpacity": 0.3,
-            },
-            tooltip=escape(str(row["name"])),
+        style = {"color": colour, "weight": 2, "fillColor": colour, "fillOpacity": 0.3}
+        villages.append(
+            _feature(row.geometry, style, str(row["name"]), _village_popup(v) if v else None)
         )
-        if v:
-            shape.add_child(folium.Popup(_village_popup(v), max_width=320))
-        shape.add_to(villages)
-    villages.add_to(fmap)
+    overlays.add(fmap, "村庄结论 Villages", villages)
 
     # Where roads are mapped the rule is judged on roads, and area gaps cover most of a village:
     # they start hidden so the verdict colours stay readable.
-    area_gaps = folium.FeatureGroup(name="未覆盖区域 Area gaps", show=False)
-    road_gaps = folium.FeatureGroup(name="未覆盖道路 Road gaps", show=True)
+    area_gaps, road_gaps = [], []
     names = dict(zip(layers.villages["code"], layers.villages["name"], strict=True))
     for gap in result.gaps:
-        where = escape(str(names.get(gap.village_code, gap.village_code)))
+        where = str(names.get(gap.village_code, gap.village_code))
         last = f"，最后巡查 {gap.last_covered}" if gap.last_covered else "，八周内未巡查"
         if gap.kind == "area":
             text = f"#{gap.rank} {where} 未覆盖区域 {gap.area_m2 / 10000:.1f} 公顷{last}"
-            folium.GeoJson(
-                shapely.geometry.mapping(gap.geometry),
-                style_function=lambda _f: {
-                    "color": "#e65100",
-                    "weight": 1,
-                    "fillColor": "#ff9800",
-                    "fillOpacity": 0.35,
-                },
-                tooltip=text,
-            ).add_to(area_gaps)
+            style = {"color": "#e65100", "weight": 1, "fillColor": "#ff9800", "fillOpacity": 0.35}
+            area_gaps.append(_feature(gap.geometry, style, text))
         else:
             text = f"#{gap.rank} {where} 未巡道路 {gap.length_m:.0f} 米{last}"
-            folium.GeoJson(
-                shapely.geometry.mapping(gap.geometry),
-                style_function=lambda _f: {"color": "#b71c1c", "weight": 5, "dashArray": "6 6"},
-                tooltip=text,
-            ).add_to(road_gaps)
-    area_gaps.add_to(fmap)
-    road_gaps.add_to(fmap)
+            style = {"color": "#b71c1c", "weight": 5, "dashArray": "6 6"}
+            road_gaps.append(_feature(gap.geometry, style, text))
+    overlays.add(fmap, "未覆盖区域 Area gaps", area_gaps, show=False)
+    overlays.add(fmap, "未覆盖道路 Road gaps", road_gaps)
 
     squads = sorted(set(tracks["squad"])) if len(tracks) else []
     for k, squad in enumerate(squads):
-        group = folium.FeatureGroup(name=f"轨迹 Tracks: {escape(squad)}", show=True)
         lines = tracks.loc[tracks["squad"] == squad].geometry.simplify(TRACK_SIMPLIFY_DEG)
         merged = shapely.MultiLineString(
             [g for g in shapely.get_parts(lines.to_numpy()) if not g.is_empty]
         )
-        squad_colour = SQUAD_COLOURS[k % len(SQUAD_COLOURS)]
-        folium.GeoJson(
-            shapely.geometry.mapping(merged),
-            style_function=lambda _f, c=squad_colour: {
-                "color": c,
-                "weight": 2,
-                "opacity": 0.8,
-            },
-            tooltip=escape(squad),
-        ).add_to(group)
-        group.add_to(fmap)
+        style = {"color": SQUAD_COLOURS[k % len(SQUAD_COLOURS)], "weight": 2, "opacity": 0.8}
+        overlays.add(fmap, f"轨迹 Tracks: {squad}", [_feature(merged, style, str(squad))])
 
     if len(tracks):
         points = shapely.get_coordinates(tracks.geometry.simplify(TRACK_SIMPLIFY_DEG).to_numpy())
@@ -223,7 +263,7 @@ def weekly_map(
             show=False,
         ).add_to(fmap)
 
-    cameras = folium.FeatureGroup(name="监控 Cameras", show=True)
+    cameras = []
     cams = layers.cameras
     if len(cams):
         metric = cams.to_crs(layers.info.metric_crs)
@@ -231,30 +271,16 @@ def weekly_map(
         for i in range(len(cams)):
             row = cams.iloc[i]
             colour = CAMERA_COLOURS.get(str(row["status"]), "#616161")
-            folium.GeoJson(
-                shapely.geometry.mapping(sectors.iloc[i]),
-                style_function=lambda _f, c=colour: {
-                    "color": c,
-                    "weight": 1,
-                    "fillColor": c,
-                    "fillOpacity": 0.25,
-                },
-            ).add_to(cameras)
-            folium.CircleMarker(
-                [row.geometry.y, row.geometry.x],
-                radius=4,
-                color=colour,
-                fill=True,
-                fill_opacity=1.0,
-                tooltip=escape(f"{row['code']} {row['name']} ({row['status']})"),
-            ).add_to(cameras)
-    cameras.add_to(fmap)
+            style = {"color": colour, "weight": 1, "fillColor": colour, "fillOpacity": 0.25}
+            cameras.append(_feature(sectors.iloc[i], style))
+            marker = {"radius": 4, "color": colour, "fill": True, "fillOpacity": 1.0}
+            label = f"{row['code']} {row['name']} ({row['status']})"
+            cameras.append(_feature(row.geometry, marker, label))
+    overlays.add(fmap, "监控 Cameras", cameras)
 
-    folium.GeoJson(
-        shapely.geometry.mapping(layers.outline.geometry.iloc[0]),
-        name="乡界 Township",
-        style_function=lambda _f: {"color": "#000000", "weight": 2, "fill": False},
-    ).add_to(fmap)
+    outline = {"color": "#000000", "weight": 2, "fill": False}
+    overlays.add(fmap, "乡界 Township", [_feature(layers.outline.geometry.iloc[0], outline)])
+    overlays.finish(fmap)
     folium.LayerControl(collapsed=collapsed_control).add_to(fmap)
     Fullscreen(title="全屏 Fullscreen", title_cancel="退出全屏 Exit fullscreen").add_to(fmap)  # type: ignore[no-untyped-call]
     MeasureControl(  # type: ignore[no-untyped-call]
@@ -286,7 +312,29 @@ def _legend(result: WeekCoverage) -> str:
     )
 
 
+@dataclass(frozen=True)
+class MapPage:
+    """The map as a standalone HTML page and its Content-Security-Policy (as a header)."""
+
+    html: str
+    policy: str
+
+
+def map_page(fmap: folium.Map) -> MapPage:
+    """Render the map; its inline scripts (code only: the data is in a JSON block) are allowed
+    by hash, in a ``<meta>`` policy for the file and in the policy returned for a header."""
+    html = str(fmap.get_root().render())
+    scripts = csp.inline_scripts(html)
+    meta = csp.meta_tag(csp.policy(scripts, images=csp.TILE_SOURCES, header=False))
+    # After the charset (which must come first), before every script.
+    charset = re.search(r"<meta[^>]*charset[^>]*>", html, re.IGNORECASE)
+    at = charset.end() if charset else html.index("<head>") + len("<head>")
+    return MapPage(
+        html=html[:at] + meta + html[at:],
+        policy=csp.policy(scripts, images=csp.TILE_SOURCES, embeddable=True),
+    )
+
+
 def map_html(fmap: folium.Map) -> str:
-    """The map as a standalone HTML page."""
-    html: Any = fmap.get_root().render()
-    return str(html)
+    """The map as a standalone HTML page (with its Content-Security-Policy as a meta tag)."""
+    return map_page(fmap).html

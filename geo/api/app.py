@@ -11,6 +11,7 @@ from geo import __version__
 from geo.api import dashboard, layers, ogc, openapi, problems, reports, signin, tracks
 from geo.api.request_id import RequestIdMiddleware
 from geo.api.routes import router
+from geo.api.security_headers import SecurityHeadersMiddleware
 from geo.settings import Settings, get_settings
 from geo.store import open_store
 
@@ -42,6 +43,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     problems.install(app)
     app.add_middleware(RequestIdMiddleware)
+    # Outermost: every answer gets the headers, errors and 500s included.
+    app.add_middleware(
+        SecurityHeadersMiddleware,
+        docs_paths=(app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url),
+    )
     app.include_router(router)
     app.include_router(tracks.router)
     app.include_router(reports.router)

@@ -16,6 +16,12 @@ The key comes from ``Authorization: Bearer <key>`` or, for browsers, the HttpOnl
 the sign-in page (:mod:`geo.api.signin`). No key, or a malformed, unknown or revoked one, is 401
 problem+json with ``WWW-Authenticate: Bearer``; a role the route does not admit is 403. Routes
 for browsers (``page=True``) send a browser without a valid key to ``/signin`` instead (303).
+
+A write (any method but GET, HEAD, OPTIONS) authenticated by the cookie is accepted only from
+the service's own origin (:func:`from_own_origin`): a browser sends the cookie with requests that
+pages of other sites on the same host make (SameSite counts the host, not the port), so the
+cookie alone does not show the user asked for the write. Bearer keys are not sent by browsers on
+their own and need no such check.
 """
 
 from __future__ import annotations
@@ -38,6 +44,8 @@ from geo.keys import Principal, Role
 
 #: The sign-in cookie: the key itself, HttpOnly, SameSite=Strict.
 COOKIE = "geo_key"
+#: Methods that change nothing: the cookie is enough for them.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 #: Everyone who reads coverage, maps and every squad's tracks.
 READERS = (Role.LEADER, Role.PLANNER, Role.ADMIN)
 #: The OpenAPI ``responses`` of a protected route (or router): 401 and 403 problem details.
@@ -62,6 +70,42 @@ bearer = HTTPBearer(
         "sign in at /signin instead, which keeps the key in an HttpOnly cookie."
     ),
 )
+
+
+def own_origin(request: Request) -> str:
+    """This service's origin as the browser sees it (``scheme://host[:port]``)."""
+    return f"{request.url.scheme}://{request.url.netloc}"
+
+
+def from_own_origin(request: Request, *, unknown: bool = False) -> bool:
+    """Whether a browser request comes from this service's own pages.
+
+    ``Sec-Fetch-Site``, when sent, must be ``same-origin``; ``Origin``, when sent, must be this
+    service's origin. A request with neither header is ``unknown`` (True: a client that is not a
+    browser, such as the sign-in form posted by a script; False for cookie writes, where a
+    missing ``Origin`` is accepted only with ``Sec-Fetch-Site: same-origin``).
+    """
+    site = request.headers.get("sec-fetch-site")
+    if site is not None and site != "same-origin":
+        return False
+    origin = request.headers.get("origin")
+    if origin is None:
+        return site == "same-origin" or (site is None and unknown)
+    return origin == own_origin(request)
+
+
+def check_cookie_write(request: Request) -> None:
+    """Refuse (403) a write authenticated by the sign-in cookie that does not come from this
+    service's own origin (cross-site request forgery, also from other ports of the host)."""
+    if request.method in SAFE_METHODS or from_own_origin(request):
+        return
+    raise Forbidden(
+        f"{request.method} {request.url.path} with the sign-in cookie must come from this "
+        f"service's own pages ({own_origin(request)}); Origin "
+        f"{request.headers.get('origin') or 'missing'}, Sec-Fetch-Site "
+        f"{request.headers.get('sec-fetch-site') or 'missing'}. Programs send "
+        "'Authorization: Bearer <key>' instead."
+    )
 
 
 class PageAccessDenied(Exception):
@@ -99,6 +143,8 @@ class Require:
     ) -> Principal:
         token = credentials.credentials if credentials else request.cookies.get(COOKIE)
         try:
+            if credentials is None and token is not None:
+                check_cookie_write(request)
             principal = access.authenticate(store, token)
             if principal.role not in self.roles:
                 admitted = ", ".join(r.value for r in Role if r in self.roles)

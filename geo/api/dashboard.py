@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlencode
 
 import shapely
 from fastapi import APIRouter, Depends, Header, Query
 from fastapi.responses import HTMLResponse
+from markupsafe import Markup
 
-from geo import operations
+from geo import csp, operations
 from geo.api.auth import READERS, require
 from geo.api.dependencies import SettingsDep, StoreDep
 from geo.i18n import pick_lang, texts
@@ -24,6 +27,15 @@ from geo.weeks import IsoWeek
 
 router = APIRouter(include_in_schema=False)
 SHOWN_GAPS = 30
+SCRIPT = Path(__file__).resolve().parents[1] / "templates" / "dashboard.js"
+
+
+@cache
+def _script() -> tuple[Markup, str]:
+    """The page's one script (our own file, no data: it reads the page) and the policy
+    allowing it by hash and the map's frame from this site."""
+    code = SCRIPT.read_text(encoding="utf-8")
+    return Markup(code), csp.policy([code], frames=True)
 
 
 @router.get("/", response_class=HTMLResponse, dependencies=[Depends(require(*READERS, page=True))])
@@ -37,6 +49,7 @@ def dashboard(
 ) -> HTMLResponse:
     """The dashboard page."""
     chosen = pick_lang(lang, accept_language)
+    script, policy = _script()
     code = operations.resolve_township(store, township or settings.layers.township)
     layers = store.load_layers(code)
     iso = IsoWeek.parse(week) if week else IsoWeek.last_complete(datetime.now(UTC), layers.info.tz)
@@ -67,6 +80,7 @@ def dashboard(
             next=str(iso.next()),
             result=result.to_dict(),
             gaps=gaps,
+            script=script,
         )
     )
-    return HTMLResponse(page)
+    return HTMLResponse(page, headers={"Content-Security-Policy": policy})

@@ -55,6 +55,12 @@ PROBLEM_EXAMPLES: dict[int, tuple[str, str, str, str]] = {
         "Upload too large",
         "the upload is 60,000,000 bytes; the limit is 50,000,000 bytes",
     ),
+    415: (
+        "The body's Content-Type is not a track file type or multipart (forms are refused)",
+        "/problems/unsupported-media-type",
+        "Unsupported media type",
+        "an upload is a track file or a multipart form, not text/plain",
+    ),
     422: (
         "A parameter or the body cannot be used as given",
         "/problems/invalid-input",

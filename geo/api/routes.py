@@ -20,7 +20,7 @@ from geo.api.dependencies import (
 from geo.api.geojson import GeoJSONResponse
 from geo.api.models import DayCoverageModel, HealthModel, MonthReviewModel, WeekCoverageModel
 from geo.api.openapi import problem_responses
-from geo.weekly_map import map_html, weekly_map
+from geo.weekly_map import map_page, weekly_map
 
 router = APIRouter()
 PROBLEMS: dict[int | str, dict[str, Any]] = {**AUTH_PROBLEMS, **problem_responses(404, 422, 503)}
@@ -143,7 +143,8 @@ def get_coverage_map(
         tianditu_key=settings.output.tianditu_key,
         collapsed_control=collapsed,
     )
-    return HTMLResponse(map_html(fmap))
+    page = map_page(fmap)
+    return HTMLResponse(page.html, headers={"Content-Security-Policy": page.policy})
 
 
 #: Two of the demo township's gaps in 2026-W47 (geometries shortened).

@@ -14,7 +14,7 @@ from fastapi import APIRouter, FastAPI, Form, Header, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from geo import access
-from geo.api.auth import COOKIE, PageAccessDenied
+from geo.api.auth import COOKIE, PageAccessDenied, from_own_origin
 from geo.api.dependencies import StoreDep
 from geo.errors import AuthenticationRequired, GeoError
 from geo.i18n import Lang, pick_lang, texts
@@ -56,14 +56,6 @@ def _page(
     return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
 
 
-def _same_origin(request: Request) -> bool:
-    """A browser's form post carries ``Origin``: it must be this site (no login CSRF)."""
-    origin = request.headers.get("origin")
-    if origin is None:
-        return True
-    return origin == f"{request.url.scheme}://{request.url.netloc}"
-
-
 @router.get("/signin", response_class=HTMLResponse)
 def signin_page(
     next_url: Annotated[str | None, Query(alias="next")] = None,
@@ -87,7 +79,8 @@ def signin(
     chosen = pick_lang(lang, accept_language)
     target = safe_next(next_url)
     t = texts(chosen)
-    if not _same_origin(request):
+    # A browser's form post carries Origin: it must be this site (no login CSRF).
+    if not from_own_origin(request, unknown=True):
         return _page(chosen, target, 403, t["cross_site"])
     try:
         access.authenticate(store, key.strip())
@@ -111,7 +104,7 @@ def signout(request: Request, lang: Annotated[str | None, Query()] = None) -> Re
     """Forget the key in this browser and go back to the sign-in page."""
     query = f"?{urlencode({'lang': lang})}" if lang in ("zh", "en") else ""
     response = RedirectResponse(f"/signin{query}", status_code=303)
-    if _same_origin(request):
+    if from_own_origin(request, unknown=True):
         response.delete_cookie(
             COOKIE,
             path="/",

@@ -21,7 +21,7 @@ from geo.api.models import (
 )
 from geo.api.openapi import problem_responses
 from geo.api.routes import PROBLEMS
-from geo.errors import InvalidInput, PayloadTooLarge
+from geo.errors import InvalidInput, PayloadTooLarge, UnsupportedMediaType
 from geo.keys import Principal, Role
 from geo.weeks import IsoWeek
 
@@ -64,6 +64,43 @@ UPLOAD_EXAMPLE = (
 )
 
 
+#: Content types an upload may declare (a missing one counts as application/octet-stream).
+#: Forms (text/plain, application/x-www-form-urlencoded) are refused: a page of another site
+#: can make a browser send those, with its cookie, without asking anyone.
+UPLOAD_TYPES = frozenset(
+    {
+        "application/gpx+xml",
+        "application/vnd.google-earth.kml+xml",
+        "application/vnd.google-earth.kmz",
+        "application/geo+json",
+        "application/json",
+        "text/csv",
+        "text/xml",
+        "application/xml",
+        "application/octet-stream",
+        "application/gzip",
+        "application/x-gzip",
+        "application/zip",
+        "application/nmea",
+        "multipart/form-data",
+    }
+)
+
+
+def check_upload_type(request: Request) -> None:
+    """Refuse (415) an upload whose ``Content-Type`` is not a track file type or multipart."""
+    declared = request.headers.get("content-type")
+    if declared is None:
+        return
+    kind = declared.split(";", 1)[0].strip().lower()
+    if kind not in UPLOAD_TYPES:
+        raise UnsupportedMediaType(
+            f"an upload is a track file or a multipart form, not {kind or 'an empty type'}; "
+            "send e.g. Content-Type: application/gpx+xml (curl: -H 'Content-Type: "
+            "application/gpx+xml' --data-binary @track.gpx) or multipart/form-data"
+        )
+
+
 async def _read_upload(request: Request, limit: int) -> tuple[bytes, str]:
     """The file from a raw body or the first file part of a multipart form, within ``limit``."""
     declared = request.headers.get("content-length")
@@ -104,6 +141,7 @@ UPLOAD_PROBLEMS = {**AUTH_PROBLEMS, **problem_responses(404, 409, 413, 422, 503)
     response_description="Stored: the upload and its cleaning report",
     responses={
         **UPLOAD_PROBLEMS,
+        **problem_responses(415),
         200: {"model": UploadModel, "description": "Sent before: the first upload, nothing stored"},
     },
     openapi_extra={
@@ -161,6 +199,7 @@ async def post_track(
     """Upload one track file (GPX) as the body or as multipart. The file is cleaned and stored
     in one transaction; sending the same file again stores nothing and answers 200 with the
     first upload. A patrol key uploads for its own squad only (403 otherwise)."""
+    check_upload_type(request)
     principal.check_scope(township, squad)
     data, part_name = await _read_upload(request, settings.server.max_upload_bytes)
     result = await run_in_threadpool(
