@@ -55,6 +55,16 @@ TownshipOpt = Annotated[
     typer.Option("--township", "-t", help="Township code (default: the store's only township)."),
 ]
 Format = Literal["table", "json"]
+StartOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--start",
+        "--date",
+        help="When a log without dates (some DJI SRT) started, e.g. 2024-05-12T15:30:12 "
+        "(township local time unless it has an offset); by default the DJI_YYYYMMDDhhmmss_... "
+        "file name's.",
+    ),
+]
 #: Where ``geo demo`` keeps its admin key (beside the GeoPackage store), to reuse it.
 DEMO_KEY_FILE = "demo-key.txt"
 
@@ -153,6 +163,7 @@ def tracks_import(
     ] = False,
     fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
     township: TownshipOpt = None,
+    start: StartOpt = None,
 ) -> None:
     """Import patrol GPS tracks for a squad. Each file is stored whole or not at all; the same
     file imported twice is stored once. Phone apps built on Amap or Tencent write GCJ-02: say
@@ -177,7 +188,13 @@ def tracks_import(
                 data = _read_file(path)
                 if dry_run:
                     prepared = prepare_upload(
-                        data, filename=str(path), layers=layers, squad=squad, device=device, crs=crs
+                        data,
+                        filename=str(path),
+                        layers=layers,
+                        squad=squad,
+                        device=device,
+                        crs=crs,
+                        start=start,
                     )
                     report, note = prepared.upload.report, " (dry run: nothing stored)"
                 else:
@@ -190,6 +207,7 @@ def tracks_import(
                         device=device,
                         crs=crs,
                         layers=layers,
+                        start=start,
                     )
                     report = result.record.report
                     note = " (already stored)" if result.record.duplicate else ""
@@ -233,11 +251,16 @@ def drone_import(
     ] = False,
     fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
     township: TownshipOpt = None,
+    start: StartOpt = None,
 ) -> None:
     """Import drone flight logs as flights (the same log twice is one flight). SRT times are
-    the aircraft's clock and are read as township local time.
+    the aircraft's clock and are read as township local time; an SRT without dates takes them
+    from its DJI file name or `--start`. Heights are above take-off: from the log's own height,
+    or its altitude above sea level minus the take-off point's; the report says which.
 
     Example: `geo drone import DJI_0001.SRT flight.csv --drone "DJI Mavic 3E"`
+
+    Example: `geo drone import clip.SRT --start 2024-05-12T15:30:12`
     """
     from geo import operations
 
@@ -258,6 +281,7 @@ def drone_import(
                 drone=drone,
                 layers=layers,
                 dry_run=dry_run,
+                start=start,
             )
         except GeoError as exc:
             failed += 1
@@ -271,7 +295,8 @@ def drone_import(
             out.print(
                 f"{path}: flight {result.flight_id} ({state}), {r['format']}, "
                 f"{r['fixes_kept']}/{r['fixes_read']} positions, "
-                f"{r['first_time']} → {r['last_time']}",
+                f"{r['first_time']} → {r['last_time']}, height {r['altitude_source']}, "
+                f"swath {r['swath_m'][1]} m",
                 highlight=False,
             )
     if fmt == "json":

@@ -1,8 +1,14 @@
-"""Drone flight logs (DJI SRT, AirData CSV, GPX, KML) to a flight ready to store.
+"""Drone flight logs (DJI SRT, AirData CSV, DJI flight-record CSV, GPX, KML) to a flight ready
+to store.
 
-A flight becomes one 3-D line (altitude above take-off) with its times; coverage later
-buffers it by half the camera's ground swath. Flights are checked for plausibility like
+A flight becomes one 3-D line (z = height above the take-off point) with its times; coverage
+later buffers it by half the camera's ground swath. Flights are checked for plausibility like
 patrol tracks, except the road test: drones do not follow roads.
+
+Heights keep their meaning (:func:`flight_heights`): the log's height above take-off when it
+gives one; otherwise an above-sea-level altitude only as the difference to the first fixes'
+altitude (taken as the take-off point); never an altitude above sea level used as a height.
+The flight's ``altitude_source`` and the report say which.
 """
 
 from __future__ import annotations
@@ -16,15 +22,87 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from numpy.typing import NDArray
+
 from geo.chinacrs import to_wgs84
+from geo.coverage.surveillance import DEFAULT_ALTITUDE_M, DEFAULT_HFOV_DEG, ground_swath_m
 from geo.errors import InvalidFile
 from geo.ingest import decide_crs, read_track
 from geo.layers import TownshipLayers
 from geo.plausibility import check_plausible, township_bbox
 from geo.tracks.cleaning import Drop, clean_fixes
+from geo.tracks.log_dates import require_times
 
-DEFAULT_ALTITUDE_M = 120.0
-DEFAULT_HFOV_DEG = 84.0
+#: ``altitude_source`` values of imported flights (the layers' own flights say ``agl``: drawn
+#: as height above take-off).
+HEIGHT_SOURCES: dict[str, str] = {
+    "takeoff_rel": "height above take-off from the log",
+    "barometer": "barometric height above take-off from the log",
+    "asl_minus_takeoff": "altitude above sea level minus the first fixes' altitude",
+    "default": "no height in the log: 120 m assumed",
+}
+#: The fixes with an altitude in this many seconds from the first give the take-off
+#: altitude (their median).
+TAKEOFF_WINDOW_S = 1.0
+
+
+@dataclass(frozen=True)
+class FlightHeights:
+    """Heights above the take-off point for a flight's fixes, and where they came from."""
+
+    metres: NDArray[np.float64]
+    source: str
+    """One of :data:`HEIGHT_SOURCES`."""
+    takeoff_asl_m: float | None
+    """The altitude taken as the take-off point's (``asl_minus_takeoff`` only)."""
+    note: str
+
+
+def flight_heights(
+    alt_m: NDArray[np.float64], alt_source: str, seconds: NDArray[np.float64]
+) -> FlightHeights:
+    """Heights above take-off from a log's altitudes (in time order) and what they measure.
+
+    Parameters
+    ----------
+    alt_m
+        ``alt_m`` of the kept fixes, in time order (NaN where the log gave none).
+    seconds
+        Their times, in seconds from any origin.
+    alt_source
+        :attr:`geo.tracks.fixes.ParsedTrack.alt_source`: ``takeoff_rel`` and ``barometer`` are
+        heights above take-off and are used as they are; anything else (``asl``, or a format
+        whose altitude is above sea level: GPX ``ele``, KML) is an altitude above sea level and
+        becomes its difference to the first fixes' altitude.
+
+    Examples
+    --------
+    >>> t = np.array([0.0, 0.5, 10.0, 20.0])
+    >>> h = flight_heights(np.array([214.0, 214.4, 240.0, 266.0]), "asl", t)
+    >>> h.source, h.takeoff_asl_m, h.metres.round(1).tolist()
+    ('asl_minus_takeoff', 214.2, [-0.2, 0.2, 25.8, 51.8])
+    >>> flight_heights(np.array([np.nan, np.nan]), "", t[:2]).metres.tolist()
+    [120.0, 120.0]
+    """
+    finite = np.isfinite(alt_m)
+    if not finite.any():
+        return FlightHeights(
+            np.full(len(alt_m), DEFAULT_ALTITUDE_M), "default", None, HEIGHT_SOURCES["default"]
+        )
+    filled = pd.Series(alt_m).interpolate(limit_direction="both").to_numpy(dtype=np.float64)
+    if alt_source in ("takeoff_rel", "barometer"):
+        return FlightHeights(filled, alt_source, None, HEIGHT_SOURCES[alt_source])
+    # Above sea level. Hook for a later issue: where the township's layers carry a DEM, the
+    # height above ground (altitude minus the ground under each fix) replaces the difference
+    # to the take-off point here; there is no DEM in the layers yet.
+    first = float(seconds[finite][0])
+    near = finite & (seconds <= first + TAKEOFF_WINDOW_S)
+    takeoff = float(np.median(alt_m[near]))
+    note = (
+        f"the log gives no height above take-off: heights are its altitude above sea level "
+        f"minus {takeoff:.1f} m, the first fixes' altitude, taken as the take-off point"
+    )
+    return FlightHeights(filled - takeoff, "asl_minus_takeoff", takeoff, note)
 
 
 @dataclass(frozen=True)
@@ -67,6 +145,7 @@ def prepare_flight(
     flight_id: str | None = None,
     hfov_deg: float = DEFAULT_HFOV_DEG,
     drone: str = "",
+    start: str | None = None,
 ) -> PreparedFlight:
     """Read, convert, check and clean a drone log.
 
@@ -86,14 +165,19 @@ def prepare_flight(
         log imported twice is one flight.
     hfov_deg
         The camera's horizontal field of view (84° for most DJI wide cameras).
+    start
+        When a log without dates started (``--start``; township local time unless it has an
+        offset); by default the DJI file name's date and time.
 
     Raises
     ------
     InvalidFile
-        Unreadable, no positions, no times, or not near the township.
+        Unreadable, no positions, no times (no date: naming ``--start``), or not near the
+        township.
     """
     tz = layers.info.tz
-    parsed = read_track(data, filename=filename, tz=tz)
+    parsed = read_track(data, filename=filename, tz=tz, start=start)
+    require_times(parsed, filename)
     source_crs = decide_crs(crs, parsed, filename=filename)
     raw_lon = parsed.fixes["lon"].to_numpy(dtype=np.float64)
     raw_lat = parsed.fixes["lat"].to_numpy(dtype=np.float64)
@@ -126,14 +210,12 @@ def prepare_flight(
             f"only {len(kept)} usable position(s) after cleaning: {cleaned.report.to_dict()}",
             source=filename,
         )
-    alt = kept["alt_m"].to_numpy(dtype=np.float64)
-    altitude_source = "agl" if np.isfinite(alt).any() else "assumed"
-    alt = np.where(
-        np.isfinite(alt), alt, DEFAULT_ALTITUDE_M if altitude_source == "assumed" else np.nan
-    )
-    alt = pd.Series(alt).interpolate(limit_direction="both").to_numpy()
     times = kept["time"]
-    start, end = times.iloc[0], times.iloc[-1]
+    first, last = times.iloc[0], times.iloc[-1]
+    seconds = (times - first).dt.total_seconds().to_numpy(dtype=np.float64)
+    heights = flight_heights(kept["alt_m"].to_numpy(dtype=np.float64), parsed.alt_source, seconds)
+    alt = heights.metres
+    swath = ground_swath_m(alt, hfov_deg)
     line = shapely.LineString(np.column_stack([kept["lon"], kept["lat"], alt]))
     local = layers.info.tz
     report = {
@@ -147,22 +229,31 @@ def prepare_flight(
             round(float(kept["lon"].max()), 7),
             round(float(kept["lat"].max()), 7),
         ],
-        "altitude_source": altitude_source,
+        "altitude_source": heights.source,
+        "height_note": heights.note,
+        "takeoff_altitude_m": (
+            None if heights.takeoff_asl_m is None else round(heights.takeoff_asl_m, 1)
+        ),
         "altitude_m": [round(float(np.nanmin(alt)), 1), round(float(np.nanmax(alt)), 1)],
-        "first_time": start.tz_convert(local).isoformat(),
-        "last_time": end.tz_convert(local).isoformat(),
+        "swath_m": [
+            round(float(swath.min()), 1),
+            round(float(np.median(swath)), 1),
+            round(float(swath.max()), 1),
+        ],
+        "first_time": first.tz_convert(local).isoformat(),
+        "last_time": last.tz_convert(local).isoformat(),
         "naive_times_read_as_local": parsed.naive_times,
         "notes": list(parsed.notes),
     }
     return PreparedFlight(
         township=layers.info.code,
         flight_id=flight_id or f"DRONE-{hashlib.sha256(data).hexdigest()[:12]}",
-        started_at=start.tz_convert(local).isoformat(),
-        ended_at=end.tz_convert(local).isoformat(),
-        altitude_source=altitude_source,
+        started_at=first.tz_convert(local).isoformat(),
+        ended_at=last.tz_convert(local).isoformat(),
+        altitude_source=heights.source,
         hfov_deg=float(hfov_deg),
         drone=drone,
-        times_s=((times - start).dt.total_seconds()).tolist(),
+        times_s=seconds.tolist(),
         geometry=line,
         report=report,
     )

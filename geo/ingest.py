@@ -31,6 +31,7 @@ from geo.plausibility import check_plausible, township_bbox
 from geo.store.base import NewUpload
 from geo.tracks.cleaning import CleanedTrack, Drop, clean_fixes
 from geo.tracks.fixes import ParsedTrack, is_blank
+from geo.tracks.log_dates import date_log, require_times
 
 #: Largest file accepted after gunzip (a guard against compression bombs).
 MAX_UNPACKED_BYTES = 1_000_000_000
@@ -157,10 +158,17 @@ def _looks_like(module: str, function: str, data: bytes) -> bool:
 
 
 def read_track(
-    data: bytes, *, filename: str, tz: ZoneInfo, epsg: int | None = None, bd09mc: bool = False
+    data: bytes,
+    *,
+    filename: str,
+    tz: ZoneInfo,
+    epsg: int | None = None,
+    bd09mc: bool = False,
+    start: str | None = None,
 ) -> ParsedTrack:
     """Detect the format and read the file (after gunzip); ``epsg``/``bd09mc``: a CSV's x/y
-    columns are metres in that system."""
+    columns are metres in that system. A log with elapsed times but no date is dated from the
+    user's ``start`` or its DJI file name (:mod:`geo.tracks.log_dates`)."""
     data = unpack(data, filename)
     fmt = detect_format(data, filename)
     module, function = READERS[fmt]
@@ -169,7 +177,7 @@ def read_track(
         parsed: ParsedTrack = reader(data, source=filename, tz=tz, epsg=epsg, bd09mc=bd09mc)
     else:
         parsed = reader(data, source=filename, tz=tz)
-    return parsed
+    return date_log(parsed, filename=filename, tz=tz, start=start)
 
 
 @dataclass(frozen=True)
@@ -227,6 +235,7 @@ def prepare_upload(
     crs: str | None = None,
     uploaded_at: datetime | None = None,
     max_fixes: int | None = None,
+    start: str | None = None,
 ) -> PreparedUpload:
     """Parse, convert, check and clean one track file for a squad of a township.
 
@@ -249,6 +258,8 @@ def prepare_upload(
         itself, else WGS-84 (:func:`decide_crs`).
     max_fixes
         Refuse files with more fixes than this (:class:`PayloadTooLarge`); None: no limit.
+    start
+        When a log without dates started (``--start``), see :func:`geo.tracks.log_dates.date_log`.
 
     Raises
     ------
@@ -261,8 +272,14 @@ def prepare_upload(
     requested = normalise_crs(crs) if crs else None
     epsg = int(requested.split(":")[1]) if requested and requested.startswith("EPSG:") else None
     parsed = read_track(
-        data, filename=filename, tz=layers.info.tz, epsg=epsg, bd09mc=requested == "bd09mc"
+        data,
+        filename=filename,
+        tz=layers.info.tz,
+        epsg=epsg,
+        bd09mc=requested == "bd09mc",
+        start=start,
     )
+    require_times(parsed, filename)
     if max_fixes is not None and len(parsed.fixes) > max_fixes:
         raise PayloadTooLarge(
             f"the file has {len(parsed.fixes):,} fixes; the limit is {max_fixes:,} per upload: "

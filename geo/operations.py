@@ -78,8 +78,10 @@ def import_track(
     layers: TownshipLayers | None = None,
     idempotency_key: str | None = None,
     max_fixes: int | None = None,
+    start: str | None = None,
 ) -> ImportResult:
-    """Parse, clean and store one track file in one transaction (nothing stored on error)."""
+    """Parse, clean and store one track file in one transaction (nothing stored on error).
+    ``start`` dates a log that has none (``--start``)."""
     layers = layers or store.load_layers(township)
     prepared = prepare_upload(
         data,
@@ -89,6 +91,7 @@ def import_track(
         device=device,
         crs=crs,
         max_fixes=max_fixes,
+        start=start,
     )
     if idempotency_key:
         prepared = replace(
@@ -212,13 +215,21 @@ def import_flight(
     drone: str = "",
     layers: TownshipLayers | None = None,
     dry_run: bool = False,
+    start: str | None = None,
 ) -> FlightImport:
-    """Read and store one drone log as a flight (the same log twice is one flight)."""
+    """Read and store one drone log as a flight (the same log twice is one flight). ``start``
+    dates a log that has none (``--start``)."""
     from geo.drone import prepare_flight
 
     layers = layers or store.load_layers(township)
     flight = prepare_flight(
-        data, filename=filename, layers=layers, crs=crs, hfov_deg=hfov_deg, drone=drone
+        data,
+        filename=filename,
+        layers=layers,
+        crs=crs,
+        hfov_deg=hfov_deg,
+        drone=drone,
+        start=start,
     )
     stored = False if dry_run else store.add_drone_flight(flight.row())
     return FlightImport(flight_id=flight.flight_id, stored=stored, report=flight.report)

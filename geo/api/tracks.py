@@ -187,6 +187,14 @@ async def post_track(
         str | None,
         Query(description="Name to record for a raw body.", examples=["2026-11-18.gpx"]),
     ] = None,
+    start: Annotated[
+        str | None,
+        Query(
+            description="When a log without dates (some DJI SRT) started, township local "
+            "time unless it has an offset; by default the DJI_YYYYMMDDhhmmss_... file name's.",
+            examples=["2024-05-12T15:30:12"],
+        ),
+    ] = None,
     idempotency_key: Annotated[
         str | None,
         Header(
@@ -213,6 +221,7 @@ async def post_track(
         crs=crs,
         idempotency_key=idempotency_key,
         max_fixes=settings.server.max_upload_fixes,
+        start=start,
     )
     if result.record.duplicate:
         response.status_code = 200

@@ -62,6 +62,18 @@ DEFAULT_ALTITUDE_M = 120.0
 DEFAULT_HFOV_DEG = 84.0
 
 
+def ground_swath_m(height_m: NDArray[np.float64], hfov_deg: float) -> NDArray[np.float64]:
+    """The width of ground a nadir camera sees: ``2 · height · tan(HFOV / 2)`` (height at
+    least 1 m).
+
+    Examples
+    --------
+    >>> ground_swath_m(np.array([25.0, 250.0]), 84.0).round(1).tolist()
+    [45.0, 450.2]
+    """
+    return 2 * np.clip(height_m, 1.0, None) * np.tan(np.radians(hfov_deg) / 2)
+
+
 def drone_footprints(flights: pd.DataFrame, *, piece_vertices: int = 32) -> NDArray[np.object_]:
     """The ground each drone flight's camera saw: its track buffered by half the ground swath,
     ``altitude · tan(HFOV / 2)``, with the altitude of each short piece of the track.
@@ -93,7 +105,7 @@ def drone_footprints(flights: pd.DataFrame, *, piece_vertices: int = 32) -> NDAr
             continue
         xyz = shapely.get_coordinates(line, include_z=True)
         z = np.where(np.isfinite(xyz[:, 2]), xyz[:, 2], DEFAULT_ALTITUDE_M)
-        half_swath = np.clip(z, 1.0, None) * np.tan(np.radians(hfov) / 2)
+        half_swath = ground_swath_m(z, float(hfov)) / 2
         step = piece_vertices - 1
         starts = np.arange(0, max(len(xyz) - 1, 1), step)
         pieces = [

@@ -3,14 +3,17 @@
 Steps, each counted in the :class:`CleaningReport`: fixes without time are kept for display
 but count for nothing; sort by time; drop exact duplicates; drop fixes whose reported accuracy
 is worse than ``max_accuracy_m``; drop fixes outside the township's box grown by a margin;
-drop speed spikes (out-and-back jumps and fixes reached faster than ``v_max_kmh``); split into
-segments at time gaps and jumps; drop segments that are too short.
+drop speed spikes (out-and-back jumps and fixes reached faster than ``v_max_kmh``, speeds
+measured over at least a second and allowing for the file's rounding of positions and times,
+so high-rate drone logs lose nothing to rounding); split into segments at time gaps and jumps;
+drop segments that are too short.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from enum import IntEnum
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -129,7 +132,11 @@ def clean_fixes(
     if len(order):
         x[order], y[order] = to_metric(lon[order], lat[order], metric_crs)
 
-    order = _drop_spikes(order, x, y, time_ns, part, drop, rules)
+    resolution = _Resolution(
+        metres=position_resolution_m(lon[order], lat[order]),
+        seconds=_time_resolution_s(time_ns[order]),
+    )
+    order = _drop_spikes(order, x, y, time_ns, part, drop, rules, resolution)
 
     segment = np.full(n, -1, dtype=np.int32)
     if len(order):
@@ -172,6 +179,65 @@ def clean_fixes(
     return CleanedTrack(segment=segment, drop=drop, x=x, y=y, report=report)
 
 
+#: Speeds are measured over at least this long: between fixes 20 ms apart, positions rounded
+#: to 1.1 m would read as 200 km/h.
+SPEED_BASELINE_S = 1.0
+
+
+@dataclass(frozen=True)
+class _Resolution:
+    """How finely a file writes positions and times; speeds allow for both."""
+
+    metres: float
+    """The largest distance error from rounding positions (both ends of a pair)."""
+    seconds: float
+    """The largest time error from rounding times, when several fixes share a time stamp."""
+
+
+def position_resolution_m(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> float:
+    """The distance rounding can add to or remove from the distance between two fixes.
+
+    Positions written with ``k`` decimals are on a grid of ``10**-k`` degrees; each end of a
+    pair is off by up to half a step on each axis, so a distance is off by up to one step's
+    diagonal. Full-precision positions give (almost) 0.
+
+    Examples
+    --------
+    >>> round(position_resolution_m(np.array([109.90001, 109.90002]), np.array([28.1, 28.1])), 2)
+    1.48
+    """
+    if not len(lon):
+        return 0.0
+    step = max(_decimal_step(lon), _decimal_step(lat))
+    metres_per_degree = 111_320.0
+    lat_mid = float(np.nanmedian(lat))
+    dx = step * metres_per_degree * np.cos(np.radians(lat_mid))
+    dy = step * metres_per_degree
+    return float(np.hypot(dx, dy))
+
+
+def _decimal_step(values: NDArray[np.float64], max_decimals: int = 9) -> float:
+    """The coarsest ``10**-k`` grid every value lies on (0 beyond ``max_decimals``)."""
+    finite = values[np.isfinite(values)]
+    for k in range(max_decimals + 1):
+        scaled = finite * 10.0**k
+        # Decimal text read as binary floats: off the grid by a few units in the last place.
+        if np.all(np.abs(scaled - np.round(scaled)) <= 1e-9 + 1e-14 * np.abs(scaled)):
+            return float(10.0**-k)
+    return 0.0
+
+
+def _time_resolution_s(time_ms: NDArray[np.int64]) -> float:
+    """The rounding of time stamps when it matters: several fixes share a stamp (a 30 fps log
+    stamped to the second); 0 otherwise."""
+    if len(time_ms) < 2 or not (np.diff(np.sort(time_ms)) == 0).any():
+        return 0.0
+    for unit_ms in (1000, 100, 10):
+        if np.all(time_ms % unit_ms == 0):
+            return unit_ms / 1000.0
+    return 0.001
+
+
 def _drop_spikes(
     order: NDArray[np.intp],
     x: NDArray[np.float64],
@@ -180,54 +246,91 @@ def _drop_spikes(
     part: NDArray[np.int64],
     drop: NDArray[np.int8],
     rules: Rules,
+    resolution: _Resolution,
 ) -> NDArray[np.intp]:
     """Remove out-and-back spikes (vectorised), then fixes reached faster than v_max from the
-    last kept fix (a short loop over the few remaining suspects)."""
+    last kept fix (a short loop over the few remaining suspects).
+
+    Each speed is measured against the fix at least :data:`SPEED_BASELINE_S` before (or
+    after), and only what rounding cannot explain counts: the distance less the position
+    resolution, over the time plus the time resolution. At 1 Hz this is the next fix; in a
+    50 Hz log, 50 fixes away, so rounding of 1.1 m over 20 ms is not a 200 km/h spike.
+    """
     v_max = rules.v_max_kmh / 3.6
     for _ in range(3):
         if len(order) < 3:
             break
-        speed = _speeds(order, x, y, time_ms)
-        same_part = np.diff(part[order]) == 0
-        fast = (speed > v_max) & same_part
-        spike = np.zeros(len(order), dtype=bool)
-        spike[1:-1] = fast[:-1] & fast[1:]
+        t = time_ms[order]
+        before = _baseline_before(t)
+        after = _baseline_after(t)
+        fast_in = _too_fast(order, before, x, y, time_ms, part, v_max, resolution)
+        fast_out = _too_fast(order, after, x, y, time_ms, part, v_max, resolution)
+        spike = fast_in & fast_out
         if not spike.any():
             break
         drop[order[spike]] = Drop.SPEED_SPIKE
         order = order[~spike]
     if len(order) < 2:
         return order
-    speed = _speeds(order, x, y, time_ms)
-    dist = np.hypot(np.diff(x[order]), np.diff(y[order]))
+    t = time_ms[order]
+    before = _baseline_before(t)
+    fast = _too_fast(order, before, x, y, time_ms, part, v_max, resolution)
+    ref = np.where(before >= 0, before, 0)
+    dist = np.hypot(x[order] - x[order[ref]], y[order] - y[order[ref]])
     # Jumps longer than split_jump_m become segment breaks instead of drops.
-    suspects = np.flatnonzero((speed > v_max) & (dist <= rules.split_jump_m)) + 1
+    suspects = np.flatnonzero(fast & (dist <= rules.split_jump_m))
     if len(suspects) == 0:
         return order
     keep = np.ones(len(order), dtype=bool)
-    for i in suspects:
-        prev = i - 1
+    for i in suspects.tolist():
+        prev = int(before[i])
         while prev >= 0 and not keep[prev]:
             prev -= 1
         if prev < 0:
             continue
         a, b = order[prev], order[i]
-        dt = max((time_ms[b] - time_ms[a]) / 1000.0, 0.0)
         d = float(np.hypot(x[b] - x[a], y[b] - y[a]))
-        if part[a] == part[b] and d > 0 and (dt == 0 or d / dt > v_max) and d <= rules.split_jump_m:
+        if part[a] == part[b] and d <= rules.split_jump_m and _speed_lower(
+            d, (time_ms[b] - time_ms[a]) / 1000.0, resolution
+        ) > v_max:
             keep[i] = False
             drop[b] = Drop.SPEED_SPIKE
     return order[keep]
 
 
-def _speeds(
+def _baseline_before(t: NDArray[np.int64]) -> NDArray[np.intp]:
+    """Per fix, the last fix at least the baseline earlier (-1: none)."""
+    return np.searchsorted(t, t - int(SPEED_BASELINE_S * 1000), side="right") - 1
+
+
+def _baseline_after(t: NDArray[np.int64]) -> NDArray[np.intp]:
+    """Per fix, the first fix at least the baseline later (``len(t)``: none)."""
+    return np.searchsorted(t, t + int(SPEED_BASELINE_S * 1000), side="left")
+
+
+def _too_fast(
     order: NDArray[np.intp],
+    other: NDArray[np.intp],
     x: NDArray[np.float64],
     y: NDArray[np.float64],
     time_ms: NDArray[np.int64],
-) -> NDArray[np.float64]:
-    dist = np.hypot(np.diff(x[order]), np.diff(y[order]))
-    dt = np.diff(time_ms[order]) / 1000.0
+    part: NDArray[np.int64],
+    v_max: float,
+    resolution: _Resolution,
+) -> NDArray[np.bool_]:
+    """Is each fix farther from its baseline fix ``other`` than v_max allows (same part)?"""
+    n = len(order)
+    valid = (other >= 0) & (other < n)
+    j = np.clip(other, 0, max(n - 1, 0))
+    a, b = order, order[j]
+    valid &= part[a] == part[b]
+    dist = np.hypot(x[a] - x[b], y[a] - y[b])
+    dt = np.abs(time_ms[a] - time_ms[b]) / 1000.0
+    speed = _speed_lower(dist, dt, resolution)
+    return valid & (speed > v_max)
+
+
+def _speed_lower(dist: Any, dt: Any, resolution: _Resolution) -> Any:
+    """The lowest speed consistent with the rounding of positions and times."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        speed = np.where(dt > 0, dist / np.where(dt > 0, dt, 1.0), np.where(dist > 0, np.inf, 0.0))
-    return speed
+        return np.maximum(dist - resolution.metres, 0.0) / (dt + resolution.seconds)

@@ -17,11 +17,11 @@ A fixes frame is a :class:`pandas.DataFrame` with columns
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 FIX_COLUMNS = ("time", "lon", "lat", "accuracy_m", "part", "alt_m")
 
@@ -85,6 +85,15 @@ class ParsedTrack:
     ``<OvCoordType>``, a GPX/KML title naming ``火星坐标``...): any name
     :func:`geo.chinacrs.canonical_crs` knows; ``lon``/``lat`` hold the positions as written
     in it. None: the file names none. :func:`geo.ingest.decide_crs` decides what is used."""
+    alt_source: str = ""
+    """What ``alt_m`` measures when a drone log says: ``takeoff_rel`` (height above the take-off
+    point as logged: ``rel_alt``, ``H``, AirData's ``height_above_takeoff``, ``OSD.height``),
+    ``barometer`` (barometric height above take-off: ``BAROMETER``, ``Hb``) or ``asl`` (altitude
+    above sea level: ``abs_alt``, ``altitude:``). Empty: the format's usual meaning (GPX ``ele``,
+    KML, NMEA: above sea level) or no altitude."""
+    elapsed_s: NDArray[np.float64] | None = field(default=None, compare=False)
+    """Seconds since the recording started, per fix, for logs whose times carry no date (SRT
+    cue timecodes); :func:`geo.tracks.log_dates.date_log` turns them into times."""
 
 
 def is_blank(data: bytes) -> bool:

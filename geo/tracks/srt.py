@@ -2,7 +2,8 @@
 
 The variants seen in the field:
 
-* old ``GPS(lon,lat,alt) BAROMETER:1.9`` with ``HOME(lon,lat) 2017.08.05 14:11:51`` (Mavic Pro),
+* old ``GPS(lon,lat,alt) BAROMETER:1.9`` with ``HOME(lon,lat) 2017.08.05 14:11:51`` (Mavic Pro;
+  other firmware writes ``Hb:1.9 Hs:1.9``; the Avata 2 ``BAROMETER(91.2)``),
   ``GPS(lat,lon,0.0M) BAROMETER:0.3M`` (Matrice 300: the other axis order), and
   ``GPS (lon, lat, n), HOME (lon, lat, alt), D 698.70m, H 85.80m, H.S n/a`` (Phantom 4 RTK,
   Mavic Mini) - the order inside ``GPS(...)`` is settled per file (see :func:`read_srt`);
@@ -12,6 +13,9 @@ The variants seen in the field:
 * cue timecodes ``00:00:01,000 --> ...`` (one variant has none), datetimes such as
   ``2022-08-07 13:40:40,774,808`` (milliseconds, microseconds), ``2026-05-15 08:24:18.623`` or
   ``2017.08.05 14:11:51``. These are the aircraft's local clock: read as township local time.
+  Some models (Mavic Mini, Mini 2, Phantom 4 Pro) write no date at all: their timecodes are kept
+  (``ParsedTrack.elapsed_s``) and dated from the ``DJI_YYYYMMDDhhmmss_...`` file name or the
+  user's start time (:mod:`geo.tracks.log_dates`).
 """
 
 from __future__ import annotations
@@ -41,15 +45,23 @@ _HOME = re.compile(rf"\bHOME\s*\(\s*{_NUM}\s*,\s*{_NUM}")
 _DIST = re.compile(rf"(?:^|[\s,])D\s+{_NUM}\s*m\b")
 _LAT = re.compile(rf"\blatitude\s*:\s*{_NUM}", re.IGNORECASE)
 _LON = re.compile(rf"\blongt?itude\s*:\s*{_NUM}", re.IGNORECASE)
-# Altitude sources, best first: height above take-off, then above sea level.
+_TC_START = re.compile(r"(\d{1,2}):(\d{2}):(\d{2})[,.](\d{1,3})\s*-->")
+# Altitude sources, best first, with what they measure (see ParsedTrack.alt_source): height
+# above take-off (rel_alt; H of the Phantom 4 / Mavic Mini layout), barometric height above
+# take-off (BAROMETER:1.9, BAROMETER(91.2), Hb:1.9), then altitude above sea level.
 _ALTS = (
-    ("rel_alt", re.compile(rf"\brel_alt\s*:\s*{_NUM}")),
-    ("BAROMETER", re.compile(rf"\bBAROMETER\s*:\s*{_NUM}")),
-    ("H", re.compile(rf"(?:^|[\s,])H\s+{_NUM}\s*m\b")),
-    ("altitude", re.compile(rf"\baltitude\s*:\s*{_NUM}", re.IGNORECASE)),
-    ("abs_alt", re.compile(rf"\babs_alt\s*:\s*{_NUM}")),
+    ("rel_alt", "takeoff_rel", re.compile(rf"\brel_alt\s*:\s*{_NUM}")),
+    ("H", "takeoff_rel", re.compile(rf"(?:^|[\s,])H\s+{_NUM}\s*m\b")),
+    ("BAROMETER", "barometer", re.compile(rf"\bBAROMETER\s*(?::|\()\s*{_NUM}")),
+    ("Hb", "barometer", re.compile(rf"\bHb\s*(?::|\()\s*{_NUM}")),
+    ("abs_alt", "asl", re.compile(rf"\babs_alt\s*:\s*{_NUM}")),
+    ("altitude", "asl", re.compile(rf"\baltitude\s*:\s*{_NUM}", re.IGNORECASE)),
 )
-_ABOVE_TAKEOFF = {"rel_alt", "BAROMETER", "H"}
+_MEANING = {
+    "takeoff_rel": "height above take-off",
+    "barometer": "barometric height above take-off",
+    "asl": "altitude above sea level",
+}
 
 
 @dataclass
@@ -162,13 +174,16 @@ def read_srt(data: bytes, *, source: str, tz: ZoneInfo) -> ParsedTrack:
     -------
     ParsedTrack
         ``format="dji-srt"``; one fix per cue with a position, in file order. ``alt_m`` is the
-        height above take-off (``rel_alt``, ``BAROMETER``, ``H``) when the file gives it, else
-        the altitude it gives. Cues without a datetime get ``NaT``. ``part`` starts again
+        height above take-off (``rel_alt``, ``H``, ``BAROMETER``, ``Hb``) when the file gives
+        it, else the altitude above sea level it gives. Cues without a datetime get ``NaT``. ``part`` starts again
         where the cue numbering restarts. The order inside ``GPS(a,b)`` is settled per file:
         by labelled ``latitude``/``longitude`` cues in the same file, by value ranges (only
         longitude exceeds ±90°; in China longitude is above 73° and latitude below 54°), by
         the distance ``D`` from ``HOME``, or else by the model's known layout; the notes say
-        which.
+        which. ``alt_source`` says what ``alt_m`` measures (one source per file: ``rel_alt``
+        and ``H`` above take-off, ``BAROMETER``/``Hb`` barometric, ``abs_alt``/``altitude``
+        above sea level); ``elapsed_s`` holds the cue timecodes when every cue has one, so a
+        log without dates can be dated from its file name or the user's start time.
 
     Raises
     ------
@@ -185,8 +200,9 @@ def read_srt(data: bytes, *, source: str, tz: ZoneInfo) -> ParsedTrack:
     kind = np.zeros(n, dtype=np.int8)  # 0 none, 1 labelled, 2 GPS(a,b)
     first = np.full(n, np.nan)
     second = np.full(n, np.nan)
-    alt = np.full(n, np.nan)
-    alt_from: list[str] = [""] * n
+    # Every altitude source's value per cue; one source is chosen per file below.
+    alts: dict[str, NDArray[np.float64]] = {}
+    elapsed = np.full(n, np.nan)
     stamps: list[str | None] = [None] * n
     parts = np.zeros(n, dtype=np.int32)
     home_checks: list[tuple[float, float, float, float, float]] = []
@@ -210,14 +226,16 @@ def read_srt(data: bytes, *, source: str, tz: ZoneInfo) -> ParsedTrack:
             if home and dist:
                 h_a, h_b, d_m = float(home.group(1)), float(home.group(2)), float(dist.group(1))
                 home_checks.append((first[i], second[i], h_a, h_b, d_m))
-        for name, pattern in _ALTS:
+        for name, _, pattern in _ALTS:
             m = pattern.search(body)
             if m:
-                alt[i], alt_from[i] = float(m.group(1)), name
-                break
-        else:
-            if gps_m and gps_m.group(3) and gps_m.group(4):
-                alt[i], alt_from[i] = float(gps_m.group(3)), "GPS"
+                alts.setdefault(name, np.full(n, np.nan))[i] = float(m.group(1))
+        if gps_m and gps_m.group(3) and gps_m.group(4):
+            alts.setdefault("GPS", np.full(n, np.nan))[i] = float(gps_m.group(3))
+        tc = _TC_START.search(body)
+        if tc:
+            hh, mi, ss, ms = (int(g) for g in tc.groups())
+            elapsed[i] = hh * 3600 + mi * 60 + ss + ms / 10 ** len(tc.group(4))
         dt = _DATETIME.search(body)
         if dt:
             y, mo, d, hh, mi, ss, frac, micro = dt.groups()
@@ -290,16 +308,38 @@ def read_srt(data: bytes, *, source: str, tz: ZoneInfo) -> ParsedTrack:
         )
     if undated:
         notes.append(f"{undated} cues have no date and time: their fixes have no time")
-    counts: dict[str, int] = {}
-    for i in sel.tolist():
-        if alt_from[i]:
-            counts[alt_from[i]] = counts.get(alt_from[i], 0) + 1
-    if counts:
-        described = [
-            f"{'height above take-off' if name in _ABOVE_TAKEOFF else 'altitude'} from {name} "
-            f"({count} cues)"
-            for name, count in counts.items()
-        ]
-        notes.append("alt_m: " + "; ".join(described))
-    fixes = make_fixes(lon[sel], lat[sel], times, part=parts[sel], alt_m=alt[sel])
-    return ParsedTrack(format="dji-srt", fixes=fixes, naive_times=naive, notes=tuple(notes))
+    alt, alt_source, alt_note = _choose_altitude(alts, sel)
+    if alt_note:
+        notes.append(alt_note)
+    fixes = make_fixes(lon[sel], lat[sel], times, part=parts[sel], alt_m=alt)
+    kept_elapsed = elapsed[sel]
+    return ParsedTrack(
+        format="dji-srt",
+        fixes=fixes,
+        naive_times=naive,
+        notes=tuple(notes),
+        alt_source=alt_source,
+        elapsed_s=kept_elapsed if np.isfinite(kept_elapsed).all() else None,
+    )
+
+
+def _choose_altitude(
+    alts: dict[str, NDArray[np.float64]], sel: NDArray[np.intp]
+) -> tuple[NDArray[np.float64], str, str]:
+    """The best altitude source the file gives for its kept cues: (values, meaning, note).
+
+    One source per file (the first of ``_ALTS`` present), so heights never mix meanings; cues
+    without it get NaN. ``GPS(lat,lon,altM)`` (Matrice) is the last resort, above sea level.
+    """
+    for name, meaning in [(name, meaning) for name, meaning, _ in _ALTS] + [("GPS", "asl")]:
+        values = alts.get(name)
+        if values is None:
+            continue
+        chosen = values[sel]
+        count = int(np.isfinite(chosen).sum())
+        if count:
+            note = f"alt_m: {_MEANING[meaning]} from {name} ({count} cues)"
+            if meaning == "asl":
+                note += ": the file gives no height above take-off"
+            return chosen, meaning, note
+    return np.full(len(sel), np.nan), "", ""
