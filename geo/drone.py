@@ -38,12 +38,9 @@ from geo.tracks.log_dates import require_times
 HEIGHT_SOURCES: dict[str, str] = {
     "takeoff_rel": "height above take-off from the log",
     "barometer": "barometric height above take-off from the log",
-    "asl_minus_takeoff": "altitude above sea level minus the first fixes' altitude",
+    "asl_minus_takeoff": "altitude above sea level minus the first fix's altitude",
     "default": "no height in the log: 120 m assumed",
 }
-#: The fixes with an altitude in this many seconds from the first give the take-off
-#: altitude (their median).
-TAKEOFF_WINDOW_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -58,30 +55,27 @@ class FlightHeights:
     note: str
 
 
-def flight_heights(
-    alt_m: NDArray[np.float64], alt_source: str, seconds: NDArray[np.float64]
-) -> FlightHeights:
+def flight_heights(alt_m: NDArray[np.float64], alt_source: str) -> FlightHeights:
     """Heights above take-off from a log's altitudes (in time order) and what they measure.
 
     Parameters
     ----------
     alt_m
         ``alt_m`` of the kept fixes, in time order (NaN where the log gave none).
-    seconds
-        Their times, in seconds from any origin.
     alt_source
         :attr:`geo.tracks.fixes.ParsedTrack.alt_source`: ``takeoff_rel`` and ``barometer`` are
         heights above take-off and are used as they are; anything else (``asl``, or a format
         whose altitude is above sea level: GPX ``ele``, KML) is an altitude above sea level and
-        becomes its difference to the first fixes' altitude.
+        becomes its difference to the first fix's altitude (a log starts on the ground,
+        where the aircraft takes off; one that starts in the air gives heights above that
+        point, and the note says what was taken).
 
     Examples
     --------
-    >>> t = np.array([0.0, 0.5, 10.0, 20.0])
-    >>> h = flight_heights(np.array([214.0, 214.4, 240.0, 266.0]), "asl", t)
+    >>> h = flight_heights(np.array([np.nan, 214.0, 214.4, 240.0, 266.0]), "asl")
     >>> h.source, h.takeoff_asl_m, h.metres.round(1).tolist()
-    ('asl_minus_takeoff', 214.2, [-0.2, 0.2, 25.8, 51.8])
-    >>> flight_heights(np.array([np.nan, np.nan]), "", t[:2]).metres.tolist()
+    ('asl_minus_takeoff', 214.0, [0.0, 0.0, 0.4, 26.0, 52.0])
+    >>> flight_heights(np.array([np.nan, np.nan]), "").metres.tolist()
     [120.0, 120.0]
     """
     finite = np.isfinite(alt_m)
@@ -95,12 +89,10 @@ def flight_heights(
     # Above sea level. Hook for a later issue: where the township's layers carry a DEM, the
     # height above ground (altitude minus the ground under each fix) replaces the difference
     # to the take-off point here; there is no DEM in the layers yet.
-    first = float(seconds[finite][0])
-    near = finite & (seconds <= first + TAKEOFF_WINDOW_S)
-    takeoff = float(np.median(alt_m[near]))
+    takeoff = float(alt_m[finite][0])
     note = (
         f"the log gives no height above take-off: heights are its altitude above sea level "
-        f"minus {takeoff:.1f} m, the first fixes' altitude, taken as the take-off point"
+        f"minus {takeoff:.1f} m, the first fix's altitude, taken as the take-off point"
     )
     return FlightHeights(filled - takeoff, "asl_minus_takeoff", takeoff, note)
 
@@ -213,7 +205,7 @@ def prepare_flight(
     times = kept["time"]
     first, last = times.iloc[0], times.iloc[-1]
     seconds = (times - first).dt.total_seconds().to_numpy(dtype=np.float64)
-    heights = flight_heights(kept["alt_m"].to_numpy(dtype=np.float64), parsed.alt_source, seconds)
+    heights = flight_heights(kept["alt_m"].to_numpy(dtype=np.float64), parsed.alt_source)
     alt = heights.metres
     swath = ground_swath_m(alt, hfov_deg)
     line = shapely.LineString(np.column_stack([kept["lon"], kept["lat"], alt]))

@@ -43,6 +43,7 @@ READERS: dict[str, tuple[str, str]] = {
     "geojson": ("geo.tracks.geojson", "read_geojson"),
     "csv": ("geo.tracks.csv_tracks", "read_csv_track"),
     "airdata-csv": ("geo.tracks.airdata", "read_airdata"),
+    "dji-csv": ("geo.tracks.dji_csv", "read_dji_csv"),
     "dji-srt": ("geo.tracks.srt", "read_srt"),
     "nmea": ("geo.tracks.nmea", "read_nmea"),
     "plt": ("geo.tracks.plt", "read_plt"),
@@ -129,7 +130,7 @@ def detect_format(data: bytes, filename: str) -> str:
             return "kml"
         raise InvalidFile(
             "an XML document that is neither GPX nor KML; send GPX, KML/KMZ, GeoJSON, CSV, "
-            "NMEA, GeoLife PLT, DJI SRT or AirData CSV",
+            "NMEA, GeoLife PLT, DJI SRT, AirData CSV or a DJI flight record CSV",
             source=filename,
         )
     if low.startswith(("{", "[")):
@@ -142,12 +143,14 @@ def detect_format(data: bytes, filename: str) -> str:
         return "dji-srt"
     if _looks_like("geo.tracks.airdata", "looks_like_airdata", data):
         return "airdata-csv"
+    if _looks_like("geo.tracks.dji_csv", "looks_like_dji_csv", data):
+        return "dji-csv"
     first = head.splitlines()[0] if head else ""
     if any(sep in first for sep in (",", ";", "\t")):
         return "csv"
     raise InvalidFile(
-        "format not recognised: send GPX, KML/KMZ, GeoJSON, CSV, NMEA, GeoLife PLT, DJI SRT "
-        "or AirData CSV",
+        "format not recognised: send GPX, KML/KMZ, GeoJSON, CSV, NMEA, GeoLife PLT, DJI SRT, "
+        "AirData CSV or a DJI flight record CSV (CsvView, DatCon)",
         source=filename,
     )
 

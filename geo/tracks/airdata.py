@@ -2,6 +2,8 @@
 
 The header starts ``time(millisecond),datetime(utc),latitude,longitude,
 height_above_takeoff(feet|meters),...``; some names carry a leading space (`` xSpeed(mph)``).
+``altitude_above_seaLevel(feet|meters)`` is above sea level: used only when there is no height
+above take-off, and marked as such (``ParsedTrack.alt_source``).
 Imperial exports give heights in feet and speeds in mph. ``datetime(utc)`` has whole seconds
 only while rows are 100 ms apart, so each row's time is the first row's datetime plus the
 elapsed ``time(millisecond)``.
@@ -51,7 +53,7 @@ def looks_like_airdata(head: bytes) -> bool:
     )
 
 
-def _numbers(frame: pd.DataFrame, col: str, what: str, source: str) -> NDArray[np.float64]:
+def column_numbers(frame: pd.DataFrame, col: str, what: str, source: str) -> NDArray[np.float64]:
     """A column as floats; a cell that is not a number is refused with its line."""
     s = frame[col]
     if pd.api.types.is_numeric_dtype(s.dtype):
@@ -84,8 +86,9 @@ def read_airdata(data: bytes, *, source: str, tz: ZoneInfo) -> ParsedTrack:
     -------
     ParsedTrack
         ``format="airdata-csv"``; fixes in file order with UTC times at the rows' 100 ms
-        spacing and ``alt_m`` = height above take-off in metres (feet converted). Rows at
-        0°, 0° (no GPS fix yet) are skipped and noted.
+        spacing and ``alt_m`` in metres (feet converted): the height above take-off, or the
+        altitude above sea level when the export has no height (``alt_source`` says which).
+        Rows at 0°, 0° (no GPS fix yet) are skipped and noted.
 
     Raises
     ------
@@ -126,9 +129,9 @@ def read_airdata(data: bytes, *, source: str, tz: ZoneInfo) -> ParsedTrack:
     if frame.empty:
         raise InvalidFile("the AirData CSV has a header but no rows", source=source)
     notes: list[str] = []
-    lat = _numbers(frame, columns["latitude"][0], "a latitude", source)
-    lon = _numbers(frame, columns["longitude"][0], "a longitude", source)
-    elapsed = _numbers(frame, columns["time"][0], "a number of milliseconds", source)
+    lat = column_numbers(frame, columns["latitude"][0], "a latitude", source)
+    lon = column_numbers(frame, columns["longitude"][0], "a longitude", source)
+    elapsed = column_numbers(frame, columns["time"][0], "a number of milliseconds", source)
     for name, vals, limit in (("latitude", lat, 90), ("longitude", lon, 180)):
         wrong = ~(np.abs(vals) <= limit)
         if wrong.any():
@@ -156,19 +159,8 @@ def read_airdata(data: bytes, *, source: str, tz: ZoneInfo) -> ParsedTrack:
     else:
         times = pd.Series(pd.NaT, index=range(len(frame)), dtype="datetime64[ms, UTC]")
         notes.append("no row has both datetime(utc) and time(millisecond): fixes have no times")
-    alt: NDArray[np.float64] | None = None
-    if "height_above_takeoff" in columns:
-        col, unit = columns["height_above_takeoff"]
-        alt = _numbers(frame, col, "a height", source) * _METRES.get(unit, 1.0)
-        if _METRES.get(unit) == FEET:
-            notes.append(
-                "imperial AirData export: height above take-off converted from feet to metres "
-                "(speeds are in mph)"
-            )
-        elif unit not in _METRES:
-            notes.append(f"height above take-off in unknown unit {unit!r}: read as metres")
-    else:
-        notes.append("no height_above_takeoff column: altitude not given")
+    alt, alt_source, alt_notes = _altitude(frame, columns, source)
+    notes.extend(alt_notes)
     no_fix = (lat == 0) & (lon == 0) | np.isnan(lat) | np.isnan(lon)
     if no_fix.all():
         raise InvalidFile("no GPS positions: every row is at 0°, 0° or empty", source=source)
@@ -181,4 +173,41 @@ def read_airdata(data: bytes, *, source: str, tz: ZoneInfo) -> ParsedTrack:
         times.iloc[keep].reset_index(drop=True),
         alt_m=None if alt is None else alt[keep],
     )
-    return ParsedTrack(format="airdata-csv", fixes=fixes, notes=tuple(notes))
+    return ParsedTrack(
+        format="airdata-csv", fixes=fixes, notes=tuple(notes), alt_source=alt_source
+    )
+
+
+#: AirData's altitude columns, best first: (column, what it measures).
+_ALTITUDES = (
+    ("height_above_takeoff", "takeoff_rel"),
+    ("altitude_above_sealevel", "asl"),
+)
+
+
+def _altitude(
+    frame: pd.DataFrame, columns: dict[str, tuple[str, str]], source: str
+) -> tuple[NDArray[np.float64] | None, str, list[str]]:
+    """Heights in metres from the best altitude column there is: (values, meaning, notes).
+
+    ``height_above_takeoff`` is the height above the take-off point; without it,
+    ``altitude_above_seaLevel`` is an altitude above sea level (never a height). Metric
+    exports write ``(meters)``, imperial ones ``(feet)``.
+    """
+    for key, meaning in _ALTITUDES:
+        if key not in columns:
+            continue
+        col, unit = columns[key]
+        factor = _METRES.get(unit)
+        what = "height above take-off" if meaning == "takeoff_rel" else "altitude above sea level"
+        notes = [f"alt_m: {what} from {col.strip()}"]
+        if factor is None:
+            notes.append(f"{what} in unknown unit {unit!r}: read as metres")
+        elif factor == FEET:
+            notes.append(
+                f"imperial AirData export: {what} converted from feet to metres "
+                "(speeds are in mph)"
+            )
+        values = column_numbers(frame, col, "a height", source) * (factor or 1.0)
+        return values, meaning, notes
+    return None, "", ["no height_above_takeoff or altitude_above_seaLevel column: no altitude"]

@@ -11,6 +11,7 @@ drop segments that are too short.
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import asdict, dataclass
 from enum import IntEnum
 from typing import Any
@@ -249,22 +250,21 @@ def _drop_spikes(
     resolution: _Resolution,
 ) -> NDArray[np.intp]:
     """Remove out-and-back spikes (vectorised), then fixes reached faster than v_max from the
-    last kept fix (a short loop over the few remaining suspects).
+    last kept fix (a loop over the few suspects and the fixes measured from them).
 
     Each speed is measured against the fix at least :data:`SPEED_BASELINE_S` before (or
-    after), and only what rounding cannot explain counts: the distance less the position
-    resolution, over the time plus the time resolution. At 1 Hz this is the next fix; in a
-    50 Hz log, 50 fixes away, so rounding of 1.1 m over 20 ms is not a 200 km/h spike.
+    after; near the ends of a part, its first or last fix), and only what rounding cannot
+    explain counts: the distance less the position resolution, over the time plus the time
+    resolution. At 1 Hz this is the next fix; in a 50 Hz log, 50 fixes away, so rounding of
+    1.1 m over 20 ms is not a 200 km/h spike.
     """
     v_max = rules.v_max_kmh / 3.6
     for _ in range(3):
         if len(order) < 3:
             break
-        t = time_ms[order]
-        before = _baseline_before(t)
-        after = _baseline_after(t)
-        fast_in = _too_fast(order, before, x, y, time_ms, part, v_max, resolution)
-        fast_out = _too_fast(order, after, x, y, time_ms, part, v_max, resolution)
+        before, after = _baselines(time_ms[order], part[order])
+        fast_in = _too_fast(order, before, x, y, time_ms, v_max, resolution)
+        fast_out = _too_fast(order, after, x, y, time_ms, v_max, resolution)
         spike = fast_in & fast_out
         if not spike.any():
             break
@@ -272,17 +272,19 @@ def _drop_spikes(
         order = order[~spike]
     if len(order) < 2:
         return order
-    t = time_ms[order]
-    before = _baseline_before(t)
-    fast = _too_fast(order, before, x, y, time_ms, part, v_max, resolution)
-    ref = np.where(before >= 0, before, 0)
-    dist = np.hypot(x[order] - x[order[ref]], y[order] - y[order[ref]])
+    before, _ = _baselines(time_ms[order], part[order])
+    fast = _too_fast(order, before, x, y, time_ms, v_max, resolution)
+    ref = order[np.clip(before, 0, None)]
+    dist = np.hypot(x[order] - x[ref], y[order] - y[ref])
     # Jumps longer than split_jump_m become segment breaks instead of drops.
-    suspects = np.flatnonzero(fast & (dist <= rules.split_jump_m))
-    if len(suspects) == 0:
+    suspects = np.flatnonzero(fast & (dist <= rules.split_jump_m)).tolist()
+    if not suspects:
         return order
     keep = np.ones(len(order), dtype=bool)
-    for i in suspects.tolist():
+    queued = set(suspects)
+    heapq.heapify(suspects)
+    while suspects:
+        i = heapq.heappop(suspects)
         prev = int(before[i])
         while prev >= 0 and not keep[prev]:
             prev -= 1
@@ -290,22 +292,40 @@ def _drop_spikes(
             continue
         a, b = order[prev], order[i]
         d = float(np.hypot(x[b] - x[a], y[b] - y[a]))
-        if part[a] == part[b] and d <= rules.split_jump_m and _speed_lower(
-            d, (time_ms[b] - time_ms[a]) / 1000.0, resolution
-        ) > v_max:
+        dt = (time_ms[b] - time_ms[a]) / 1000.0
+        if part[a] == part[b] and d <= rules.split_jump_m and _speed_lower(d, dt, resolution) > v_max:
             keep[i] = False
             drop[b] = Drop.SPEED_SPIKE
+            # The fixes measured from this one are measured again from the last kept fix.
+            lo, hi = np.searchsorted(before, i, side="left"), np.searchsorted(before, i, "right")
+            for k in range(int(lo), int(hi)):
+                if k not in queued:
+                    queued.add(k)
+                    heapq.heappush(suspects, k)
     return order[keep]
 
 
-def _baseline_before(t: NDArray[np.int64]) -> NDArray[np.intp]:
-    """Per fix, the last fix at least the baseline earlier (-1: none)."""
-    return np.searchsorted(t, t - int(SPEED_BASELINE_S * 1000), side="right") - 1
-
-
-def _baseline_after(t: NDArray[np.int64]) -> NDArray[np.intp]:
-    """Per fix, the first fix at least the baseline later (``len(t)``: none)."""
-    return np.searchsorted(t, t + int(SPEED_BASELINE_S * 1000), side="left")
+def _baselines(
+    t: NDArray[np.int64], part: NDArray[np.int64]
+) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """Per fix (in time order), the fix to measure its speed from and to: the last fix at
+    least the baseline earlier and the first at least the baseline later, within its part
+    (the part's first or last fix when none is that far); -1 where there is none."""
+    n = len(t)
+    idx = np.arange(n)
+    new_part = np.concatenate([[True], np.diff(part) != 0])
+    part_start = np.maximum.accumulate(np.where(new_part, idx, 0))
+    part_end = np.minimum.accumulate(
+        np.where(np.concatenate([np.diff(part) != 0, [True]]), idx, n - 1)[::-1]
+    )[::-1]
+    baseline = int(SPEED_BASELINE_S * 1000)
+    before = np.searchsorted(t, t - baseline, side="right") - 1
+    before = np.maximum(before, part_start)
+    before = np.where(before < idx, before, -1)
+    after = np.searchsorted(t, t + baseline, side="left")
+    after = np.minimum(after, part_end)
+    after = np.where(after > idx, after, -1)
+    return before, after
 
 
 def _too_fast(
@@ -314,20 +334,15 @@ def _too_fast(
     x: NDArray[np.float64],
     y: NDArray[np.float64],
     time_ms: NDArray[np.int64],
-    part: NDArray[np.int64],
     v_max: float,
     resolution: _Resolution,
 ) -> NDArray[np.bool_]:
-    """Is each fix farther from its baseline fix ``other`` than v_max allows (same part)?"""
-    n = len(order)
-    valid = (other >= 0) & (other < n)
-    j = np.clip(other, 0, max(n - 1, 0))
-    a, b = order, order[j]
-    valid &= part[a] == part[b]
+    """Is each fix farther from its baseline fix ``other`` (-1: none) than v_max allows?"""
+    valid = other >= 0
+    a, b = order, order[np.where(valid, other, 0)]
     dist = np.hypot(x[a] - x[b], y[a] - y[b])
     dt = np.abs(time_ms[a] - time_ms[b]) / 1000.0
-    speed = _speed_lower(dist, dt, resolution)
-    return valid & (speed > v_max)
+    return valid & (_speed_lower(dist, dt, resolution) > v_max)
 
 
 def _speed_lower(dist: Any, dt: Any, resolution: _Resolution) -> Any:

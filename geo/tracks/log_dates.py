@@ -19,8 +19,12 @@ import pandas as pd
 from geo.errors import InvalidFile, InvalidInput
 from geo.tracks.fixes import ParsedTrack
 
-#: ``DJI_20240512153012_0001_D.SRT``: the camera's local date and time when the video started.
-_DJI_NAME = re.compile(r"(?<![0-9])DJI_(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(?![0-9])")
+#: ``DJI_20240512153012_0001_D.SRT``: the camera's local date and time when the video started;
+#: ``DJIFlightRecord_2024-05-12_[15-30-12]``: the app's flight record, likewise.
+_DJI_NAMES = (
+    re.compile(r"(?<![0-9])DJI_(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(?![0-9])"),
+    re.compile(r"DJIFlightRecord_(\d{4})-(\d{2})-(\d{2})_\[(\d{2})-(\d{2})-(\d{2})\]"),
+)
 #: The option named when a log has no date; the HTTP parameter has the same name.
 START_OPTION = "--start"
 _NO_DATE = (
@@ -40,7 +44,8 @@ def start_from_name(filename: str, tz: ZoneInfo) -> pd.Timestamp | None:
     >>> start_from_name("DJI_0001.SRT", ZoneInfo("Asia/Shanghai")) is None
     True
     """
-    m = _DJI_NAME.search(PurePath(filename).name)
+    name = PurePath(filename).name
+    m = next((found for p in _DJI_NAMES if (found := p.search(name))), None)
     if not m:
         return None
     y, mo, d, hh, mi, ss = (int(g) for g in m.groups())

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
-from geo.crs import to_wgs84
+from geo.crs import to_metric, to_wgs84
 from geo.rules import Rules
-from geo.tracks.cleaning import Drop, clean_fixes
+from geo.tracks.cleaning import Drop, clean_fixes, position_resolution_m
 from geo.tracks.fixes import make_fixes
 
 CRS = "EPSG:4546"
@@ -94,3 +95,71 @@ def test_input_is_not_modified() -> None:
     before = fixes.copy()
     clean_fixes(fixes, rules=Rules(), metric_crs=CRS)
     pd.testing.assert_frame_equal(fixes, before)
+
+
+def high_rate(
+    seconds: float, *, hz: float = 50.0, speed_ms: float = 15.0, decimals: int | None = 5
+) -> pd.DataFrame:
+    """A drone flying east at ``speed_ms``, a fix every 1/hz s, positions written with
+    ``decimals`` decimals (the Mavic 3's SRT: 5, 1.1 m steps)."""
+    n = int(seconds * hz) + 1
+    t = np.arange(n) / hz
+    lon, lat = to_wgs84(X0 + t * speed_ms, np.full(n, Y0), CRS)
+    if decimals is not None:
+        lon, lat = np.round(lon, decimals), np.round(lat, decimals)
+    times = pd.Timestamp("2026-11-18T01:00:00Z") + pd.to_timedelta(t, unit="s")
+    return make_fixes(lon, lat, times)
+
+
+def test_a_50_hz_log_rounded_to_1e5_degrees_keeps_every_fix() -> None:
+    # 15 m/s is 0.3 m per fix; rounding to 1e-5 degrees moves fixes by up to 1.1 m, so one
+    # fix to the next reads as up to 200 km/h. Over a second it is 54 km/h.
+    fixes = high_rate(60)
+    steps = np.hypot(*[np.diff(v) for v in to_metric(fixes["lon"], fixes["lat"], CRS)]) / 0.02
+    assert steps.max() * 3.6 > 150  # what a fix-to-fix speed check sees
+    result = clean_fixes(fixes, rules=Rules(), metric_crs=CRS)
+    assert result.report.speed_spikes == 0
+    assert result.report.fixes_kept == len(fixes)
+
+
+def test_a_real_spike_in_a_50_hz_log_is_still_dropped() -> None:
+    fixes = high_rate(60)
+    spike = 1500
+    x, y = to_metric(fixes["lon"].iloc[[spike]], fixes["lat"].iloc[[spike]], CRS)
+    lon, lat = to_wgs84(x + 1000.0, y, CRS)  # 1 km off for one fix, and back
+    fixes.loc[spike, ["lon", "lat"]] = [float(lon[0]), float(lat[0])]
+    result = clean_fixes(fixes, rules=Rules(), metric_crs=CRS)
+    assert result.report.speed_spikes == 1
+    assert result.drop[spike] == Drop.SPEED_SPIKE
+    assert result.report.fixes_kept == len(fixes) - 1
+
+
+def test_a_fast_drift_in_a_50_hz_log_is_dropped() -> None:
+    # 300 m off for two seconds (one-sided): no aircraft gets there at 120 km/h.
+    fixes = high_rate(60)
+    window = slice(1500, 1600)
+    x, y = to_metric(fixes["lon"].iloc[window], fixes["lat"].iloc[window], CRS)
+    lon, lat = to_wgs84(x, y + 300.0, CRS)
+    fixes.loc[1500:1599, "lon"] = lon
+    fixes.loc[1500:1599, "lat"] = lat
+    result = clean_fixes(fixes, rules=Rules(), metric_crs=CRS)
+    assert result.report.speed_spikes == 100
+    assert (result.drop[1500:1600] == Drop.SPEED_SPIKE).all()
+
+
+def test_frames_stamped_to_the_second_are_not_spikes() -> None:
+    # 30 fps, every frame of a second with the same time stamp (a Mavic 2 Pro writes
+    # whole seconds): frame to frame is 0 s apart, yet the aircraft flies 14.4 m/s.
+    fixes = high_rate(60, hz=30.0, speed_ms=14.4, decimals=6)
+    fixes["time"] = fixes["time"].dt.floor("s")
+    result = clean_fixes(fixes, rules=Rules(), metric_crs=CRS)
+    assert result.report.speed_spikes == 0
+    assert result.report.fixes_kept == len(fixes)
+
+
+def test_position_resolution_from_the_decimals() -> None:
+    lon = np.array([109.90001, 109.90002, 109.9])
+    lat = np.array([28.15, 28.15001, 28.15])
+    # One step of 1e-5 degrees: 0.98 m east, 1.11 m north; the diagonal.
+    assert position_resolution_m(lon, lat) == pytest.approx(1.48, abs=0.01)
+    assert position_resolution_m(lon + 1e-9 * np.pi, lat + 1e-9 * np.e) == 0.0
