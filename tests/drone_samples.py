@@ -77,7 +77,7 @@ def _cues(f: Flight, bodies: list[str]) -> bytes:
 
 
 def _local(t: float) -> pd.Timestamp:
-    return START_LOCAL + pd.Timedelta(seconds=float(t))
+    return START_LOCAL + pd.Timedelta(milliseconds=round(float(t) * 1000))
 
 
 def mavic2_zoom_srt(duration_s: float = 40.0) -> bytes:

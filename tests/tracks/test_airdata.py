@@ -10,6 +10,7 @@ import pytest
 
 from geo.errors import InvalidFile
 from geo.tracks.airdata import looks_like_airdata, read_airdata
+from tests import drone_samples as samples
 
 TZ = ZoneInfo("Asia/Shanghai")
 HEADER = (
@@ -117,3 +118,31 @@ def test_bad_files_get_one_clear_message(data: bytes, message: str, place: str |
     assert exc.source == "bad.csv"
     if place:
         assert exc.place is not None and exc.place.startswith(place)
+
+
+def test_the_real_imperial_export_gives_height_above_take_off(shared_data: Path) -> None:
+    path = shared_data / "drone" / "airdata_mini2_flight.csv"
+    parsed = read_airdata(path.read_bytes(), source=path.name, tz=TZ)
+    assert parsed.alt_source == "takeoff_rel"
+    assert parsed.fixes["alt_m"].iloc[0] == 0.0  # on the ground; sea level is 17.4 ft
+
+
+def test_metric_export_with_both_altitudes_uses_the_height() -> None:
+    data = samples.airdata_metric_csv(duration_s=10)
+    parsed = read_airdata(data, source="f.csv", tz=TZ)
+    assert parsed.alt_source == "takeoff_rel"
+    assert parsed.fixes["alt_m"].iloc[[0, -1]].tolist() == [0.0, samples.CRUISE_M]
+    assert parsed.fixes["time"].iloc[0] == pd.Timestamp("2026-11-04T01:30:00Z")
+
+
+@pytest.mark.parametrize(("unit", "factor"), [("meters", 1.0), ("feet", 0.3048)])
+def test_sea_level_altitude_alone_is_marked_as_such(unit: str, factor: float) -> None:
+    data = (
+        f"time(millisecond),datetime(utc),latitude,longitude,altitude_above_seaLevel({unit}),"
+        f" speed(mph)\n0,2026-11-23 01:00:00,28.1,109.9,700,0\n"
+        f"100,2026-11-23 01:00:00,28.1,109.9,710,0\n"
+    ).encode()
+    parsed = read_airdata(data, source="f.csv", tz=TZ)
+    assert parsed.alt_source == "asl"
+    assert parsed.fixes["alt_m"].tolist() == pytest.approx([700 * factor, 710 * factor])
+    assert any("above sea level" in n for n in parsed.notes)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -10,7 +11,9 @@ import pandas as pd
 import pytest
 
 from geo.errors import InvalidFile
+from geo.ingest import read_track
 from geo.tracks.srt import looks_like_srt, read_srt
+from tests import drone_samples as samples
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -208,3 +211,67 @@ def test_bad_files_get_one_clear_message(data: bytes, message: str, place: str |
     assert exc.source == "bad.SRT"
     if place:
         assert exc.place is not None and exc.place.startswith(place)
+
+
+@pytest.mark.parametrize(
+    ("build", "source", "first", "last"),
+    [
+        (samples.mavic2_zoom_srt, "asl", 214.0, 239.0),  # altitude: above sea level
+        (samples.mavic_pro_hb_srt, "barometer", 0.0, 25.0),  # Hb:, not Hs:
+        (samples.avata2_srt, "barometer", 0.0, 25.0),  # BAROMETER(91.2)
+        (samples.mavic3_srt, "takeoff_rel", 0.0, 25.0),  # rel_alt, not abs_alt
+        (samples.mavic_mini_srt, "takeoff_rel", 0.0, 25.0),  # H 25.00m
+    ],
+)
+def test_each_layout_says_what_its_altitude_measures(
+    build: Callable[[], bytes], source: str, first: float, last: float
+) -> None:
+    parsed = read_srt(build(), source="s.SRT", tz=TZ)
+    assert parsed.alt_source == source
+    alt = parsed.fixes["alt_m"]
+    assert alt.notna().all()
+    assert (alt.iloc[0], alt.iloc[-1]) == pytest.approx((first, last), abs=0.001)
+
+
+def test_real_files_altitude_meanings(shared_data: Path) -> None:
+    expected = {
+        "dji_mavic_pro.SRT": "barometer",  # BAROMETER:1.9
+        "dji_matrice_300.srt": "barometer",  # BAROMETER:0.3M, not GPS(...,0.0M)
+        "dji_p4_rtk.SRT": "takeoff_rel",  # H 85.80m
+        "dji_mavic_mini.SRT": "takeoff_rel",
+        "dji_air2s.srt": "asl",  # [altitude: 117.000000] only
+        "callmarcus_avata360_clip.SRT": "takeoff_rel",  # rel_alt 5.4, abs_alt -124.7
+        "dji_mavic_2_style.SRT": "",  # no altitude at all
+    }
+    for name, source in expected.items():
+        parsed = read_srt((shared_data / "drone" / name).read_bytes(), source=name, tz=TZ)
+        assert parsed.alt_source == source, name
+
+
+def test_real_date_less_files_are_dated_by_a_dji_name(shared_data: Path) -> None:
+    """The real files without any date keep their timecodes; a DJI file name dates them."""
+    for path in real_srt_files(shared_data):
+        data = path.read_bytes()
+        if not data.strip() or STAMP.search(data.decode("utf-8-sig")):
+            continue
+        parsed = read_srt(data, source=path.name, tz=TZ)
+        assert parsed.fixes["time"].isna().all(), path.name
+        assert parsed.elapsed_s is not None, path.name
+        # The independent reading: each positioned block's timecode start.
+        codes = [
+            re.search(r"(\d\d):(\d\d):(\d\d),(\d{3}) -->", b)
+            for b in blocks_with_position(data)
+        ]
+        seconds = [int(h) * 3600 + int(m) * 60 + int(s) + int(ms) / 1000 for h, m, s, ms in (
+            c.groups() for c in codes if c
+        )]
+        named = read_track(data, filename="DJI_20240512153012_0001_D.SRT", tz=TZ)
+        start = pd.Timestamp("2024-05-12T15:30:12").tz_localize(TZ)
+        expected = [start + pd.Timedelta(seconds=s) for s in seconds]
+        assert named.fixes["time"].tolist() == expected, path.name
+        assert named.naive_times == len(expected)
+    for name in ("dji_mavic_mini.SRT", "dji_p4_rtk.SRT"):
+        data = (shared_data / "drone" / name).read_bytes()
+        assert not STAMP.search(data.decode("utf-8-sig")), name  # these two have no date
+        kept = read_track(data, filename=name, tz=TZ)
+        assert kept.fixes["time"].isna().all()  # read, not refused: refused on import
