@@ -296,7 +296,7 @@ def drone_import(
                 f"{path}: flight {result.flight_id} ({state}), {r['format']}, "
                 f"{r['fixes_kept']}/{r['fixes_read']} positions, "
                 f"{r['first_time']} → {r['last_time']}, height {r['altitude_source']}, "
-                f"swath {r['swath_m'][1]} m",
+                f"swath {r['swath_m']} m",
                 highlight=False,
             )
     if fmt == "json":

@@ -21,7 +21,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import shapely
-
 from numpy.typing import NDArray
 
 from geo.chinacrs import to_wgs84
@@ -81,9 +80,14 @@ def flight_heights(alt_m: NDArray[np.float64], alt_source: str) -> FlightHeights
     finite = np.isfinite(alt_m)
     if not finite.any():
         return FlightHeights(
-            np.full(len(alt_m), DEFAULT_ALTITUDE_M), "default", None, HEIGHT_SOURCES["default"]
+            np.full(len(alt_m), DEFAULT_ALTITUDE_M, dtype=np.float64),
+            "default",
+            None,
+            HEIGHT_SOURCES["default"],
         )
-    filled = pd.Series(alt_m).interpolate(limit_direction="both").to_numpy(dtype=np.float64)
+    filled = np.asarray(
+        pd.Series(alt_m).interpolate(limit_direction="both").to_numpy(), dtype=np.float64
+    )
     if alt_source in ("takeoff_rel", "barometer"):
         return FlightHeights(filled, alt_source, None, HEIGHT_SOURCES[alt_source])
     # Above sea level. Hook for a later issue: where the township's layers carry a DEM, the

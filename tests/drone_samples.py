@@ -50,7 +50,7 @@ class Flight:
 
 def flight(duration_s: float, rate_hz: float, *, speed_ms: float = SPEED_MS) -> Flight:
     """A straight flight east: climbing on the spot for ``CLIMB_S``, then level."""
-    n = int(round(duration_s * rate_hz)) + 1
+    n = round(duration_s * rate_hz) + 1
     t = np.arange(n) / rate_hz
     moving = np.clip(t - CLIMB_S, 0.0, None)
     east_m = moving * speed_ms
@@ -61,7 +61,7 @@ def flight(duration_s: float, rate_hz: float, *, speed_ms: float = SPEED_MS) -> 
 
 
 def _timecode(seconds: float) -> str:
-    ms = int(round(seconds * 1000))
+    ms = round(seconds * 1000)
     h, rest = divmod(ms, 3_600_000)
     m, rest = divmod(rest, 60_000)
     s, ms = divmod(rest, 1000)
@@ -125,8 +125,7 @@ def mavic3_srt(duration_s: float = 30.0, *, speed_ms: float = SPEED_MS) -> bytes
     """Mavic 3: ``rel_alt``/``abs_alt``, positions at 5 decimals, one cue every 20 ms."""
     f = flight(duration_s, 50.0, speed_ms=speed_ms)
     bodies = [
-        f'<font size="28">FrameCnt: {i + 1}, DiffTime: 20ms\n'
-        f"{_local(t):%Y-%m-%d %H:%M:%S.%f}"[:-3]
+        f'<font size="28">FrameCnt: {i + 1}, DiffTime: 20ms\n{_local(t):%Y-%m-%d %H:%M:%S.%f}'[:-3]
         + "\n[iso: 100] [shutter: 1/1000.0] [fnum: 2.8] [ev: 0] [color_md: default] "
         f"[focal_len: 24.00] [latitude: {f.lat[i]:.5f}] [longitude: {f.lon[i]:.5f}] "
         f"[rel_alt: {f.height[i]:.3f} abs_alt: {GROUND_ASL_M + f.height[i]:.3f}] [ct: 5500] </font>"
@@ -214,7 +213,7 @@ def airdata_metric_csv(duration_s: float = 60.0, *, with_height: bool = True) ->
     for i, t in enumerate(f.seconds):
         stamp = utc0 + pd.Timedelta(seconds=float(t))
         values = [
-            f"{int(round(t * 1000))}",
+            f"{round(t * 1000)}",
             f"{stamp:%Y-%m-%d %H:%M:%S}",
             f"{f.lat[i]:.10f}",
             f"{f.lon[i]:.10f}",

@@ -71,7 +71,8 @@ def ground_swath_m(height_m: NDArray[np.float64], hfov_deg: float) -> NDArray[np
     >>> ground_swath_m(np.array([25.0, 250.0]), 84.0).round(1).tolist()
     [45.0, 450.2]
     """
-    return 2 * np.clip(height_m, 1.0, None) * np.tan(np.radians(hfov_deg) / 2)
+    swath: NDArray[np.float64] = 2 * np.clip(height_m, 1.0, None) * np.tan(np.radians(hfov_deg) / 2)
+    return swath
 
 
 def drone_footprints(flights: pd.DataFrame, *, piece_vertices: int = 32) -> NDArray[np.object_]:

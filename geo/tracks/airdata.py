@@ -173,9 +173,7 @@ def read_airdata(data: bytes, *, source: str, tz: ZoneInfo) -> ParsedTrack:
         times.iloc[keep].reset_index(drop=True),
         alt_m=None if alt is None else alt[keep],
     )
-    return ParsedTrack(
-        format="airdata-csv", fixes=fixes, notes=tuple(notes), alt_source=alt_source
-    )
+    return ParsedTrack(format="airdata-csv", fixes=fixes, notes=tuple(notes), alt_source=alt_source)
 
 
 #: AirData's altitude columns, best first: (column, what it measures).
@@ -205,8 +203,7 @@ def _altitude(
             notes.append(f"{what} in unknown unit {unit!r}: read as metres")
         elif factor == FEET:
             notes.append(
-                f"imperial AirData export: {what} converted from feet to metres "
-                "(speeds are in mph)"
+                f"imperial AirData export: {what} converted from feet to metres (speeds are in mph)"
             )
         values = column_numbers(frame, col, "a height", source) * (factor or 1.0)
         return values, meaning, notes

@@ -293,7 +293,11 @@ def _drop_spikes(
         a, b = order[prev], order[i]
         d = float(np.hypot(x[b] - x[a], y[b] - y[a]))
         dt = (time_ms[b] - time_ms[a]) / 1000.0
-        if part[a] == part[b] and d <= rules.split_jump_m and _speed_lower(d, dt, resolution) > v_max:
+        if (
+            part[a] == part[b]
+            and d <= rules.split_jump_m
+            and _speed_lower(d, dt, resolution) > v_max
+        ):
             keep[i] = False
             drop[b] = Drop.SPEED_SPIKE
             # The fixes measured from this one are measured again from the last kept fix.
@@ -342,7 +346,8 @@ def _too_fast(
     a, b = order, order[np.where(valid, other, 0)]
     dist = np.hypot(x[a] - x[b], y[a] - y[b])
     dt = np.abs(time_ms[a] - time_ms[b]) / 1000.0
-    return valid & (_speed_lower(dist, dt, resolution) > v_max)
+    fast: NDArray[np.bool_] = valid & (_speed_lower(dist, dt, resolution) > v_max)
+    return fast
 
 
 def _speed_lower(dist: Any, dt: Any, resolution: _Resolution) -> Any:

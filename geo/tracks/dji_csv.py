@@ -153,7 +153,10 @@ def read_dji_csv(data: bytes, *, source: str, tz: ZoneInfo) -> ParsedTrack:
     decimal_comma = sep == ";"
     lat = _column(frame, columns[lat_key][0], "a latitude", source, decimal_comma)
     lon = _column(frame, columns[lon_key][0], "a longitude", source, decimal_comma)
-    for name, vals, limit, key in (("latitude", lat, 90, lat_key), ("longitude", lon, 180, lon_key)):
+    for name, vals, limit, key in (
+        ("latitude", lat, 90, lat_key),
+        ("longitude", lon, 180, lon_key),
+    ):
         wrong = np.isfinite(vals) & ~(np.abs(vals) <= limit)
         if wrong.any():
             row = int(np.argmax(wrong))
@@ -171,7 +174,9 @@ def read_dji_csv(data: bytes, *, source: str, tz: ZoneInfo) -> ParsedTrack:
             factor = _UNITS.get(unit)
             alt = _column(frame, col, "a height", source, decimal_comma) * (factor or 1.0)
             alt_source = meaning
-            what = "height above take-off" if meaning == "takeoff_rel" else "altitude above sea level"
+            what = (
+                "height above take-off" if meaning == "takeoff_rel" else "altitude above sea level"
+            )
             notes.append(f"alt_m: {what} from {col.strip()}")
             if factor is None:
                 notes.append(f"{col.strip()}: unknown unit {unit!r}, read as metres")
@@ -198,9 +203,7 @@ def read_dji_csv(data: bytes, *, source: str, tz: ZoneInfo) -> ParsedTrack:
         notes=tuple(notes),
         alt_source=alt_source,
         elapsed_s=(
-            kept_elapsed
-            if kept_elapsed is not None and np.isfinite(kept_elapsed).all()
-            else None
+            kept_elapsed if kept_elapsed is not None and np.isfinite(kept_elapsed).all() else None
         ),
     )
 

@@ -53,7 +53,8 @@ def start_from_name(filename: str, tz: ZoneInfo) -> pd.Timestamp | None:
         local = pd.Timestamp(year=y, month=mo, day=d, hour=hh, minute=mi, second=ss)
     except ValueError:
         return None
-    return local.tz_localize(tz, ambiguous="NaT", nonexistent="NaT").tz_convert("UTC")
+    zoned = local.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
+    return None if pd.isna(zoned) else pd.Timestamp(zoned).tz_convert("UTC")
 
 
 def parse_start(text: str, tz: ZoneInfo) -> pd.Timestamp:
@@ -75,9 +76,10 @@ def parse_start(text: str, tz: ZoneInfo) -> pd.Timestamp:
         )
     try:
         stamp = pd.Timestamp(value)
+        valid = not pd.isna(stamp)
     except ValueError:
-        stamp = pd.NaT
-    if pd.isna(stamp):
+        valid = False
+    if not valid:
         raise InvalidInput(
             f"{START_OPTION} {value!r} is not a date and time; e.g. 2024-05-12T15:30:12 "
             "(township local time) or 2024-05-12T07:30:12Z"
@@ -86,8 +88,8 @@ def parse_start(text: str, tz: ZoneInfo) -> pd.Timestamp:
         local = stamp.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
         if pd.isna(local):
             raise InvalidInput(f"{START_OPTION} {value!r} does not exist in {tz.key}")
-        return local.tz_convert("UTC")
-    return stamp.tz_convert("UTC")
+        return pd.Timestamp(local).tz_convert("UTC")
+    return pd.Timestamp(stamp).tz_convert("UTC")
 
 
 def date_log(

@@ -175,14 +175,15 @@ def read_srt(data: bytes, *, source: str, tz: ZoneInfo) -> ParsedTrack:
     ParsedTrack
         ``format="dji-srt"``; one fix per cue with a position, in file order. ``alt_m`` is the
         height above take-off (``rel_alt``, ``H``, ``BAROMETER``, ``Hb``) when the file gives
-        it, else the altitude above sea level it gives. Cues without a datetime get ``NaT``. ``part`` starts again
-        where the cue numbering restarts. The order inside ``GPS(a,b)`` is settled per file:
-        by labelled ``latitude``/``longitude`` cues in the same file, by value ranges (only
-        longitude exceeds ±90°; in China longitude is above 73° and latitude below 54°), by
-        the distance ``D`` from ``HOME``, or else by the model's known layout; the notes say
-        which. ``alt_source`` says what ``alt_m`` measures (one source per file: ``rel_alt``
-        and ``H`` above take-off, ``BAROMETER``/``Hb`` barometric, ``abs_alt``/``altitude``
-        above sea level); ``elapsed_s`` holds the cue timecodes when every cue has one, so a
+        it, else the altitude above sea level it gives. Cues without a datetime get ``NaT``.
+        ``part`` starts again where the cue numbering restarts. The order inside ``GPS(a,b)``
+        is settled per file: by labelled ``latitude``/``longitude`` cues in the same file, by
+        value ranges (only longitude exceeds ±90°; in China longitude is above 73° and
+        latitude below 54°), by the distance ``D`` from ``HOME``, or else by the model's
+        known layout; the notes say which. ``alt_source`` says what ``alt_m`` measures (one
+        source per file: ``rel_alt`` and ``H`` above take-off, ``BAROMETER``/``Hb``
+        barometric, ``abs_alt``/``altitude`` above sea level); ``elapsed_s`` holds the cue
+        timecodes when every cue has one, so a
         log without dates can be dated from its file name or the user's start time.
 
     Raises
@@ -234,8 +235,8 @@ def read_srt(data: bytes, *, source: str, tz: ZoneInfo) -> ParsedTrack:
             alts.setdefault("GPS", np.full(n, np.nan))[i] = float(gps_m.group(3))
         tc = _TC_START.search(body)
         if tc:
-            hh, mi, ss, ms = (int(g) for g in tc.groups())
-            elapsed[i] = hh * 3600 + mi * 60 + ss + ms / 10 ** len(tc.group(4))
+            th, tm, ts, tms = (int(g) for g in tc.groups())
+            elapsed[i] = th * 3600 + tm * 60 + ts + tms / 10 ** len(tc.group(4))
         dt = _DATETIME.search(body)
         if dt:
             y, mo, d, hh, mi, ss, frac, micro = dt.groups()

@@ -54,20 +54,20 @@ def test_afternoon_feet_and_a_sep_line() -> None:
 
 def test_european_export_with_semicolons_and_decimal_commas() -> None:
     data = (
-        "sep=;\n"
-        "CUSTOM.date [local];CUSTOM.updateTime [local];OSD.latitude;OSD.longitude;OSD.height [m]\n"
-        "11/4/2026;9:30:00.00 AM;28,150954;109,849846;1,5\n"
-    ).encode()
+        b"sep=;\n"
+        b"CUSTOM.date [local];CUSTOM.updateTime [local];OSD.latitude;OSD.longitude;OSD.height [m]\n"
+        b"11/4/2026;9:30:00.00 AM;28,150954;109,849846;1,5\n"
+    )
     parsed = read_dji_csv(data, source="r.csv", tz=TZ)
     assert parsed.fixes[["lat", "lon", "alt_m"]].iloc[0].tolist() == [28.150954, 109.849846, 1.5]
 
 
 def test_txtlogtocsvtool_writes_the_whole_time_in_update_time() -> None:
     data = (
-        "CUSTOM.updateTime,OSD.latitude,OSD.longitude,OSD.altitude [m]\n"
-        "2026/11/04 09:30:00.100,28.15,109.9,214.0\n"
-        "2026/11/04 09:30:00.200,28.15,109.9,214.5\n"
-    ).encode()
+        b"CUSTOM.updateTime,OSD.latitude,OSD.longitude,OSD.altitude [m]\n"
+        b"2026/11/04 09:30:00.100,28.15,109.9,214.0\n"
+        b"2026/11/04 09:30:00.200,28.15,109.9,214.5\n"
+    )
     parsed = read_dji_csv(data, source="r.csv", tz=TZ)
     assert parsed.fixes["time"].iloc[0] == pd.Timestamp("2026-11-04T01:30:00.1Z")
     assert parsed.alt_source == "asl"  # OSD.altitude only: above sea level
@@ -76,13 +76,13 @@ def test_txtlogtocsvtool_writes_the_whole_time_in_update_time() -> None:
 
 def test_datcon_export_of_the_aircraft_dat() -> None:
     data = (
-        "Tick#,offsetTime,GPS(0):Long,GPS(0):Lat,GPS(0):heightMSL,General:relativeHeight,"
-        "GPS:dateTimeStamp\n"
-        "1000,10.0,0.0,0.0,0,0,\n"  # before the GPS fix
-        "1100,10.1,109.9,28.15,214.0,0.0,2026-11-04T01:30:00Z\n"
-        "1200,10.2,109.9,28.15,214.2,0.2,2026-11-04T01:30:00Z\n"
-        "1300,11.1,109.9,28.15,215.1,1.1,2026-11-04T01:30:01Z\n"
-    ).encode()
+        b"Tick#,offsetTime,GPS(0):Long,GPS(0):Lat,GPS(0):heightMSL,General:relativeHeight,"
+        b"GPS:dateTimeStamp\n"
+        b"1000,10.0,0.0,0.0,0,0,\n"  # before the GPS fix
+        b"1100,10.1,109.9,28.15,214.0,0.0,2026-11-04T01:30:00Z\n"
+        b"1200,10.2,109.9,28.15,214.2,0.2,2026-11-04T01:30:00Z\n"
+        b"1300,11.1,109.9,28.15,215.1,1.1,2026-11-04T01:30:01Z\n"
+    )
     assert detect_format(data, "FLY001.csv") == "dji-csv"
     parsed = read_dji_csv(data, source="FLY001.csv", tz=TZ)
     assert len(parsed.fixes) == 3
@@ -98,10 +98,10 @@ def test_datcon_export_of_the_aircraft_dat() -> None:
 
 def test_a_record_without_a_date_is_dated_by_start() -> None:
     data = (
-        "CUSTOM.updateTime [local],OSD.flyTime [s],OSD.latitude,OSD.longitude,OSD.height [m]\n"
-        "9:30:00.00 AM,0.0,28.15,109.9,0\n"
-        "9:30:00.10 AM,0.1,28.15,109.9,0.5\n"
-    ).encode()
+        b"CUSTOM.updateTime [local],OSD.flyTime [s],OSD.latitude,OSD.longitude,OSD.height [m]\n"
+        b"9:30:00.00 AM,0.0,28.15,109.9,0\n"
+        b"9:30:00.10 AM,0.1,28.15,109.9,0.5\n"
+    )
     undated = read_track(data, filename="r.csv", tz=TZ)
     assert undated.fixes["time"].isna().all() and undated.elapsed_s is not None
     dated = read_track(data, filename="r.csv", tz=TZ, start="2026-11-04 09:30:00")
@@ -116,7 +116,11 @@ def test_a_record_without_a_date_is_dated_by_start() -> None:
     [
         (b"", "empty", None),
         (f"{APP}\n".encode(), "no rows", None),
-        (f"{APP}\n11/4/2026,9:30:00.00 AM,0,abc,109.9\n".encode(), "'abc' is not a latitude", "line 2"),
+        (
+            f"{APP}\n11/4/2026,9:30:00.00 AM,0,abc,109.9\n".encode(),
+            "'abc' is not a latitude",
+            "line 2",
+        ),
         (f"{APP}\n11/4/2026,9:30:00.00 AM,0,95,109.9\n".encode(), "not a latitude", "line 2"),
         (f"{APP}\n11/4/2026,9:30:00.00 AM,0,0,0\n".encode(), "no GPS positions", None),
         (f"sep=,\n{APP}\n11/4/2026,soon,0,28.1,109.9\n".encode(), "not a date and time", "line 3"),

@@ -259,12 +259,12 @@ def test_real_date_less_files_are_dated_by_a_dji_name(shared_data: Path) -> None
         assert parsed.elapsed_s is not None, path.name
         # The independent reading: each positioned block's timecode start.
         codes = [
-            re.search(r"(\d\d):(\d\d):(\d\d),(\d{3}) -->", b)
-            for b in blocks_with_position(data)
+            re.search(r"(\d\d):(\d\d):(\d\d),(\d{3}) -->", b) for b in blocks_with_position(data)
         ]
-        seconds = [int(h) * 3600 + int(m) * 60 + int(s) + int(ms) / 1000 for h, m, s, ms in (
-            c.groups() for c in codes if c
-        )]
+        seconds = [
+            int(h) * 3600 + int(m) * 60 + int(s) + int(ms) / 1000
+            for h, m, s, ms in (c.groups() for c in codes if c)
+        ]
         named = read_track(data, filename="DJI_20240512153012_0001_D.SRT", tz=TZ)
         start = pd.Timestamp("2024-05-12T15:30:12").tz_localize(TZ)
         expected = [start + pd.Timedelta(seconds=s) for s in seconds]
