@@ -11,8 +11,9 @@ A fixes frame is a :class:`pandas.DataFrame` with columns
 ``part``
     The file's own track/segment number (``int32``); cleaning never joins across parts.
 ``alt_m``
-    Altitude in metres (``NaN`` when not given): above take-off for drones (``rel_alt``,
-    ``height_above_takeoff``), else above sea level.
+    Altitude in metres (``NaN`` when not given); what it measures is
+    :attr:`ParsedTrack.alt_source` (height above take-off for most drone logs, else above sea
+    level).
 """
 
 from __future__ import annotations
