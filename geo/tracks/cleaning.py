@@ -209,7 +209,9 @@ def position_resolution_m(lon: NDArray[np.float64], lat: NDArray[np.float64]) ->
     """
     if not len(lon):
         return 0.0
-    step = max(_decimal_step(lon), _decimal_step(lat))
+    # A sample is enough to see the grid (every value of a written file lies on it).
+    every = max(1, len(lon) // 20_000)
+    step = max(_decimal_step(lon[::every]), _decimal_step(lat[::every]))
     metres_per_degree = 111_320.0
     lat_mid = float(np.nanmedian(lat))
     dx = step * metres_per_degree * np.cos(np.radians(lat_mid))
@@ -262,20 +264,27 @@ def _drop_spikes(
     for _ in range(3):
         if len(order) < 3:
             break
-        before, after = _baselines(time_ms[order], part[order])
-        fast_in = _too_fast(order, before, x, y, time_ms, v_max, resolution)
-        fast_out = _too_fast(order, after, x, y, time_ms, v_max, resolution)
+        xo, yo, to = x[order], y[order], time_ms[order]
+        before, after = _baselines(to, part[order])
+        fast_in = _too_fast(before, xo, yo, to, v_max, resolution)
+        fast_out = _too_fast(after, xo, yo, to, v_max, resolution)
         spike = fast_in & fast_out
+        # The first (last) fix of a part, far from a track that goes on consistently after
+        # (before) it, is a spike too.
+        nxt, prv = np.where(after >= 0, after, 0), np.where(before >= 0, before, 0)
+        spike |= (before < 0) & fast_out & (after[nxt] >= 0) & ~fast_out[nxt]
+        spike |= (after < 0) & fast_in & (before[prv] >= 0) & ~fast_in[prv]
         if not spike.any():
             break
         drop[order[spike]] = Drop.SPEED_SPIKE
         order = order[~spike]
     if len(order) < 2:
         return order
-    before, _ = _baselines(time_ms[order], part[order])
-    fast = _too_fast(order, before, x, y, time_ms, v_max, resolution)
-    ref = order[np.clip(before, 0, None)]
-    dist = np.hypot(x[order] - x[ref], y[order] - y[ref])
+    xo, yo, to = x[order], y[order], time_ms[order]
+    before, _ = _baselines(to, part[order])
+    fast = _too_fast(before, xo, yo, to, v_max, resolution)
+    ref = np.clip(before, 0, None)
+    dist = np.hypot(xo - xo[ref], yo - yo[ref])
     # Jumps longer than split_jump_m become segment breaks instead of drops.
     suspects = np.flatnonzero(fast & (dist <= rules.split_jump_m)).tolist()
     if not suspects:
@@ -323,17 +332,19 @@ def _baselines(
         np.where(np.concatenate([np.diff(part) != 0, [True]]), idx, n - 1)[::-1]
     )[::-1]
     baseline = int(SPEED_BASELINE_S * 1000)
-    before = np.searchsorted(t, t - baseline, side="right") - 1
+    if n < 2 or np.diff(t).min() >= baseline:  # a fix a second or slower: the neighbours
+        before, after = idx - 1, idx + 1
+    else:
+        before = np.searchsorted(t, t - baseline, side="right") - 1
+        after = np.searchsorted(t, t + baseline, side="left")
     before = np.maximum(before, part_start)
     before = np.where(before < idx, before, -1)
-    after = np.searchsorted(t, t + baseline, side="left")
     after = np.minimum(after, part_end)
     after = np.where(after > idx, after, -1)
     return before, after
 
 
 def _too_fast(
-    order: NDArray[np.intp],
     other: NDArray[np.intp],
     x: NDArray[np.float64],
     y: NDArray[np.float64],
@@ -341,11 +352,12 @@ def _too_fast(
     v_max: float,
     resolution: _Resolution,
 ) -> NDArray[np.bool_]:
-    """Is each fix farther from its baseline fix ``other`` (-1: none) than v_max allows?"""
+    """Is each fix (of ``x``, ``y``, ``time_ms`` in time order) farther from its baseline fix
+    ``other`` (-1: none) than v_max allows?"""
     valid = other >= 0
-    a, b = order, order[np.where(valid, other, 0)]
-    dist = np.hypot(x[a] - x[b], y[a] - y[b])
-    dt = np.abs(time_ms[a] - time_ms[b]) / 1000.0
+    b = np.where(valid, other, 0)
+    dist = np.hypot(x - x[b], y - y[b])
+    dt = np.abs(time_ms - time_ms[b]) / 1000.0
     fast: NDArray[np.bool_] = valid & (_speed_lower(dist, dt, resolution) > v_max)
     return fast
 

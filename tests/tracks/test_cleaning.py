@@ -163,3 +163,12 @@ def test_position_resolution_from_the_decimals() -> None:
     # One step of 1e-5 degrees: 0.98 m east, 1.11 m north; the diagonal.
     assert position_resolution_m(lon, lat) == pytest.approx(1.48, abs=0.01)
     assert position_resolution_m(lon + 1e-9 * np.pi, lat + 1e-9 * np.e) == 0.0
+
+
+def test_a_first_fix_far_off_is_the_spike_not_the_second() -> None:
+    # A phone's first fix 900 m off (a cold start), then a clean walk at 1 Hz.
+    xs, ts = walk(60, step_m=1.4, dt=1.0)
+    xs[0] += 900
+    result = clean_fixes(track(xs, ts), rules=Rules(), metric_crs=CRS)
+    assert result.drop[0] == Drop.SPEED_SPIKE
+    assert result.report.speed_spikes == 1 and result.report.fixes_kept == 59
