@@ -213,6 +213,24 @@ def test_drone_import_start_on_the_command_line(tmp_path: Path) -> None:
     report = json.loads(done.stdout)
     assert report["first_time"] == "2026-11-05T14:00:00+08:00"
     assert report["altitude_source"] == "takeoff_rel"
+    # The same option on a patrol track import.
+    track = run(
+        [
+            "tracks",
+            "import",
+            str(log),
+            "--squad",
+            "squad-01",
+            "--start",
+            "2026-11-06T08:00:00",
+            "--dry-run",
+            "--format",
+            "json",
+        ],
+        tmp_path,
+    )
+    assert track.returncode == 0, track.stderr
+    assert json.loads(track.stdout)["first_time"] == "2026-11-06T08:00:00+08:00"
 
 
 def test_track_upload_takes_start_over_http(client: TestClient) -> None:  # noqa: F811
