@@ -180,6 +180,9 @@ def clean_fixes(
     return CleanedTrack(segment=segment, drop=drop, x=x, y=y, report=report)
 
 
+#: The coarsest position grid allowed for (4 decimals, 11 m): coarser-looking positions are
+#: taken as coincidence, not as how the file writes them.
+MAX_GRID_DEG = 1e-4
 #: Speeds are measured over at least this long: between fixes 20 ms apart, positions rounded
 #: to 1.1 m would read as 200 km/h.
 SPEED_BASELINE_S = 1.0
@@ -200,18 +203,26 @@ def position_resolution_m(lon: NDArray[np.float64], lat: NDArray[np.float64]) ->
 
     Positions written with ``k`` decimals are on a grid of ``10**-k`` degrees; each end of a
     pair is off by up to half a step on each axis, so a distance is off by up to one step's
-    diagonal. Full-precision positions give (almost) 0.
+    diagonal. The grid is the finer of the two axes' (an axis that barely changes, such as the
+    latitude of a flight due east, can look coarser than it is), at most 1e-4 degrees (11 m);
+    full-precision positions give (almost) 0.
 
     Examples
     --------
-    >>> round(position_resolution_m(np.array([109.90001, 109.90002]), np.array([28.1, 28.1])), 2)
+    >>> lon, lat = np.array([109.90001, 109.90002, 109.9]), np.array([28.1, 28.1, 28.1])
+    >>> round(position_resolution_m(lon, lat), 2)
     1.48
     """
     if not len(lon):
         return 0.0
     # A sample is enough to see the grid (every value of a written file lies on it).
     every = max(1, len(lon) // 20_000)
-    step = max(_decimal_step(lon[::every]), _decimal_step(lat[::every]))
+    steps = [
+        _decimal_step(values[::every])
+        for values in (lon, lat)
+        if len(np.unique(values[::every])) >= 3
+    ]
+    step = min([*steps, MAX_GRID_DEG]) if steps else 0.0
     metres_per_degree = 111_320.0
     lat_mid = float(np.nanmedian(lat))
     dx = step * metres_per_degree * np.cos(np.radians(lat_mid))

@@ -103,10 +103,10 @@ def date_log(
     """
     has_times = bool(parsed.fixes["time"].notna().any())
     if has_times or parsed.elapsed_s is None:
-        if start is not None and has_times:
-            note = f"the log has its own dates: {START_OPTION} {start} not used"
-            return replace(parsed, notes=(*parsed.notes, note))
-        return parsed
+        if start is None:
+            return parsed
+        why = "the log has its own dates" if has_times else "the log has no elapsed times"
+        return replace(parsed, notes=(*parsed.notes, f"{why}: {START_OPTION} {start} not used"))
     if start is not None:
         origin, how = parse_start(start, tz), f"{START_OPTION} {start.strip()}"
     else:

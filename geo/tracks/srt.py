@@ -183,8 +183,8 @@ def read_srt(data: bytes, *, source: str, tz: ZoneInfo) -> ParsedTrack:
         known layout; the notes say which. ``alt_source`` says what ``alt_m`` measures (one
         source per file: ``rel_alt`` and ``H`` above take-off, ``BAROMETER``/``Hb``
         barometric, ``abs_alt``/``altitude`` above sea level); ``elapsed_s`` holds the cue
-        timecodes when every cue has one, so a
-        log without dates can be dated from its file name or the user's start time.
+        timecodes when every cue has one, so a log without dates can be dated from its file
+        name or the user's start time.
 
     Raises
     ------

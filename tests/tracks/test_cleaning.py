@@ -172,3 +172,16 @@ def test_a_first_fix_far_off_is_the_spike_not_the_second() -> None:
     result = clean_fixes(track(xs, ts), rules=Rules(), metric_crs=CRS)
     assert result.drop[0] == Drop.SPEED_SPIKE
     assert result.report.speed_spikes == 1 and result.report.fixes_kept == 59
+
+
+def test_a_spike_in_a_flight_due_east_is_dropped() -> None:
+    # The latitude never changes (28.15 written as such): it must not pass for a 0.01° grid.
+    n = 3001
+    t = np.arange(n) / 50.0
+    lon = np.round(109.9 + t * 15.0 / (111_320.0 * np.cos(np.radians(28.15))), 5)
+    lat = np.full(n, 28.15)
+    lon[1500] += 0.01  # 980 m east for one fix, and back
+    times = pd.Timestamp("2026-11-18T01:00:00Z") + pd.to_timedelta(t, unit="s")
+    result = clean_fixes(make_fixes(lon, lat, times), rules=Rules(), metric_crs=CRS)
+    assert result.report.speed_spikes == 1 and result.drop[1500] == Drop.SPEED_SPIKE
+    assert position_resolution_m(lon, lat) == pytest.approx(1.48, abs=0.01)
