@@ -8,6 +8,7 @@ prints them as one line. Domain code never raises HTTP exceptions.
 
 from __future__ import annotations
 
+import re
 from typing import ClassVar
 
 
@@ -40,9 +41,10 @@ class GeoError(Exception):
         return f"/problems/{self.slug}"
 
     def one_line(self) -> str:
-        """The error as one CLI line: ``file: place: problem``."""
+        """The error as one CLI line: ``file: place: problem`` (line breaks in a driver's
+        message, e.g. psycopg's, become spaces)."""
         parts = [p for p in (self.source, self.place) if p]
-        return ": ".join([*parts, self.detail])
+        return re.sub(r"\s*[\r\n]+\s*", " ", ": ".join([*parts, self.detail])).strip()
 
     def __str__(self) -> str:
         return self.one_line()
