@@ -13,6 +13,9 @@ from geo.api.models import ProblemModel
 from geo.errors import GeoError
 
 PROBLEM_JSON = "application/problem+json"
+#: Seconds a client should wait before retrying a 503 (the store restarting, or unreachable):
+#: every 503 answer carries it as ``Retry-After`` (RFC 9110 §10.2.3).
+RETRY_AFTER_SECONDS = 2
 
 
 def problem(
@@ -24,7 +27,9 @@ def problem(
     headers: dict[str, str] | None = None,
     **extra: Any,
 ) -> JSONResponse:
-    """A problem-details response; ``request_id`` names the request (also in X-Request-ID)."""
+    """A problem-details response; ``request_id`` names the request (also in X-Request-ID).
+
+    A 503 always carries ``Retry-After`` (:data:`RETRY_AFTER_SECONDS` unless given)."""
     body = {
         "type": type_uri,
         "title": title,
@@ -36,6 +41,8 @@ def problem(
     request_id = getattr(request.state, "request_id", None)
     if request_id:
         body["request_id"] = request_id
+    if status == 503:
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS), **(headers or {})}
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
