@@ -149,13 +149,15 @@ def import_positions(
     device: str,
     fixes: list[LiveFix],
     crs: str = "wgs84",
+    layers: TownshipLayers | None = None,
 ) -> ImportResult:
     """Store a batch of live positions from a phone, once per (device, batch id).
 
     The batch is one upload; coverage joins it to the device's other uploads into one track
     (:func:`geo.coverage.evaluate.link_segments`), so batches of a few fixes lose nothing.
+    ``layers``: the township's layers when the caller holds them (else they are loaded).
     """
-    layers = store.load_layers(township)
+    layers = layers or store.load_layers(township)
     check_squad(layers, squad)
     if not device:
         raise InvalidInput("a live batch needs its device name, so batches join into one track")

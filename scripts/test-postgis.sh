@@ -8,7 +8,9 @@
 #   scripts/test-postgis.sh url     # print the SQLAlchemy URL only
 #
 # stdout carries only the URL; everything else goes to stderr.
-# Environment: GEO_TEST_PG_PORT (default 55432).
+# Environment: GEO_TEST_PG_PORT (default 55432); GEO_TEST_PG_STATE_DIR (default: see Layout)
+# puts a second cluster in a folder of its own (the fault tests and bench/load.py stop and
+# start theirs, never the one `make test` uses).
 #
 # Layout (repo-relative): var/test-postgis/
 #     data/           PGDATA (also holds the unix socket)
@@ -121,7 +123,9 @@ set_state_dir() {
 }
 
 choose_state_dir() {
-    if primary_reachable; then
+    if [[ -n "${GEO_TEST_PG_STATE_DIR:-}" ]]; then
+        set_state_dir "$GEO_TEST_PG_STATE_DIR"
+    elif primary_reachable; then
         set_state_dir "$PRIMARY_STATE_DIR"
     else
         set_state_dir "$FALLBACK_STATE_DIR"
@@ -134,7 +138,9 @@ prepare_state_dir() {
     local owner
     if is_root; then owner="$PG_OS_USER"; else owner="$(id -un)"; fi
 
-    if [[ "$STATE_DIR" == "$PRIMARY_STATE_DIR" && ! -d "${REPO_ROOT}/var" ]]; then
+    if [[ -n "${GEO_TEST_PG_STATE_DIR:-}" ]]; then
+        mkdir -p "$STATE_DIR"
+    elif [[ "$STATE_DIR" == "$PRIMARY_STATE_DIR" && ! -d "${REPO_ROOT}/var" ]]; then
         mkdir -p "${REPO_ROOT}/var"
         chmod 755 "${REPO_ROOT}/var"   # the cluster owner must be able to traverse it
     fi
@@ -316,8 +322,11 @@ cmd_start() {
 cmd_stop() {
     local dir pid stopped=0
     [[ -x "${PGBIN}/pg_ctl" ]] || { log "pg_ctl not installed; nothing to stop"; return 0; }
-    # Check both candidate locations: whichever one an earlier `start` picked.
-    for dir in "$PRIMARY_STATE_DIR" "$FALLBACK_STATE_DIR"; do
+    # Check both candidate locations: whichever one an earlier `start` picked (or only the
+    # one named by GEO_TEST_PG_STATE_DIR).
+    local dirs=("$PRIMARY_STATE_DIR" "$FALLBACK_STATE_DIR")
+    [[ -n "${GEO_TEST_PG_STATE_DIR:-}" ]] && dirs=("$GEO_TEST_PG_STATE_DIR")
+    for dir in "${dirs[@]}"; do
         set_state_dir "$dir"
         [[ -f "${PGDATA_DIR}/PG_VERSION" ]] || continue
         with_lock

@@ -9,6 +9,8 @@ from fastapi import FastAPI
 
 from geo import __version__
 from geo.api import dashboard, layers, ogc, openapi, problems, reports, signin, tracks
+from geo.api.dependencies import LayersCache
+from geo.api.ingest_threads import IngestThreads
 from geo.api.request_id import RequestIdMiddleware
 from geo.api.routes import router
 from geo.api.security_headers import SecurityHeadersMiddleware
@@ -29,9 +31,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.store = open_store(settings.store.database_url, settings.store.gpkg_path)
+        app.state.layers_cache = LayersCache()
+        app.state.ingest_threads = IngestThreads()
         try:
             yield
         finally:
+            app.state.ingest_threads.close()
             app.state.store.close()
 
     app = FastAPI(

@@ -1,15 +1,51 @@
-"""FastAPI dependencies: the store and settings from the app's state."""
+"""FastAPI dependencies: the store, settings, the township's layers for uploads and the ingest
+threads from the app's state."""
 
 from __future__ import annotations
 
+import threading
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
 
 from geo import operations
+from geo.api.ingest_threads import IngestThreads
+from geo.layers import TownshipLayers
 from geo.settings import Settings
 from geo.store import Store
 from geo.weeks import IsoWeek
+
+
+class LayersCache:
+    """The townships' layers as last loaded, reused while the store's
+    :meth:`~geo.store.base.Store.layers_version` stamp is unchanged.
+
+    Loading a township's layers builds a GeoDataFrame per layer (about 50 ms for the demo
+    township); every upload needs them (squads, outline, roads, rules) and they rarely change.
+    Each call asks the store for the stamp (one small query), so an edit by any process (the
+    CLI, another worker) is seen by the next upload. The layers returned are shared: read them,
+    never change them in place.
+    """
+
+    def __init__(self) -> None:
+        self._held: dict[str, tuple[str, TownshipLayers]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, store: Store, township: str) -> TownshipLayers:
+        """The township's layers (:class:`geo.errors.NotFound` when it is not stored)."""
+        version = store.layers_version(township)
+        held = self._held.get(township)
+        if version is not None and held is not None and held[0] == version:
+            return held[1]
+        with self._lock:  # one load for a burst of uploads, not one each
+            held = self._held.get(township)
+            if version is not None and held is not None and held[0] == version:
+                return held[1]
+            # Loaded after the stamp was read: a save in between makes the next call load again.
+            layers = store.load_layers(township)
+            if version is not None:
+                self._held[township] = (version, layers)
+            return layers
 
 
 def get_store(request: Request) -> Store:
@@ -22,8 +58,20 @@ def get_settings_dep(request: Request) -> Settings:
     return settings
 
 
+def get_layers_cache(request: Request) -> LayersCache:
+    cache: LayersCache = request.app.state.layers_cache
+    return cache
+
+
+def get_ingest_threads(request: Request) -> IngestThreads:
+    threads: IngestThreads = request.app.state.ingest_threads
+    return threads
+
+
 StoreDep = Annotated[Store, Depends(get_store)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+LayersCacheDep = Annotated[LayersCache, Depends(get_layers_cache)]
+IngestThreadsDep = Annotated[IngestThreads, Depends(get_ingest_threads)]
 
 
 def get_township(

@@ -7,11 +7,16 @@ from typing import Annotated, Any
 
 import shapely.geometry
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
-from starlette.concurrency import run_in_threadpool
 
 from geo import operations
 from geo.api.auth import AUTH_PROBLEMS, READERS, require
-from geo.api.dependencies import SettingsDep, StoreDep, TownshipDep
+from geo.api.dependencies import (
+    IngestThreadsDep,
+    LayersCacheDep,
+    SettingsDep,
+    StoreDep,
+    TownshipDep,
+)
 from geo.api.geojson import GeoJSONResponse
 from geo.api.models import (
     UPLOAD_RECORD_EXAMPLE,
@@ -166,6 +171,8 @@ async def post_track(
     response: Response,
     store: StoreDep,
     settings: SettingsDep,
+    layers_cache: LayersCacheDep,
+    ingest: IngestThreadsDep,
     township: TownshipDep,
     squad: Annotated[
         str, Query(description="The squad that recorded the track.", examples=["squad-01"])
@@ -210,19 +217,23 @@ async def post_track(
     check_upload_type(request)
     principal.check_scope(township, squad)
     data, part_name = await _read_upload(request, settings.server.max_upload_bytes)
-    result = await run_in_threadpool(
-        operations.import_track,
-        store,
-        data,
-        filename=filename or part_name,
-        township=township,
-        squad=squad,
-        device=device,
-        crs=crs,
-        idempotency_key=idempotency_key,
-        max_fixes=settings.server.max_upload_fixes,
-        start=start,
-    )
+
+    def store_upload() -> operations.ImportResult:
+        return operations.import_track(
+            store,
+            data,
+            filename=filename or part_name,
+            township=township,
+            squad=squad,
+            device=device,
+            crs=crs,
+            layers=layers_cache.get(store, township),
+            idempotency_key=idempotency_key,
+            max_fixes=settings.server.max_upload_fixes,
+            start=start,
+        )
+
+    result = await ingest.run(store_upload)
     if result.record.duplicate:
         response.status_code = 200
     return result.record.to_dict()
@@ -239,13 +250,15 @@ async def post_track(
         200: {"model": UploadModel, "description": "Sent before: the first answer, nothing stored"},
     },
 )
-def post_positions(
+async def post_positions(
     principal: Uploader,
     batch: PositionBatchModel,
     response: Response,
     store: StoreDep,
     settings: SettingsDep,
     township: TownshipDep,
+    layers_cache: LayersCacheDep,
+    ingest: IngestThreadsDep,
 ) -> dict[str, Any]:
     """A batch of live fixes from a phone. Each batch is stored once per device and batch id
     (a retry answers 200 with the first result); batches of one device join into one track.
@@ -256,18 +269,24 @@ def post_positions(
         raise PayloadTooLarge(
             f"the batch has {len(batch.fixes):,} fixes; the limit is {limit:,} per batch"
         )
-    result = operations.import_positions(
-        store,
-        township=township,
-        batch_id=batch.batch_id,
-        squad=batch.squad,
-        device=batch.device,
-        crs=batch.crs,
-        fixes=[
-            operations.LiveFix(time=f.time, lon=f.lon, lat=f.lat, accuracy_m=f.accuracy_m)
-            for f in batch.fixes
-        ],
-    )
+    fixes = [
+        operations.LiveFix(time=f.time, lon=f.lon, lat=f.lat, accuracy_m=f.accuracy_m)
+        for f in batch.fixes
+    ]
+
+    def store_batch() -> operations.ImportResult:
+        return operations.import_positions(
+            store,
+            township=township,
+            batch_id=batch.batch_id,
+            squad=batch.squad,
+            device=batch.device,
+            crs=batch.crs,
+            fixes=fixes,
+            layers=layers_cache.get(store, township),
+        )
+
+    result = await ingest.run(store_batch)
     if result.record.duplicate:
         response.status_code = 200
     return result.record.to_dict()

@@ -126,6 +126,12 @@ class Store(Protocol):
     def load_layers(self, township: str) -> TownshipLayers:
         """The township's layers; :class:`geo.errors.NotFound` when not stored."""
 
+    def layers_version(self, township: str) -> str | None:
+        """A stamp that changes whenever what :meth:`load_layers` returns may have changed
+        (layers saved or edited, a camera status recorded, a drone flight imported), in one
+        cheap query; None when the township is not stored. Lets a reader keep the layers
+        it loaded while the stamp is the same (the upload path does)."""
+
     def add_upload(self, upload: NewUpload) -> UploadRecord:
         """Store an upload with its fixes and segments in one transaction. The same file
         (township, squad, sha256), or the same idempotency key, stored again returns the first

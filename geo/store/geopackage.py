@@ -436,6 +436,17 @@ class GeoPackageStore:
         with self._read() as con:
             return self._load_layers(con, township)
 
+    def layers_version(self, township: str) -> str | None:
+        flights = LAYER_TABLES["drone_flights"].name
+        with self._read() as con:
+            row = con.execute(
+                "SELECT updated_at, (SELECT max(id) FROM camera_status_changes "
+                f'WHERE township = ?), (SELECT max(id) FROM "{flights}" WHERE township = ?) '
+                "FROM township WHERE code = ?",
+                (township, township, township),
+            ).fetchone()
+        return None if row is None else f"{row[0]}|{row[1]}|{row[2]}"
+
     @staticmethod
     def _load_layers(con: sqlite3.Connection, township: str) -> TownshipLayers:
         row = con.execute(

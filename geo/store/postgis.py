@@ -166,6 +166,22 @@ class PostGISStore:
         with self._begin() as conn:
             return self._load_layers(conn, township)
 
+    def layers_version(self, township: str) -> str | None:
+        flights = LAYER_TABLES["drone_flights"]
+        with self._begin() as conn:
+            row = conn.execute(
+                select(
+                    Township.updated_at,
+                    select(func.max(CameraStatusChange.id))
+                    .where(CameraStatusChange.township == township)
+                    .scalar_subquery(),
+                    select(func.max(flights.c.id))
+                    .where(flights.c.township == township)
+                    .scalar_subquery(),
+                ).where(Township.code == township)
+            ).first()
+        return None if row is None else f"{row[0].isoformat()}|{row[1]}|{row[2]}"
+
     @staticmethod
     def _load_layers(conn: Connection, township: str) -> TownshipLayers:
         row = conn.execute(

@@ -42,12 +42,16 @@ def _assert_retry_after(answer: object) -> None:
     assert answer.json()["type"] == "/problems/store-unavailable"  # type: ignore[attr-defined]
 
 
-def test_readyz_503_carries_retry_after(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_readyz_503_carries_retry_after(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(client.app.state.store, "check", _down)  # type: ignore[attr-defined]
     _assert_retry_after(client.get("/readyz"))
 
 
-@pytest.mark.parametrize("failing", ["api_key", "townships", "load_layers", "add_upload"])
+@pytest.mark.parametrize(
+    "failing", ["api_key", "townships", "layers_version", "load_layers", "add_upload"]
+)
 def test_upload_503_carries_retry_after(
     client: TestClient,
     demo_layers: TownshipLayers,
