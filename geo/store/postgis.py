@@ -14,6 +14,7 @@ from typing import Any
 
 import geopandas as gpd
 import pandas as pd
+import psycopg
 from geoalchemy2.shape import from_shape, to_shape
 from sqlalchemy import (
     Connection,
@@ -26,7 +27,7 @@ from sqlalchemy import (
     true,
     update,
 )
-from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError, ProgrammingError
 
 from geo.coverage.camera_status import StatusChange
 from geo.coverage.result import WeekCoverage
@@ -67,6 +68,20 @@ def _holds_id(value: int) -> bool:
     return -_MAX_INTEGER - 1 <= value <= _MAX_INTEGER
 
 
+#: Errors of a connection that is lost, refused or closed, from SQLAlchemy or from psycopg
+#: itself (the COPY of fixes writes on the driver's connection).
+_CONNECTION_LOST = (
+    OperationalError,
+    InterfaceError,
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+)
+
+
+def _unreachable(exc: Exception) -> StoreUnavailable:
+    return StoreUnavailable(f"PostGIS is unreachable: {getattr(exc, 'orig', None) or exc}")
+
+
 def _wkb(geom: Any) -> Any:
     return None if geom is None else from_shape(geom, srid=SRID)
 
@@ -88,17 +103,22 @@ class PostGISStore:
 
     @contextmanager
     def _begin(self) -> Iterator[Connection]:
+        """One transaction. A connection lost or refused (the server stopping, restarting or
+        gone), through SQLAlchemy or on the raw driver connection (COPY), is
+        :class:`StoreUnavailable` (503 with Retry-After); the transaction is rolled back by
+        the server, so nothing of it is stored. The pool checks a connection before lending it
+        (``pool_pre_ping``), so the next transaction after a restart gets a new one."""
         try:
             with self.engine.begin() as conn:
                 yield conn
-        except OperationalError as exc:
-            raise StoreUnavailable(f"PostGIS is unreachable: {exc.orig}") from None
+        except _CONNECTION_LOST as exc:
+            raise _unreachable(exc) from None
 
     def check(self) -> None:
         try:
             rev = current_revision(self.engine)
-        except (OperationalError, ProgrammingError) as exc:
-            raise StoreUnavailable(f"PostGIS is unreachable: {exc.orig}") from None
+        except (*_CONNECTION_LOST, ProgrammingError) as exc:
+            raise _unreachable(exc) from None
         head = head_revision()
         if rev != head:
             raise StoreUnavailable(
