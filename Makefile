@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 ARGS   ?=
 
-.PHONY: install demo test bench lint clean
+.PHONY: install demo test bench bench-load lint clean
 
 install: $(STAMP)
 
@@ -25,6 +25,11 @@ test: install
 
 bench: install
 	$(BIN)/python bench/coverage.py $(ARGS)
+
+## Uploads under load with a PostGIS restart (its own cluster in var/bench-postgis); ARGS=--quick
+## for 10 phones and 15 s, ARGS="--before DIR" to compare with older code in the same run.
+bench-load: install
+	$(BIN)/python bench/load.py $(ARGS)
 
 lint: install
 	$(BIN)/ruff check .

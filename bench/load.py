@@ -6,12 +6,13 @@ fresh database ``geo_bench`` in it, loads the demo township (layers/xiaozhang), 
 patrol key per squad and starts ``geo serve`` on loopback in a subprocess. Then:
 
 1. **baseline**: one phone uploads serially (one request at a time, no other load);
-2. **load**: ``--phones`` simulated phones (default 50) all start at once and each uploads
-   120-fix GPX tracks of the township for ``--seconds`` (default 60), waiting ``--think``
-   seconds (±50 %) between uploads. Every upload has an Idempotency-Key; a phone retries on
-   503 (after ``Retry-After``) and on connection errors with the same key, and re-sends one
-   upload in ten on purpose (a lost answer), expecting 200 and the first id. In the middle
-   PostGIS is stopped (``pg_ctl stop -m fast``) and started again ``--down`` seconds later;
+2. **load**: ``--phones`` simulated phones (default 50) all start at once (the burst of the
+   issue) and each uploads 120-fix GPX tracks of the township for ``--seconds`` (default 60),
+   waiting ``--think`` seconds (default 10, ±50 %; a real phone sends such a track every few
+   minutes) between uploads. Every upload has an Idempotency-Key; a phone retries on 503
+   (after ``Retry-After``) and on connection errors with the same key, and re-sends one upload
+   in ten on purpose (a lost answer), expecting 200 and the first id. In the middle PostGIS is
+   stopped (``pg_ctl stop -m fast``) and started again ``--down`` seconds later;
    ``geo serve`` is not restarted.
 
 It then checks in the database that every acknowledged (2xx) upload is stored exactly once with
@@ -21,6 +22,11 @@ it overlaps the time from the stop to 1 s after the start), the serial baseline 
 the last line is one JSON object. With ``--before DIR`` (a checkout of the code before a change,
 e.g. ``git archive main geo | tar -x -C /tmp/geo-before``) the same load runs first against
 that code, on a fresh database, and the ratios compare the two.
+
+The cluster listens on ``--pg-port`` (default 25439), below Linux's ephemeral port range: while
+PostGIS is down the pool keeps connecting to its port, and a port inside that range can be
+handed to such a connection as its own (a TCP self-connect), which then holds it and the
+restart fails ("Address already in use").
 
 Loopback only, bounded (it stops by itself: uploads stop at ``--seconds``, retries get a grace of
 ``--grace`` seconds), and it stops the server and the cluster it started.
@@ -600,7 +606,7 @@ def main() -> None:
     parser.add_argument("--phones", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument(
-        "--think", type=float, default=2.0, help="mean pause between a phone's uploads"
+        "--think", type=float, default=10.0, help="mean pause between a phone's uploads"
     )
     parser.add_argument("--down", type=float, default=3.0, help="seconds PostGIS stays stopped")
     parser.add_argument("--grace", type=float, default=30.0, help="retries after --seconds")
