@@ -151,3 +151,16 @@ class FeatureUnavailable(GeoError):
     status = 501
     title = "Not available here"
     slug = "feature-unavailable"
+
+
+class ServerBusy(GeoError):
+    """Too many heavy uploads at once: the client should retry after ``retry_after`` seconds."""
+
+    status = 503
+    title = "Busy"
+    slug = "busy"
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+        self.headers = {"Retry-After": str(retry_after)}

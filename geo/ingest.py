@@ -25,16 +25,14 @@ import pandas as pd
 import shapely
 
 from geo.chinacrs import canonical_crs, to_wgs84
-from geo.errors import InvalidFile, InvalidInput, PayloadTooLarge
+from geo.errors import InvalidFile, InvalidInput
 from geo.layers import WGS84, TownshipLayers
 from geo.plausibility import check_plausible, township_bbox
 from geo.store.base import NewUpload
 from geo.tracks.cleaning import CleanedTrack, Drop, clean_fixes
 from geo.tracks.fixes import ParsedTrack, is_blank
+from geo.tracks.limits import DEFAULT_LIMITS, ReadLimits
 from geo.tracks.log_dates import date_log, require_times
-
-#: Largest file accepted after gunzip (a guard against compression bombs).
-MAX_UNPACKED_BYTES = 1_000_000_000
 
 #: format name → (module, reader function).
 READERS: dict[str, tuple[str, str]] = {
@@ -90,19 +88,17 @@ def decide_crs(requested: str | None, parsed: ParsedTrack, *, filename: str) -> 
     )
 
 
-def unpack(data: bytes, filename: str) -> bytes:
-    """Gunzip a gzip-compressed upload (checked by its magic number, not its name)."""
+def unpack(data: bytes, filename: str, limits: ReadLimits = DEFAULT_LIMITS) -> bytes:
+    """Gunzip a gzip-compressed upload (checked by its magic number, not its name), in chunks
+    and within ``limits`` (size and ratio: :meth:`ReadLimits.unpack`)."""
     if data[:2] != b"\x1f\x8b":
         return data
+    raw = io.BytesIO(data)
     try:
-        out = gzip.GzipFile(fileobj=io.BytesIO(data)).read(MAX_UNPACKED_BYTES + 1)
+        with gzip.GzipFile(fileobj=raw) as stream:
+            return limits.unpack(stream, consumed=raw.tell, what="the gzip data", source=filename)
     except (OSError, EOFError, zlib.error) as exc:
         raise InvalidFile(f"gzip data cannot be unpacked ({exc})", source=filename) from None
-    if len(out) > MAX_UNPACKED_BYTES:
-        raise InvalidFile(
-            f"unpacks to more than {MAX_UNPACKED_BYTES:,} bytes; send it in parts", source=filename
-        )
-    return out
 
 
 def detect_format(data: bytes, filename: str) -> str:
@@ -168,18 +164,25 @@ def read_track(
     epsg: int | None = None,
     bd09mc: bool = False,
     start: str | None = None,
+    limits: ReadLimits = DEFAULT_LIMITS,
 ) -> ParsedTrack:
     """Detect the format and read the file (after gunzip); ``epsg``/``bd09mc``: a CSV's x/y
     columns are metres in that system. A log with elapsed times but no date is dated from the
-    user's ``start`` or its DJI file name (:mod:`geo.tracks.log_dates`)."""
-    data = unpack(data, filename)
+    user's ``start`` or its DJI file name (:mod:`geo.tracks.log_dates`). Read within
+    ``limits``: unpacked size and ratio, fixes counted while reading, CSV columns
+    (:mod:`geo.tracks.limits`)."""
+    data = unpack(data, filename, limits)
     fmt = detect_format(data, filename)
     module, function = READERS[fmt]
     reader: Any = getattr(importlib.import_module(module), function)
     if fmt == "csv":
-        parsed: ParsedTrack = reader(data, source=filename, tz=tz, epsg=epsg, bd09mc=bd09mc)
+        parsed: ParsedTrack = reader(
+            data, source=filename, tz=tz, epsg=epsg, bd09mc=bd09mc, limits=limits
+        )
     else:
-        parsed = reader(data, source=filename, tz=tz)
+        parsed = reader(data, source=filename, tz=tz, limits=limits)
+    # Every reader counts while it reads; this also holds for any reader that reads at once.
+    limits.check_fixes(len(parsed.fixes), source=filename)
     return date_log(parsed, filename=filename, tz=tz, start=start)
 
 
@@ -237,7 +240,7 @@ def prepare_upload(
     device: str = "",
     crs: str | None = None,
     uploaded_at: datetime | None = None,
-    max_fixes: int | None = None,
+    limits: ReadLimits = DEFAULT_LIMITS,
     start: str | None = None,
 ) -> PreparedUpload:
     """Parse, convert, check and clean one track file for a squad of a township.
@@ -259,8 +262,9 @@ def prepare_upload(
         ``gcj02``, ``bd09``, ``bd09mc`` (Baidu Mercator metres), any of their aliases, or
         ``EPSG:<code>`` for projected metres. None (the default): the system the file names
         itself, else WGS-84 (:func:`decide_crs`).
-    max_fixes
-        Refuse files with more fixes than this (:class:`PayloadTooLarge`); None: no limit.
+    limits
+        What the file may unpack to and hold (:class:`PayloadTooLarge` above): fixes counted
+        while reading, unpacked size and ratio, CSV columns.
     start
         When a log without dates started (``--start``), see :func:`geo.tracks.log_dates.date_log`.
 
@@ -281,14 +285,9 @@ def prepare_upload(
         epsg=epsg,
         bd09mc=requested == "bd09mc",
         start=start,
+        limits=limits,
     )
     require_times(parsed, filename)
-    if max_fixes is not None and len(parsed.fixes) > max_fixes:
-        raise PayloadTooLarge(
-            f"the file has {len(parsed.fixes):,} fixes; the limit is {max_fixes:,} per upload: "
-            "send it in parts",
-            source=filename,
-        )
     source_crs = decide_crs(crs, parsed, filename=filename)
     return prepare_parsed(
         parsed,

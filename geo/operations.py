@@ -25,6 +25,7 @@ from geo.layer_edits import add_feature, delete_feature, find_feature, replace_f
 from geo.layers import CAMERA_STATUSES, TownshipLayers, read_layers_dir
 from geo.store import Store, UploadRecord
 from geo.tracks.fixes import ParsedTrack, make_fixes
+from geo.tracks.limits import DEFAULT_LIMITS, ReadLimits
 from geo.weeks import IsoWeek
 
 #: How far back a gap's "last covered" date is looked for.
@@ -77,7 +78,7 @@ def import_track(
     crs: str | None = None,
     layers: TownshipLayers | None = None,
     idempotency_key: str | None = None,
-    max_fixes: int | None = None,
+    limits: ReadLimits = DEFAULT_LIMITS,
     start: str | None = None,
 ) -> ImportResult:
     """Parse, clean and store one track file in one transaction (nothing stored on error).
@@ -90,7 +91,7 @@ def import_track(
         squad=squad,
         device=device,
         crs=crs,
-        max_fixes=max_fixes,
+        limits=limits,
         start=start,
     )
     if idempotency_key:

@@ -7,11 +7,13 @@ dataclass defaults of :class:`geo.layers.TownshipInfo` and :class:`geo.rules.Rul
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from geo.tracks.limits import DEFAULT_LIMITS, ReadLimits
 
 
 class StoreSettings(BaseSettings):
@@ -53,11 +55,33 @@ class ServerSettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     max_upload_bytes: int = 50_000_000
-    """Largest track file accepted over HTTP (413 above)."""
+    """Largest track file accepted over HTTP (413 as soon as the body passes it)."""
+    max_body_bytes: int = 5_000_000
+    """Largest request body of every other route: live positions, layer edits, sign-in (413
+    as soon as the body passes it)."""
     max_upload_fixes: int = 2_000_000
-    """Most fixes in one uploaded file (413 above)."""
+    """Most fixes in one uploaded file (413; readers stop counting there)."""
+    max_unpacked_bytes: int = DEFAULT_LIMITS.max_unpacked_bytes
+    """Most bytes a gzip upload or a KMZ's .kml may unpack to (413 when passed)."""
+    max_unpack_ratio: float = DEFAULT_LIMITS.max_unpack_ratio
+    """Most unpacked bytes per compressed byte (413 when passed: a compression bomb)."""
     max_batch_fixes: int = 1_000
     """Most fixes in one live batch of ``POST /api/v1/positions`` (413 above)."""
+    max_heavy_parses: int = 2
+    """Heavy uploads (compressed, or over ``heavy_upload_bytes``) parsed at once; others wait."""
+    heavy_upload_bytes: int = 1_000_000
+    """Uploads over this size (or compressed) are heavy and take a parse slot."""
+    parse_wait_seconds: float = 10.0
+    """How long a heavy upload waits for a slot before a 503 with ``Retry-After``."""
+
+    def read_limits(self) -> ReadLimits:
+        """The limits of one uploaded track file, from these settings."""
+        return replace(
+            DEFAULT_LIMITS,
+            max_fixes=self.max_upload_fixes,
+            max_unpacked_bytes=self.max_unpacked_bytes,
+            max_unpack_ratio=self.max_unpack_ratio,
+        )
 
 
 @dataclass(frozen=True)

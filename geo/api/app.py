@@ -8,9 +8,10 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from geo import __version__
-from geo.api import dashboard, layers, ogc, openapi, problems, reports, signin, tracks
+from geo.api import body_limit, dashboard, layers, ogc, openapi, problems, reports, signin, tracks
 from geo.api.dependencies import LayersCache
 from geo.api.ingest_threads import IngestThreads
+from geo.api.parse_slots import ParseSlots
 from geo.api.request_id import RequestIdMiddleware
 from geo.api.routes import router
 from geo.api.security_headers import SecurityHeadersMiddleware
@@ -33,6 +34,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.store = open_store(settings.store.database_url, settings.store.gpkg_path)
         app.state.layers_cache = LayersCache()
         app.state.ingest_threads = IngestThreads()
+        app.state.parse_slots = ParseSlots.from_settings(settings.server)
         try:
             yield
         finally:
@@ -47,6 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     problems.install(app)
+    body_limit.install(app, settings.server.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
     # Outermost: every answer gets the headers, errors and 500s included.
     app.add_middleware(

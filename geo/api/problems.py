@@ -61,6 +61,11 @@ def internal_error_response(path: str, request_id: str) -> JSONResponse:
 
 async def _geo_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, GeoError)
+    return geo_error_response(request, exc)
+
+
+def geo_error_response(request: Request, exc: GeoError) -> JSONResponse:
+    """The problem answer of a :class:`GeoError` (its status, title, type and detail)."""
     extra: dict[str, Any] = {}
     if exc.source:
         extra["source"] = exc.source

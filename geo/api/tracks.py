@@ -3,13 +3,16 @@ reading uploads back. A patrol key uploads and reads its own squad's tracks only
 
 from __future__ import annotations
 
+import io
 from typing import Annotated, Any
 
 import shapely.geometry
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from starlette.datastructures import UploadFile
 
 from geo import operations
 from geo.api.auth import AUTH_PROBLEMS, READERS, require
+from geo.api.body_limit import allow_body
 from geo.api.dependencies import (
     IngestThreadsDep,
     LayersCacheDep,
@@ -25,6 +28,7 @@ from geo.api.models import (
     UploadModel,
 )
 from geo.api.openapi import problem_responses
+from geo.api.parse_slots import ParseSlots
 from geo.api.routes import PROBLEMS
 from geo.errors import InvalidInput, PayloadTooLarge, UnsupportedMediaType
 from geo.keys import Principal, Role
@@ -106,33 +110,34 @@ def check_upload_type(request: Request) -> None:
         )
 
 
+#: Room for the multipart envelope (boundaries, part headers, small fields) around the file.
+MULTIPART_ALLOWANCE = 64 * 1024
+
+
 async def _read_upload(request: Request, limit: int) -> tuple[bytes, str]:
-    """The file from a raw body or the first file part of a multipart form, within ``limit``."""
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(
-            f"the upload is {int(declared):,} bytes; the limit is {limit:,} bytes"
-        )
-    content_type = request.headers.get("content-type", "")
-    if content_type.startswith("multipart/form-data"):
-        form = await request.form()
-        for value in form.values():
-            if hasattr(value, "read"):
-                data = await value.read()
-                if len(data) > limit:
-                    raise PayloadTooLarge(
-                        f"the file is {len(data):,} bytes; the limit is {limit:,}"
-                    )
-                return data, str(getattr(value, "filename", "") or "upload")
+    """The file from a raw body or the first file part of a multipart form, within ``limit``.
+
+    The body is counted while it streams (:mod:`geo.api.body_limit`), chunked or not: 413 as
+    soon as it passes the limit, before the rest is received. A multipart form is parsed as it
+    arrives (file parts spool to a temporary file past 1 MB).
+    """
+    multipart = request.headers.get("content-type", "").startswith("multipart/form-data")
+    allow_body(request, limit + MULTIPART_ALLOWANCE if multipart else limit)
+    if multipart:
+        async with request.form(max_files=8, max_fields=32) as form:
+            for value in form.values():
+                if isinstance(value, UploadFile):
+                    data = await value.read()
+                    if len(data) > limit:
+                        raise PayloadTooLarge(
+                            f"the file is {len(data):,} bytes; the limit is {limit:,}"
+                        )
+                    return data, value.filename or "upload"
         raise InvalidInput("the multipart form has no file part")
-    chunks: list[bytes] = []
-    size = 0
+    body = io.BytesIO()
     async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(f"the upload is over the limit of {limit:,} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks), "upload"
+        body.write(chunk)
+    return body.getvalue(), "upload"
 
 
 UPLOAD_PROBLEMS = {**AUTH_PROBLEMS, **problem_responses(404, 409, 413, 422, 503)}
@@ -229,11 +234,13 @@ async def post_track(
             crs=crs,
             layers=layers_cache.get(store, township),
             idempotency_key=idempotency_key,
-            max_fixes=settings.server.max_upload_fixes,
+            limits=settings.server.read_limits(),
             start=start,
         )
 
-    result = await ingest.run(store_upload)
+    slots: ParseSlots = request.app.state.parse_slots
+    async with slots.slot(data):
+        result = await ingest.run(store_upload)
     if result.record.duplicate:
         response.status_code = 200
     return result.record.to_dict()

@@ -22,6 +22,7 @@ from numpy.typing import NDArray
 from geo.errors import InvalidFile
 from geo.tracks.csv_tracks import FEET, decode_text
 from geo.tracks.fixes import ParsedTrack, make_fixes
+from geo.tracks.limits import DEFAULT_LIMITS, ReadLimits
 
 _REQUIRED = ("time", "datetime", "latitude", "longitude")
 _METRES = {"meters": 1.0, "metres": 1.0, "m": 1.0, "feet": FEET, "ft": FEET}
@@ -70,7 +71,9 @@ def column_numbers(frame: pd.DataFrame, col: str, what: str, source: str) -> NDA
     return values.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
-def read_airdata(data: bytes, *, source: str, tz: ZoneInfo) -> ParsedTrack:
+def read_airdata(
+    data: bytes, *, source: str, tz: ZoneInfo, limits: ReadLimits = DEFAULT_LIMITS
+) -> ParsedTrack:
     """Read an AirData.com flight CSV.
 
     Parameters
@@ -81,6 +84,9 @@ def read_airdata(data: bytes, *, source: str, tz: ZoneInfo) -> ParsedTrack:
         The file name, used in error messages.
     tz
         Township time zone (unused: AirData times are UTC; kept for the common reader API).
+    limits
+        At most ``limits.max_columns`` columns and ``limits.max_fixes`` rows
+        (:class:`~geo.errors.PayloadTooLarge`).
 
     Returns
     -------
@@ -100,6 +106,7 @@ def read_airdata(data: bytes, *, source: str, tz: ZoneInfo) -> ParsedTrack:
     if not data.strip(b"\xef\xbb\xbf \t\r\n"):
         raise InvalidFile("the file is empty", source=source)
     text, _ = decode_text(data, source=source)
+    limits.check_columns(text[: text.find("\n")].count(",") + 1, source=source)
     try:
         frame = pd.read_csv(
             io.StringIO(text),
@@ -109,11 +116,13 @@ def read_airdata(data: bytes, *, source: str, tz: ZoneInfo) -> ParsedTrack:
             na_values=[""],
             low_memory=False,
             index_col=False,
+            nrows=None if limits.max_fixes is None else limits.max_fixes + 1,
         )
     except (pd.errors.ParserError, ValueError) as exc:
         raise InvalidFile(
             f"the rows cannot be split into columns ({str(exc).splitlines()[0]})", source=source
         ) from None
+    limits.check_fixes(len(frame), source=source)  # rows read, blank ones too
     frame = frame.dropna(how="all")
     columns: dict[str, tuple[str, str]] = {}
     for col in frame.columns:

@@ -38,6 +38,7 @@ from geo.chinacrs import SOURCE_SYSTEMS, bd09mc_to_bd09, crs_alias, in_china
 from geo.crs import to_wgs84
 from geo.errors import InvalidFile, InvalidInput
 from geo.tracks.fixes import ParsedTrack, make_fixes
+from geo.tracks.limits import DEFAULT_LIMITS, ReadLimits
 from geo.tracks.timestamps import parse_times
 
 FloatArray = NDArray[np.float64]
@@ -279,7 +280,7 @@ def _sniff(sample: list[str]) -> str:
     return max(scored)[2]
 
 
-def _split(text: str, *, source: str) -> _Table:
+def _split(text: str, *, source: str, limits: ReadLimits) -> _Table:
     """Split the text into a table; the first row is a header when none of its cells is a number."""
     raw = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     keep = [i for i, line in enumerate(raw) if line.strip()]
@@ -302,7 +303,9 @@ def _split(text: str, *, source: str) -> _Table:
     if not keep:
         raise InvalidFile("the CSV file has a header row but no data rows", source=source)
     lines = [raw[i] for i in keep]
+    limits.check_fixes(len(lines), source=source)  # one fix per row at most
     ncols = max(max(line.count(sep) for line in lines) + 1, len(header or ()))
+    limits.check_columns(ncols, source=source)  # before any per-column work
     try:
         frame = pd.read_csv(
             io.StringIO("\n".join(lines)),
@@ -1067,6 +1070,7 @@ def read_csv_track(
     tz: ZoneInfo,
     epsg: int | None = None,
     bd09mc: bool = False,
+    limits: ReadLimits = DEFAULT_LIMITS,
 ) -> ParsedTrack:
     """Read a CSV/TSV track of positions (and times, altitude, accuracy when present).
 
@@ -1085,6 +1089,9 @@ def read_csv_track(
     bd09mc
         The x/y columns are Baidu Mercator metres, kept as written (``declared_crs`` says
         ``bd09mc``).
+    limits
+        At most ``limits.max_columns`` columns and ``limits.max_fixes`` rows
+        (:class:`~geo.errors.PayloadTooLarge`), checked before the columns are read.
 
     Returns
     -------
@@ -1114,7 +1121,7 @@ def read_csv_track(
         raise InvalidFile("the file is empty", source=source)
     text, enc_note = decode_text(data, source=source)
     notes: list[str] = [enc_note] if enc_note else []
-    table = _split(text, source=source)
+    table = _split(text, source=source, limits=limits)
     roles, keys = _roles(table.header) if table.header is not None else ({}, {})
     declared: str | None = None
     crs = _pick_crs(epsg) if epsg is not None else None

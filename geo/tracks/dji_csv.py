@@ -29,6 +29,7 @@ from geo.errors import InvalidFile
 from geo.tracks.airdata import column_numbers
 from geo.tracks.csv_tracks import FEET, decode_text
 from geo.tracks.fixes import ParsedTrack, make_fixes
+from geo.tracks.limits import DEFAULT_LIMITS, ReadLimits
 from geo.tracks.timestamps import parse_times
 
 _UNITS = {"m": 1.0, "meters": 1.0, "metres": 1.0, "": 1.0, "ft": FEET, "feet": FEET}
@@ -80,7 +81,9 @@ def looks_like_dji_csv(head: bytes) -> bool:
     return any(lat in keys and lon in keys for lat, lon in zip(_LAT, _LON, strict=True))
 
 
-def read_dji_csv(data: bytes, *, source: str, tz: ZoneInfo) -> ParsedTrack:
+def read_dji_csv(
+    data: bytes, *, source: str, tz: ZoneInfo, limits: ReadLimits = DEFAULT_LIMITS
+) -> ParsedTrack:
     """Read a DJI flight record exported as CSV by CsvView, Flight Reader, TXTlogToCSVtool or
     DatCon.
 
@@ -92,6 +95,9 @@ def read_dji_csv(data: bytes, *, source: str, tz: ZoneInfo) -> ParsedTrack:
         The file name, used in error messages.
     tz
         Township time zone: ``[local]`` times (and times without a zone) are read in it.
+    limits
+        At most ``limits.max_columns`` columns and ``limits.max_fixes`` rows
+        (:class:`~geo.errors.PayloadTooLarge`).
 
     Returns
     -------
@@ -116,6 +122,7 @@ def read_dji_csv(data: bytes, *, source: str, tz: ZoneInfo) -> ParsedTrack:
     notes: list[str] = [enc_note] if enc_note else []
     header, skip = _header_line(text)
     sep = max((",", ";", "\t"), key=header.count)
+    limits.check_columns(header.count(sep) + 1, source=source)
     try:
         frame = pd.read_csv(
             io.StringIO(text),
@@ -128,11 +135,13 @@ def read_dji_csv(data: bytes, *, source: str, tz: ZoneInfo) -> ParsedTrack:
             low_memory=False,
             index_col=False,
             dtype=str,
+            nrows=None if limits.max_fixes is None else limits.max_fixes + 1,
         )
     except (pd.errors.ParserError, ValueError) as exc:
         raise InvalidFile(
             f"the rows cannot be split into columns ({str(exc).splitlines()[0]})", source=source
         ) from None
+    limits.check_fixes(len(frame), source=source)  # rows read, blank ones too
     frame = frame.dropna(how="all")
     frame.index = frame.index + skip  # line numbers: index + 2 is the file's line
     columns: dict[str, tuple[str, str]] = {}

@@ -14,6 +14,7 @@ import pandas as pd
 from geo.chinacrs import SOURCE_SYSTEMS, crs_alias
 from geo.errors import InvalidFile
 from geo.tracks.fixes import ParsedTrack, make_fixes
+from geo.tracks.limits import DEFAULT_LIMITS, ReadLimits
 from geo.tracks.timestamps import parse_times
 
 _TIME_KEYS = ("time", "timestamp", "datetime", "tracked_at", "date_time", "时间")
@@ -79,12 +80,17 @@ class _Reader:
     moving: int = 0
     epoch_times: int = 0
     notes: list[str] = field(default_factory=list)
+    limits: ReadLimits = DEFAULT_LIMITS
+    positions: int = 0
+    """Positions read so far (counted against ``limits.max_fixes``)."""
 
     def fail(self, detail: str, feature: int) -> InvalidFile:
         return InvalidFile(detail, source=self.source, place=f"feature {feature}")
 
     def position(self, value: object, feature: int) -> tuple[float, float, float]:
         """``[x, y(, z)]`` as numbers; in WGS-84 also checked to be a place on Earth."""
+        self.positions += 1
+        self.limits.check_fixes(self.positions, source=self.source)
         if not isinstance(value, list) or len(value) < 2:
             raise self.fail(f"position {_short(value)} is not [lon, lat]", feature)
         nums = value[:3]
@@ -307,7 +313,9 @@ def _features(doc: dict[str, object], source: str) -> list[object]:
     )
 
 
-def read_geojson(data: bytes, *, source: str, tz: ZoneInfo) -> ParsedTrack:
+def read_geojson(
+    data: bytes, *, source: str, tz: ZoneInfo, limits: ReadLimits = DEFAULT_LIMITS
+) -> ParsedTrack:
     """Read the track in a GeoJSON or MF-JSON file.
 
     Each ``LineString``, each line of a ``MultiLineString`` and each MF-JSON ``MovingPoint``
@@ -326,6 +334,8 @@ def read_geojson(data: bytes, *, source: str, tz: ZoneInfo) -> ParsedTrack:
         The file name, used in error messages.
     tz
         Township time zone: times without an offset are read in it.
+    limits
+        Reading stops at ``limits.max_fixes`` (:class:`~geo.errors.PayloadTooLarge`).
 
     Returns
     -------
@@ -361,7 +371,7 @@ def read_geojson(data: bytes, *, source: str, tz: ZoneInfo) -> ParsedTrack:
         )
     declared = _declared_crs(doc.get("crs"), source)
     projected = declared is not None and (declared.startswith("EPSG:") or declared == "bd09mc")
-    reader = _Reader(source=source, degrees=not projected)
+    reader = _Reader(source=source, degrees=not projected, limits=limits)
     top_name = doc.get("name")
     name = top_name if isinstance(top_name, str) else ""
     for i, feature in enumerate(_features(doc, source), start=1):

@@ -15,7 +15,8 @@ import pandas as pd
 from geo.chinacrs import crs_in_text
 from geo.errors import InvalidFile
 from geo.tracks.fixes import ParsedTrack, is_blank, make_fixes
-from geo.tracks.gpx_scan import scan_points
+from geo.tracks.gpx_scan import MORE_POINTS, scan_points
+from geo.tracks.limits import DEFAULT_LIMITS, ReadLimits
 from geo.tracks.timestamps import parse_times
 
 
@@ -31,7 +32,9 @@ def _number(text: str | None) -> float:
         return float("nan")
 
 
-def read_gpx(data: bytes, *, source: str, tz: ZoneInfo) -> ParsedTrack:
+def read_gpx(
+    data: bytes, *, source: str, tz: ZoneInfo, limits: ReadLimits = DEFAULT_LIMITS
+) -> ParsedTrack:
     """Read the track and route points of a GPX file.
 
     Parameters
@@ -42,6 +45,8 @@ def read_gpx(data: bytes, *, source: str, tz: ZoneInfo) -> ParsedTrack:
         The file name, used in error messages.
     tz
         Township time zone: times without an offset are read in it.
+    limits
+        Reading stops at ``limits.max_fixes`` (:class:`~geo.errors.PayloadTooLarge`).
 
     Returns
     -------
@@ -58,7 +63,7 @@ def read_gpx(data: bytes, *, source: str, tz: ZoneInfo) -> ParsedTrack:
     """
     if is_blank(data):
         raise InvalidFile("the file is empty", source=source)
-    points = _scan_fast(data, tz) or _scan_tree(data, source)
+    points = _scan_fast(data, tz, limits, source) or _scan_tree(data, source, limits)
     if len(points.lons) == 0:
         raise InvalidFile("the GPX file has no track or route points", source=source)
     if points.parsed_times is not None:
@@ -123,7 +128,7 @@ class _Points:
     naive_times: int = 0
 
 
-def _scan_fast(data: bytes, tz: ZoneInfo) -> _Points | None:
+def _scan_fast(data: bytes, tz: ZoneInfo, limits: ReadLimits, source: str) -> _Points | None:
     """Read the points of a plain GPX file with the compiled scanner (:mod:`geo.tracks.gpx_scan`).
 
     Used only when the file is complete and plain: it ends in ``</gpx>`` and has no comments,
@@ -145,9 +150,14 @@ def _scan_fast(data: bytes, tz: ZoneInfo) -> _Points | None:
     expected = data.count(b"<trkpt")
     if expected == 0:
         return None
+    if limits.max_fixes is not None and expected > limits.max_fixes:
+        # Room for the limit only: the scanner stops at the first point past it.
+        expected = limits.max_fixes
     status, lons, lats, t_ms, kind, hdops, eles, parts = scan_points(
         np.frombuffer(body, dtype=np.uint8), expected
     )
+    if status == MORE_POINTS:
+        limits.check_fixes(expected + 1, source=source)
     if status != 0 or not (np.all(np.abs(lats) <= 90) and np.all(np.abs(lons) <= 180)):
         return None
     times = pd.Series(pd.NaT, index=range(expected), dtype="datetime64[ms, UTC]")
@@ -166,7 +176,7 @@ def _scan_fast(data: bytes, tz: ZoneInfo) -> _Points | None:
     return _Points(lons, lats, [], hdops, eles, parts, name, times, int(local.sum()))
 
 
-def _scan_tree(data: bytes, source: str) -> _Points:
+def _scan_tree(data: bytes, source: str, limits: ReadLimits) -> _Points:
     """Read points with the XML parser; errors name the line, column or point."""
     pts = _Points()
     part = -1
@@ -226,6 +236,7 @@ def _scan_tree(data: bytes, source: str) -> _Points:
                 pts.hdops.append(point_hdop)
                 pts.eles.append(point_ele)
                 pts.parts.append(max(part, 0))
+                limits.check_fixes(n, source=source)
                 elem.clear()
     except ET.ParseError as exc:
         line, col = exc.position

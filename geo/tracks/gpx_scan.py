@@ -15,6 +15,9 @@ from numpy.typing import NDArray
 
 MISSING_TIME = np.iinfo(np.int64).min
 OK = 0
+#: The status when the document holds more points than ``n_points`` (the reader sizes the
+#: arrays to the fix limit, so the scan stops at the first point past it).
+MORE_POINTS = 1
 
 
 @njit(cache=True)
@@ -176,7 +179,8 @@ def scan_points(
     """Scan a plain GPX document for its ``n_points`` track points.
 
     Returns ``(status, lon, lat, time_ms, time_kind, hdop, ele, part)``; status 0 means every
-    point was read; time_kind per point is 0 (no time), 1 (UTC) or 2 (no offset: local).
+    point was read, :data:`MORE_POINTS` that a point past ``n_points`` was found (the scan
+    stops there); time_kind per point is 0 (no time), 1 (UTC) or 2 (no offset: local).
     """
     lon = np.full(n_points, np.nan)
     lat = np.full(n_points, np.nan)
@@ -213,7 +217,7 @@ def scan_points(
             i += 1
             continue
         if k >= n_points:
-            return 1, lon, lat, t_ms, kind, hdop, ele, part
+            return MORE_POINTS, lon, lat, t_ms, kind, hdop, ele, part
         # Attributes up to '>'.
         j = i + 6
         got_lat = False

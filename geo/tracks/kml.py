@@ -12,13 +12,12 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from geo.chinacrs import SOURCE_SYSTEMS, crs_alias, crs_in_text
-from geo.errors import InvalidFile
+from geo.errors import InvalidFile, PayloadTooLarge
 from geo.tracks.fixes import ParsedTrack, make_fixes
+from geo.tracks.limits import DEFAULT_LIMITS, ReadLimits
 from geo.tracks.timestamps import parse_times
 
 _ZIP_MAGIC = b"PK\x03\x04"
-_KMZ_MAX_KML_BYTES = 256 * 1024 * 1024
-"""Largest .kml a KMZ may unpack to; a bigger one is refused rather than unpacked."""
 _COMMA = re.compile(r"\s*,\s*")
 _PLACE = re.compile(r"^point (\d+)$")
 
@@ -82,31 +81,39 @@ def _tuples(text: str) -> list[str]:
     return _COMMA.sub(",", text).split()
 
 
-def _unzip(data: bytes, source: str) -> tuple[bytes, list[str]]:
-    """The .kml inside a KMZ: the first one at the archive's root (as Google Earth does)."""
+def _unzip(data: bytes, source: str, limits: ReadLimits) -> tuple[bytes, list[str]]:
+    """The .kml inside a KMZ: the first one at the archive's root (as Google Earth does),
+    unpacked in chunks within ``limits`` (members, size, ratio)."""
     notes: list[str] = []
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            kmls = [
-                i for i in zf.infolist() if not i.is_dir() and i.filename.lower().endswith(".kml")
-            ]
+            members = zf.infolist()
+            if len(members) > limits.max_archive_members:
+                raise PayloadTooLarge(
+                    f"the KMZ archive holds {len(members):,} entries; the limit is "
+                    f"{limits.max_archive_members:,}",
+                    source=source,
+                )
+            kmls = [i for i in members if not i.is_dir() and i.filename.lower().endswith(".kml")]
             if not kmls:
                 raise InvalidFile("the KMZ archive holds no .kml file", source=source)
             root_level = [i for i in kmls if "/" not in i.filename.strip("/")]
             info = (root_level or kmls)[0]
             if len(kmls) > 1:
                 notes.append(f"the KMZ holds {len(kmls)} .kml files; only {info.filename} was read")
+            # The ratio counts the member's compressed size as stored (never more than the file).
+            compressed = min(info.compress_size, len(data))
             with zf.open(info) as member:
-                body = member.read(_KMZ_MAX_KML_BYTES + 1)
+                body = limits.unpack(
+                    member,
+                    consumed=lambda: compressed,
+                    what=f"the KMZ's {info.filename}",
+                    source=source,
+                )
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError, NotImplementedError):
         raise InvalidFile(
             "the file starts like a KMZ (zip) archive but cannot be unpacked", source=source
         ) from None
-    if len(body) > _KMZ_MAX_KML_BYTES:
-        raise InvalidFile(
-            f"the KML inside the KMZ unpacks to more than {_KMZ_MAX_KML_BYTES // 2**20} MB",
-            source=source,
-        )
     return body, notes
 
 
@@ -145,7 +152,9 @@ def _named_crs(root: ET.Element, notes: list[str], source: str) -> str | None:
     return named
 
 
-def read_kml(data: bytes, *, source: str, tz: ZoneInfo) -> ParsedTrack:
+def read_kml(
+    data: bytes, *, source: str, tz: ZoneInfo, limits: ReadLimits = DEFAULT_LIMITS
+) -> ParsedTrack:
     """Read the tracks of a KML file or a KMZ archive.
 
     Each ``LineString`` and each ``gx:Track`` (also inside ``gx:MultiTrack`` or
@@ -163,6 +172,9 @@ def read_kml(data: bytes, *, source: str, tz: ZoneInfo) -> ParsedTrack:
         The file name, used in error messages.
     tz
         Township time zone: times without an offset are read in it.
+    limits
+        A KMZ is unpacked within them and reading stops at ``limits.max_fixes``
+        (:class:`~geo.errors.PayloadTooLarge`).
 
     Returns
     -------
@@ -184,7 +196,7 @@ def read_kml(data: bytes, *, source: str, tz: ZoneInfo) -> ParsedTrack:
     notes: list[str] = []
     if data.startswith(_ZIP_MAGIC):
         fmt = "kmz"
-        data, notes = _unzip(data, source)
+        data, notes = _unzip(data, source, limits)
         if not data.strip(b"\xef\xbb\xbf \t\r\n"):
             raise InvalidFile("the KML inside the KMZ archive is empty", source=source)
     try:
@@ -239,6 +251,7 @@ def read_kml(data: bytes, *, source: str, tz: ZoneInfo) -> ParsedTrack:
                         continue
                     for raw in _tuples(_text(c)):
                         counter += 1
+                        limits.check_fixes(counter, source=source)
                         pos = _position(raw.split(","), raw, source=source, n=counter)
                         if is_line:
                             # LineString positions carry no times in KML.
@@ -268,6 +281,7 @@ def read_kml(data: bytes, *, source: str, tz: ZoneInfo) -> ParsedTrack:
                             in_part = 0
                         continue
                     counter += 1
+                    limits.check_fixes(counter, source=source)
                     pos = _position(raw.replace(",", " ").split(), raw, source=source, n=counter)
                     tracks.add(pos, whens[k] if paired else None, part, counter)
                     in_part += 1

@@ -14,6 +14,7 @@ import pandas as pd
 
 from geo.errors import InvalidFile
 from geo.tracks.fixes import ParsedTrack, make_fixes
+from geo.tracks.limits import DEFAULT_LIMITS, ReadLimits
 
 _SENTENCE = re.compile(
     r"\$(?P<body>(?P<talker>[A-Z]{2})(?P<kind>[A-Z]{3}),[^*$\r\n]*)(?:\*(?P<sum>[0-9A-Fa-f]{2}))?"
@@ -132,7 +133,9 @@ def _days(fixes: list[_Fix]) -> list[date | None]:
     return out
 
 
-def read_nmea(data: bytes, *, source: str, tz: ZoneInfo) -> ParsedTrack:
+def read_nmea(
+    data: bytes, *, source: str, tz: ZoneInfo, limits: ReadLimits = DEFAULT_LIMITS
+) -> ParsedTrack:
     """Read the fixes of an NMEA 0183 log from its GGA and RMC sentences.
 
     A GGA and an RMC of the same time are one fix: position, altitude and HDOP from GGA, the
@@ -148,6 +151,8 @@ def read_nmea(data: bytes, *, source: str, tz: ZoneInfo) -> ParsedTrack:
         The file name, used in error messages.
     tz
         Township time zone (unused: NMEA times are always UTC).
+    limits
+        Reading stops at ``limits.max_fixes`` (:class:`~geo.errors.PayloadTooLarge`).
 
     Returns
     -------
@@ -219,6 +224,7 @@ def read_nmea(data: bytes, *, source: str, tz: ZoneInfo) -> ParsedTrack:
             if last is None or abs(last.seconds - seconds) > _SAME_EPOCH_S:
                 last = _Fix(line=lineno, seconds=seconds)
                 fixes.append(last)
+                limits.check_fixes(len(fixes), source=source)
             if kind == "GGA":
                 last.lon, last.lat, last.from_gga = lon, lat, True
                 if f[8]:

@@ -10,6 +10,7 @@ import pandas as pd
 
 from geo.errors import InvalidFile
 from geo.tracks.fixes import ParsedTrack, make_fixes
+from geo.tracks.limits import DEFAULT_LIMITS, ReadLimits
 
 _HEADER_LINES = 6
 _FIELDS = 7
@@ -46,7 +47,9 @@ def _looks_like_row(line: str) -> bool:
     return True
 
 
-def read_plt(data: bytes, *, source: str, tz: ZoneInfo) -> ParsedTrack:
+def read_plt(
+    data: bytes, *, source: str, tz: ZoneInfo, limits: ReadLimits = DEFAULT_LIMITS
+) -> ParsedTrack:
     """Read a GeoLife PLT trajectory.
 
     After six header lines each row is ``lat,lon,0,altitude_feet,days_since_1899-12-30,
@@ -61,6 +64,8 @@ def read_plt(data: bytes, *, source: str, tz: ZoneInfo) -> ParsedTrack:
         The file name, used in error messages.
     tz
         Township time zone (unused: PLT times are GMT).
+    limits
+        Reading stops at ``limits.max_fixes`` (:class:`~geo.errors.PayloadTooLarge`).
 
     Returns
     -------
@@ -117,6 +122,7 @@ def read_plt(data: bytes, *, source: str, tz: ZoneInfo) -> ParsedTrack:
             _number(fields[4], "day number", source=source, line=lineno) if fields[4] else math.nan
         )
         rows.append(lineno)
+        limits.check_fixes(len(rows), source=source)
     if not lats:
         raise InvalidFile("the PLT file has no track points", source=source)
 

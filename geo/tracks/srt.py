@@ -30,6 +30,7 @@ from numpy.typing import NDArray
 from geo.errors import InvalidFile
 from geo.tracks.csv_tracks import decode_text, lon_first_by_values
 from geo.tracks.fixes import ParsedTrack, make_fixes
+from geo.tracks.limits import DEFAULT_LIMITS, ReadLimits
 from geo.tracks.timestamps import parse_times
 
 _NUM = r"([-+]?\d+(?:\.\d+)?)"
@@ -158,7 +159,9 @@ def _gps_order(
     return True, "assumed from the usual DJI GPS(lon,lat,alt); the values fit either order"
 
 
-def read_srt(data: bytes, *, source: str, tz: ZoneInfo) -> ParsedTrack:
+def read_srt(
+    data: bytes, *, source: str, tz: ZoneInfo, limits: ReadLimits = DEFAULT_LIMITS
+) -> ParsedTrack:
     """Read the positions of a DJI SRT subtitle file.
 
     Parameters
@@ -169,6 +172,8 @@ def read_srt(data: bytes, *, source: str, tz: ZoneInfo) -> ParsedTrack:
         The file name, used in error messages.
     tz
         Township time zone: the cue datetimes are the aircraft's local clock and are read in it.
+    limits
+        At most ``limits.max_fixes`` cues (:class:`~geo.errors.PayloadTooLarge`).
 
     Returns
     -------
@@ -198,6 +203,7 @@ def read_srt(data: bytes, *, source: str, tz: ZoneInfo) -> ParsedTrack:
     notes: list[str] = [enc_note] if enc_note else []
     cues = _split_cues(text)
     n = len(cues)
+    limits.check_fixes(n, source=source)  # one fix per cue at most
     kind = np.zeros(n, dtype=np.int8)  # 0 none, 1 labelled, 2 GPS(a,b)
     first = np.full(n, np.nan)
     second = np.full(n, np.nan)

@@ -87,7 +87,7 @@ def test_too_many_fixes_is_413_with_the_limit(
     data = village_track_gpx(demo_layers, start="2026-11-18 09:00", minutes=100)  # 1,200 fixes
     done = client.post("/api/v1/tracks?squad=squad-01", content=data)
     assert done.status_code == 413
-    assert "the file has 1,200 fixes; the limit is 1,000" in done.json()["detail"]
+    assert "more than 1,000 fixes; the limit is 1,000" in done.json()["detail"]
 
 
 def test_idempotency_key_returns_the_first_answer(

@@ -115,6 +115,7 @@ def test_bad_files_get_one_clear_message(data: bytes, message: str, place: str |
 def test_fast_scan_agrees_with_the_xml_parser(shared_data: Path) -> None:
     from geo.tracks.gpx import _scan_fast, _scan_tree
     from geo.tracks.gpx_write import write_gpx
+    from geo.tracks.limits import DEFAULT_LIMITS
 
     simulated = write_gpx(
         np.array([109.9, 109.91, 109.92]),
@@ -128,11 +129,11 @@ def test_fast_scan_agrees_with_the_xml_parser(shared_data: Path) -> None:
     for name, data in [("simulated", simulated)] + [
         (p.name, p.read_bytes()) for p in real_gpx_files(shared_data)
     ]:
-        fast = _scan_fast(data, TZ)
+        fast = _scan_fast(data, TZ, DEFAULT_LIMITS, name)
         if fast is None:
             continue
         used_fast += 1
-        tree = _scan_tree(data, name)
+        tree = _scan_tree(data, name, DEFAULT_LIMITS)
         np.testing.assert_array_equal(fast.lons, tree.lons, err_msg=name)
         np.testing.assert_array_equal(fast.lats, tree.lats, err_msg=name)
         np.testing.assert_array_equal(fast.hdops, tree.hdops, err_msg=name)
