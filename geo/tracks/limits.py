@@ -20,13 +20,19 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import IO
+from typing import Protocol
 
 from geo.errors import PayloadTooLarge
 
 #: Unpacked bytes below which the ratio is not checked (a small file of blanks is no bomb).
 RATIO_FLOOR_BYTES = 1_000_000
 _CHUNK = 1 << 20
+
+
+class Readable(Protocol):
+    """A file object read in chunks (``gzip.GzipFile``, a zip member)."""
+
+    def read(self, size: int, /) -> bytes: ...
 
 
 @dataclass(frozen=True)
@@ -71,7 +77,7 @@ class ReadLimits:
             )
 
     def unpack(
-        self, stream: IO[bytes], *, consumed: Callable[[], int], what: str, source: str
+        self, stream: Readable, *, consumed: Callable[[], int], what: str, source: str
     ) -> bytes:
         """Read a decompressing ``stream`` in chunks, refusing once it passes a limit.
 
