@@ -50,10 +50,10 @@ PROBLEM_EXAMPLES: dict[int, tuple[str, str, str, str]] = {
         "Idempotency-Key phone-01:2026-11-18 was used for another file",
     ),
     413: (
-        "The upload is over the size or point limit",
+        "The body or the file is over a limit (size, unpacked size, fixes, columns)",
         "/problems/payload-too-large",
         "Upload too large",
-        "the upload is 60,000,000 bytes; the limit is 50,000,000 bytes",
+        "the request body is 60,000,000 bytes; the limit is 50,000,000",
     ),
     415: (
         "The body's Content-Type is not a track file type or multipart (forms are refused)",
@@ -129,6 +129,8 @@ def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
             responses.setdefault("500", {"description": PROBLEM_EXAMPLES[500][0]})
             if "requestBody" in operation:
                 responses.setdefault("400", {"description": PROBLEM_EXAMPLES[400][0]})
+                # Every body is counted while it streams (geo/api/body_limit.py).
+                responses.setdefault("413", {"description": PROBLEM_EXAMPLES[413][0]})
             for code, response in responses.items():
                 if code[:1] in ("4", "5"):
                     response["content"] = _problem_content(int(code))
