@@ -18,6 +18,7 @@ from geo.errors import PayloadTooLarge
 from geo.ingest import read_track, unpack
 from geo.tracks.airdata import read_airdata
 from geo.tracks.csv_tracks import read_csv_track
+from geo.tracks.dji_csv import read_dji_csv
 from geo.tracks.fixes import ParsedTrack
 from geo.tracks.geojson import read_geojson
 from geo.tracks.gpx import read_gpx
@@ -26,6 +27,7 @@ from geo.tracks.limits import ReadLimits
 from geo.tracks.nmea import read_nmea
 from geo.tracks.plt import read_plt
 from geo.tracks.srt import read_srt
+from tests import drone_samples
 
 TZ = ZoneInfo("Asia/Shanghai")
 MB = 1_000_000
@@ -110,6 +112,13 @@ def test_every_reader_stops_at_the_fix_limit(reader: Reader, name: str, shared_d
     limits = ReadLimits(max_fixes=fixes - 1)
     with pytest.raises(PayloadTooLarge, match=f"more than {fixes - 1:,} fixes"):
         reader(data, source=name, tz=TZ, limits=limits)
+
+
+def test_the_dji_flight_record_reader_stops_at_the_fix_limit() -> None:
+    data = drone_samples.csvview_csv(duration_s=10)
+    fixes = len(read_dji_csv(data, source="r.csv", tz=TZ).fixes)
+    with pytest.raises(PayloadTooLarge, match=f"more than {fixes - 1:,} fixes"):
+        read_dji_csv(data, source="r.csv", tz=TZ, limits=ReadLimits(max_fixes=fixes - 1))
 
 
 @pytest.mark.parametrize("plain", [True, False], ids=["scanner", "xml-parser"])
