@@ -23,7 +23,7 @@ from rich.table import Table
 from geo.errors import GeoError
 from geo.settings import Settings, get_settings
 from geo.store.base import Store
-from geo.weeks import IsoWeek
+from geo.weeks import IsoWeek, parse_day
 
 app = typer.Typer(
     help="geo: patrol coverage and surveillance assets for a township (巡查覆盖与监控资产).",
@@ -474,7 +474,7 @@ def daily(
 
     _check_format(fmt, ("table", "json"))
     store, code = _open(township)
-    body = operations.day_coverage(store, code, operations.parse_day(day))
+    body = operations.day_coverage(store, code, parse_day(day))
     if fmt == "json":
         sys.stdout.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
         return

@@ -15,7 +15,7 @@ import hashlib
 import json
 import math
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from typing import Any, Final, Literal
 from zoneinfo import ZoneInfo
 
@@ -176,11 +176,8 @@ def _time_bound(text: str, tz: ZoneInfo, *, side: Literal["start", "end"]) -> da
         except ValueError:
             pass
         else:
-            if side == "end":  # a date is its whole local day
-                return datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz) - timedelta(
-                    microseconds=1
-                )
-            return datetime.combine(day, time(0), tzinfo=tz)
+            # A date is its whole local day (its last microsecond: no day after 9999-12-31).
+            return datetime.combine(day, time.max if side == "end" else time(0), tzinfo=tz)
     try:
         moment = datetime.fromisoformat(text.replace("z", "Z").replace("Z", "+00:00"))
     except ValueError:
@@ -228,14 +225,10 @@ def feature_times(layer: str, frame: pd.DataFrame, tz: ZoneInfo) -> tuple[pd.Ser
         bounds = {w: IsoWeek.parse(w).bounds(tz) for w in set(frame["week"])}
         # A week is [Monday 00:00, next Monday 00:00): its last instant is just before the end.
         last = pd.Timedelta(microseconds=1)
-        return (
-            pd.Series(
-                [pd.Timestamp(bounds[w][0]) for w in frame["week"]], index=frame.index
-            ).dt.tz_convert("UTC"),
-            pd.Series(
-                [pd.Timestamp(bounds[w][1]) - last for w in frame["week"]], index=frame.index
-            ).dt.tz_convert("UTC"),
-        )
+        # to_datetime keeps the UTC dtype when there is no gap (an empty list of objects not).
+        starts = pd.to_datetime([bounds[w][0] for w in frame["week"]], utc=True)
+        ends = pd.to_datetime([bounds[w][1] for w in frame["week"]], utc=True) - last
+        return pd.Series(starts, index=frame.index), pd.Series(ends, index=frame.index)
     raise InvalidQuery(
         f"{layer} has no time, so datetime does not apply; it applies to "
         f"{' and '.join(TEMPORAL_LAYERS)}"

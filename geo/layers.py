@@ -24,6 +24,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geo.errors import InvalidInput, LayerProblems
 from geo.rules import Rules
+from geo.text import text_problem
 
 WGS84 = "EPSG:4326"
 LAYER_FILE_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".fgb")
@@ -388,6 +389,20 @@ def _default_column(layer: str, col: str, kind: str, n: int) -> Any:
     return [""] * n
 
 
+def _text_problems(name: str, frame: gpd.GeoDataFrame) -> list[str]:
+    """Text attributes no store can hold (a NUL character, see :mod:`geo.text`), by feature
+    number (the code itself may be the bad text)."""
+    out = []
+    for column, kind in LAYER_COLUMNS[name].items():
+        if kind != "str" or column not in frame.columns:
+            continue
+        for i, value in enumerate(frame[column]):
+            problem = text_problem(value) if isinstance(value, str) else None
+            if problem:
+                out.append(f"{name} feature {i + 1}: {column} {problem}")
+    return out
+
+
 def _label(frame: gpd.GeoDataFrame, i: int) -> str:
     for col in ("code", "flight_id", "name"):
         if col in frame.columns:
@@ -467,6 +482,7 @@ def validate_layers(layers: TownshipLayers) -> list[str]:
         blank = int((codes == "").sum()) if name != "checkpoints" else 0
         if blank:
             problems.append(f"{name}: {blank} feature(s) without {key}")
+        problems.extend(_text_problems(name, frame))
     if problems:
         return problems
 

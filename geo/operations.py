@@ -24,6 +24,7 @@ from geo.ingest import PreparedUpload, check_squad, normalise_crs, prepare_parse
 from geo.layer_edits import add_feature, delete_feature, find_feature, replace_feature
 from geo.layers import CAMERA_STATUSES, TownshipLayers, read_layers_dir
 from geo.store import Store, UploadRecord
+from geo.text import check_text
 from geo.tracks.fixes import ParsedTrack, make_fixes
 from geo.tracks.limits import DEFAULT_LIMITS, ReadLimits
 from geo.weeks import IsoWeek
@@ -83,6 +84,7 @@ def import_track(
 ) -> ImportResult:
     """Parse, clean and store one track file in one transaction (nothing stored on error).
     ``start`` dates a log that has none (``--start``)."""
+    check_text(filename, "filename")  # a multipart part's name comes with the body
     layers = layers or store.load_layers(township)
     prepared = prepare_upload(
         data,
@@ -400,14 +402,6 @@ def day_coverage(store: Store, township: str, day: date) -> dict[str, Any]:
         "squads_total": len(squads),
         "squads": [s.to_dict() for s in squads],
     }
-
-
-def parse_day(text: str) -> date:
-    """``YYYY-MM-DD`` or :class:`InvalidInput`."""
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise InvalidInput(f"date {text!r} is not a date; write it like 2026-11-18") from None
 
 
 def month_coverage(store: Store, township: str, month_text: str) -> dict[str, Any]:

@@ -1,6 +1,10 @@
-"""ISO weeks in a township's time zone.
+"""ISO weeks and local days in a township's time zone, and the years the service answers for.
 
 Rules are judged per ISO week, Monday 00:00 to Sunday 24:00 local time, written ``2026-W48``.
+Weeks, days and months are read here (:meth:`IsoWeek.parse`, :func:`parse_day`; months in
+:class:`geo.coverage.monthly.Month`) and only within :data:`FIRST_YEAR`..:data:`LAST_YEAR`,
+so local bounds, the eight weeks of look-back before a week and every timestamp of the store
+fit a ``datetime``, a pandas timestamp and a PostgreSQL ``timestamptz``.
 """
 
 from __future__ import annotations
@@ -13,6 +17,50 @@ from zoneinfo import ZoneInfo
 from geo.errors import InvalidInput
 
 _WEEK_RE = re.compile(r"^(\d{4})-?W(\d{2})$")
+
+#: The first and last year a week, day, month or live fix may fall in (both included).
+FIRST_YEAR = 2000
+LAST_YEAR = 2100
+#: The supported range as users read it.
+SUPPORTED_YEARS = f"{FIRST_YEAR}–{LAST_YEAR}"
+
+
+def year_problem(year: int, what: str) -> str | None:
+    """Why ``year`` is refused (a sentence naming ``what`` and the range), or None.
+
+    Examples
+    --------
+    >>> year_problem(2026, "week '2026-W48'") is None
+    True
+    >>> year_problem(9999, "week '9999-W52'")
+    "week '9999-W52' is outside the supported years 2000–2100"
+    """
+    if FIRST_YEAR <= year <= LAST_YEAR:
+        return None
+    return f"{what} is outside the supported years {SUPPORTED_YEARS}"
+
+
+def check_year(year: int, what: str) -> None:
+    """Raise :class:`InvalidInput` when ``year`` is outside the supported years."""
+    problem = year_problem(year, what)
+    if problem:
+        raise InvalidInput(problem)
+
+
+def parse_day(text: str) -> date:
+    """A local date ``YYYY-MM-DD`` within the supported years, or :class:`InvalidInput`.
+
+    Examples
+    --------
+    >>> parse_day("2026-11-18")
+    datetime.date(2026, 11, 18)
+    """
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInput(f"date {text!r} is not a date; write it like 2026-11-18") from None
+    check_year(day.year, f"date {text!r}")
+    return day
 
 
 @dataclass(frozen=True, order=True)
@@ -31,7 +79,8 @@ class IsoWeek:
 
     @classmethod
     def parse(cls, text: str) -> IsoWeek:
-        """Read ``YYYY-Www`` (``2026-W48``); raise :class:`InvalidInput` otherwise."""
+        """Read ``YYYY-Www`` (``2026-W48``) within the supported years; raise
+        :class:`InvalidInput` otherwise."""
         m = _WEEK_RE.match(text.strip())
         if not m:
             raise InvalidInput(f"week {text!r} is not an ISO week; write it like 2026-W48")
@@ -40,6 +89,7 @@ class IsoWeek:
             date.fromisocalendar(year, week, 1)
         except ValueError:
             raise InvalidInput(f"week {text!r} does not exist: {year} has no week {week}") from None
+        check_year(year, f"week {text!r}")
         return cls(year, week)
 
     @classmethod

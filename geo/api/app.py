@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from geo import __version__
 from geo.api import body_limit, dashboard, layers, ogc, openapi, problems, reports, signin, tracks
-from geo.api.dependencies import LayersCache
+from geo.api.dependencies import LayersCache, refuse_bad_text
 from geo.api.ingest_threads import IngestThreads
 from geo.api.parse_slots import ParseSlots
 from geo.api.request_id import RequestIdMiddleware
@@ -46,6 +46,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description="Patrol coverage and surveillance assets for a township (巡查覆盖与监控资产).",
         lifespan=lifespan,
+        # Text no store can hold (NUL) is refused in parameters and headers of every route.
+        dependencies=[Depends(refuse_bad_text)],
     )
     app.state.settings = settings
     problems.install(app)

@@ -1,5 +1,6 @@
 """FastAPI dependencies: the store, settings, the township's layers for uploads and the ingest
-threads from the app's state."""
+threads from the app's state, the township, the week, and the text rule every request's
+parameters and headers are held to."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from geo.api.ingest_threads import IngestThreads
 from geo.layers import TownshipLayers
 from geo.settings import Settings
 from geo.store import Store
+from geo.text import check_text
 from geo.weeks import IsoWeek
 
 
@@ -68,6 +70,23 @@ def get_ingest_threads(request: Request) -> IngestThreads:
     return threads
 
 
+def refuse_bad_text(request: Request) -> None:
+    """Refuse a request whose path or query parameters or headers hold text no store can keep
+    (a NUL character; see :mod:`geo.text`): 422 naming the parameter, before any route runs.
+
+    Installed on the whole app (:func:`geo.api.app.create_app`), so every route, and every
+    route added later, is held to it; JSON bodies are checked by their models.
+    """
+    for name, value in request.path_params.items():
+        if isinstance(value, str):
+            check_text(value, name)
+    for name, value in request.query_params.multi_items():
+        check_text(name, "a query parameter name")
+        check_text(value, name)
+    for name, value in request.headers.items():
+        check_text(value, f"header {name}")
+
+
 StoreDep = Annotated[Store, Depends(get_store)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 LayersCacheDep = Annotated[LayersCache, Depends(get_layers_cache)]
@@ -110,7 +129,7 @@ MonthPath = Annotated[
         json_schema_extra={"pattern": r"^\d{4}-\d{2}$"},
     ),
 ]
-#: A local date in a path, e.g. ``2026-11-18`` (checked by :func:`geo.operations.parse_day`).
+#: A local date in a path, e.g. ``2026-11-18`` (checked by :func:`geo.weeks.parse_day`).
 DayPath = Annotated[
     str,
     Path(

@@ -3,10 +3,11 @@ OpenAPI schema)."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from geo.api.models import Moment, Text
 
 CAMERA_EXAMPLE: dict[str, Any] = {
     "type": "Feature",
@@ -185,12 +186,12 @@ class CameraStatusIn(BaseModel):
     )
 
     status: Literal["online", "offline", "maintenance"]
-    changed_at: datetime | None = Field(
+    changed_at: Moment | None = Field(
         default=None,
         description="When the status took effect (ISO 8601; without an offset it is township "
         "local time); now when left out. Not in the future.",
     )
-    note: str = Field(default="", max_length=1000)
+    note: Text = Field(default="", max_length=1000)
 
 
 class StatusChangeModel(BaseModel):

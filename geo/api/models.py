@@ -3,11 +3,35 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from geo.text import text_problem
+from geo.weeks import year_problem
 
 Status = Literal["pass", "fail", "no_data"]
+
+
+def _storable(value: str) -> str:
+    problem = text_problem(value)
+    if problem:
+        raise ValueError(f"the text {problem}")
+    return value
+
+
+def _supported(value: datetime) -> datetime:
+    problem = year_problem(value.year, f"time {value.isoformat()}")
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+#: A text field of a request body: refused (422 naming the field) when no store can hold it.
+Text = Annotated[str, AfterValidator(_storable)]
+#: A time in a request body: refused (422) outside the supported years (:mod:`geo.weeks`),
+#: before anything moves it to UTC (which overflows at year 1 or 9999).
+Moment = Annotated[datetime, AfterValidator(_supported)]
 
 
 class ReasonModel(BaseModel):
@@ -282,7 +306,7 @@ class UploadModel(BaseModel):
 class PositionModel(BaseModel):
     """One live fix."""
 
-    time: datetime = Field(
+    time: Moment = Field(
         description="ISO 8601; without an offset it is read as township local time",
         examples=["2026-11-18T09:00:05+08:00"],
     )
@@ -315,10 +339,10 @@ class PositionBatchModel(BaseModel):
         }
     )
 
-    batch_id: str = Field(min_length=1, max_length=200, examples=["2026-11-18T09:00:00/0001"])
-    squad: str = Field(min_length=1, examples=["squad-01"])
-    device: str = Field(min_length=1, max_length=200, examples=["phone-01"])
-    crs: str = Field(default="wgs84", examples=["gcj02"])
+    batch_id: Text = Field(min_length=1, max_length=200, examples=["2026-11-18T09:00:00/0001"])
+    squad: Text = Field(min_length=1, examples=["squad-01"])
+    device: Text = Field(min_length=1, max_length=200, examples=["phone-01"])
+    crs: Text = Field(default="wgs84", examples=["gcj02"])
     fixes: list[PositionModel] = Field(
         min_length=1, description="At most GEO_MAX_BATCH_FIXES (1,000 by default; 413 above)"
     )

@@ -3,12 +3,18 @@ unexpected error is logged once with it and its traceback and answered as a 500 
 
 A small pure ASGI middleware (no dependency): a client's own id is kept when it is sane (at most
 64 characters of ``A-Z a-z 0-9 . _ -``), otherwise one is made.
+
+Request text cannot forge log lines: paths are logged percent-encoded (as uvicorn's access line
+shows them), and ``geo serve``'s formatter (:class:`EscapingFormatter`) writes every message
+with its control characters as backslash escapes and indents every traceback line, so each
+record starts one line and only a record starts a line.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import urllib.parse
 import uuid
 from contextvars import ContextVar
 from typing import Any
@@ -21,6 +27,8 @@ log = logging.getLogger("geo.api")
 HEADER = "X-Request-ID"
 _SANE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _current: ContextVar[str | None] = ContextVar("geo_request_id", default=None)
+#: Characters that end or rewrite a log line: C0 and C1 controls, DEL, Unicode line breaks.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def current_request_id() -> str | None:
@@ -41,6 +49,42 @@ def accept_or_make(incoming: str | None) -> str:
     if incoming and _SANE.match(incoming):
         return incoming
     return uuid.uuid4().hex
+
+
+def escape_control(text: str) -> str:
+    r"""``text`` with each control character as its backslash escape, so it stays one line.
+
+    Examples
+    --------
+    >>> print(escape_control("GET /x\n2026-11-30 INFO forged"))
+    GET /x\n2026-11-30 INFO forged
+    """
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
+def logged_path(path: str) -> str:
+    """A request path as logged: percent-encoded like uvicorn's access line (``%0A``, not a
+    line break)."""
+    return urllib.parse.quote(path, safe="/:@!$&'()*+,;=-._~")
+
+
+class EscapingFormatter(logging.Formatter):
+    """The log formatter of ``geo serve``: a record's message on one line (control characters
+    escaped), its traceback after it with every line indented."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 (logging's name)
+        record.message = escape_control(record.message)
+        return super().formatMessage(record)
+
+    def formatException(self, ei: Any) -> str:  # noqa: N802 (logging's name)
+        return _indent(super().formatException(ei))
+
+    def formatStack(self, stack_info: str) -> str:  # noqa: N802 (logging's name)
+        return _indent(super().formatStack(stack_info))
+
+
+def _indent(text: str) -> str:
+    return "\n".join("    " + escape_control(line) for line in text.splitlines())
 
 
 class RequestIdFilter(logging.Filter):
@@ -89,7 +133,7 @@ class RequestIdMiddleware:
             log.exception(
                 "unexpected error on %s %s (request %s)",
                 scope.get("method", ""),
-                scope.get("path", ""),
+                logged_path(scope.get("path", "")),
                 request_id,
             )
             response = internal_error_response(scope.get("path", ""), request_id)
@@ -105,7 +149,7 @@ def log_config(level: str = "info") -> dict[str, Any]:
         "version": 1,
         "disable_existing_loggers": False,
         "filters": {"request_id": {"()": RequestIdFilter}},
-        "formatters": {"default": {"format": fmt}},
+        "formatters": {"default": {"()": EscapingFormatter, "fmt": fmt}},
         "handlers": {
             "default": {
                 "class": "logging.StreamHandler",

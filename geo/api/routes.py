@@ -21,6 +21,7 @@ from geo.api.geojson import GeoJSONResponse
 from geo.api.models import DayCoverageModel, HealthModel, MonthReviewModel, WeekCoverageModel
 from geo.api.openapi import problem_responses
 from geo.weekly_map import map_page, weekly_map
+from geo.weeks import parse_day
 
 router = APIRouter()
 PROBLEMS: dict[int | str, dict[str, Any]] = {**AUTH_PROBLEMS, **problem_responses(404, 422, 503)}
@@ -83,7 +84,7 @@ def get_daily(
 ) -> dict[str, Any]:
     """The daily view (日巡查): per squad, minutes and km on patrol, villages entered, and
     whether it met the daily minimum inside its own village (``no_data`` without uploads)."""
-    return operations.day_coverage(store, township, operations.parse_day(day))
+    return operations.day_coverage(store, township, parse_day(day))
 
 
 @router.get(

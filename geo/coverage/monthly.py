@@ -13,7 +13,7 @@ import shapely
 
 from geo.coverage.result import Gap, WeekCoverage
 from geo.errors import InvalidInput
-from geo.weeks import IsoWeek
+from geo.weeks import IsoWeek, check_year
 
 #: Two gaps of consecutive weeks are the same gap when this share of the smaller one overlaps.
 SAME_GAP_SHARE = 0.5
@@ -28,11 +28,14 @@ class Month:
 
     @classmethod
     def parse(cls, text: str) -> Month:
+        """Read ``YYYY-MM`` (``2026-11``) within the supported years (:mod:`geo.weeks`); raise
+        :class:`InvalidInput` otherwise."""
         try:
             year, month = (int(p) for p in text.strip().split("-"))
             date(year, month, 1)
         except ValueError:
             raise InvalidInput(f"month {text!r} is not a month; write it like 2026-11") from None
+        check_year(year, f"month {text!r}")
         return cls(year, month)
 
     @property

@@ -34,6 +34,8 @@ _GEOMETRY_TYPES = (
 _PLACE = re.compile(r"^point (\d+)$")
 _CRS84 = re.compile(r"CRS:?84\s*$")
 _TRAILING_CODE = re.compile(r"(\d+)\s*$")
+#: Integers longer than this are read as floats (no coordinate or time needs more digits).
+_MAX_INT_DIGITS = 30
 
 
 @dataclass
@@ -313,6 +315,21 @@ def _features(doc: dict[str, object], source: str) -> list[object]:
     )
 
 
+def _integer(text: str) -> int | float:
+    """A JSON integer; one too long for ``int`` (Python refuses over 4,300 digits) becomes a
+    float (``inf`` past 1e308), which the position and time checks refuse as not finite."""
+    return int(text) if len(text) <= _MAX_INT_DIGITS else float(text)
+
+
+class _NotJson(ValueError):
+    """A constant Python's parser takes but JSON does not have."""
+
+
+def _no_constant(text: str) -> float:
+    """``NaN`` and ``Infinity`` are not JSON (RFC 8259); Python's parser would take them."""
+    raise _NotJson(f"{text} is not a JSON number")
+
+
 def read_geojson(
     data: bytes, *, source: str, tz: ZoneInfo, limits: ReadLimits = DEFAULT_LIMITS
 ) -> ParsedTrack:
@@ -354,13 +371,15 @@ def read_geojson(
     if not data.strip(b"\xef\xbb\xbf \t\r\n"):
         raise InvalidFile("the file is empty", source=source)
     try:
-        doc = json.loads(data)
+        doc = json.loads(data, parse_int=_integer, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         raise InvalidFile(
             f"not valid JSON ({exc.msg})",
             source=source,
             place=f"line {exc.lineno}, column {exc.colno}",
         ) from None
+    except _NotJson as exc:
+        raise InvalidFile(f"not valid JSON ({exc})", source=source) from None
     except UnicodeDecodeError:
         raise InvalidFile("the file is not UTF-8 text", source=source) from None
     except RecursionError:

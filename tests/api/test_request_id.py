@@ -18,7 +18,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from geo.api.app import create_app
-from geo.api.request_id import RequestIdFilter
+from geo.api.request_id import RequestIdFilter, log_config
 from geo.settings import LayerSettings, Settings, StoreSettings
 from tests.conftest import ROOT
 
@@ -40,7 +40,11 @@ def app(tmp_path: Path) -> FastAPI:
         logging.getLogger("geo.api.test").warning("inside the request")
         return {"status": "ok"}
 
+    def boom_at(anything: str) -> None:
+        raise RuntimeError(f"no {anything}")
+
     app.add_api_route("/boom", boom)
+    app.add_api_route("/boom/{anything}", boom_at)
     app.add_api_route("/logs", logs)
     return app
 
@@ -172,3 +176,35 @@ def test_served_log_lines_carry_the_request_id(tmp_path: Path) -> None:
         _, stderr = server.communicate(timeout=20)
     access = [line for line in stderr.splitlines() if "GET /healthz" in line]
     assert len(access) == 1 and "[req-served]" in access[0], stderr
+
+
+FORGED = "2026-11-30 10:00:00,000 INFO [-] geo.api: forged"
+
+
+def test_a_line_break_in_a_path_cannot_forge_a_log_line(app: FastAPI) -> None:
+    """A ``%0a`` in a path (decoded by the server) is logged as ``%0A``; with ``geo serve``'s
+    formatter the record is one line and its traceback lines are indented."""
+    import io
+
+    config = log_config()
+    formatter = config["formatters"]["default"]["()"](config["formatters"]["default"]["fmt"])
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    handler.setFormatter(formatter)
+    handler.addFilter(RequestIdFilter())
+    logger = logging.getLogger("geo")
+    logger.addHandler(handler)
+    try:
+        with TestClient(app, raise_server_exceptions=False) as client:
+            path = "/boom/x%0a" + FORGED.replace(" ", "%20").replace("[", "%5B").replace("]", "%5D")
+            assert client.get(path).status_code == 500
+            logging.getLogger("geo.api.test").warning("text from a request:\n%s", FORGED)
+    finally:
+        logger.removeHandler(handler)
+    lines = out.getvalue().splitlines()
+    assert not [line for line in lines if line.startswith(FORGED[:19])], out.getvalue()
+    records = [line for line in lines if not line.startswith(" ")]
+    assert len(records) == 2, out.getvalue()
+    assert "unexpected error on GET /boom/x%0A2026-11-30" in records[0]
+    assert records[1].endswith("text from a request:\\n" + FORGED)
+    assert any("RuntimeError: no x" in line for line in lines)
