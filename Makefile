@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 ARGS   ?=
 
-.PHONY: install demo test bench bench-load lint clean
+.PHONY: install demo test fuzz bench bench-load lint clean
 
 install: $(STAMP)
 
@@ -22,6 +22,14 @@ demo: install
 ## GEO_TEST_DATABASE_URL is not given).
 test: install
 	bash scripts/run-tests.sh $(ARGS)
+
+## The property tests and schemathesis at length: many random examples per property and per
+## operation (GEO_FUZZ_EXAMPLES, default 2000 per property; schemathesis a tenth of that per
+## operation and role), on both stores. `make test` runs the same tests bounded.
+FUZZ_TESTS := tests/tracks/test_reader_properties.py tests/test_properties_chinacrs.py \
+	tests/test_properties_parsers.py tests/api/test_schemathesis.py
+fuzz: install
+	HYPOTHESIS_PROFILE=fuzz bash scripts/run-tests.sh $(FUZZ_TESTS) $(ARGS)
 
 bench: install
 	$(BIN)/python bench/coverage.py $(ARGS)

@@ -32,8 +32,9 @@ lon 72.004-137.8347, lat 0.8293-55.8271 (bounds inclusive); points outside it, a
 points, are returned unchanged by the WGS-84 <-> GCJ-02 conversions (the inverse tests the GCJ-02
 input against the box). The Baidu step (GCJ-02 <-> BD-09) is a plain formula that is applied
 everywhere, as the reference implementations do; so outside the box ``wgs84_to_bd09`` applies
-the Baidu shift only and ``bd09_to_wgs84`` undoes it only. Non-finite points (NaN, inf) are
-returned unchanged by every conversion.
+the Baidu shift only and ``bd09_to_wgs84`` undoes it only. Non-finite points (NaN, inf) and
+numbers too large to be degrees (lon beyond ±360, lat beyond ±180) are returned unchanged by
+every conversion (the formulas would overflow on them).
 
 CGCS2000 is treated as equal to WGS-84 (they differ by well under a metre here).
 
@@ -202,6 +203,12 @@ def _as_float_arrays(lon: ArrayLike, lat: ArrayLike) -> tuple[FloatArray, FloatA
 def _out(a: ArrayLike) -> FloatArray:
     """A float64 ndarray (0-d for scalar results), owning its data."""
     return np.array(a, dtype=np.float64, copy=True)
+
+
+def _in_degrees(lon: FloatArray, lat: FloatArray) -> NDArray[np.bool_]:
+    """Finite numbers that can be degrees (with room beyond ±180/±90, so that the Baidu shift
+    of a point at the edge is undone too): the only points the Baidu step converts."""
+    return np.asarray((np.abs(lon) <= 360.0) & (np.abs(lat) <= 180.0), dtype=np.bool_)
 
 
 def in_china(lon: ArrayLike, lat: ArrayLike) -> NDArray[np.bool_]:
@@ -409,7 +416,7 @@ def gcj02_to_bd09(lon: ArrayLike, lat: ArrayLike) -> tuple[FloatArray, FloatArra
     110.206542 28.205835
     """
     lon_a, lat_a = _as_float_arrays(lon, lat)
-    finite = np.isfinite(lon_a) & np.isfinite(lat_a)
+    finite = _in_degrees(lon_a, lat_a)
     b_lon, b_lat = _gcj_to_bd_raw(np.where(finite, lon_a, 0.0), np.where(finite, lat_a, 0.0))
     return _out(np.where(finite, b_lon, lon_a)), _out(np.where(finite, b_lat, lat_a))
 
@@ -438,7 +445,7 @@ def bd09_to_gcj02(lon: ArrayLike, lat: ArrayLike) -> tuple[FloatArray, FloatArra
     110.200000000 28.200000000
     """
     lon_a, lat_a = _as_float_arrays(lon, lat)
-    finite = np.isfinite(lon_a) & np.isfinite(lat_a)
+    finite = _in_degrees(lon_a, lat_a)
     safe_lon = np.where(finite, lon_a, 0.0)
     safe_lat = np.where(finite, lat_a, 0.0)
     g_lon, g_lat = _bd_to_gcj_closed(safe_lon, safe_lat)

@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+import hypothesis
 import pytest
 from sqlalchemy import create_engine, text
 
@@ -88,3 +89,22 @@ def store_with_simulated_week(path: Path, layers: TownshipLayers, week: IsoWeek)
     store.save_layers(layers)
     operations.simulate_and_import(store, layers, week, path.parent / "gpx")
     return store
+
+
+# Hypothesis: `make test` runs the bounded profile (few derandomized examples, no deadline: the
+# machine is shared); `make fuzz` sets HYPOTHESIS_PROFILE=fuzz (many random examples).
+hypothesis.settings.register_profile(
+    "bounded",
+    max_examples=25,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=[hypothesis.HealthCheck.too_slow, hypothesis.HealthCheck.data_too_large],
+)
+hypothesis.settings.register_profile(
+    "fuzz",
+    max_examples=int(os.environ.get("GEO_FUZZ_EXAMPLES", "2000")),
+    deadline=None,
+    suppress_health_check=[hypothesis.HealthCheck.too_slow, hypothesis.HealthCheck.data_too_large],
+)
+hypothesis.settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "bounded"))
