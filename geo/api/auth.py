@@ -39,6 +39,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from geo import access
 from geo.api.dependencies import StoreDep
 from geo.api.models import ProblemModel
+from geo.api.openapi import PAGE_ANSWER
 from geo.errors import AuthenticationRequired, Forbidden, GeoError
 from geo.keys import Principal, Role
 
@@ -59,6 +60,18 @@ AUTH_PROBLEMS: dict[int | str, dict[str, Any]] = {
         (401, "No API key, or a malformed, unknown or revoked one"),
         (403, "The key's role (or a patrol key's squad) does not admit this request"),
     )
+}
+
+#: The OpenAPI ``responses`` of a page (``page=True``), after the route's problems: a browser
+#: without a valid key is sent to ``/signin`` (303); a key whose role is not admitted gets the
+#: sign-in page with the reason (403, HTML, not a problem).
+PAGE_AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
+    303: {"description": "A browser without a valid key: to /signin"},
+    403: {
+        "description": "The key's role does not admit this page: the sign-in page, with why",
+        "content": {"text/html": {"schema": {"type": "string"}}},
+        PAGE_ANSWER: True,
+    },
 }
 
 bearer = HTTPBearer(

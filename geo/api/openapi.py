@@ -16,6 +16,8 @@ from geo.api.models import ProblemModel
 from geo.api.problems import PROBLEM_JSON
 
 _REF = "#/components/schemas/ProblemModel"
+#: Marks a page's error answer that is an HTML page, not a problem (the sign-in page on 403).
+PAGE_ANSWER = "x-geo-page"
 
 #: Status → (description, type, title, detail) of an example problem.
 PROBLEM_EXAMPLES: dict[int, tuple[str, str, str, str]] = {
@@ -132,7 +134,9 @@ def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
                 # Every body is counted while it streams (geo/api/body_limit.py).
                 responses.setdefault("413", {"description": PROBLEM_EXAMPLES[413][0]})
             for code, response in responses.items():
-                if code[:1] in ("4", "5"):
+                if response.pop(PAGE_ANSWER, False):
+                    response["content"] = {"text/html": {"schema": {"type": "string"}}}
+                elif code[:1] in ("4", "5"):
                     response["content"] = _problem_content(int(code))
                     if response.get("description") in ("Validation Error", None):
                         response["description"] = PROBLEM_EXAMPLES[422][0]

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from geo import operations
-from geo.api.auth import AUTH_PROBLEMS, READERS, require
+from geo.api.auth import AUTH_PROBLEMS, PAGE_AUTH_RESPONSES, READERS, require
 from geo.api.dependencies import MonthPath, StoreDep, TownshipDep
 from geo.api.openapi import problem_responses
 from geo.api.routes import PROBLEMS
@@ -40,6 +40,7 @@ router = APIRouter(
         },
         **PROBLEMS,
         **problem_responses(501),
+        **PAGE_AUTH_RESPONSES,
     },
 )
 async def get_monthly_report(

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse
 
 from geo import operations
-from geo.api.auth import AUTH_PROBLEMS, READERS, require
+from geo.api.auth import AUTH_PROBLEMS, PAGE_AUTH_RESPONSES, READERS, require
 from geo.api.dependencies import (
     DayPath,
     MonthPath,
@@ -114,8 +114,8 @@ def get_monthly(
             "description": "A self-contained Folium page (Leaflet inlined; tiles need a network)",
             "content": {"text/html": {"example": "<!DOCTYPE html><html><head>...</head></html>"}},
         },
-        303: {"description": "A browser without a valid key: to /signin"},
         **PROBLEMS,
+        **PAGE_AUTH_RESPONSES,
     },
     tags=["coverage"],
     dependencies=[Depends(require(*READERS, page=True))],

@@ -1,12 +1,16 @@
 """Schemathesis against the app's own /openapi.json on both stores (demo layers, a simulated
-week): no 5xx, and every answer conforms to its documented status, content type and schema.
+week), with every role's key and with none: no 5xx, and every answer (401 and 403 included)
+conforms to its documented status, content type and schema.
 
-Bounded: a few examples per operation, derandomized (the same cases every run), no shrinking.
-Requests carry :func:`api_headers`: an admin key.
+Bounded in ``make test``: a few derandomized examples per operation and role (more with the
+admin key, which every route admits, so every operation is exercised past the door), no
+shrinking. ``make fuzz`` (HYPOTHESIS_PROFILE=fuzz) runs a tenth of GEO_FUZZ_EXAMPLES per
+operation and role, random.
 """
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -31,7 +35,20 @@ from geo.weeks import IsoWeek
 from tests.api.simulated_stores import STORE_KINDS, simulated_store
 from tests.api.test_coverage_api import settings_for
 
-MAX_EXAMPLES = 20
+FUZZ = os.environ.get("HYPOTHESIS_PROFILE") == "fuzz"
+#: Examples per operation under ``make test``: with the admin key (every route admits it) a few,
+#: fewer on the heavy pages (a month's report renders a PDF, a month computes five weeks); with
+#: each other role's key or none one (most answers are 401 or 403; readers run the read routes).
+#: Under ``make fuzz`` a tenth of GEO_FUZZ_EXAMPLES for every operation and caller.
+HEAVY = ("/map", "/monthly/")
+ADMIN_EXAMPLES, HEAVY_EXAMPLES, ROLE_EXAMPLES = (
+    (int(os.environ.get("GEO_FUZZ_EXAMPLES", "2000")) // 10,) * 3 if FUZZ else (5, 2, 1)
+)
+#: A PDF report or a month of coverage takes seconds on a busy 2-core machine: no read timeout
+#: short of a hung server fails the run.
+REQUEST_TIMEOUT_S = 300
+#: Who calls: each role's key (a patrol key of squad-01) and no key at all.
+CALLERS = [*(role.value for role in Role), "no key"]
 CHECKS = [
     schemathesis.checks.not_a_server_error,
     schemathesis.checks.status_code_conformance,
@@ -76,11 +93,20 @@ def served(
 
 
 @pytest.fixture(scope="module")
-def api_headers(served: tuple[str, dict[str, Any], Store]) -> dict[str, str]:
-    """Headers every request carries: an admin key (admitted by every route), so every
-    operation is exercised past the door; tests/api/test_auth_api.py covers the doors."""
-    token, _ = access.create_key(served[2], role=Role.ADMIN, name="schemathesis")
-    return {"Authorization": f"Bearer {token}"}
+def caller_headers(served: tuple[str, dict[str, Any], Store]) -> dict[str, dict[str, str]]:
+    """The headers of each caller: a key of each role (patrol: squad-01's), and none."""
+    headers: dict[str, dict[str, str]] = {"no key": {}}
+    for role in Role:
+        squad = "squad-01" if role is Role.PATROL else None
+        token, _ = access.create_key(served[2], role=role, name=f"schemathesis {role}", squad=squad)
+        headers[role.value] = {"Authorization": f"Bearer {token}"}
+    return headers
+
+
+@pytest.fixture(scope="module")
+def api_schema(served: tuple[str, dict[str, Any], Store]) -> Any:
+    """The loaded document, once per store."""
+    return schemathesis.openapi.from_dict(served[1])
 
 
 def free_port() -> int:
@@ -101,32 +127,46 @@ def _operation_labels() -> list[str]:
     return sorted(result.ok().label for result in loaded.get_all_operations())
 
 
-BOUNDED = settings(
-    max_examples=MAX_EXAMPLES,
-    derandomize=True,
-    deadline=None,
-    database=None,
-    phases=[Phase.explicit, Phase.generate],  # no shrinking
-    suppress_health_check=list(HealthCheck),
-)
+def bounded(examples: int) -> settings:
+    """Hypothesis settings of one run: derandomized and without shrinking under ``make test``,
+    random under ``make fuzz``."""
+    return settings(
+        max_examples=examples,
+        derandomize=not FUZZ,
+        deadline=None,
+        database=None,
+        phases=[Phase.explicit, Phase.generate],  # no shrinking
+        suppress_health_check=list(HealthCheck),
+    )
 
 
+@pytest.mark.parametrize("caller", CALLERS)
 @pytest.mark.parametrize("label", _operation_labels())
 def test_api_conforms_to_its_schema(
-    label: str, served: tuple[str, dict[str, Any], Store], api_headers: dict[str, str]
+    label: str,
+    caller: str,
+    served: tuple[str, dict[str, Any], Store],
+    api_schema: Any,
+    caller_headers: dict[str, dict[str, str]],
 ) -> None:
-    base_url, document, _ = served
-    api_schema = schemathesis.openapi.from_dict(document)
+    base_url = served[0]
     operation = next(r.ok() for r in api_schema.get_all_operations() if r.ok().label == label)
     strategies = [
         *api_schema.get_strategies_from_examples(operation),
         operation.as_strategy(GenerationMode.POSITIVE),
         operation.as_strategy(GenerationMode.NEGATIVE),
     ]
+    headers = caller_headers[caller]
+    if caller != Role.ADMIN.value:
+        examples = ROLE_EXAMPLES
+    else:
+        examples = HEAVY_EXAMPLES if any(h in label for h in HEAVY) else ADMIN_EXAMPLES
 
-    @BOUNDED
+    @bounded(examples)
     @given(case=st.one_of(*strategies))
     def check(case: Any) -> None:
-        case.call_and_validate(base_url=base_url, headers=api_headers, checks=CHECKS)
+        case.call_and_validate(
+            base_url=base_url, headers=headers, checks=CHECKS, timeout=REQUEST_TIMEOUT_S
+        )
 
     check()
