@@ -226,6 +226,8 @@ def import_flight(
     dates a log that has none (``--start``)."""
     from geo.drone import prepare_flight
 
+    check_text(filename, "filename")
+
     layers = layers or store.load_layers(township)
     flight = prepare_flight(
         data,
