@@ -25,6 +25,7 @@ from geo.errors import GeoError
 from geo.ingest import read_track
 from geo.tracks.airdata import read_airdata
 from geo.tracks.csv_tracks import read_csv_track
+from geo.tracks.dji_csv import read_dji_csv
 from geo.tracks.fixes import FIX_COLUMNS, ParsedTrack
 from geo.tracks.geojson import read_geojson
 from geo.tracks.gpx import read_gpx
@@ -96,6 +97,13 @@ AIRDATA = (
     b"0,2026-11-23 01:00:00,28.1,109.9,0.0, 1.0,\n"
     b"100,2026-11-23 01:00:00,28.1,109.9,1.5, 1.0,\n"
     b"1100,2026-11-23 01:00:01,28.1001,109.9001,2.5, 1.0,\n"
+)
+DJI_CSV = (
+    b"sep=,\n"
+    b"CUSTOM.date [local],CUSTOM.updateTime [local],OSD.flyTime [s],OSD.latitude,OSD.longitude,"
+    b"OSD.height [ft],OSD.altitude [ft]\n"
+    b"11/4/2026,1:05:00.10 PM,0,28.15,109.9,0,700\n"
+    b"11/4/2026,1:05:00.20 PM,0.1,28.1501,109.9001,10,710\n"
 )
 
 #: Tokens spliced into valid files: numbers a parser chokes on, odd dates, markup and bytes.
@@ -293,6 +301,7 @@ READERS: dict[str, tuple[Reader, bytes]] = {
     "plt": (lambda d: read_plt(d, source="t.plt", tz=TZ), PLT),
     "srt": (lambda d: read_srt(d, source="t.srt", tz=TZ), SRT),
     "airdata": (lambda d: read_airdata(d, source="t.csv", tz=TZ), AIRDATA),
+    "dji-csv": (lambda d: read_dji_csv(d, source="t.csv", tz=TZ), DJI_CSV),
     "nmea": (lambda d: read_nmea(d, source="t.nmea", tz=TZ), b""),
 }
 
@@ -338,6 +347,7 @@ test_csv_reader_in_a_projected_crs = _reader_test("csv-epsg")
 test_plt_reader = _reader_test("plt")
 test_srt_reader = _reader_test("srt")
 test_airdata_reader = _reader_test("airdata")
+test_dji_csv_reader = _reader_test("dji-csv")
 test_nmea_reader = _reader_test("nmea")
 
 
