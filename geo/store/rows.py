@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
+from geo.audit import Action, AuditEntry
 from geo.coverage.camera_status import SINCE_EVER, StatusChange
 from geo.coverage.result import Gap, VillageCoverage, WeekCoverage
 from geo.keys import ApiKey, Role
@@ -293,4 +294,32 @@ def fingerprint(layers_stamp: str, uploads: int, last_upload: Any, changes: int,
     """The inputs fingerprint of a window (both stores write the same text)."""
     return (
         f"layers={layers_stamp};uploads={uploads};last={last_upload};camera_status={changes},{last}"
+    )
+
+
+def audit_row(entry: AuditEntry) -> dict[str, Any]:
+    """The ``audit_log`` row of an entry (time as a UTC datetime, detail as a dict)."""
+    return {
+        "at": entry.at.astimezone(UTC),
+        "actor": entry.actor,
+        "township": entry.township,
+        "action": entry.action.value,
+        "target": entry.target,
+        "detail": entry.detail,
+    }
+
+
+def audit_entry(row: dict[str, Any]) -> AuditEntry:
+    """A stored ``audit_log`` row as an :class:`geo.audit.AuditEntry`."""
+    at = _utc(row["at"])
+    assert at is not None
+    detail = row["detail"]
+    return AuditEntry(
+        at=at,
+        actor=row["actor"],
+        action=Action(row["action"]),
+        township=row["township"],
+        target=row["target"] or "",
+        detail=json.loads(detail) if isinstance(detail, str) else dict(detail or {}),
+        id=int(row["id"]),
     )
