@@ -247,7 +247,12 @@ def week_coverage(
     method: Method = "fast",
 ) -> WeekCoverage:
     """The township's result for a week: the stored one while its inputs are unchanged (and
-    it was computed by ``method``), otherwise computed again and stored.
+    it was computed by ``method``), otherwise computed again.
+
+    Only a week with data (a fix in the week, or a drone flight that started in it) is
+    stored, replacing that week's previous result: a read of a week without data computes
+    its (all "no data") answer and stores nothing, so reads of any week cannot grow the store
+    (docs/storage.md, "What reads store").
 
     Parameters
     ----------
@@ -264,8 +269,15 @@ def week_coverage(
     # Fixes of the weeks before date the gaps' last coverage.
     fixes = store.week_fixes(township, start - GAP_LOOKBACK, end)
     result = evaluate_week(week_layers(store, layers, week), fixes, week, method=method)
-    store.save_coverage(result, fingerprint)
+    if _has_data(fixes, start, end) or result.drone_flights:
+        store.save_coverage(result, fingerprint)
     return result
+
+
+def _has_data(fixes: pd.DataFrame, start: datetime, end: datetime) -> bool:
+    """Whether a fix (kept or dropped by cleaning) lies in ``start <= time < end``."""
+    times = fixes["time"]
+    return bool(((times >= start) & (times < end)).any())
 
 
 def week_layers(store: Store, layers: TownshipLayers, week: IsoWeek) -> TownshipLayers:
