@@ -18,6 +18,7 @@ from geo.keys import (
     parse_token,
     secret_matches,
 )
+from geo.paths import output_path
 from geo.store import Store
 
 #: ``last_used_at`` is written at most this often per key, so reads stay reads.
@@ -136,7 +137,7 @@ def demo_key(store: Store, path: Path) -> tuple[str, bool]:
             pass
     token, _ = create_key(store, role=Role.ADMIN, name="demo")
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
+    tmp = output_path(path.parent, f".{path.name}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         f.write(token + "\n")

@@ -342,13 +342,14 @@ def simulate(
 
     Example: `geo simulate 2026-W47 --out var/simulated/2026-W47`
     """
+    from geo.paths import output_path
     from geo.simulate import default_plan, simulate_week, write_week
 
     store, code = _open(township)
     layers = store.load_layers(code)
     iso = IsoWeek.parse(week)
     tracks = simulate_week(layers, iso, default_plan(layers, seed=seed))
-    directory = output or get_settings().output.simulate_dir / str(iso)
+    directory = output or output_path(get_settings().output.simulate_dir, str(iso))
     paths = write_week(tracks, directory)
     fixes = sum(len(t.fixes) for t in tracks)
     out.print(f"wrote {len(paths)} GPX files ({fixes:,} fixes) to {directory}")
@@ -542,10 +543,13 @@ def report_month(
 
     if lang not in ("zh", "en"):
         raise InvalidInput(f"--lang {lang!r} is not one of zh, en")
+    from geo.coverage.monthly import Month
+    from geo.paths import output_path
+
     store, code = _open(township)
+    name = f"{code}-{Month.parse(month)}-report.{'pdf' if pdf else 'html'}"
+    path = output or output_path(get_settings().output.maps_dir, name)
     html = operations.month_report(store, code, month, lang="en" if lang == "en" else "zh")
-    suffix = "pdf" if pdf else "html"
-    path = output or get_settings().output.maps_dir / f"{code}-{month.strip()}-report.{suffix}"
     path.parent.mkdir(parents=True, exist_ok=True)
     if pdf:
         path.write_bytes(monthly_report_pdf(html))
@@ -576,15 +580,16 @@ def write_week_map(
 ) -> Path:
     """Compute (or reuse) the week's result and write its map; return the file."""
     from geo import operations
+    from geo.paths import output_path
     from geo.weekly_map import map_html, weekly_map
 
     store = _store(settings)
     code = operations.resolve_township(store, township or settings.layers.township)
+    path = output or output_path(settings.output.maps_dir, f"{code}-{week}.html")
     layers = operations.week_layers(store, store.load_layers(code), week)
     result = operations.week_coverage(store, code, week)
     start, end = week.bounds(layers.info.tz)
     tracks = store.week_tracks(code, start, end)
-    path = output or settings.output.maps_dir / f"{code}-{week}.html"
     path.parent.mkdir(parents=True, exist_ok=True)
     fmap = weekly_map(layers, result, tracks, tianditu_key=settings.output.tianditu_key)
     path.write_text(map_html(fmap), encoding="utf-8")
@@ -744,6 +749,7 @@ def demo(
     Example: `geo demo --week 2026-W47 --no-serve`
     """
     from geo import operations
+    from geo.paths import output_path
 
     settings = get_settings()
     store = _store(settings)
@@ -751,7 +757,7 @@ def demo(
     layers = operations.load_layers(store, directory)
     out.print(f"layers: {layers.info.name} ({layers.info.code}) from {directory}")
     iso = _week(week, settings, layers.info.timezone)
-    gpx_dir = settings.output.simulate_dir / str(iso)
+    gpx_dir = output_path(settings.output.simulate_dir, str(iso))
     with _progress() as progress:
         task = progress.add_task(f"simulating and importing {iso}", total=None)
         paths = operations.simulate_and_import(

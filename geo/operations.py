@@ -22,7 +22,7 @@ from geo.features import TimeInterval, feature_ids, gaps_frame, to_features
 from geo.i18n import Lang
 from geo.ingest import PreparedUpload, check_squad, normalise_crs, prepare_parsed, prepare_upload
 from geo.layer_edits import add_feature, delete_feature, find_feature, replace_feature
-from geo.layers import CAMERA_STATUSES, TownshipLayers, read_layers_dir
+from geo.layers import CAMERA_STATUSES, TownshipLayers, check_township_code, read_layers_dir
 from geo.store import Store, UploadRecord
 from geo.tracks.fixes import ParsedTrack, make_fixes
 from geo.tracks.limits import DEFAULT_LIMITS, ReadLimits
@@ -35,7 +35,11 @@ CLOCK_SKEW = timedelta(minutes=5)
 
 
 def resolve_township(store: Store, wanted: str | None) -> str:
-    """The township to work on: ``wanted`` if given, else the store's only township."""
+    """The township to work on: ``wanted`` if given, else the store's only township; a code
+    that is not a division code (:func:`geo.layers.check_township_code`) is refused before it
+    names anything."""
+    if wanted:
+        check_township_code(wanted, place="township")
     codes = store.townships()
     if wanted:
         if wanted not in codes:
@@ -49,7 +53,7 @@ def resolve_township(store: Store, wanted: str | None) -> str:
             f"the store holds several townships ({', '.join(codes)}); choose one with "
             "--township or GEO_TOWNSHIP"
         )
-    return codes[0]
+    return check_township_code(codes[0], place="stored township")
 
 
 def load_layers(store: Store, directory: Path) -> TownshipLayers:
