@@ -174,7 +174,7 @@ def import_positions(
     frame = make_fixes(
         [f.lon for f in fixes],
         [f.lat for f in fixes],
-        pd.to_datetime([t.astimezone(UTC) for t in times], utc=True),
+        pd.to_datetime([_as_utc(t) for t in times], utc=True),
         accuracy_m=[np.nan if f.accuracy_m is None else f.accuracy_m for f in fixes],
     )
     canonical = json.dumps(
@@ -200,6 +200,17 @@ def import_positions(
     )
     upload = replace(prepared.upload, idempotency_key=f"positions:{device}:{batch_id}")
     return ImportResult(record=store.add_upload(upload), prepared=prepared)
+
+
+def _as_utc(moment: datetime) -> datetime:
+    """``moment`` in UTC; a time at the edge of the calendar whose UTC falls outside it
+    (``0001-01-01T00:00+14:00``) becomes the calendar's first or last instant, which cleaning
+    then drops as out of time like any other impossible date."""
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        edge = datetime.min if moment.year == datetime.min.year else datetime.max
+        return edge.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)

@@ -558,7 +558,7 @@ class GeoPackageStore:
             if existing is not None:
                 return rows.upload_record(dict(existing), duplicate=True)
             fixes = upload.fixes
-            times = fixes["time"].dropna()
+            first_fix_at, last_fix_at = rows.fix_time_range(fixes)
             uploaded_at = upload.uploaded_at.astimezone(UTC)
             cur = con.execute(
                 "INSERT INTO track_uploads (township, squad, device, filename, source_format, "
@@ -573,8 +573,8 @@ class GeoPackageStore:
                     upload.source_crs,
                     upload.sha256,
                     uploaded_at.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-                    rows.iso_ms(pd.Series([times.min()]))[0] if len(times) else None,
-                    rows.iso_ms(pd.Series([times.max()]))[0] if len(times) else None,
+                    None if first_fix_at is None else _iso(first_fix_at),
+                    None if last_fix_at is None else _iso(last_fix_at),
                     json.dumps(upload.report, ensure_ascii=False),
                     upload.idempotency_key,
                 ),

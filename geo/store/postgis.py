@@ -267,8 +267,7 @@ class PostGISStore:
             ).first()
             if existing is not None:
                 return rows.upload_record(existing._asdict(), duplicate=True)
-            fixes = upload.fixes
-            times = fixes["time"].dropna()
+            first_fix_at, last_fix_at = rows.fix_time_range(upload.fixes)
             upload_id = conn.execute(
                 insert(Upload)
                 .values(
@@ -280,8 +279,8 @@ class PostGISStore:
                     source_crs=upload.source_crs,
                     sha256=upload.sha256,
                     uploaded_at=upload.uploaded_at,
-                    first_fix_at=times.min().to_pydatetime() if len(times) else None,
-                    last_fix_at=times.max().to_pydatetime() if len(times) else None,
+                    first_fix_at=first_fix_at,
+                    last_fix_at=last_fix_at,
                     report=upload.report,
                     idempotency_key=upload.idempotency_key,
                 )

@@ -17,6 +17,7 @@ from geo.coverage.result import Gap, VillageCoverage, WeekCoverage
 from geo.keys import ApiKey, Role
 from geo.layers import LAYER_COLUMNS, WGS84, TownshipInfo, TownshipLayers
 from geo.store.base import SEGMENT_KEY_BASE, UploadRecord
+from geo.tracks.cleaning import Drop
 
 #: Rows of a layer that ``save_layers`` replaces: SQL condition beside ``township = ?``
 #: (unless it is asked to replace imported drone flights too).
@@ -104,6 +105,16 @@ def week_fix_frame(frame: pd.DataFrame) -> pd.DataFrame:
     out["lon"] = out["lon"].astype(np.float64)
     out["lat"] = out["lat"].astype(np.float64)
     return out[["time", "lon", "lat", "squad", "device", "upload_id", "segment"]]
+
+
+def fix_time_range(fixes: pd.DataFrame) -> tuple[datetime | None, datetime | None]:
+    """The first and last time of an upload's fixes (UTC), leaving out fixes dated outside the
+    accepted times (:data:`geo.tracks.cleaning.Drop.OUT_OF_TIME`): an upload's stored range
+    says which weeks it touches, and a phone clock at year 1 touches none."""
+    times = fixes["time"][fixes["drop"].to_numpy() != Drop.OUT_OF_TIME].dropna()
+    if not len(times):
+        return None, None
+    return times.min().to_pydatetime(), times.max().to_pydatetime()
 
 
 def upload_record(row: dict[str, Any], *, duplicate: bool = False) -> UploadRecord:
