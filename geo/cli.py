@@ -40,12 +40,16 @@ keys_app = typer.Typer(
     no_args_is_help=True,
 )
 report_app = typer.Typer(help="Printable reports: the monthly review.", no_args_is_help=True)
+audit_app = typer.Typer(
+    help="The audit log: layer edits, camera status changes, API key use.", no_args_is_help=True
+)
 app.add_typer(layers_app, name="layers")
 app.add_typer(tracks_app, name="tracks")
 app.add_typer(db_app, name="db")
 app.add_typer(drone_app, name="drone")
 app.add_typer(keys_app, name="keys")
 app.add_typer(report_app, name="report")
+app.add_typer(audit_app, name="audit")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -714,6 +718,66 @@ def keys_revoke(
     key = access.revoke_key(_store(get_settings()), key_id)
     when = f"{key.revoked_at:%Y-%m-%d %H:%M:%S} UTC" if key.revoked_at else ""
     out.print(f"revoked {key.role.value} key {key.key_id} ({key.name}) at {when}")
+
+
+@audit_app.command("list")
+def audit_list(
+    since: Annotated[
+        str | None,
+        typer.Option(help="Only entries at or after this date or time (ISO; no offset: UTC)."),
+    ] = None,
+    township: Annotated[
+        str | None, typer.Option("--township", "-t", help="Only entries of this township.")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="At most this many entries, newest first.")] = 50,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+) -> None:
+    """List the audit log, newest first: who (an API key id, or cli) loaded or edited layers,
+    changed a camera's status, created, revoked or used an API key, and when.
+
+    Example: `geo audit list --since 2026-11-20 --township 433122207`
+
+    Example: `geo audit list --limit 500 --format json > audit.json`
+    """
+    from geo.errors import InvalidInput
+    from geo.layers import check_township_code
+    from geo.operations import as_utc
+
+    _check_format(fmt, ("table", "json"))
+    if not 1 <= limit <= 100_000:
+        raise InvalidInput(f"--limit {limit} is not between 1 and 100000")
+    start = None
+    if since:
+        try:
+            start = datetime.fromisoformat(since.strip())
+        except ValueError:
+            raise InvalidInput(
+                f"--since {since!r} is not a date or time; write it like 2026-11-20 or "
+                "2026-11-20T08:00+08:00"
+            ) from None
+        start = as_utc(start if start.tzinfo else start.replace(tzinfo=UTC))
+    if township:
+        check_township_code(township, place="--township")
+    entries = [
+        e.to_dict()
+        for e in _store(get_settings()).audit_entries(since=start, township=township, limit=limit)
+    ]
+    if fmt == "json":
+        sys.stdout.write(json.dumps(entries, ensure_ascii=False, indent=2) + "\n")
+        return
+    table = Table(title="审计日志 audit log")
+    for column in ("at (UTC)", "actor", "township", "action", "target", "detail"):
+        table.add_column(column)
+    for e in entries:
+        table.add_row(
+            e["at"][:19].replace("T", " "),
+            e["actor"],
+            e["township"] or "",
+            e["action"],
+            e["target"],
+            json.dumps(e["detail"], ensure_ascii=False),
+        )
+    out.print(table)
 
 
 @db_app.command("upgrade")
