@@ -27,7 +27,7 @@ MAX_PAGE = 1000
 #: The furthest a page may start (a bound for the store's OFFSET).
 MAX_OFFSET = 10_000_000
 
-_EXAMPLE_ENTRY = {
+_EXAMPLE_ENTRY: dict[str, Any] = {
     "id": 42,
     "at": "2026-11-20T08:01:00.000+00:00",
     "actor": "3f9a1c0b7e21",
