@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from geo import operations
+from geo.audit import CLI_ACTOR, Action, entry
 from geo.errors import AuthenticationRequired, InvalidInput
 from geo.keys import (
     ApiKey,
@@ -18,6 +19,7 @@ from geo.keys import (
     parse_token,
     secret_matches,
 )
+from geo.paths import output_path
 from geo.store import Store
 
 #: ``last_used_at`` is written at most this often per key, so reads stay reads.
@@ -33,8 +35,10 @@ def create_key(
     squad: str | None = None,
     township: str | None = None,
     now: datetime | None = None,
+    actor: str = CLI_ACTOR,
 ) -> tuple[str, ApiKey]:
-    """Create and store a key; the token is returned once and never stored.
+    """Create and store a key (with its audit entry); the token is returned once and never
+    stored.
 
     Parameters
     ----------
@@ -77,14 +81,36 @@ def create_key(
         squad=squad if role is Role.PATROL else None,
         created_at=created.replace(microsecond=created.microsecond // 1000 * 1000),  # as stored
     )
-    store.add_api_key(key)
+    audit = entry(
+        Action.KEY_CREATE,
+        actor=actor,
+        township=key.township,
+        target=key.key_id,
+        detail={"role": key.role.value, "name": key.name, "squad": key.squad},
+        at=created,
+    )
+    store.add_api_key(key, audit=audit)
     return made.token, key
 
 
-def revoke_key(store: Store, key_id: str, now: datetime | None = None) -> ApiKey:
-    """Revoke a key by its id (a whole token is accepted too); it stops working at once."""
+def revoke_key(
+    store: Store, key_id: str, now: datetime | None = None, *, actor: str = CLI_ACTOR
+) -> ApiKey:
+    """Revoke a key by its id (a whole token is accepted too); it stops working at once. The
+    audit log records the revocation (not a second revocation of the same key)."""
     parsed = parse_token(key_id)
-    return store.revoke_api_key(parsed[0] if parsed else key_id.strip(), now or datetime.now(UTC))
+    wanted = parsed[0] if parsed else key_id.strip()
+    at = now or datetime.now(UTC)
+    known = store.api_key(wanted)
+    audit = entry(
+        Action.KEY_REVOKE,
+        actor=actor,
+        township=known.township if known else None,
+        target=wanted,
+        detail={"role": known.role.value, "name": known.name} if known else {},
+        at=at,
+    )
+    return store.revoke_api_key(wanted, at, audit=audit)
 
 
 def authenticate(store: Store, token: str | None, now: datetime | None = None) -> Principal:
@@ -112,7 +138,9 @@ def authenticate(store: Store, token: str | None, now: datetime | None = None) -
             f"the API key {key_id} was revoked on {key.revoked_at:%Y-%m-%d %H:%M} UTC"
         )
     if key.last_used_at is None or now - key.last_used_at >= TOUCH_EVERY:
-        store.touch_api_key(key_id, now)
+        # The first use in each minute is also the audit log's record of the key's use.
+        audit = entry(Action.KEY_USE, actor=key_id, township=key.township, target=key_id, at=now)
+        store.touch_api_key(key_id, now, audit=audit)
     return Principal(
         key_id=key.key_id, name=key.name, role=key.role, township=key.township, squad=key.squad
     )
@@ -136,7 +164,7 @@ def demo_key(store: Store, path: Path) -> tuple[str, bool]:
             pass
     token, _ = create_key(store, role=Role.ADMIN, name="demo")
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
+    tmp = output_path(path.parent, f".{path.name}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         f.write(token + "\n")

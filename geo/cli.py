@@ -40,12 +40,16 @@ keys_app = typer.Typer(
     no_args_is_help=True,
 )
 report_app = typer.Typer(help="Printable reports: the monthly review.", no_args_is_help=True)
+audit_app = typer.Typer(
+    help="The audit log: layer edits, camera status changes, API key use.", no_args_is_help=True
+)
 app.add_typer(layers_app, name="layers")
 app.add_typer(tracks_app, name="tracks")
 app.add_typer(db_app, name="db")
 app.add_typer(drone_app, name="drone")
 app.add_typer(keys_app, name="keys")
 app.add_typer(report_app, name="report")
+app.add_typer(audit_app, name="audit")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -342,13 +346,14 @@ def simulate(
 
     Example: `geo simulate 2026-W47 --out var/simulated/2026-W47`
     """
+    from geo.paths import output_path
     from geo.simulate import default_plan, simulate_week, write_week
 
     store, code = _open(township)
     layers = store.load_layers(code)
     iso = IsoWeek.parse(week)
     tracks = simulate_week(layers, iso, default_plan(layers, seed=seed))
-    directory = output or get_settings().output.simulate_dir / str(iso)
+    directory = output or output_path(get_settings().output.simulate_dir, str(iso))
     paths = write_week(tracks, directory)
     fixes = sum(len(t.fixes) for t in tracks)
     out.print(f"wrote {len(paths)} GPX files ({fixes:,} fixes) to {directory}")
@@ -542,10 +547,13 @@ def report_month(
 
     if lang not in ("zh", "en"):
         raise InvalidInput(f"--lang {lang!r} is not one of zh, en")
+    from geo.coverage.monthly import Month
+    from geo.paths import output_path
+
     store, code = _open(township)
+    name = f"{code}-{Month.parse(month)}-report.{'pdf' if pdf else 'html'}"
+    path = output or output_path(get_settings().output.maps_dir, name)
     html = operations.month_report(store, code, month, lang="en" if lang == "en" else "zh")
-    suffix = "pdf" if pdf else "html"
-    path = output or get_settings().output.maps_dir / f"{code}-{month.strip()}-report.{suffix}"
     path.parent.mkdir(parents=True, exist_ok=True)
     if pdf:
         path.write_bytes(monthly_report_pdf(html))
@@ -576,15 +584,16 @@ def write_week_map(
 ) -> Path:
     """Compute (or reuse) the week's result and write its map; return the file."""
     from geo import operations
+    from geo.paths import output_path
     from geo.weekly_map import map_html, weekly_map
 
     store = _store(settings)
     code = operations.resolve_township(store, township or settings.layers.township)
+    path = output or output_path(settings.output.maps_dir, f"{code}-{week}.html")
     layers = operations.week_layers(store, store.load_layers(code), week)
     result = operations.week_coverage(store, code, week)
     start, end = week.bounds(layers.info.tz)
     tracks = store.week_tracks(code, start, end)
-    path = output or settings.output.maps_dir / f"{code}-{week}.html"
     path.parent.mkdir(parents=True, exist_ok=True)
     fmap = weekly_map(layers, result, tracks, tianditu_key=settings.output.tianditu_key)
     path.write_text(map_html(fmap), encoding="utf-8")
@@ -711,6 +720,66 @@ def keys_revoke(
     out.print(f"revoked {key.role.value} key {key.key_id} ({key.name}) at {when}")
 
 
+@audit_app.command("list")
+def audit_list(
+    since: Annotated[
+        str | None,
+        typer.Option(help="Only entries at or after this date or time (ISO; no offset: UTC)."),
+    ] = None,
+    township: Annotated[
+        str | None, typer.Option("--township", "-t", help="Only entries of this township.")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="At most this many entries, newest first.")] = 50,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+) -> None:
+    """List the audit log, newest first: who (an API key id, or cli) loaded or edited layers,
+    changed a camera's status, created, revoked or used an API key, and when.
+
+    Example: `geo audit list --since 2026-11-20 --township 433122207`
+
+    Example: `geo audit list --limit 500 --format json > audit.json`
+    """
+    from geo.errors import InvalidInput
+    from geo.layers import check_township_code
+    from geo.operations import as_utc
+
+    _check_format(fmt, ("table", "json"))
+    if not 1 <= limit <= 100_000:
+        raise InvalidInput(f"--limit {limit} is not between 1 and 100000")
+    start = None
+    if since:
+        try:
+            start = datetime.fromisoformat(since.strip())
+        except ValueError:
+            raise InvalidInput(
+                f"--since {since!r} is not a date or time; write it like 2026-11-20 or "
+                "2026-11-20T08:00+08:00"
+            ) from None
+        start = as_utc(start if start.tzinfo else start.replace(tzinfo=UTC))
+    if township:
+        check_township_code(township, place="--township")
+    entries = [
+        e.to_dict()
+        for e in _store(get_settings()).audit_entries(since=start, township=township, limit=limit)
+    ]
+    if fmt == "json":
+        sys.stdout.write(json.dumps(entries, ensure_ascii=False, indent=2) + "\n")
+        return
+    table = Table(title="审计日志 audit log")
+    for column in ("at (UTC)", "actor", "township", "action", "target", "detail"):
+        table.add_column(column)
+    for e in entries:
+        table.add_row(
+            e["at"][:19].replace("T", " "),
+            e["actor"],
+            e["township"] or "",
+            e["action"],
+            e["target"],
+            json.dumps(e["detail"], ensure_ascii=False),
+        )
+    out.print(table)
+
+
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create or migrate the PostGIS schema to this version (needs GEO_DATABASE_URL).
@@ -744,6 +813,7 @@ def demo(
     Example: `geo demo --week 2026-W47 --no-serve`
     """
     from geo import operations
+    from geo.paths import output_path
 
     settings = get_settings()
     store = _store(settings)
@@ -751,7 +821,7 @@ def demo(
     layers = operations.load_layers(store, directory)
     out.print(f"layers: {layers.info.name} ({layers.info.code}) from {directory}")
     iso = _week(week, settings, layers.info.timezone)
-    gpx_dir = settings.output.simulate_dir / str(iso)
+    gpx_dir = output_path(settings.output.simulate_dir, str(iso))
     with _progress() as progress:
         task = progress.add_task(f"simulating and importing {iso}", total=None)
         paths = operations.simulate_and_import(

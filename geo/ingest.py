@@ -29,7 +29,7 @@ from geo.errors import InvalidFile, InvalidInput
 from geo.layers import WGS84, TownshipLayers
 from geo.plausibility import check_plausible, township_bbox
 from geo.store.base import NewUpload
-from geo.tracks.cleaning import CleanedTrack, Drop, clean_fixes
+from geo.tracks.cleaning import CleanedTrack, Drop, check_fix_times, clean_fixes
 from geo.tracks.fixes import ParsedTrack, is_blank
 from geo.tracks.limits import DEFAULT_LIMITS, ReadLimits
 from geo.tracks.log_dates import date_log, require_times
@@ -202,7 +202,9 @@ class PreparedUpload:
         """The cleaning report returned to the uploader: format, counts by step, first and
         last time (in the township's time zone, with offset), bounding box, source CRS."""
         fixes = self.upload.fixes
-        times = fixes["time"].dropna()
+        # First and last of the fixes dated within the accepted times (year 9999 in the
+        # township's zone is past the calendar).
+        times = fixes["time"][self.cleaned.drop != Drop.OUT_OF_TIME].dropna()
         kept = self.cleaned.segment >= 0
         tz = ZoneInfo(self.tz)
         return {
@@ -344,12 +346,15 @@ def prepare_parsed(
     rules = layers.info.rules
     if continues_open_track:
         rules = replace(rules, min_segment_fixes=1, min_segment_seconds=0.0)
+    uploaded_at = uploaded_at or datetime.now(UTC)
     cleaned = clean_fixes(
         fixes,
         rules=rules,
         metric_crs=layers.info.metric_crs,
         bbox=township_bbox(layers),
+        now=uploaded_at,
     )
+    check_fix_times(fixes, cleaned, now=uploaded_at, source=filename)
     fixes = fixes.assign(segment=cleaned.segment, drop=cleaned.drop)
     upload = NewUpload(
         township=layers.info.code,
@@ -359,7 +364,7 @@ def prepare_parsed(
         source_format=parsed.format,
         source_crs=source_crs,
         sha256=sha256,
-        uploaded_at=uploaded_at or datetime.now(UTC),
+        uploaded_at=uploaded_at,
         fixes=fixes,
         segments=segment_lines(fixes),
     )

@@ -7,8 +7,13 @@ metric checks run in the township's metric CRS.
 
 from __future__ import annotations
 
+import io
 import json
+import os
+import re
 import tomllib
+import warnings
+import zipfile
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -18,16 +23,34 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio
 import pyproj
 import shapely
 from shapely.geometry.base import BaseGeometry
 
 from geo.errors import InvalidInput, LayerProblems
+from geo.paths import confined_file
 from geo.rules import Rules
 from geo.text import text_problem
 
 WGS84 = "EPSG:4326"
-LAYER_FILE_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".fgb")
+#: The GDAL driver each layer file is read with, by suffix; no other driver ever opens a file
+#: of a layers folder (no VRT, CSV, remote or archive reader: docs/layers.md).
+LAYER_DRIVERS = {
+    ".geojson": "GeoJSON",
+    ".json": "GeoJSON",
+    ".gpkg": "GPKG",
+    ".shp": "ESRI Shapefile",
+    ".fgb": "FlatGeobuf",
+}
+LAYER_FILE_SUFFIXES = tuple(LAYER_DRIVERS)
+#: The files of a shapefile read with its ``.shp`` (when present).
+SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
+#: Largest layer file read (a township's layers are a few MB).
+MAX_LAYER_FILE_BYTES = 256 * 2**20
+#: A township code: the national administrative division code (区划代码), digits only, e.g.
+#: 433122207 for a township; it names stored rows and output files.
+TOWNSHIP_CODE = re.compile(r"^[0-9]{1,12}$")
 CAMERA_STATUSES = ("online", "offline", "maintenance")
 ROAD_CLASSES = ("road", "track", "path")
 
@@ -117,6 +140,7 @@ class TownshipInfo:
         for key in ("code", "name"):
             if not isinstance(data.get(key), str) or not data[key].strip():
                 raise InvalidInput(f"[township] needs a non-empty {key}", source=source)
+        check_township_code(data["code"].strip(), source=source, place="[township] code")
         tz_name = str(data.get("timezone", "Asia/Shanghai"))
         try:
             ZoneInfo(tz_name)
@@ -186,6 +210,22 @@ class TownshipLayers:
         return replace(self, roads=empty_layer("roads"))
 
 
+def check_township_code(code: str, *, source: str | None = None, place: str | None = None) -> str:
+    """``code`` when it is a township code (:data:`TOWNSHIP_CODE`), else :class:`InvalidInput`.
+
+    Every township taken from input (a layers folder, ``--township``, ``GEO_TOWNSHIP``, the
+    API's ``township`` parameter) is checked here before it names anything.
+    """
+    if not isinstance(code, str) or not TOWNSHIP_CODE.match(code):
+        raise InvalidInput(
+            f"township code {code!r} is not a division code (区划代码): write its digits, "
+            "e.g. 433122207",
+            source=source,
+            place=place,
+        )
+    return code
+
+
 def empty_layer(name: str) -> gpd.GeoDataFrame:
     """An empty layer with the right columns."""
     cols = LAYER_COLUMNS[name]
@@ -199,10 +239,15 @@ def _pandas_dtype(kind: str) -> str:
 
 def read_township_toml(path: Path) -> TownshipInfo:
     """Read ``township.toml``; errors name the file and the problem."""
+    if not os.path.lexists(path):
+        raise InvalidInput("township.toml is missing", source=str(path.parent))
+    confined_file(path.parent, path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise InvalidInput("township.toml is missing", source=str(path.parent)) from None
+    except UnicodeDecodeError:
+        raise InvalidInput("is not UTF-8 text", source=str(path)) from None
     except tomllib.TOMLDecodeError as exc:
         raise InvalidInput(f"not valid TOML: {exc}", source=str(path)) from None
     table = dict(data.get("township", {}))
@@ -255,7 +300,9 @@ def read_layers_dir(directory: Path) -> TownshipLayers:
 
 def _read_layer_file(directory: Path, name: str, *, required: bool) -> gpd.GeoDataFrame | None:
     found = [
-        directory / f"{name}{s}" for s in LAYER_FILE_SUFFIXES if (directory / f"{name}{s}").exists()
+        directory / f"{name}{s}"
+        for s in LAYER_FILE_SUFFIXES
+        if os.path.lexists(directory / f"{name}{s}")  # a dangling link is found, and refused
     ]
     if not found:
         if required:
@@ -269,15 +316,88 @@ def _read_layer_file(directory: Path, name: str, *, required: bool) -> gpd.GeoDa
             f"layer {name} is given twice ({', '.join(p.name for p in found)}); keep one",
             source=str(directory),
         )
+    path = found[0]
+    driver = LAYER_DRIVERS[path.suffix]
+    data = _layer_bytes(directory, path, driver)
     try:
-        frame = gpd.read_file(found[0])
+        # From memory, so GDAL never sees a path (no /vsi prefix, no archive, no link) and the
+        # driver it picks is checked before any feature is read.
+        with warnings.catch_warnings():
+            # GDAL notes that a GeoPackage in memory has no .gpkg name; it reads it the same.
+            warnings.filterwarnings("ignore", "File /vsimem/.* non conformant file extension")
+            seen = pyogrio.read_info(io.BytesIO(data))["driver"]
+            if seen != driver:
+                raise InvalidInput(
+                    f"was opened by GDAL's {seen} driver; a {path.suffix} layer must be {driver}",
+                    source=str(path),
+                )
+            frame = gpd.read_file(io.BytesIO(data), engine="pyogrio")
+    except InvalidInput:
+        raise
     except Exception as exc:  # pyogrio raises several driver-specific errors
-        raise InvalidInput(f"cannot be read as a layer: {exc}", source=str(found[0])) from None
+        raise InvalidInput(f"cannot be read as a layer: {exc}", source=str(path)) from None
     if frame.crs is None:
         frame = frame.set_crs(WGS84)
     elif not frame.crs.equals(pyproj.CRS(WGS84)):
         frame = frame.to_crs(WGS84)  # CGCS2000 (EPSG:4490) is treated as equal; others reprojected
     return frame
+
+
+def _layer_bytes(directory: Path, path: Path, driver: str) -> bytes:
+    """The bytes GDAL gets for a layer file: the file itself, its content checked to be in the
+    format of its suffix (a VRT, CSV or anything else named ``cameras.json`` is refused before
+    GDAL sees it), or for a shapefile its parts zipped in memory."""
+    parts = [path]
+    if driver == "ESRI Shapefile":
+        parts += [
+            p
+            for s in SHAPEFILE_PARTS[1:]
+            for p in (path.with_suffix(s), path.with_suffix(s.upper()))
+            if os.path.lexists(p)
+        ]
+    contents = {p: _read_confined(directory, p) for p in parts}
+    head = contents[path][:100]
+    if not _looks_like(driver, head):
+        raise InvalidInput(
+            f"is not a {driver} file (its content is something else); layers are read only as "
+            f"{', '.join(sorted(set(LAYER_DRIVERS.values())))}",
+            source=str(path),
+        )
+    if driver != "ESRI Shapefile":
+        return contents[path]
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w", zipfile.ZIP_STORED) as archive:
+        for p, content in contents.items():
+            archive.writestr(f"layer{p.suffix.lower()}", content)
+    return packed.getvalue()
+
+
+def _read_confined(directory: Path, path: Path) -> bytes:
+    confined_file(directory, path)
+    size = path.stat().st_size
+    if size > MAX_LAYER_FILE_BYTES:
+        raise InvalidInput(
+            f"is {size:,} bytes; a layer file may have {MAX_LAYER_FILE_BYTES:,}", source=str(path)
+        )
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise InvalidInput(f"cannot be read: {exc.strerror}", source=str(path)) from None
+
+
+def _looks_like(driver: str, head: bytes) -> bool:
+    """Whether a file's first bytes are those of ``driver``'s format."""
+    if driver == "GeoJSON":
+        return head.removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n").startswith(b"{")
+    if driver == "GPKG":
+        return head.startswith(b"SQLite format 3\x00") and head[68:72] in (
+            b"GPKG",
+            b"GP10",
+            b"GP11",
+        )
+    if driver == "FlatGeobuf":
+        return head[:3] == b"fgb" and head[4:7] == b"fgb"
+    return head[:4] == b"\x00\x00\x27\x0a"  # the shapefile file code 9994
 
 
 def _normalise_outline(

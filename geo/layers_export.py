@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from geo.errors import InvalidInput
-from geo.layers import TownshipLayers
+from geo.layers import TownshipLayers, check_township_code
+from geo.paths import output_path
 
 EXPORT_FORMATS = {
     "gpkg": ("GPKG", ".gpkg"),
@@ -33,10 +34,10 @@ def export_layers(layers: TownshipLayers, directory: Path, *, fmt: str = "gpkg")
         if frame.empty:
             continue
         if fmt == "gpkg":
-            path = directory / f"{layers.info.code}{suffix}"
+            path = output_path(directory, f"{check_township_code(layers.info.code)}{suffix}")
             frame.to_file(path, layer=name, driver=driver, engine="pyogrio")
         else:
-            path = directory / f"{name}{suffix}"
+            path = output_path(directory, f"{name}{suffix}")
             frame.to_file(path, driver=driver, engine="pyogrio", encoding="UTF-8")
         if path not in written:
             written.append(path)

@@ -14,6 +14,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo.audit import CLI_ACTOR, Action, AuditEntry, entry
 from geo.coverage import WeekCoverage, evaluate_week
 from geo.coverage.camera_status import StatusChange, week_statuses
 from geo.coverage.evaluate import Method
@@ -22,7 +23,13 @@ from geo.features import TimeInterval, feature_ids, gaps_frame, to_features
 from geo.i18n import Lang
 from geo.ingest import PreparedUpload, check_squad, normalise_crs, prepare_parsed, prepare_upload
 from geo.layer_edits import add_feature, delete_feature, find_feature, replace_feature
-from geo.layers import CAMERA_STATUSES, TownshipLayers, read_layers_dir
+from geo.layers import (
+    CAMERA_STATUSES,
+    OPTIONAL_LAYERS,
+    TownshipLayers,
+    check_township_code,
+    read_layers_dir,
+)
 from geo.store import Store, UploadRecord
 from geo.text import check_text
 from geo.tracks.fixes import ParsedTrack, make_fixes
@@ -36,7 +43,11 @@ CLOCK_SKEW = timedelta(minutes=5)
 
 
 def resolve_township(store: Store, wanted: str | None) -> str:
-    """The township to work on: ``wanted`` if given, else the store's only township."""
+    """The township to work on: ``wanted`` if given, else the store's only township; a code
+    that is not a division code (:func:`geo.layers.check_township_code`) is refused before it
+    names anything."""
+    if wanted:
+        check_township_code(wanted, place="township")
     codes = store.townships()
     if wanted:
         if wanted not in codes:
@@ -50,13 +61,25 @@ def resolve_township(store: Store, wanted: str | None) -> str:
             f"the store holds several townships ({', '.join(codes)}); choose one with "
             "--township or GEO_TOWNSHIP"
         )
-    return codes[0]
+    return check_township_code(codes[0], place="stored township")
 
 
-def load_layers(store: Store, directory: Path) -> TownshipLayers:
-    """Read and validate a layers folder, then replace that township's layers in the store."""
+def load_layers(store: Store, directory: Path, *, actor: str = CLI_ACTOR) -> TownshipLayers:
+    """Read and validate a layers folder, then replace that township's layers in the store
+    (with its audit entry, in one transaction)."""
     layers = read_layers_dir(directory)
-    store.save_layers(layers)
+    code = layers.info.code
+    counts = {n: len(layers.layer(n)) for n in ("villages", *OPTIONAL_LAYERS)}
+    store.save_layers(
+        layers,
+        audit=entry(
+            Action.LAYERS_LOAD,
+            actor=actor,
+            township=code,
+            target=code,
+            detail={"folder": str(directory), **counts},
+        ),
+    )
     return layers
 
 
@@ -172,7 +195,7 @@ def import_positions(
     frame = make_fixes(
         [f.lon for f in fixes],
         [f.lat for f in fixes],
-        pd.to_datetime([t.astimezone(UTC) for t in times], utc=True),
+        pd.to_datetime([as_utc(t) for t in times], utc=True),
         accuracy_m=[np.nan if f.accuracy_m is None else f.accuracy_m for f in fixes],
     )
     canonical = json.dumps(
@@ -198,6 +221,17 @@ def import_positions(
     )
     upload = replace(prepared.upload, idempotency_key=f"positions:{device}:{batch_id}")
     return ImportResult(record=store.add_upload(upload), prepared=prepared)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """``moment`` in UTC; a time at the edge of the calendar whose UTC falls outside it
+    (``0001-01-01T00:00+14:00``) becomes the calendar's first or last instant, which cleaning
+    then drops as out of time like any other impossible date."""
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        edge = datetime.min if moment.year == datetime.min.year else datetime.max
+        return edge.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -251,7 +285,12 @@ def week_coverage(
     method: Method = "fast",
 ) -> WeekCoverage:
     """The township's result for a week: the stored one while its inputs are unchanged (and
-    it was computed by ``method``), otherwise computed again and stored.
+    it was computed by ``method``), otherwise computed again.
+
+    Only a week with data (a fix in the week, or a drone flight that started in it) is
+    stored, replacing that week's previous result: a read of a week without data computes
+    its (all "no data") answer and stores nothing, so reads of any week cannot grow the store
+    (docs/storage.md, "What reads store").
 
     Parameters
     ----------
@@ -268,8 +307,15 @@ def week_coverage(
     # Fixes of the weeks before date the gaps' last coverage.
     fixes = store.week_fixes(township, start - GAP_LOOKBACK, end)
     result = evaluate_week(week_layers(store, layers, week), fixes, week, method=method)
-    store.save_coverage(result, fingerprint)
+    if _has_data(fixes, start, end) or result.drone_flights:
+        store.save_coverage(result, fingerprint)
     return result
+
+
+def _has_data(fixes: pd.DataFrame, start: datetime, end: datetime) -> bool:
+    """Whether a fix (kept or dropped by cleaning) lies in ``start <= time < end``."""
+    times = fixes["time"]
+    return bool(((times >= start) & (times < end)).any())
 
 
 def week_layers(store: Store, layers: TownshipLayers, week: IsoWeek) -> TownshipLayers:
@@ -284,25 +330,70 @@ def week_layers(store: Store, layers: TownshipLayers, week: IsoWeek) -> Township
     return replace(layers, cameras=cameras)
 
 
+def _edit_entry(
+    action: Action, actor: str, township: str, layer: str, fid: str | None = None
+) -> Callable[[TownshipLayers], AuditEntry]:
+    """The audit entry of a layer edit, made from the edited layers (a new feature's id is
+    known only then)."""
+
+    def make(layers: TownshipLayers) -> AuditEntry:
+        target = fid if fid is not None else feature_ids(layer, layers.layer(layer))[-1]
+        return entry(
+            action,
+            actor=actor,
+            township=township,
+            target=f"{layer}/{target}",
+            detail={"layer": layer, "id": target, "features": len(layers.layer(layer))},
+        )
+
+    return make
+
+
 def add_layer_feature(
-    store: Store, township: str, layer: str, feature: Mapping[str, Any]
+    store: Store,
+    township: str,
+    layer: str,
+    feature: Mapping[str, Any],
+    *,
+    actor: str = CLI_ACTOR,
 ) -> dict[str, Any]:
-    """Add one feature to a layer, checked like ``geo layers load``; return it as GeoJSON."""
-    layers = store.edit_layers(township, lambda old: add_feature(old, layer, feature))
+    """Add one feature to a layer, checked like ``geo layers load``; return it as GeoJSON.
+    ``actor`` (an API key id) is recorded in the audit log with the change."""
+    layers = store.edit_layers(
+        township,
+        lambda old: add_feature(old, layer, feature),
+        audit=_edit_entry(Action.FEATURE_CREATE, actor, township, layer),
+    )
     return layer_feature(layers, layer, feature_ids(layer, layers.layer(layer))[-1])
 
 
 def replace_layer_feature(
-    store: Store, township: str, layer: str, fid: str, feature: Mapping[str, Any]
+    store: Store,
+    township: str,
+    layer: str,
+    fid: str,
+    feature: Mapping[str, Any],
+    *,
+    actor: str = CLI_ACTOR,
 ) -> dict[str, Any]:
     """Replace one feature of a layer, checked like ``geo layers load``; return the new one."""
-    layers = store.edit_layers(township, lambda old: replace_feature(old, layer, fid, feature))
+    layers = store.edit_layers(
+        township,
+        lambda old: replace_feature(old, layer, fid, feature),
+        audit=_edit_entry(Action.FEATURE_REPLACE, actor, township, layer, fid),
+    )
     return layer_feature(layers, layer, fid)
 
 
-def delete_layer_feature(store: Store, township: str, layer: str, fid: str) -> None:
+def delete_layer_feature(
+    store: Store, township: str, layer: str, fid: str, *, actor: str = CLI_ACTOR
+) -> None:
     """Delete one feature of a layer (refused when the township would break a rule)."""
-    store.edit_layers(township, lambda old: delete_feature(old, layer, fid))
+    store.edit_layers(
+        township,
+        lambda old: delete_feature(old, layer, fid),
+        audit=_edit_entry(Action.FEATURE_DELETE, actor, township, layer, fid),
+    )
 
 
 def layer_feature(layers: TownshipLayers, layer: str, fid: str) -> dict[str, Any]:
@@ -321,8 +412,10 @@ def set_camera_status(
     changed_at: datetime | None = None,
     note: str = "",
     changed_by: str = "",
+    actor: str = CLI_ACTOR,
 ) -> dict[str, Any]:
-    """Record that camera ``code`` has ``status`` from ``changed_at`` (default now) on.
+    """Record that camera ``code`` has ``status`` from ``changed_at`` (default now) on, with
+    its audit entry (``actor``: the API key id).
 
     A time without an offset is township local time; a time in the future is refused. The
     weeks the change falls in (or precedes) are computed again on their next read.
@@ -347,7 +440,14 @@ def set_camera_status(
             place="changed_at",
         )
     change = StatusChange(code, status, moment.astimezone(UTC), note, changed_by)
-    current = store.add_camera_status(township, change)
+    audit = entry(
+        Action.CAMERA_STATUS,
+        actor=actor,
+        township=township,
+        target=f"cameras/{code}",
+        detail={"status": status, "changed_at": change.changed_at.isoformat(), "note": note},
+    )
+    current = store.add_camera_status(township, change, audit=audit)
     history = store.camera_status_changes(township, camera=code)
     return {
         "code": code,

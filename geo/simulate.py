@@ -21,6 +21,7 @@ from numpy.typing import NDArray
 
 from geo.crs import to_wgs84
 from geo.layers import TownshipLayers
+from geo.paths import output_path
 from geo.tracks.gpx_write import write_gpx
 from geo.weeks import IsoWeek
 
@@ -243,7 +244,7 @@ def write_week(tracks: list[SimulatedTrack], directory: Path) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     paths = []
     for track in tracks:
-        path = directory / f"{track.squad}_{track.day.isoformat()}.gpx"
+        path = output_path(directory, f"{track.squad}_{track.day.isoformat()}.gpx", what="squad")
         f = track.fixes
         path.write_bytes(
             write_gpx(

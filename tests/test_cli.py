@@ -85,6 +85,7 @@ def test_every_command_has_help_with_an_example(tmp_path: Path) -> None:
         ["keys", "list"],
         ["keys", "revoke"],
         ["report", "month"],
+        ["audit", "list"],
     ):
         done = run([*command, "--help"], tmp_path)
         assert done.returncode == 0, command

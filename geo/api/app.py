@@ -8,7 +8,18 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 
 from geo import __version__
-from geo.api import body_limit, dashboard, layers, ogc, openapi, problems, reports, signin, tracks
+from geo.api import (
+    audit,
+    body_limit,
+    dashboard,
+    layers,
+    ogc,
+    openapi,
+    problems,
+    reports,
+    signin,
+    tracks,
+)
 from geo.api.dependencies import LayersCache, refuse_bad_text
 from geo.api.ingest_threads import IngestThreads
 from geo.api.parse_slots import ParseSlots
@@ -66,5 +77,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(layers.read_router)
     app.include_router(layers.write_router)
     app.include_router(ogc.router)
+    app.include_router(audit.router)
     openapi.install(app)
     return app

@@ -49,12 +49,13 @@ WRITE_PROBLEMS: dict[int | str, dict[str, Any]] = {
 
 #: Roles that may edit layers and record camera status.
 EDITORS = (Role.PLANNER, Role.ADMIN)
+_EDITOR = require(*EDITORS)
+#: The key making an edit (the router's own dependency, so it is checked once per request).
+Editor = Annotated[Principal, Depends(_EDITOR)]
 read_router = APIRouter(
     tags=["layers"], dependencies=[Depends(require(*READERS))], responses=AUTH_PROBLEMS
 )
-write_router = APIRouter(
-    tags=["layers"], dependencies=[Depends(require(*EDITORS))], responses=AUTH_PROBLEMS
-)
+write_router = APIRouter(tags=["layers"], dependencies=[Depends(_EDITOR)], responses=AUTH_PROBLEMS)
 
 LayerPath = Annotated[
     str,
@@ -196,12 +197,15 @@ def post_layer_feature(
     response: Response,
     store: StoreDep,
     township: TownshipDep,
+    principal: Editor,
 ) -> dict[str, Any]:
     """Add one feature; the whole township is checked as ``geo layers load`` checks it
     (422 lists every problem, 409 when the code is taken). Every week's coverage is
     computed again on its next read."""
     check_layer_name(layer)
-    stored = operations.add_layer_feature(store, township, layer, feature.model_dump())
+    stored = operations.add_layer_feature(
+        store, township, layer, feature.model_dump(), actor=principal.key_id
+    )
     response.headers["Location"] = absolute(request, f"/api/v1/layers/{layer}/{stored['id']}")
     return stored
 
@@ -221,11 +225,18 @@ def post_layer_feature(
     },
 )
 def put_layer_feature(
-    layer: LayerPath, fid: FeatureIdPath, feature: FeatureIn, store: StoreDep, township: TownshipDep
+    layer: LayerPath,
+    fid: FeatureIdPath,
+    feature: FeatureIn,
+    store: StoreDep,
+    township: TownshipDep,
+    principal: Editor,
 ) -> dict[str, Any]:
     """Replace one feature (its code stays the one in the path); checked like a POST. A
     camera's status is changed with ``PATCH /api/v1/cameras/{code}`` instead."""
-    return operations.replace_layer_feature(store, township, layer, fid, feature.model_dump())
+    return operations.replace_layer_feature(
+        store, township, layer, fid, feature.model_dump(), actor=principal.key_id
+    )
 
 
 @write_router.delete(
@@ -237,11 +248,11 @@ def put_layer_feature(
     responses=WRITE_PROBLEMS,
 )
 def delete_layer_feature(
-    layer: LayerPath, fid: FeatureIdPath, store: StoreDep, township: TownshipDep
+    layer: LayerPath, fid: FeatureIdPath, store: StoreDep, township: TownshipDep, principal: Editor
 ) -> Response:
     """Delete one feature; refused (422) when the township would break a rule, e.g. a
     village that still holds cameras."""
-    operations.delete_layer_feature(store, township, layer, fid)
+    operations.delete_layer_feature(store, township, layer, fid, actor=principal.key_id)
     return Response(status_code=204)
 
 
@@ -265,7 +276,7 @@ def patch_camera_status(
     change: CameraStatusIn,
     store: StoreDep,
     township: TownshipDep,
-    principal: Annotated[Principal, Depends(require(*EDITORS))],
+    principal: Editor,
 ) -> dict[str, Any]:
     """Record that the camera has ``status`` from ``changed_at`` (default now) on. Weekly
     coverage counts a camera as online when it was online at least half of the week, so the
@@ -279,4 +290,5 @@ def patch_camera_status(
         changed_at=change.changed_at,
         note=change.note,
         changed_by=principal.name or principal.key_id,
+        actor=principal.key_id,
     )

@@ -14,6 +14,7 @@ from typing import Any, Literal, Protocol
 import geopandas as gpd
 import pandas as pd
 
+from geo.audit import AuditEntry
 from geo.coverage.camera_status import StatusChange
 from geo.coverage.result import WeekCoverage
 from geo.errors import Conflict
@@ -48,12 +49,15 @@ class NewUpload:
     segments: pd.DataFrame
     report: dict[str, Any] = field(default_factory=dict)
     idempotency_key: str | None = None
-    """The client's ``Idempotency-Key``: a retry with the same key gets the first answer."""
+    """The client's ``Idempotency-Key``: a retry with the same key gets the first answer. A
+    key belongs to its uploader (township and squad; a live batch's key holds its device too):
+    another squad's key is never looked at."""
 
 
 def check_idempotent_retry(existing: UploadRecord, upload: NewUpload) -> UploadRecord:
-    """The stored upload a retry with the same idempotency key refers to; a key reused for
-    another file or squad is a :class:`geo.errors.Conflict`."""
+    """The stored upload a retry with the same idempotency key refers to; a key the same
+    uploader reused for another file is a :class:`geo.errors.Conflict` naming the uploader's
+    own upload (stores only look keys up within the uploader's township and squad)."""
     if existing.sha256 != upload.sha256 or existing.squad != upload.squad:
         raise Conflict(
             f"Idempotency-Key {upload.idempotency_key!r} was already used for upload "
@@ -106,9 +110,14 @@ class Store(Protocol):
         """Codes of the townships whose layers are stored."""
 
     def save_layers(
-        self, layers: TownshipLayers, *, imported_flights: Literal["keep", "replace"] = "keep"
+        self,
+        layers: TownshipLayers,
+        *,
+        imported_flights: Literal["keep", "replace"] = "keep",
+        audit: AuditEntry | None = None,
     ) -> None:
-        """Replace all layers of ``layers.info.code`` in one transaction.
+        """Replace all layers of ``layers.info.code`` in one transaction (with ``audit``
+        written in it, when given).
 
         Drone flights stored by ``geo drone import`` or the API are kept
         (``imported_flights="keep"``, what ``geo layers load`` does), or replaced by the
@@ -116,12 +125,17 @@ class Store(Protocol):
         The township's update time changes, so every week's stored coverage is stale."""
 
     def edit_layers(
-        self, township: str, change: Callable[[TownshipLayers], TownshipLayers]
+        self,
+        township: str,
+        change: Callable[[TownshipLayers], TownshipLayers],
+        *,
+        audit: Callable[[TownshipLayers], AuditEntry] | None = None,
     ) -> TownshipLayers:
         """Load the township's layers, apply ``change`` and save its result (every drone
         flight as returned, ``imported_flights="replace"``) in one transaction, so concurrent
         edits apply one after the other and none is lost; when ``change`` raises, nothing is
-        stored. Returns the saved layers."""
+        stored. ``audit`` makes the audit entry from the edited layers, written in the same
+        transaction. Returns the saved layers."""
 
     def load_layers(self, township: str) -> TownshipLayers:
         """The township's layers; :class:`geo.errors.NotFound` when not stored."""
@@ -134,8 +148,9 @@ class Store(Protocol):
 
     def add_upload(self, upload: NewUpload) -> UploadRecord:
         """Store an upload with its fixes and segments in one transaction. The same file
-        (township, squad, sha256), or the same idempotency key, stored again returns the first
-        record with ``duplicate=True`` and stores nothing."""
+        (township, squad, sha256), or the same idempotency key of the same uploader (township,
+        squad, key), stored again returns the first record with ``duplicate=True`` and stores
+        nothing; the uploader's key reused for another file is a Conflict."""
 
     def add_drone_flight(self, row: dict[str, Any]) -> bool:
         """Store an imported drone flight (a ``drone_flights`` row with a shapely geometry);
@@ -171,12 +186,14 @@ class Store(Protocol):
         """A string that changes whenever the layers, the uploads touching the window or the
         camera status changes before its end change."""
 
-    def add_camera_status(self, township: str, change: StatusChange) -> str:
+    def add_camera_status(
+        self, township: str, change: StatusChange, *, audit: AuditEntry | None = None
+    ) -> str:
         """Record a camera's status from ``change.changed_at`` on and set the camera's current
-        status (the status of its latest change by time), in one transaction; return that
-        current status. The first change of a camera also records its layer status as valid
-        since ever (:func:`geo.store.rows.baseline_change`). :class:`geo.errors.NotFound` for
-        an unknown camera."""
+        status (the status of its latest change by time), with ``audit`` when given, in one
+        transaction; return that current status. The first change of a camera also records its
+        layer status as valid since ever (:func:`geo.store.rows.baseline_change`).
+        :class:`geo.errors.NotFound` for an unknown camera."""
 
     def camera_status_changes(
         self, township: str, *, camera: str | None = None, before: datetime | None = None
@@ -188,14 +205,15 @@ class Store(Protocol):
         """The weeks with a stored coverage result, oldest first."""
 
     def save_coverage(self, result: WeekCoverage, fingerprint: str) -> None:
-        """Replace the stored result of ``(result.township_code, result.week)``."""
+        """Replace the stored result of ``(result.township_code, result.week)``: a
+        township-week holds one result and its gaps, never more (unique constraints)."""
 
     def load_coverage(self, township: str, week: str) -> tuple[WeekCoverage, str] | None:
         """The stored result and the fingerprint it was computed from, or None."""
 
-    def add_api_key(self, key: ApiKey) -> None:
-        """Store a new key (its hash, never its secret); :class:`geo.errors.Conflict` when
-        its ``key_id`` is taken."""
+    def add_api_key(self, key: ApiKey, *, audit: AuditEntry | None = None) -> None:
+        """Store a new key (its hash, never its secret) and ``audit`` in one transaction;
+        :class:`geo.errors.Conflict` when its ``key_id`` is taken."""
 
     def api_keys(self) -> list[ApiKey]:
         """Every key, revoked ones included, oldest first."""
@@ -203,12 +221,27 @@ class Store(Protocol):
     def api_key(self, key_id: str) -> ApiKey | None:
         """The key with this public id, or None."""
 
-    def revoke_api_key(self, key_id: str, at: datetime) -> ApiKey:
-        """Mark a key revoked from ``at`` on (a key revoked before keeps its first time);
+    def revoke_api_key(
+        self, key_id: str, at: datetime, *, audit: AuditEntry | None = None
+    ) -> ApiKey:
+        """Mark a key revoked from ``at`` on (a key revoked before keeps its first time, and
+        ``audit`` is written only when this call revoked it);
         :class:`geo.errors.NotFound` for an unknown id."""
 
-    def touch_api_key(self, key_id: str, at: datetime) -> None:
-        """Record that the key was used at ``at`` (callers do this at most once a minute)."""
+    def touch_api_key(self, key_id: str, at: datetime, *, audit: AuditEntry | None = None) -> None:
+        """Record that the key was used at ``at`` (callers do this at most once a minute),
+        with ``audit`` in the same transaction."""
+
+    def audit_entries(
+        self,
+        *,
+        since: datetime | None = None,
+        township: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[AuditEntry]:
+        """Audit entries, newest first: only those at or after ``since`` and of ``township``
+        when given; ``limit`` entries after the first ``offset``."""
 
     def close(self) -> None:
         """Release connections."""

@@ -23,6 +23,7 @@ import pandas as pd
 from sqlalchemy import Boolean, DateTime, Float, Integer, String, Table, UniqueConstraint
 from sqlalchemy.types import JSON
 
+from geo.audit import AuditEntry
 from geo.coverage.camera_status import StatusChange
 from geo.coverage.result import WeekCoverage
 from geo.errors import Conflict, NotFound, StoreUnavailable
@@ -34,10 +35,11 @@ from geo.store.tables import LAYER_TABLES, Base
 
 #: Bumped with every change of the schema; tests/storage/test_formats.py checks the
 #: schema script against the fingerprint recorded for this version.
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 SCHEMA_FINGERPRINTS = {
     "3": "c1feee7fbcadf6b1df3a0ef9f8da7d0e411f74caa1e27981ec2c634e74adebae",
     "4": "67bb4e4d16462b221ed7d4f48c7600843c979dca7c0232ec59350ebf16bbc96a",
+    "5": "6c16fb7e058fd8ade502dc94e6b1866bd9e815d1510ba785089e627c28b009f6",
 }
 WGS84_WKT = (
     'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,'
@@ -192,9 +194,11 @@ def _table_script(table: Table) -> list[str]:
 
 
 def upgrade_script(con: sqlite3.Connection) -> str:
-    """SQL that brings a store of an older schema version to this one. Schema changes are
-    additive (new tables, new columns, new unique constraints), so the script is derived by
-    comparing the file with :mod:`geo.store.tables`."""
+    """SQL that brings a store of an older schema version to this one, derived by comparing
+    the file with :mod:`geo.store.tables`: new tables, new columns and new unique constraints
+    are added; a table holding a unique constraint the schema no longer has (schema 5 scoped
+    idempotency keys to the uploader) is rebuilt with its rows, ids and sequence kept.
+    Run it with foreign keys off (SQLite's way to rebuild a table others refer to)."""
     out: list[str] = []
     existing = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     indexes = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='index'")}
@@ -202,30 +206,64 @@ def upgrade_script(con: sqlite3.Connection) -> str:
         if table.name not in existing:
             out.extend(_table_script(table))
             continue
+        wanted = [
+            [c.name for c in constraint.columns]
+            for constraint in table.constraints
+            if isinstance(constraint, UniqueConstraint)
+        ]
+        if any(names not in wanted for names in _unique_column_sets(con, table.name)):
+            out.extend(_rebuild_script(con, table))
+            continue
         have = {r[1] for r in con.execute(f'PRAGMA table_info("{table.name}")')}
         for col in table.columns:
             if col.name not in have and not col.info.get("postgis_only"):
                 out.append(f'ALTER TABLE "{table.name}" ADD COLUMN {_column_ddl(col)};')
-        for constraint in table.constraints:
-            if isinstance(constraint, UniqueConstraint):
-                names = [c.name for c in constraint.columns]
-                index = f"uq_{table.name}_{'_'.join(names)}"
-                if index not in indexes and not _inline_unique(con, table.name, names):
-                    cols = ", ".join(f'"{n}"' for n in names)
-                    out.append(f'CREATE UNIQUE INDEX "{index}" ON "{table.name}" ({cols});')
+        for names in wanted:
+            index = f"uq_{table.name}_{'_'.join(names)}"
+            if index not in indexes and not _inline_unique(con, table.name, names):
+                cols = ", ".join(f'"{n}"' for n in names)
+                out.append(f'CREATE UNIQUE INDEX "{index}" ON "{table.name}" ({cols});')
     out.append(
         f"UPDATE geo_meta SET value = {_quote(SCHEMA_VERSION)} WHERE key = 'schema_version';"
     )
     return "\n".join(out)
 
 
-def _inline_unique(con: sqlite3.Connection, table: str, names: list[str]) -> bool:
+def _unique_column_sets(con: sqlite3.Connection, table: str) -> list[list[str]]:
+    """The column lists of a table's unique constraints (inline or unique indexes), the
+    primary key excluded."""
+    found = []
     for index in con.execute(f'PRAGMA index_list("{table}")').fetchall():
-        if index[2]:  # unique
-            cols = [r[2] for r in con.execute(f'PRAGMA index_info("{index[1]}")')]
-            if cols == names:
-                return True
-    return False
+        if index[2] and index[3] != "pk":  # unique, not the primary key
+            found.append([r[2] for r in con.execute(f'PRAGMA index_info("{index[1]}")')])
+    return found
+
+
+def _rebuild_script(con: sqlite3.Connection, table: Table) -> list[str]:
+    """SQL that rebuilds ``table`` with the schema's DDL, keeping its rows, ids, sequence and
+    registration (the 12-step table change of the SQLite manual, as one script)."""
+    tmp = f"_geo_rebuild_{table.name}"
+    have = {r[1] for r in con.execute(f'PRAGMA table_info("{table.name}")')}
+    cols = ", ".join(f'"{c.name}"' for c in table.columns if c.name in have)
+    create, *index_ddl = _table_ddl(table)
+    seq = con.execute("SELECT seq FROM sqlite_sequence WHERE name = ?", (table.name,)).fetchone()
+    out = [
+        create.replace(f'CREATE TABLE "{table.name}"', f'CREATE TABLE "{tmp}"', 1) + ";",
+        f'INSERT INTO "{tmp}" ({cols}) SELECT {cols} FROM "{table.name}";',
+        f'DROP TABLE "{table.name}";',
+        f'ALTER TABLE "{tmp}" RENAME TO "{table.name}";',
+        *(f"{statement};" for statement in index_ddl),
+    ]
+    if seq is not None:
+        out.append(
+            f"UPDATE sqlite_sequence SET seq = max(seq, {int(seq[0])}) "
+            f"WHERE name = {_quote(table.name)};"
+        )
+    return out
+
+
+def _inline_unique(con: sqlite3.Connection, table: str, names: list[str]) -> bool:
+    return names in _unique_column_sets(con, table)
 
 
 def schema_script() -> str:
@@ -259,6 +297,25 @@ def _register_functions(con: sqlite3.Connection) -> None:
     for i, name in enumerate(("ST_MinX", "ST_MaxX", "ST_MinY", "ST_MaxY")):
         con.create_function(name, 1, bound(i), deterministic=True)
     con.create_function("ST_IsEmpty", 1, gpkg_geometry.is_empty, deterministic=True)
+
+
+def _add_audit(con: sqlite3.Connection, entry: AuditEntry | None) -> None:
+    """Write an audit entry in the caller's transaction (nothing when None)."""
+    if entry is None:
+        return
+    row = rows.audit_row(entry)
+    con.execute(
+        "INSERT INTO audit_log (at, actor, township, action, target, detail) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (
+            _iso(row["at"]),
+            row["actor"],
+            row["township"],
+            row["action"],
+            row["target"],
+            json.dumps(row["detail"], ensure_ascii=False),
+        ),
+    )
 
 
 def _now() -> str:
@@ -316,8 +373,15 @@ class GeoPackageStore:
             if int(row[0]) > int(SCHEMA_VERSION):
                 return  # check() reports a store newer than this geo
             script = upgrade_script(con)
+            # Foreign keys are off while tables are rebuilt (dropping a table others refer
+            # to would otherwise cascade); the check after the commit proves none broke.
+            con.execute("PRAGMA foreign_keys = OFF")
             try:
-                con.executescript("BEGIN;\n" + script + "\nCOMMIT;")
+                con.executescript("BEGIN;\n" + script)
+                broken = con.execute("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise sqlite3.IntegrityError(f"{len(broken)} rows would lose their parent")
+                con.execute("COMMIT")
             except sqlite3.Error as exc:
                 if con.in_transaction:
                     con.execute("ROLLBACK")
@@ -384,18 +448,28 @@ class GeoPackageStore:
             return [r[0] for r in con.execute("SELECT code FROM township ORDER BY code")]
 
     def save_layers(
-        self, layers: TownshipLayers, *, imported_flights: rows.ImportedFlights = "keep"
+        self,
+        layers: TownshipLayers,
+        *,
+        imported_flights: rows.ImportedFlights = "keep",
+        audit: AuditEntry | None = None,
     ) -> None:
         with self._transaction() as con:
             self._save_layers(con, layers, imported_flights)
+            _add_audit(con, audit)
 
     def edit_layers(
-        self, township: str, change: Callable[[TownshipLayers], TownshipLayers]
+        self,
+        township: str,
+        change: Callable[[TownshipLayers], TownshipLayers],
+        *,
+        audit: Callable[[TownshipLayers], AuditEntry] | None = None,
     ) -> TownshipLayers:
         # BEGIN IMMEDIATE holds the file's write lock from the read to the write.
         with self._transaction() as con:
             edited = change(self._load_layers(con, township))
             self._save_layers(con, edited, "replace")
+            _add_audit(con, None if audit is None else audit(edited))
         return edited
 
     @staticmethod
@@ -471,8 +545,9 @@ class GeoPackageStore:
         with self._transaction() as con:
             if upload.idempotency_key:
                 keyed = con.execute(
-                    "SELECT * FROM track_uploads WHERE township = ? AND idempotency_key = ?",
-                    (upload.township, upload.idempotency_key),
+                    "SELECT * FROM track_uploads WHERE township = ? AND squad = ? "
+                    "AND idempotency_key = ?",
+                    (upload.township, upload.squad, upload.idempotency_key),
                 ).fetchone()
                 if keyed is not None:
                     return check_idempotent_retry(rows.upload_record(dict(keyed)), upload)
@@ -483,7 +558,7 @@ class GeoPackageStore:
             if existing is not None:
                 return rows.upload_record(dict(existing), duplicate=True)
             fixes = upload.fixes
-            times = fixes["time"].dropna()
+            first_fix_at, last_fix_at = rows.fix_time_range(fixes)
             uploaded_at = upload.uploaded_at.astimezone(UTC)
             cur = con.execute(
                 "INSERT INTO track_uploads (township, squad, device, filename, source_format, "
@@ -498,8 +573,8 @@ class GeoPackageStore:
                     upload.source_crs,
                     upload.sha256,
                     uploaded_at.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-                    rows.iso_ms(pd.Series([times.min()]))[0] if len(times) else None,
-                    rows.iso_ms(pd.Series([times.max()]))[0] if len(times) else None,
+                    None if first_fix_at is None else _iso(first_fix_at),
+                    None if last_fix_at is None else _iso(last_fix_at),
                     json.dumps(upload.report, ensure_ascii=False),
                     upload.idempotency_key,
                 ),
@@ -640,7 +715,9 @@ class GeoPackageStore:
             ).fetchone()
         return rows.fingerprint(updated[0] if updated else "", count, last, changes, last_change)
 
-    def add_camera_status(self, township: str, change: StatusChange) -> str:
+    def add_camera_status(
+        self, township: str, change: StatusChange, *, audit: AuditEntry | None = None
+    ) -> str:
         with self._transaction() as con:
             camera = con.execute(
                 "SELECT status FROM cameras WHERE township = ? AND code = ?",
@@ -682,6 +759,7 @@ class GeoPackageStore:
                 "UPDATE cameras SET status = ? WHERE township = ? AND code = ?",
                 (current, township, change.camera_code),
             )
+            _add_audit(con, audit)
             return str(current)
 
     def camera_status_changes(
@@ -755,7 +833,7 @@ class GeoPackageStore:
             [(g["properties"], geom) for g, geom in zip(gaps, geoms, strict=True)],
         )
 
-    def add_api_key(self, key: ApiKey) -> None:
+    def add_api_key(self, key: ApiKey, *, audit: AuditEntry | None = None) -> None:
         row = rows.api_key_row(key)
         row["created_at"] = _iso(row["created_at"])
         cols = ", ".join(f'"{c}"' for c in row)
@@ -764,6 +842,7 @@ class GeoPackageStore:
             if con.execute("SELECT 1 FROM api_keys WHERE key_id = ?", (key.key_id,)).fetchone():
                 raise Conflict(f"an API key with id {key.key_id} exists already")
             con.execute(f"INSERT INTO api_keys ({cols}) VALUES ({marks})", row)
+            _add_audit(con, audit)
 
     def api_keys(self) -> list[ApiKey]:
         with self._read() as con:
@@ -775,20 +854,47 @@ class GeoPackageStore:
             row = con.execute("SELECT * FROM api_keys WHERE key_id = ?", (key_id,)).fetchone()
         return None if row is None else rows.api_key(dict(row))
 
-    def revoke_api_key(self, key_id: str, at: datetime) -> ApiKey:
+    def revoke_api_key(
+        self, key_id: str, at: datetime, *, audit: AuditEntry | None = None
+    ) -> ApiKey:
         with self._transaction() as con:
-            con.execute(
+            revoked = con.execute(
                 "UPDATE api_keys SET revoked_at = ? WHERE key_id = ? AND revoked_at IS NULL",
                 (_iso(at), key_id),
-            )
+            ).rowcount
+            if revoked:
+                _add_audit(con, audit)
             row = con.execute("SELECT * FROM api_keys WHERE key_id = ?", (key_id,)).fetchone()
         if row is None:
             raise NotFound(f"no API key with id {key_id}; see geo keys list")
         return rows.api_key(dict(row))
 
-    def touch_api_key(self, key_id: str, at: datetime) -> None:
+    def touch_api_key(self, key_id: str, at: datetime, *, audit: AuditEntry | None = None) -> None:
         with self._transaction() as con:
             con.execute("UPDATE api_keys SET last_used_at = ? WHERE key_id = ?", (_iso(at), key_id))
+            _add_audit(con, audit)
+
+    def audit_entries(
+        self,
+        *,
+        since: datetime | None = None,
+        township: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[AuditEntry]:
+        sql = "SELECT * FROM audit_log WHERE 1 = 1"
+        params: list[Any] = []
+        if since is not None:
+            sql += " AND at >= ?"
+            params.append(_iso(since))
+        if township is not None:
+            sql += " AND township = ?"
+            params.append(township)
+        sql += " ORDER BY at DESC, id DESC LIMIT ? OFFSET ?"
+        params += [max(0, limit), max(0, offset)]
+        with self._read() as con:
+            found = con.execute(sql, params).fetchall()
+        return [rows.audit_entry(dict(r)) for r in found]
 
     def close(self) -> None:
         """Nothing to release: every call opens and closes its own connection."""

@@ -29,6 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError, ProgrammingError
 
+from geo.audit import AuditEntry
 from geo.coverage.camera_status import StatusChange
 from geo.coverage.result import WeekCoverage
 from geo.errors import Conflict, NotFound, StoreUnavailable
@@ -47,6 +48,7 @@ from geo.store.pg_copy import (
 from geo.store.tables import (
     LAYER_TABLES,
     SRID,
+    AuditLog,
     CameraStatusChange,
     CoverageGap,
     CoverageResult,
@@ -80,6 +82,12 @@ _CONNECTION_LOST = (
 
 def _unreachable(exc: Exception) -> StoreUnavailable:
     return StoreUnavailable(f"PostGIS is unreachable: {getattr(exc, 'orig', None) or exc}")
+
+
+def _add_audit(conn: Connection, entry: AuditEntry | None) -> None:
+    """Write an audit entry in the caller's transaction (nothing when None)."""
+    if entry is not None:
+        conn.execute(insert(AuditLog).values(**rows.audit_row(entry)))
 
 
 def _wkb(geom: Any) -> Any:
@@ -131,18 +139,28 @@ class PostGISStore:
             return list(conn.scalars(select(Township.code).order_by(Township.code)))
 
     def save_layers(
-        self, layers: TownshipLayers, *, imported_flights: rows.ImportedFlights = "keep"
+        self,
+        layers: TownshipLayers,
+        *,
+        imported_flights: rows.ImportedFlights = "keep",
+        audit: AuditEntry | None = None,
     ) -> None:
         with self._begin() as conn:
             self._save_layers(conn, layers, imported_flights)
+            _add_audit(conn, audit)
 
     def edit_layers(
-        self, township: str, change: Callable[[TownshipLayers], TownshipLayers]
+        self,
+        township: str,
+        change: Callable[[TownshipLayers], TownshipLayers],
+        *,
+        audit: Callable[[TownshipLayers], AuditEntry] | None = None,
     ) -> TownshipLayers:
         with self._begin() as conn:
             self._lock_township(conn, township)
             edited = change(self._load_layers(conn, township))
             self._save_layers(conn, edited, "replace")
+            _add_audit(conn, None if audit is None else audit(edited))
         return edited
 
     @staticmethod
@@ -234,6 +252,7 @@ class PostGISStore:
                 keyed = conn.execute(
                     select(Upload.__table__).where(
                         Upload.township == upload.township,
+                        Upload.squad == upload.squad,
                         Upload.idempotency_key == upload.idempotency_key,
                     )
                 ).first()
@@ -248,8 +267,7 @@ class PostGISStore:
             ).first()
             if existing is not None:
                 return rows.upload_record(existing._asdict(), duplicate=True)
-            fixes = upload.fixes
-            times = fixes["time"].dropna()
+            first_fix_at, last_fix_at = rows.fix_time_range(upload.fixes)
             upload_id = conn.execute(
                 insert(Upload)
                 .values(
@@ -261,8 +279,8 @@ class PostGISStore:
                     source_crs=upload.source_crs,
                     sha256=upload.sha256,
                     uploaded_at=upload.uploaded_at,
-                    first_fix_at=times.min().to_pydatetime() if len(times) else None,
-                    last_fix_at=times.max().to_pydatetime() if len(times) else None,
+                    first_fix_at=first_fix_at,
+                    last_fix_at=last_fix_at,
                     report=upload.report,
                     idempotency_key=upload.idempotency_key,
                 )
@@ -388,7 +406,9 @@ class PostGISStore:
         stamp = updated.astimezone(UTC).isoformat(timespec="milliseconds") if updated else ""
         return rows.fingerprint(stamp, count, last, changes, last_change)
 
-    def add_camera_status(self, township: str, change: StatusChange) -> str:
+    def add_camera_status(
+        self, township: str, change: StatusChange, *, audit: AuditEntry | None = None
+    ) -> str:
         cameras = LAYER_TABLES["cameras"]
         history = CameraStatusChange
         with self._begin() as conn:
@@ -436,6 +456,7 @@ class PostGISStore:
                 .where(cameras.c.township == township, cameras.c.code == change.camera_code)
                 .values(status=current)
             )
+            _add_audit(conn, audit)
             return str(current)
 
     def camera_status_changes(
@@ -468,6 +489,12 @@ class PostGISStore:
         )
         key_g = (CoverageGap.township == result.township_code, CoverageGap.week == result.week)
         with self._begin() as conn:
+            # Concurrent reads of a stale week compute it at once: the second save waits for
+            # the first and replaces it, instead of failing on the unique constraints.
+            conn.execute(
+                text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+                {"key": f"geo:coverage:{result.township_code}:{result.week}"},
+            )
             conn.execute(delete(CoverageResult).where(*key_r))
             conn.execute(delete(CoverageGap).where(*key_g))
             conn.execute(insert(CoverageResult), rows.coverage_rows(result, fingerprint))
@@ -496,10 +523,11 @@ class PostGISStore:
             [(g.properties, to_shape(g.geom)) for g in gaps],
         )
 
-    def add_api_key(self, key: ApiKey) -> None:
+    def add_api_key(self, key: ApiKey, *, audit: AuditEntry | None = None) -> None:
         try:
             with self._begin() as conn:
                 conn.execute(insert(ApiKeyRow).values(**rows.api_key_row(key)))
+                _add_audit(conn, audit)
         except IntegrityError:
             raise Conflict(f"an API key with id {key.key_id} exists already") from None
 
@@ -515,13 +543,17 @@ class PostGISStore:
             ).first()
         return None if row is None else rows.api_key(row._asdict())
 
-    def revoke_api_key(self, key_id: str, at: datetime) -> ApiKey:
+    def revoke_api_key(
+        self, key_id: str, at: datetime, *, audit: AuditEntry | None = None
+    ) -> ApiKey:
         with self._begin() as conn:
-            conn.execute(
+            revoked = conn.execute(
                 update(ApiKeyRow)
                 .where(ApiKeyRow.key_id == key_id, ApiKeyRow.revoked_at.is_(None))
                 .values(revoked_at=at)
-            )
+            ).rowcount
+            if revoked:
+                _add_audit(conn, audit)
             row = conn.execute(
                 select(ApiKeyRow.__table__).where(ApiKeyRow.key_id == key_id)
             ).first()
@@ -529,11 +561,34 @@ class PostGISStore:
             raise NotFound(f"no API key with id {key_id}; see geo keys list")
         return rows.api_key(row._asdict())
 
-    def touch_api_key(self, key_id: str, at: datetime) -> None:
+    def touch_api_key(self, key_id: str, at: datetime, *, audit: AuditEntry | None = None) -> None:
         with self._begin() as conn:
             conn.execute(
                 update(ApiKeyRow).where(ApiKeyRow.key_id == key_id).values(last_used_at=at)
             )
+            _add_audit(conn, audit)
+
+    def audit_entries(
+        self,
+        *,
+        since: datetime | None = None,
+        township: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[AuditEntry]:
+        query = select(AuditLog.__table__)
+        if since is not None:
+            query = query.where(AuditLog.at >= since)
+        if township is not None:
+            query = query.where(AuditLog.township == township)
+        query = (
+            query.order_by(AuditLog.at.desc(), AuditLog.id.desc())
+            .limit(max(0, limit))
+            .offset(max(0, offset))
+        )
+        with self._begin() as conn:
+            found = conn.execute(query).all()
+        return [rows.audit_entry(r._asdict()) for r in found]
 
     def close(self) -> None:
         self.engine.dispose()

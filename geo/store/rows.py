@@ -11,11 +11,13 @@ import numpy as np
 import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
+from geo.audit import Action, AuditEntry
 from geo.coverage.camera_status import SINCE_EVER, StatusChange
 from geo.coverage.result import Gap, VillageCoverage, WeekCoverage
 from geo.keys import ApiKey, Role
 from geo.layers import LAYER_COLUMNS, WGS84, TownshipInfo, TownshipLayers
 from geo.store.base import SEGMENT_KEY_BASE, UploadRecord
+from geo.tracks.cleaning import Drop
 
 #: Rows of a layer that ``save_layers`` replaces: SQL condition beside ``township = ?``
 #: (unless it is asked to replace imported drone flights too).
@@ -103,6 +105,16 @@ def week_fix_frame(frame: pd.DataFrame) -> pd.DataFrame:
     out["lon"] = out["lon"].astype(np.float64)
     out["lat"] = out["lat"].astype(np.float64)
     return out[["time", "lon", "lat", "squad", "device", "upload_id", "segment"]]
+
+
+def fix_time_range(fixes: pd.DataFrame) -> tuple[datetime | None, datetime | None]:
+    """The first and last time of an upload's fixes (UTC), leaving out fixes dated outside the
+    accepted times (:data:`geo.tracks.cleaning.Drop.OUT_OF_TIME`): an upload's stored range
+    says which weeks it touches, and a phone clock at year 1 touches none."""
+    times = fixes["time"][fixes["drop"].to_numpy() != Drop.OUT_OF_TIME].dropna()
+    if not len(times):
+        return None, None
+    return times.min().to_pydatetime(), times.max().to_pydatetime()
 
 
 def upload_record(row: dict[str, Any], *, duplicate: bool = False) -> UploadRecord:
@@ -293,4 +305,32 @@ def fingerprint(layers_stamp: str, uploads: int, last_upload: Any, changes: int,
     """The inputs fingerprint of a window (both stores write the same text)."""
     return (
         f"layers={layers_stamp};uploads={uploads};last={last_upload};camera_status={changes},{last}"
+    )
+
+
+def audit_row(entry: AuditEntry) -> dict[str, Any]:
+    """The ``audit_log`` row of an entry (time as a UTC datetime, detail as a dict)."""
+    return {
+        "at": entry.at.astimezone(UTC),
+        "actor": entry.actor,
+        "township": entry.township,
+        "action": entry.action.value,
+        "target": entry.target,
+        "detail": entry.detail,
+    }
+
+
+def audit_entry(row: dict[str, Any]) -> AuditEntry:
+    """A stored ``audit_log`` row as an :class:`geo.audit.AuditEntry`."""
+    at = _utc(row["at"])
+    assert at is not None
+    detail = row["detail"]
+    return AuditEntry(
+        at=at,
+        actor=row["actor"],
+        action=Action(row["action"]),
+        township=row["township"],
+        target=row["target"] or "",
+        detail=json.loads(detail) if isinstance(detail, str) else dict(detail or {}),
+        id=int(row["id"]),
     )

@@ -128,7 +128,8 @@ class Upload(Base):
     __tablename__ = "track_uploads"
     __table_args__ = (
         UniqueConstraint("township", "squad", "sha256"),
-        UniqueConstraint("township", "idempotency_key"),
+        # Keys are the uploader's own: another squad's key never answers (migration 0003).
+        UniqueConstraint("township", "squad", "idempotency_key"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     township: Mapped[str] = mapped_column(String, index=True)
@@ -217,7 +218,11 @@ class CoverageResult(Base):
 
 class CoverageGap(Base):
     __tablename__ = "coverage_gaps"
-    __table_args__ = (Index("ix_coverage_gaps_township_week", "township", "week"),)
+    __table_args__ = (
+        Index("ix_coverage_gaps_township_week", "township", "week"),
+        # One stored result per township-week: its gaps are replaced, never accumulated.
+        UniqueConstraint("township", "week", "rank"),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     township: Mapped[str] = mapped_column(String)
     week: Mapped[str] = mapped_column(String)
@@ -260,6 +265,22 @@ class ApiKey(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class AuditLog(Base):
+    """One entry of the audit log (:mod:`geo.audit`): a layer edit, a camera status change or
+    an API key's creation, revocation or use, written in the transaction of the change."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_at", "at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String)
+    """The API key id that acted, or ``cli``."""
+    township: Mapped[str | None] = mapped_column(String, nullable=True)
+    action: Mapped[str] = mapped_column(String)
+    target: Mapped[str] = mapped_column(String, default="")
+    detail: Mapped[dict[str, object]] = mapped_column(JSON)
 
 
 #: Layer name → table, for the layers of :class:`geo.layers.TownshipLayers`.

@@ -1,18 +1,21 @@
 """Track cleaning (product.md section 3): every fix either lands in a segment or gets a reason.
 
 Steps, each counted in the :class:`CleaningReport`: fixes without time are kept for display
-but count for nothing; sort by time; drop exact duplicates; drop fixes whose reported accuracy
-is worse than ``max_accuracy_m``; drop fixes outside the township's box grown by a margin;
-drop speed spikes (out-and-back jumps and fixes reached faster than ``v_max_kmh``, speeds
-measured over at least a second and allowing for the file's rounding of positions and times,
-so high-rate drone logs lose nothing to rounding); split into segments at time gaps and jumps;
-drop segments that are too short.
+but count for nothing; so are fixes dated before :data:`EARLIEST_FIX` or more than
+:data:`FUTURE_TOLERANCE` ahead of the clock (a phone whose date was never set, a corrupt
+file); sort by time; drop exact duplicates; drop fixes whose reported accuracy is worse than
+``max_accuracy_m``; drop fixes outside the township's box grown by a margin; drop speed spikes
+(out-and-back jumps and fixes reached faster than ``v_max_kmh``, speeds measured over at least
+a second and allowing for the file's rounding of positions and times, so high-rate drone logs
+lose nothing to rounding); split into segments at time gaps and jumps; drop segments that are
+too short. An upload with every dated fix out of time is refused (:func:`check_fix_times`).
 """
 
 from __future__ import annotations
 
 import heapq
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
 from enum import IntEnum
 from typing import Any
 
@@ -21,6 +24,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from geo.crs import to_metric
+from geo.errors import InvalidFile
 from geo.rules import Rules
 
 
@@ -34,6 +38,19 @@ class Drop(IntEnum):
     OUTSIDE_AREA = 4
     SPEED_SPIKE = 5
     SHORT_SEGMENT = 6
+    OUT_OF_TIME = 7
+    """Dated before :data:`EARLIEST_FIX` or after the clock plus :data:`FUTURE_TOLERANCE`."""
+
+
+#: No patrol evidence is older than this (GPS phones; a phone without a date says 1970 or 0001).
+EARLIEST_FIX = datetime(2000, 1, 1, tzinfo=UTC)
+#: How far ahead of the server's clock a fix may be dated (phone clocks and time zones drift).
+FUTURE_TOLERANCE = timedelta(days=1)
+
+
+def fix_time_window(now: datetime | None = None) -> tuple[datetime, datetime]:
+    """The times a fix may have: ``[EARLIEST_FIX, now + FUTURE_TOLERANCE]`` (UTC)."""
+    return EARLIEST_FIX, (now or datetime.now(UTC)).astimezone(UTC) + FUTURE_TOLERANCE
 
 
 @dataclass(frozen=True)
@@ -42,6 +59,7 @@ class CleaningReport:
 
     fixes_read: int
     no_time: int
+    out_of_time: int
     duplicates: int
     low_accuracy: int
     outside_area: int
@@ -81,6 +99,7 @@ def clean_fixes(
     rules: Rules,
     metric_crs: str,
     bbox: tuple[float, float, float, float] | None = None,
+    now: datetime | None = None,
 ) -> CleanedTrack:
     """Clean one upload's fixes.
 
@@ -95,6 +114,9 @@ def clean_fixes(
     bbox
         ``(min_lon, min_lat, max_lon, max_lat)`` already grown by the margin; fixes outside are
         dropped. ``None`` keeps every position.
+    now
+        The clock the fixes' times are checked against (:func:`fix_time_window`): the upload
+        time; the current time when None.
 
     Returns
     -------
@@ -105,14 +127,18 @@ def clean_fixes(
     time_ns = fixes["time"].to_numpy(dtype="datetime64[ms]").astype(np.int64)
     no_time = fixes["time"].isna().to_numpy()
     drop[no_time] = Drop.NO_TIME
+    earliest, latest = (round(t.timestamp() * 1000) for t in fix_time_window(now))
+    out_of_time = ~no_time & ((time_ns < earliest) | (time_ns > latest))
+    drop[out_of_time] = Drop.OUT_OF_TIME
+    untimed = no_time | out_of_time  # neither is sorted, segmented or counted further
     lon = fixes["lon"].to_numpy(dtype=np.float64)
     lat = fixes["lat"].to_numpy(dtype=np.float64)
     part = fixes["part"].to_numpy(dtype=np.int64)
     acc = fixes["accuracy_m"].to_numpy(dtype=np.float64)
 
     # Stable sort on time keeps file order among equal times.
-    order = np.argsort(np.where(no_time, np.iinfo(np.int64).max, time_ns), kind="stable")
-    order = order[~no_time[order]]
+    order = np.argsort(np.where(untimed, np.iinfo(np.int64).max, time_ns), kind="stable")
+    order = order[~untimed[order]]
 
     same = (np.diff(time_ns[order]) == 0) & (np.diff(lon[order]) == 0) & (np.diff(lat[order]) == 0)
     drop[order[1:][same]] = Drop.DUPLICATE
@@ -169,6 +195,7 @@ def clean_fixes(
     report = CleaningReport(
         fixes_read=n,
         no_time=int(counts_by[Drop.NO_TIME]),
+        out_of_time=int(counts_by[Drop.OUT_OF_TIME]),
         duplicates=int(counts_by[Drop.DUPLICATE]),
         low_accuracy=int(counts_by[Drop.LOW_ACCURACY]),
         outside_area=int(counts_by[Drop.OUTSIDE_AREA]),
@@ -250,6 +277,32 @@ def _time_resolution_s(time_ms: NDArray[np.int64]) -> float:
         if np.all(time_ms % unit_ms == 0):
             return unit_ms / 1000.0
     return 0.001
+
+
+def check_fix_times(
+    fixes: pd.DataFrame, cleaned: CleanedTrack, *, now: datetime | None, source: str
+) -> None:
+    """Refuse an upload whose every dated fix lies outside :func:`fix_time_window` (a few such
+    fixes are only counted: ``out_of_time`` in the report).
+
+    Raises
+    ------
+    InvalidFile
+        Naming the first fix's time and the accepted window.
+    """
+    dated = fixes["time"].notna().to_numpy()
+    if not dated.any() or cleaned.report.out_of_time < int(dated.sum()):
+        return
+    earliest, latest = fix_time_window(now)
+    first = fixes["time"][dated].min()
+    side = f"before {earliest:%Y-%m-%d}" if first < earliest else f"after {latest:%Y-%m-%d %H:%M}"
+    raise InvalidFile(
+        f"every fix is dated outside the accepted times, the first at "
+        f"{first.isoformat()} ({side} UTC): fixes may be dated from {earliest:%Y-%m-%d} to "
+        f"{latest:%Y-%m-%d %H:%M} UTC (the server's clock plus "
+        f"{FUTURE_TOLERANCE.total_seconds() / 3600:.0f} h); check the phone's date and time",
+        source=source,
+    )
 
 
 def _drop_spikes(

@@ -22,6 +22,7 @@ from geo.store import Store
 from geo.weeks import IsoWeek
 from tests.api.test_coverage_api import bearer, settings_for
 from tests.conftest import LAYERS_DIR
+from tests.storage.test_store import village_track_gpx
 from tests.test_drone import flight_gpx
 
 TOWNSHIP = "433122207"
@@ -276,7 +277,19 @@ def test_drone_flights_from_the_api_and_imports_survive_edits_and_reloads(
     assert week["numberMatched"] == 4
 
 
+def patrolled_week(store: Store) -> None:
+    """A track in WEEK, so the week has data and its result is stored."""
+    operations.import_track(
+        store,
+        village_track_gpx(store.load_layers(TOWNSHIP), start="2026-11-18 09:00"),
+        filename="a.gpx",
+        township=TOWNSHIP,
+        squad="squad-01",
+    )
+
+
 def test_an_edit_makes_stored_weeks_stale(client: TestClient, store: Store) -> None:
+    patrolled_week(store)
     first = operations.week_coverage(store, TOWNSHIP, WEEK)
     stored = store.load_coverage(TOWNSHIP, str(WEEK))
     assert client.post("/api/v1/layers/cameras", json=camera()).status_code == 201
@@ -293,6 +306,7 @@ def online_cameras(client: TestClient) -> list[str]:
 
 def test_patch_records_the_status_and_the_week_uses_it(client: TestClient, store: Store) -> None:
     code = online_cameras(client)[0]
+    patrolled_week(store)
     first = operations.week_coverage(store, TOWNSHIP, WEEK)
     fingerprint = store.load_coverage(TOWNSHIP, str(WEEK))
     assert fingerprint is not None

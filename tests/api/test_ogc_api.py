@@ -212,13 +212,14 @@ def test_gaps_of_each_computed_week(
     empty = client.get("/ogc/collections/gaps").json()
     assert "temporal" not in empty["extent"]
     assert client.get("/ogc/collections/gaps/items").json()["numberMatched"] == 0
-    operations.import_track(
-        store,
-        village_track_gpx(demo_layers, start="2026-11-18 09:00"),
-        filename="a.gpx",
-        township=TOWNSHIP,
-        squad="squad-01",
-    )
+    for day in ("2026-11-11 09:00", "2026-11-18 09:00"):  # a patrol in W46 and W47
+        operations.import_track(
+            store,
+            village_track_gpx(demo_layers, start=day),
+            filename=f"{day[:10]}.gpx",
+            township=TOWNSHIP,
+            squad="squad-01",
+        )
     week = operations.week_coverage(store, TOWNSHIP, IsoWeek(2026, 47))
     operations.week_coverage(store, TOWNSHIP, IsoWeek(2026, 46))
     collection = client.get("/ogc/collections/gaps").json()

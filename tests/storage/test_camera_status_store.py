@@ -16,6 +16,7 @@ from geo.errors import LayerProblems, NotFound
 from geo.layers import TownshipLayers
 from geo.store import Store
 from geo.weeks import IsoWeek
+from tests.storage.test_store import village_track_gpx
 from tests.test_drone import flight_gpx
 
 TOWNSHIP = "433122207"
@@ -97,6 +98,14 @@ def test_a_layer_edit_keeps_imported_flights(store: Store, demo_layers: Township
 
 def test_coverage_weeks_lists_stored_weeks(store: Store, demo_layers: TownshipLayers) -> None:
     store.save_layers(demo_layers)
+    for day in ("2026-11-11 09:00", "2026-11-18 09:00"):  # a patrol in each week: data
+        operations.import_track(
+            store,
+            village_track_gpx(demo_layers, start=day),
+            filename=f"{day[:10]}.gpx",
+            township=TOWNSHIP,
+            squad="squad-01",
+        )
     assert store.coverage_weeks(TOWNSHIP) == []
     operations.week_coverage(store, TOWNSHIP, WEEK)
     operations.week_coverage(store, TOWNSHIP, WEEK.previous())
