@@ -241,7 +241,9 @@ def test_deleting_a_village_that_holds_cameras_is_refused(client: TestClient) ->
 def test_drone_flights_from_the_api_and_imports_survive_edits_and_reloads(
     client: TestClient, store: Store, demo_layers: TownshipLayers
 ) -> None:
-    operations.import_flight(store, flight_gpx(demo_layers, 400.0), filename="dji.gpx", township=TOWNSHIP)
+    operations.import_flight(
+        store, flight_gpx(demo_layers, 400.0), filename="dji.gpx", township=TOWNSHIP
+    )
     flight = {
         "type": "Feature",
         "geometry": {

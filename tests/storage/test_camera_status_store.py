@@ -80,7 +80,9 @@ def test_a_status_change_makes_the_weeks_it_reaches_stale(
 
 def test_a_layer_edit_keeps_imported_flights(store: Store, demo_layers: TownshipLayers) -> None:
     store.save_layers(demo_layers)
-    operations.import_flight(store, flight_gpx(demo_layers, 400.0), filename="dji.gpx", township=TOWNSHIP)
+    operations.import_flight(
+        store, flight_gpx(demo_layers, 400.0), filename="dji.gpx", township=TOWNSHIP
+    )
     loaded = store.load_layers(TOWNSHIP)
     assert sorted(loaded.drone_flights["source"]) == ["import", "layers", "layers"]
     start, end = WEEK.bounds(TZ)
