@@ -306,8 +306,14 @@ class UploadModel(BaseModel):
 class PositionModel(BaseModel):
     """One live fix."""
 
-    time: Moment = Field(
-        description="ISO 8601; without an offset it is read as township local time",
+    # Not a Moment: a fix dated outside the accepted times is dropped and counted by ingest
+    # (geo/tracks/cleaning.py), so one bad clock reading does not lose the batch's good fixes.
+    time: datetime = Field(
+        description=(
+            "ISO 8601; without an offset it is read as township local time. Fixes before "
+            "2000-01-01 or more than a day ahead are dropped and counted (out_of_time); a batch "
+            "with no other fix is refused"
+        ),
         examples=["2026-11-18T09:00:05+08:00"],
     )
     lon: float = Field(ge=-180, le=180, examples=[109.9012])
