@@ -92,7 +92,7 @@ def test_live_fixes_and_status_changes_outside_the_supported_years_are_422(
         }
         response = client.post("/api/v1/positions", json=body)
         assert response.status_code == 422, response.text
-        # Refused by ingest's time window (a batch of only such fixes; tests/tracks/test_fix_times.py)
+        # Refused by ingest's time window: a batch of only such fixes (see test_fix_times.py)
         assert "accepted times" in response.json()["detail"]
         response = client.patch(
             "/api/v1/cameras/CAM-01", json={"status": "offline", "changed_at": moment}
