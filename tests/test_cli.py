@@ -11,51 +11,25 @@ import json
 import os
 import subprocess
 import sys
-from contextlib import chdir
-from dataclasses import dataclass
 from pathlib import Path
 
-from typer.testing import CliRunner
-
-from geo import cli
-from geo.settings import get_settings
+from tests.cli_runner import Done, run_geo
 from tests.conftest import ROOT
-
-
-@dataclass(frozen=True)
-class Done:
-    """What a finished command left: its exit status and its two streams."""
-
-    returncode: int
-    stdout: str
-    stderr: str
 
 
 def run(args: list[str], tmp_path: Path, **env: str) -> Done:
     """``geo ARGS`` in-process from the project root, with the store and outputs in tmp_path."""
-    full_env: dict[str, str | None] = {
-        "GEO_GPKG_PATH": str(tmp_path / "geo.gpkg"),
-        "GEO_MAPS_DIR": str(tmp_path / "maps"),
-        "GEO_SIMULATE_DIR": str(tmp_path / "simulated"),
-        "COLUMNS": "120",
-        "GEO_DATABASE_URL": None,
-        **env,
-    }
-    argv = sys.argv
-    code = 0
-    get_settings.cache_clear()
-    with chdir(ROOT), CliRunner().isolation(env=full_env) as (out, err, _):
-        sys.argv = ["geo", *args]
-        try:
-            cli.main()
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 1
-        finally:
-            sys.argv = argv
-            get_settings.cache_clear()
-        sys.stdout.flush()
-        sys.stderr.flush()
-        return Done(code, out.getvalue().decode(), err.getvalue().decode())
+    return run_geo(
+        args,
+        {
+            "GEO_GPKG_PATH": str(tmp_path / "geo.gpkg"),
+            "GEO_MAPS_DIR": str(tmp_path / "maps"),
+            "GEO_SIMULATE_DIR": str(tmp_path / "simulated"),
+            "COLUMNS": "120",
+            "GEO_DATABASE_URL": None,
+            **env,
+        },
+    )
 
 
 def test_the_installed_geo_script_runs_and_errors_in_one_line(tmp_path: Path) -> None:
