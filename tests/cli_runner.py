@@ -7,6 +7,7 @@ import sys
 from collections.abc import Mapping
 from contextlib import chdir
 from dataclasses import dataclass
+from pathlib import Path
 
 from typer.testing import CliRunner
 
@@ -24,15 +25,15 @@ class Done:
     stderr: str
 
 
-def run_geo(args: list[str], env: Mapping[str, str | None]) -> Done:
-    """Run ``geo ARGS`` from the project root with ``env`` set (None unsets a variable).
+def run_geo(args: list[str], env: Mapping[str, str | None], cwd: Path = ROOT) -> Done:
+    """Run ``geo ARGS`` in ``cwd`` (the project root) with ``env`` set (None unsets a variable).
 
     The settings are read afresh for the command and forgotten after it.
     """
     argv = sys.argv
     code = 0
     get_settings.cache_clear()
-    with chdir(ROOT), CliRunner().isolation(env=env) as (out, err, _):
+    with chdir(cwd), CliRunner().isolation(env=env) as (out, err, _):
         sys.argv = ["geo", *args]
         try:
             cli.main()
