@@ -12,18 +12,21 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from geo.errors import GeoError
-from geo.settings import Settings, get_settings
-from geo.store.base import Store
 from geo.weeks import IsoWeek, parse_day
+
+if TYPE_CHECKING:  # heavy (pydantic-settings, geopandas): imported when a command runs
+    from rich.progress import Progress
+
+    from geo.settings import Settings
+    from geo.store.base import Store
 
 app = typer.Typer(
     help="geo: patrol coverage and surveillance assets for a township (巡查覆盖与监控资产).",
@@ -73,6 +76,13 @@ StartOpt = Annotated[
 DEMO_KEY_FILE = "demo-key.txt"
 
 
+def get_settings() -> Settings:
+    """The settings (:func:`geo.settings.get_settings`), imported on first use for a fast start."""
+    from geo.settings import get_settings as load
+
+    return load()
+
+
 def _store(settings: Settings) -> Store:
     from geo.store import open_store
 
@@ -97,6 +107,14 @@ def _week(text: str | None, settings: Settings, township_tz: str = "Asia/Shangha
 
 
 def _progress(*, quiet: bool = False) -> Progress:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
-from collections.abc import Iterator
+import pickle
+import shutil
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import hypothesis
@@ -81,14 +84,36 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     s.close()
 
 
-def store_with_simulated_week(path: Path, layers: TownshipLayers, week: IsoWeek) -> GeoPackageStore:
-    """A GeoPackage store at ``path`` holding ``layers`` and a simulated week imported as GPX."""
-    from geo import operations
+class SimulatedStores:
+    """GeoPackage stores holding layers and simulated weeks: each (layers, weeks) is simulated
+    and imported once per test session into a template file, and every user gets a copy."""
 
-    store = GeoPackageStore(path)
-    store.save_layers(layers)
-    operations.simulate_and_import(store, layers, week, path.parent / "gpx")
-    return store
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def copy(self, path: Path, layers: TownshipLayers, weeks: Sequence[IsoWeek]) -> GeoPackageStore:
+        """A GeoPackage store at ``path`` holding ``layers`` and ``weeks`` simulated as GPX."""
+        key = hashlib.sha256(pickle.dumps((layers, [str(w) for w in weeks]))).hexdigest()[:16]
+        template = self.directory / key / "geo.gpkg"
+        if not template.exists():
+            from geo import operations
+
+            template.parent.mkdir()
+            building = template.with_suffix(".building")
+            store = GeoPackageStore(building)
+            store.save_layers(layers)
+            for week in weeks:
+                operations.simulate_and_import(store, layers, week, template.parent / str(week))
+            store.close()  # every call closes its connection: the file alone is the store
+            building.rename(template)
+        shutil.copy(template, path)
+        return GeoPackageStore(path)
+
+
+@pytest.fixture(scope="session")
+def simulated_stores(tmp_path_factory: pytest.TempPathFactory) -> SimulatedStores:
+    """Templates of simulated GeoPackage stores, built once per session and copied per user."""
+    return SimulatedStores(tmp_path_factory.mktemp("simulated-templates"))
 
 
 # Hypothesis: `make test` runs the bounded profile (few derandomized examples, no deadline: the

@@ -1,4 +1,9 @@
-"""The command line as a user runs it: the demo end to end, and one-line errors."""
+"""The command line as a user runs it: the demo end to end, and one-line errors.
+
+Commands run in-process through :func:`geo.cli.main` (the console script's entry point, so
+errors take the same one-line path) with Typer's CliRunner capturing the output; one smoke test
+runs the installed ``geo`` script in a subprocess.
+"""
 
 from __future__ import annotations
 
@@ -8,24 +13,37 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.cli_runner import Done, run_geo
 from tests.conftest import ROOT
 
-GEO = [sys.executable, "-m", "geo.cli"]
 
-
-def run(args: list[str], tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    full_env = {
-        **os.environ,
-        "GEO_GPKG_PATH": str(tmp_path / "geo.gpkg"),
-        "GEO_MAPS_DIR": str(tmp_path / "maps"),
-        "GEO_SIMULATE_DIR": str(tmp_path / "simulated"),
-        "COLUMNS": "120",
-        **env,
-    }
-    full_env.pop("GEO_DATABASE_URL", None)
-    return subprocess.run(
-        GEO + args, cwd=ROOT, env=full_env, capture_output=True, text=True, timeout=300
+def run(args: list[str], tmp_path: Path, **env: str) -> Done:
+    """``geo ARGS`` in-process from the project root, with the store and outputs in tmp_path."""
+    return run_geo(
+        args,
+        {
+            "GEO_GPKG_PATH": str(tmp_path / "geo.gpkg"),
+            "GEO_MAPS_DIR": str(tmp_path / "maps"),
+            "GEO_SIMULATE_DIR": str(tmp_path / "simulated"),
+            "COLUMNS": "120",
+            "GEO_DATABASE_URL": None,
+            **env,
+        },
     )
+
+
+def test_the_installed_geo_script_runs_and_errors_in_one_line(tmp_path: Path) -> None:
+    """The one subprocess test: the console script's entry point, exit status and stderr."""
+    geo = Path(sys.executable).with_name("geo")
+    env = {**os.environ, "GEO_GPKG_PATH": str(tmp_path / "geo.gpkg"), "COLUMNS": "120"}
+    env.pop("GEO_DATABASE_URL", None)
+    done = subprocess.run(
+        [str(geo), "coverage", "2026-W60"], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("geo: error: "), lines
+    assert "the store holds no township yet" in lines[0]
 
 
 def test_demo_prints_the_weekly_table_and_writes_a_map(tmp_path: Path) -> None:
@@ -93,8 +111,6 @@ def test_every_command_has_help_with_an_example(tmp_path: Path) -> None:
 
 
 def test_dry_run_prints_the_report_and_stores_nothing(tmp_path: Path) -> None:
-    import json
-
     assert run(["layers", "load", "layers/xiaozhang"], tmp_path).returncode == 0
     assert run(["simulate", "2026-W47", "--out", str(tmp_path / "gpx")], tmp_path).returncode == 0
     gpx = sorted((tmp_path / "gpx").glob("squad-01_*.gpx"))[0]
@@ -112,8 +128,6 @@ def test_dry_run_prints_the_report_and_stores_nothing(tmp_path: Path) -> None:
 
 
 def test_keys_are_created_listed_and_revoked(tmp_path: Path) -> None:
-    import json
-
     assert run(["layers", "load", "layers/xiaozhang"], tmp_path).returncode == 0
     made = run(
         ["keys", "create", "--role", "patrol", "--squad", "squad-01", "--name", "手机"], tmp_path

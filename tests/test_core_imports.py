@@ -16,3 +16,11 @@ def test_compute_core_imports_no_web_or_database_code() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_cli_starts_without_heavy_libraries() -> None:
+    """``geo --help`` stays fast: the CLI module imports the heavy libraries only in commands."""
+    heavy = ("geopandas", "shapely", "sqlalchemy", "fastapi", "numba", "pandas", "pydantic")
+    code = f"import sys; import geo.cli; print(','.join(m for m in {heavy!r} if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""

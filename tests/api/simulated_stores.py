@@ -1,7 +1,8 @@
-"""A store of either kind holding the demo layers and simulated weeks, built once per module.
+"""A store of either kind holding the demo layers and simulated weeks, once per module.
 
 Module-scoped fixtures call :func:`simulated_store`; the function-scoped ``store`` fixture of
-tests/conftest.py would simulate again for every test.
+tests/conftest.py would simulate again for every test. A GeoPackage is a copy of a template
+simulated once per session; PostGIS is simulated per module.
 """
 
 from __future__ import annotations
@@ -13,9 +14,8 @@ import pytest
 from geo import operations
 from geo.layers import TownshipLayers
 from geo.store import Store
-from geo.store.geopackage import GeoPackageStore
 from geo.weeks import IsoWeek
-from tests.conftest import _truncate
+from tests.conftest import SimulatedStores, _truncate
 
 STORE_KINDS = ["gpkg", pytest.param("postgis", marks=pytest.mark.postgis)]
 HOSTILE_NAME = "<script>alert(1)</script>"
@@ -35,15 +35,16 @@ def simulated_store(
     layers: TownshipLayers,
     weeks: list[IsoWeek],
 ) -> Store:
-    """An empty store of the kind ``request.param`` with ``layers`` and ``weeks`` simulated."""
+    """A store of the kind ``request.param`` with ``layers`` and ``weeks`` simulated: a copy of
+    the session's template for a GeoPackage (tests/conftest.py ``simulated_stores``)."""
     if request.param == "gpkg":
-        store: Store = GeoPackageStore(directory / "geo.gpkg")
-    else:
-        url = request.getfixturevalue("postgis_url")
-        _truncate(url)
-        from geo.store.postgis import PostGISStore
+        templates: SimulatedStores = request.getfixturevalue("simulated_stores")
+        return templates.copy(directory / "geo.gpkg", layers, weeks)
+    url = request.getfixturevalue("postgis_url")
+    _truncate(url)
+    from geo.store.postgis import PostGISStore
 
-        store = PostGISStore(url)
+    store: Store = PostGISStore(url)
     store.save_layers(layers)
     for week in weeks:
         operations.simulate_and_import(store, layers, week, directory / str(week))

@@ -3,9 +3,7 @@ simulated weeks in November 2026 (W46, W47) and a village named like a script ta
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 import sys
 from collections.abc import Iterator
 from datetime import datetime
@@ -29,7 +27,7 @@ from tests.api.simulated_stores import (
     simulated_store,
 )
 from tests.api.test_coverage_api import bearer, settings_for
-from tests.conftest import ROOT
+from tests.cli_runner import Done, run_geo
 
 MONTH_WEEKS = ["2026-W45", "2026-W46", "2026-W47", "2026-W48"]
 SIMULATED = [IsoWeek(2026, 46), IsoWeek(2026, 47)]
@@ -217,23 +215,19 @@ def test_pdf_without_weasyprint_is_a_501_problem(
     assert "WeasyPrint" in response.json()["detail"]
 
 
-def _geo(args: list[str], store: Store, tmp: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "GEO_MAPS_DIR": str(tmp / "maps"), "COLUMNS": "200"}
-    env.pop("GEO_TOWNSHIP", None)
+def _geo(args: list[str], store: Store, tmp: Path) -> Done:
+    env: dict[str, str | None] = {
+        "GEO_MAPS_DIR": str(tmp / "maps"),
+        "COLUMNS": "200",
+        "GEO_TOWNSHIP": None,
+    }
     url = getattr(store, "url", None)
     if url:
         env["GEO_DATABASE_URL"] = url
     else:
-        env.pop("GEO_DATABASE_URL", None)
+        env["GEO_DATABASE_URL"] = None
         env["GEO_GPKG_PATH"] = str(getattr(store, "path"))  # noqa: B009
-    return subprocess.run(
-        [sys.executable, "-m", "geo.cli", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    return run_geo(args, env)
 
 
 def test_cli_writes_the_report(month_store: tuple[Store, TownshipLayers, Path]) -> None:

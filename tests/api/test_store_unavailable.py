@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import socket
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +15,7 @@ from geo.keys import Role
 from geo.layers import TownshipLayers
 from geo.store import Store
 from tests.api.test_coverage_api import bearer, settings_for
+from tests.cli_runner import run_geo
 from tests.storage.test_store import village_track_gpx
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -72,18 +70,10 @@ def test_cli_store_unreachable_is_one_line(tmp_path: Path) -> None:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = {
-        **os.environ,
         "GEO_DATABASE_URL": f"postgresql+psycopg://geo@127.0.0.1:{port}/nothing",
         "COLUMNS": "200",
     }
-    done = subprocess.run(
-        [sys.executable, "-c", "from geo.cli import main; main()", "coverage", "2026-W47"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = run_geo(["coverage", "2026-W47"], env, cwd=tmp_path)
     assert done.returncode == 2, done.stderr
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1, done.stderr

@@ -14,7 +14,7 @@ from geo.layers import TownshipLayers
 from geo.web_assets import precompile_templates
 from geo.weekly_map import map_page, weekly_map
 from geo.weeks import IsoWeek
-from tests.conftest import store_with_simulated_week
+from tests.conftest import SimulatedStores
 from tests.web.hostile import HOSTILE, hostile_layers
 
 
@@ -54,11 +54,15 @@ def test_the_measuring_tools_templates_are_compiled_ahead() -> None:
 
 
 @pytest.fixture(scope="module")
-def hostile_map(tmp_path_factory: pytest.TempPathFactory, demo_layers: TownshipLayers) -> str:
+def hostile_map(
+    tmp_path_factory: pytest.TempPathFactory,
+    demo_layers: TownshipLayers,
+    simulated_stores: SimulatedStores,
+) -> str:
     tmp = tmp_path_factory.mktemp("hostile-map")
     week = IsoWeek(2026, 47)
     layers = hostile_layers(demo_layers)
-    store = store_with_simulated_week(tmp / "geo.gpkg", layers, week)
+    store = simulated_stores.copy(tmp / "geo.gpkg", layers, [week])
     result = operations.week_coverage(store, "433122207", week)
     start, end = week.bounds(layers.info.tz)
     page = map_page(weekly_map(layers, result, store.week_tracks("433122207", start, end)))

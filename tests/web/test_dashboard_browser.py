@@ -17,7 +17,7 @@ from geo.keys import Role
 from geo.layers import TownshipLayers
 from geo.settings import LayerSettings, Settings, StoreSettings
 from geo.weeks import IsoWeek
-from tests.conftest import store_with_simulated_week
+from tests.conftest import SimulatedStores
 from tests.web.test_map_browser import OUTPUT, browser  # noqa: F401 - the fixture
 
 WEEK = IsoWeek(2026, 47)
@@ -31,14 +31,16 @@ def free_port() -> int:
 
 @pytest.fixture(scope="module")
 def served(
-    tmp_path_factory: pytest.TempPathFactory, demo_layers: TownshipLayers
+    tmp_path_factory: pytest.TempPathFactory,
+    demo_layers: TownshipLayers,
+    simulated_stores: SimulatedStores,
 ) -> Iterator[tuple[str, str]]:
     """A served store with a simulated week, and a leader's key."""
     tmp = tmp_path_factory.mktemp("dash")
     evil = demo_layers.villages.copy()
     evil.loc[evil.index[0], "name"] = "<script>alert(1)</script>"
     layers = TownshipLayers(**{**demo_layers.__dict__, "villages": evil})
-    store = store_with_simulated_week(tmp / "geo.gpkg", layers, WEEK)
+    store = simulated_stores.copy(tmp / "geo.gpkg", layers, [WEEK])
     token, _ = access.create_key(store, role=Role.LEADER, name="browser tests")
     settings = Settings(
         store=StoreSettings(database_url=None, gpkg_path=tmp / "geo.gpkg"),

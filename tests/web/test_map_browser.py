@@ -11,7 +11,7 @@ from geo import operations
 from geo.layers import TownshipLayers
 from geo.weekly_map import map_html, weekly_map
 from geo.weeks import IsoWeek
-from tests.conftest import IN_CI, ROOT, store_with_simulated_week
+from tests.conftest import IN_CI, ROOT, SimulatedStores
 
 CHROMIUM = os.environ.get("GEO_CHROMIUM", "/usr/bin/chromium")
 OUTPUT = ROOT / "test-output"
@@ -43,9 +43,13 @@ def browser():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="module")
-def week_map(tmp_path_factory: pytest.TempPathFactory, demo_layers: TownshipLayers) -> Path:
+def week_map(
+    tmp_path_factory: pytest.TempPathFactory,
+    demo_layers: TownshipLayers,
+    simulated_stores: SimulatedStores,
+) -> Path:
     tmp = tmp_path_factory.mktemp("map")
-    store = store_with_simulated_week(tmp / "geo.gpkg", demo_layers, WEEK)
+    store = simulated_stores.copy(tmp / "geo.gpkg", demo_layers, [WEEK])
     result = operations.week_coverage(store, "433122207", WEEK)
     start, end = WEEK.bounds(demo_layers.info.tz)
     html = map_html(weekly_map(demo_layers, result, store.week_tracks("433122207", start, end)))

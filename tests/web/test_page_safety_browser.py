@@ -31,7 +31,7 @@ from geo.keys import Role
 from geo.layers import TownshipLayers
 from geo.settings import LayerSettings, Settings, StoreSettings
 from geo.weeks import IsoWeek
-from tests.conftest import store_with_simulated_week
+from tests.conftest import SimulatedStores
 from tests.web.hostile import HOSTILE, hostile, hostile_layers
 from tests.web.test_map_browser import browser  # noqa: F401 - the fixture
 
@@ -117,13 +117,15 @@ class Served:
 
 @pytest.fixture(scope="module")
 def served(
-    tmp_path_factory: pytest.TempPathFactory, demo_layers: TownshipLayers
+    tmp_path_factory: pytest.TempPathFactory,
+    demo_layers: TownshipLayers,
+    simulated_stores: SimulatedStores,
 ) -> Iterator[Served]:
     """A server on the hostile layers with a simulated week; a camera's name planted by a
     planner over HTTP (as an attacker with a planner key would)."""
     tmp = tmp_path_factory.mktemp("hostile")
     layers = hostile_layers(demo_layers)
-    store = store_with_simulated_week(tmp / "geo.gpkg", layers, WEEK)
+    store = simulated_stores.copy(tmp / "geo.gpkg", layers, [WEEK])
     keys = {
         role: access.create_key(
             store, role=role, name="page safety", squad=str(layers.villages["squad"].iloc[0])

@@ -16,17 +16,19 @@ from geo.layers import TownshipLayers
 from geo.settings import LayerSettings, Settings, StoreSettings
 from geo.weeks import IsoWeek
 from tests.api.simulated_stores import HOSTILE_NAME, hostile_layers
-from tests.conftest import store_with_simulated_week
+from tests.conftest import SimulatedStores
 from tests.web.test_map_browser import OUTPUT, browser  # noqa: F401 - the fixture
 
 
 @pytest.fixture(scope="module")
 def report_file(
-    tmp_path_factory: pytest.TempPathFactory, demo_layers: TownshipLayers
+    tmp_path_factory: pytest.TempPathFactory,
+    demo_layers: TownshipLayers,
+    simulated_stores: SimulatedStores,
 ) -> Iterator[Path]:
     tmp = tmp_path_factory.mktemp("report")
-    store = store_with_simulated_week(
-        tmp / "geo.gpkg", hostile_layers(demo_layers), IsoWeek(2026, 47)
+    store = simulated_stores.copy(
+        tmp / "geo.gpkg", hostile_layers(demo_layers), [IsoWeek(2026, 47)]
     )
     token, _ = access.create_key(store, role=Role.LEADER, name="browser test")
     store.close()
