@@ -379,28 +379,45 @@ def prepare_parsed(
 
 
 def segment_lines(fixes: pd.DataFrame) -> gpd.GeoDataFrame:
-    """One WGS-84 LineString per cleaned segment with its first and last time and fix count."""
-    kept = fixes.loc[fixes["segment"] >= 0].sort_values(["segment", "time"], kind="stable")
-    if kept.empty:
+    """One WGS-84 LineString per cleaned segment with its first and last time and fix count.
+
+    Built with numpy and shapely's array functions (one sort, no groupby): every upload goes
+    through here, so its cost is a fixed cost of each upload (docs/performance.md).
+    Kept fixes always have a time (cleaning drops those without).
+    """
+    segment = fixes["segment"].to_numpy()
+    kept = np.flatnonzero(segment >= 0)
+    times = fixes["time"].array
+    if not len(kept):
         return gpd.GeoDataFrame(
             {"segment": [], "started_at": [], "ended_at": [], "fixes": []},
             geometry=gpd.GeoSeries([], crs=WGS84),
             crs=WGS84,
         )
-    seg = kept["segment"].to_numpy()
+    seg = segment[kept]
+    stamp = times.asi8[kept]
+    rows = kept[np.lexsort((stamp, seg))]  # by segment, then time; stable
+    seg = segment[rows]
+    first = np.flatnonzero(np.r_[True, seg[1:] != seg[:-1]])
+    sizes = np.diff(np.r_[first, len(rows)])
     # A segment of one fix (a live batch may be one position) is a line of zero length.
-    sizes = kept.groupby("segment", sort=False)["segment"].transform("size").to_numpy()
-    repeat = np.where(sizes == 1, 2, 1)
-    lines = shapely.linestrings(
-        np.repeat(kept[["lon", "lat"]].to_numpy(), repeat, axis=0), indices=np.repeat(seg, repeat)
+    repeat = np.where(np.repeat(sizes, sizes) == 1, 2, 1)
+    xy = np.column_stack(
+        [
+            fixes["lon"].to_numpy(dtype=np.float64)[rows],
+            fixes["lat"].to_numpy(dtype=np.float64)[rows],
+        ]
     )
-    grouped = kept.groupby("segment", sort=True)["time"]
+    lines = shapely.linestrings(
+        np.repeat(xy, repeat, axis=0),
+        indices=np.repeat(np.repeat(np.arange(len(first)), sizes), repeat),
+    )
     return gpd.GeoDataFrame(
         {
-            "segment": grouped.min().index.to_numpy(),
-            "started_at": grouped.min().reset_index(drop=True),
-            "ended_at": grouped.max().reset_index(drop=True),
-            "fixes": grouped.size().reset_index(drop=True),
+            "segment": seg[first],
+            "started_at": pd.Series(times.take(rows[first])),
+            "ended_at": pd.Series(times.take(rows[first + sizes - 1])),
+            "fixes": sizes.astype(np.int64),
         },
         geometry=gpd.GeoSeries(lines, crs=WGS84),
         crs=WGS84,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
@@ -135,3 +138,29 @@ def test_places_are_counted_once_and_gaps_are_not_movement(demo_layers: Township
     shifted = landmarks + np.array([392000.0, 3115000.0])
     assert plausibility.places_passed(lon, lat, shifted, crs) == 1
     assert plausibility.places_passed(lon, lat, shifted, crs, max_step_m=5000.0) == 2
+
+
+def test_roads_are_projected_once_per_layers_object(
+    demo_layers: TownshipLayers, patrol: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The projected road network is kept with the layers object, not rebuilt per upload;
+    another layers object (the township edited) gets its own."""
+    layers = dataclasses.replace(demo_layers)  # a layers object no other test has used
+    projected: list[str] = []
+    metric = TownshipLayers.metric
+
+    def counting(self: TownshipLayers, name: str) -> gpd.GeoDataFrame:
+        projected.append(name)
+        return metric(self, name)
+
+    monkeypatch.setattr(TownshipLayers, "metric", counting)
+    lon, lat = wgs84_to_gcj02(patrol["lon"].to_numpy(), patrol["lat"].to_numpy())
+    data = gpx(patrol, lon, lat)
+    for _ in range(3):
+        upload(layers, data, crs="gcj02")
+    assert projected.count("roads") == 1
+    edited = layers.without_roads()
+    upload(edited, data, crs="gcj02")
+    assert projected.count("roads") == 2
+    assert plausibility.township_index(edited).roads is None
+    assert plausibility.township_index(layers).roads is not None

@@ -7,11 +7,12 @@ import gzip
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 
 from geo.chinacrs import wgs84_to_bd09, wgs84_to_gcj02
 from geo.crs import to_metric
 from geo.errors import InvalidFile, InvalidInput
-from geo.ingest import detect_format, prepare_upload
+from geo.ingest import detect_format, prepare_upload, segment_lines
 from geo.layers import TownshipLayers
 from geo.plausibility import check_plausible
 from geo.tracks.gpx_write import write_gpx
@@ -118,3 +119,33 @@ def test_report_gives_local_times_with_offset(demo_layers: TownshipLayers) -> No
 def test_unknown_crs_is_refused(demo_layers: TownshipLayers) -> None:
     with pytest.raises(InvalidInput, match="unknown coordinate system 'utm'; use wgs84, cgcs2000"):
         prepare_upload(b"<gpx/>", filename="t.gpx", layers=demo_layers, squad="squad-02", crs="utm")
+
+
+def test_segment_lines_match_a_groupby_of_the_kept_fixes() -> None:
+    """One line per segment, its fixes in time order (a one-fix segment a line of zero
+    length), with first and last time and count; dropped fixes (-1) are left out."""
+    rng = np.random.default_rng(3)
+    n = 300
+    segment = rng.integers(-1, 5, n)
+    fixes = pd.DataFrame(
+        {
+            "time": pd.to_datetime(rng.permutation(n) * 5, unit="s", utc=True),
+            "lon": rng.random(n),
+            "lat": rng.random(n),
+            "segment": segment,
+        }
+    )
+    fixes.loc[fixes.index[segment == 4][1:], "segment"] = -1  # segment 4 has one fix
+    lines = segment_lines(fixes)
+    kept = fixes[fixes["segment"] >= 0].sort_values("time")
+    groups = kept.groupby("segment")
+    assert list(lines["segment"]) == list(groups.size().index)
+    assert list(lines["fixes"]) == list(groups.size())
+    assert list(lines["started_at"]) == list(groups["time"].min())
+    assert list(lines["ended_at"]) == list(groups["time"].max())
+    assert str(lines["started_at"].dt.tz) == "UTC" and lines.crs == "EPSG:4326"
+    for seg, line in zip(lines["segment"], lines.geometry, strict=True):
+        expected = groups.get_group(seg)[["lon", "lat"]].to_numpy()
+        if len(expected) == 1:
+            expected = np.repeat(expected, 2, axis=0)
+        assert np.array_equal(shapely.get_coordinates(line), expected)
