@@ -622,19 +622,36 @@ def write_week_map(
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Server processes (uvicorn workers). Default: one per CPU on PostGIS; one on "
+            "the GeoPackage store, which has a single writer and refuses more.",
+        ),
+    ] = None,
 ) -> None:
     """Serve the HTTP API and the dashboard on the configured store. Every route but the
     health checks and the sign-in page needs an API key (`geo keys create`).
 
     Example: `geo serve --port 8000`, then open http://127.0.0.1:8000/docs
+
+    Example: `GEO_DATABASE_URL=postgresql+psycopg://geo@db/geo geo serve --workers 4`
     """
     import uvicorn
 
-    from geo.api.app import create_app
     from geo.api.request_id import log_config
-    from geo.errors import StoreUnavailable
+    from geo.errors import InvalidInput, StoreUnavailable
 
     settings = get_settings()
+    postgis = bool(settings.store.database_url)
+    if workers is None:
+        workers = (os.cpu_count() or 1) if postgis else 1
+    elif workers > 1 and not postgis:
+        raise InvalidInput(
+            f"--workers {workers}: the GeoPackage store has a single writer, so it is served "
+            "by one process; use PostGIS (GEO_DATABASE_URL) for more"
+        )
     try:
         no_keys = not _store(settings).api_keys()
     except StoreUnavailable:
@@ -645,8 +662,12 @@ def serve(
             "with: geo keys create --role admin --name me",
             highlight=False,
         )
+    # By name, so that each worker process builds its own app (store, caches, ingest threads)
+    # from the same environment.
     uvicorn.run(
-        create_app(settings),
+        "geo.api.app:served_app",
+        factory=True,
+        workers=workers,
         host=host or settings.server.host,
         port=port or settings.server.port,
         log_level="info",

@@ -23,6 +23,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from geopandas.array import from_shapely
+from pyproj import CRS
 
 from geo.chinacrs import canonical_crs, to_wgs84
 from geo.errors import InvalidFile, InvalidInput
@@ -46,6 +48,9 @@ READERS: dict[str, tuple[str, str]] = {
     "nmea": ("geo.tracks.nmea", "read_nmea"),
     "plt": ("geo.tracks.plt", "read_plt"),
 }
+
+#: EPSG:4326 parsed once (segment lines are built for every upload).
+_WGS84_CRS = CRS.from_user_input(WGS84)
 
 
 def normalise_crs(crs: str) -> str:
@@ -412,13 +417,15 @@ def segment_lines(fixes: pd.DataFrame) -> gpd.GeoDataFrame:
         np.repeat(xy, repeat, axis=0),
         indices=np.repeat(np.repeat(np.arange(len(first)), sizes), repeat),
     )
-    return gpd.GeoDataFrame(
+    frame = pd.DataFrame(
         {
             "segment": seg[first],
-            "started_at": pd.Series(times.take(rows[first])),
-            "ended_at": pd.Series(times.take(rows[first + sizes - 1])),
+            "started_at": times.take(rows[first]),
+            "ended_at": times.take(rows[first + sizes - 1]),
             "fixes": sizes.astype(np.int64),
-        },
-        geometry=gpd.GeoSeries(lines, crs=WGS84),
-        crs=WGS84,
+            "geometry": from_shapely(lines, crs=_WGS84_CRS),
+        }
     )
+    # A GeoDataFrame from a finished frame: about a fifth of the cost of building one from
+    # columns and a GeoSeries (which parses and compares the CRS several times).
+    return gpd.GeoDataFrame(frame, geometry="geometry", copy=False)

@@ -211,3 +211,9 @@ def test_coordinate_systems_named_by_the_file_in_the_cli(tmp_path: Path) -> None
     warnings = [line for line in done.stderr.splitlines() if "warning" in line]
     assert len(warnings) == 1 and "GCJ-02（火星坐标）" in warnings[0]
     assert "may be GCJ02, not WGS84" in warnings[0]
+
+
+def test_serve_refuses_several_processes_on_the_geopackage_store(tmp_path: Path) -> None:
+    done = run(["serve", "--workers", "2"], tmp_path)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "GeoPackage store has a single writer" in done.stderr

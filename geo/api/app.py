@@ -21,7 +21,7 @@ from geo.api import (
     tracks,
 )
 from geo.api.dependencies import LayersCache, refuse_bad_text
-from geo.api.ingest_threads import IngestThreads
+from geo.api.ingest_threads import IngestThreads, warm_up
 from geo.api.parse_slots import ParseSlots
 from geo.api.request_id import RequestIdMiddleware
 from geo.api.routes import router
@@ -30,13 +30,16 @@ from geo.settings import Settings, get_settings
 from geo.store import open_store
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, warm: bool = False) -> FastAPI:
     """Build the app; the store is opened in the lifespan and closed at shutdown.
 
     Parameters
     ----------
     settings
         Explicit settings (tests pass their own); the environment's when None.
+    warm
+        Pay the upload path's one-time costs at start, before ``/readyz`` answers
+        (:func:`geo.api.ingest_threads.warm_up`); ``geo serve`` does.
     """
     settings = settings or get_settings()
 
@@ -46,6 +49,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.layers_cache = LayersCache()
         app.state.ingest_threads = IngestThreads()
         app.state.parse_slots = ParseSlots.from_settings(settings.server)
+        if warm:
+            warm_up(app.state.ingest_threads, app.state.layers_cache, app.state.store)
         try:
             yield
         finally:
@@ -80,3 +85,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(audit.router)
     openapi.install(app)
     return app
+
+
+def served_app() -> FastAPI:
+    """The app ``geo serve`` runs in each of its processes: settings from the environment,
+    warmed at start (uvicorn imports it by name, ``geo.api.app:served_app``)."""
+    return create_app(warm=True)

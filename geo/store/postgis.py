@@ -268,7 +268,8 @@ class PostGISStore:
             if existing is not None:
                 return rows.upload_record(existing._asdict(), duplicate=True)
             first_fix_at, last_fix_at = rows.fix_time_range(upload.fixes)
-            upload_id = conn.execute(
+            # The stored row comes back with the INSERT (no second query for it).
+            row = conn.execute(
                 insert(Upload)
                 .values(
                     township=upload.township,
@@ -284,10 +285,9 @@ class PostGISStore:
                     report=upload.report,
                     idempotency_key=upload.idempotency_key,
                 )
-                .returning(Upload.id)
-            ).scalar_one()
-            self._copy_fixes(conn, upload, upload_id)
-            row = conn.execute(select(Upload.__table__).where(Upload.id == upload_id)).one()
+                .returning(*Upload.__table__.c)
+            ).one()
+            self._copy_fixes(conn, upload, int(row.id))
             return rows.upload_record(row._asdict())
 
     @staticmethod

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 from pathlib import Path
 
 from fastapi.testclient import TestClient
 
+from geo import plausibility
 from geo.api.app import create_app
 from geo.keys import Role
 from geo.layers import TownshipLayers
@@ -35,3 +37,24 @@ def test_upload_after_a_layer_edit_uses_the_edited_layers(
         assert done.status_code == 201, done.text
         gone = client.post("/api/v1/tracks?squad=squad-01", content=second)
         assert gone.status_code == 422 and "unknown squad" in gone.json()["detail"]
+
+
+def test_a_warmed_app_has_the_layers_and_every_ingest_thread_ready(
+    store: Store, demo_layers: TownshipLayers, tmp_path: Path
+) -> None:
+    """``geo serve`` starts warm: the township's layers cached with their plausibility index,
+    and each ingest thread has run the metric transform (so the first burst pays none)."""
+    store.save_layers(demo_layers)
+    with TestClient(create_app(settings_for(store, tmp_path), warm=True)) as client:
+        state = client.app.state  # type: ignore[attr-defined]
+        loaded: list[str] = []
+        real_load = store.load_layers
+        store.load_layers = lambda code: loaded.append(code) or real_load(code)  # type: ignore[method-assign]
+        layers = state.layers_cache.get(store, "433122207")
+        assert loaded == []  # loaded at start
+        assert plausibility.township_index(layers).roads is not None
+        threads = {t.name for t in threading.enumerate() if t.name.startswith("geo-ingest")}
+        assert len(threads) == state.ingest_threads.workers
+        client.headers.update(bearer(store, Role.ADMIN))
+        track = village_track_gpx(demo_layers, start="2026-11-18 09:00")
+        assert client.post("/api/v1/tracks?squad=squad-01", content=track).status_code == 201
