@@ -11,14 +11,16 @@ the life of the process; it also bounds how many uploads are parsed at the same 
 
 :func:`warm_up` does the rest of the first upload's fixed cost when the app starts, before it
 answers ``/readyz``: each township's layers loaded into the :class:`LayersCache`, what the
-plausibility check derives from them (the projected road network) and, on every thread, the
-transformers to the township's metric CRS. Without it the first burst after a start paid them
-(about 0.2 s of CPU per thread and direction), in every process of ``geo serve --workers``.
+plausibility check derives from them (the projected road network) and, on every thread, a
+small track prepared (its transformers, about 0.2 s of CPU per thread and direction, and the
+readers' compiled code loaded). Without it the first burst after a start paid them, in every
+process of ``geo serve --workers``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import functools
 import logging
@@ -29,10 +31,13 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 import numpy as np
+import pandas as pd
 
-from geo.crs import to_metric
 from geo.errors import GeoError
+from geo.ingest import prepare_upload
+from geo.layers import TownshipLayers
 from geo.plausibility import township_index
+from geo.tracks.gpx_write import write_gpx
 
 if TYPE_CHECKING:
     from geo.api.dependencies import LayersCache
@@ -87,24 +92,35 @@ log = logging.getLogger(__name__)
 def warm_up(threads: IngestThreads, cache: LayersCache, store: Store) -> None:
     """Pay the upload path's one-time costs now, not in the first burst of uploads.
 
-    For every township in the store: its layers into ``cache``, the plausibility check's
-    :func:`~geo.plausibility.township_index`, and on every ingest thread the transformer from
-    WGS-84 to its metric CRS. A store that cannot be read (PostGIS down at start) is skipped:
-    the first uploads then pay these costs as before.
+    For every township in the store: its layers into ``cache`` and the plausibility check's
+    :func:`~geo.plausibility.township_index`; then every ingest thread prepares (reads, checks
+    and cleans, never stores) a small track of each township, which builds that thread's
+    transformers and loads the compiled readers. A store that cannot be read (PostGIS down at
+    start) is skipped: the first uploads then pay these costs as before.
     """
-    points: dict[str, tuple[float, float]] = {}
+    samples: list[tuple[TownshipLayers, bytes]] = []
     try:
         for code in store.townships():
             layers = cache.get(store, code)
             township_index(layers)
-            minx, miny, _, _ = layers.outline.total_bounds
-            points[layers.info.metric_crs] = (float(minx), float(miny))
+            samples.append((layers, _sample_track(layers)))
     except GeoError as exc:
         log.warning("warm-up skipped: %s", exc)
         return
 
-    def transformers() -> None:
-        for crs, (lon, lat) in points.items():
-            to_metric(np.array([lon]), np.array([lat]), crs)
+    def prepare() -> None:
+        for layers, data in samples:
+            with contextlib.suppress(GeoError):  # a township without squads, say
+                prepare_upload(
+                    data, filename="warm-up.gpx", layers=layers, squad=layers.squads()[0]
+                )
 
-    threads.on_each_thread(transformers)
+    threads.on_each_thread(prepare)
+
+
+def _sample_track(layers: TownshipLayers) -> bytes:
+    """A minute's walk from a point of the township, as GPX."""
+    point = layers.outline.geometry.iloc[0].representative_point()
+    steps = np.arange(60, dtype=np.float64)
+    times = pd.Series(pd.date_range("2026-01-05 01:00", periods=60, freq="s", tz="UTC"))
+    return write_gpx(point.x + steps * 1e-5, point.y + steps * 1e-5, times)
