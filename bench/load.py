@@ -3,7 +3,8 @@
 It starts a PostgreSQL + PostGIS cluster of its own (``scripts/test-postgis.sh`` with
 ``GEO_TEST_PG_STATE_DIR=var/bench-postgis``; never the cluster ``make test`` uses), makes a
 fresh database ``geo_bench`` in it, loads the demo township (layers/xiaozhang), creates one
-patrol key per squad and starts ``geo serve`` on loopback in a subprocess. Then:
+patrol key per squad and starts ``geo serve`` on loopback in a subprocess, with its default
+number of processes (one per CPU on PostGIS; ``--workers`` to choose). Then:
 
 1. **baseline**: one phone uploads serially (one request at a time, no other load);
 2. **load**: ``--phones`` simulated phones (default 50) all start at once (the burst of the
@@ -611,7 +612,7 @@ def main() -> None:
     parser.add_argument("--down", type=float, default=3.0, help="seconds PostGIS stays stopped")
     parser.add_argument("--grace", type=float, default=30.0, help="retries after --seconds")
     parser.add_argument("--serial", type=int, default=30, help="uploads of the serial baseline")
-    parser.add_argument("--workers", type=int, default=0, help="geo serve --workers (0: default)")
+    parser.add_argument("--workers", type=int, default=0, help="geo serve --workers (0: its default, one per CPU on PostGIS)")
     parser.add_argument("--quick", action="store_true", help="10 phones for 15 s")
     parser.add_argument("--before", type=Path, help="a checkout of the code to compare with")
     parser.add_argument(
