@@ -612,7 +612,12 @@ def main() -> None:
     parser.add_argument("--down", type=float, default=3.0, help="seconds PostGIS stays stopped")
     parser.add_argument("--grace", type=float, default=30.0, help="retries after --seconds")
     parser.add_argument("--serial", type=int, default=30, help="uploads of the serial baseline")
-    parser.add_argument("--workers", type=int, default=0, help="geo serve --workers (0: its default, one per CPU on PostGIS)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="geo serve --workers (0: its default, one per CPU on PostGIS)",
+    )
     parser.add_argument("--quick", action="store_true", help="10 phones for 15 s")
     parser.add_argument("--before", type=Path, help="a checkout of the code to compare with")
     parser.add_argument(
