@@ -425,7 +425,8 @@ async def serial(base: str, token: str, squad: str, windows: list[Window], n: in
             if k == 0:
                 run.attempts.clear()
             key = f"serial:{k}"
-            body = gpx(windows[k % len(windows)], shift_s=900_000 + k * 3 * 3600)
+            # Moved back 10 to 14 days, never ahead of the server's clock (refused: 422).
+            body = gpx(windows[k % len(windows)], shift_s=-(900_000 + (k + 2) * 3 * 3600))
             got = await send(
                 client,
                 run,
