@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -71,6 +72,53 @@ def column_numbers(frame: pd.DataFrame, col: str, what: str, source: str) -> NDA
     return values.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
+def read_log_table(
+    text: str,
+    *,
+    source: str,
+    limits: ReadLimits,
+    sep: str = ",",
+    skiprows: int = 0,
+    as_text: bool = False,
+    skip_blank_lines: bool = True,
+) -> pd.DataFrame:
+    """A flight log's CSV rows as a frame: at most the fix limit + 1 rows read (counted, blank
+    ones too, then dropped); a file that cannot be split into columns refused in one line."""
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text),
+            sep=sep,
+            skiprows=skiprows,
+            decimal="," if sep == ";" else ".",
+            skipinitialspace=True,
+            skip_blank_lines=skip_blank_lines,
+            keep_default_na=False,
+            na_values=[""],
+            low_memory=False,
+            index_col=False,
+            dtype=str if as_text else None,
+            nrows=None if limits.max_fixes is None else limits.max_fixes + 1,
+        )
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise InvalidFile(
+            f"the rows cannot be split into columns ({str(exc).splitlines()[0]})", source=source
+        ) from None
+    limits.check_fixes(len(frame), source=source)  # rows read, blank ones too
+    return frame.dropna(how="all")
+
+
+def keyed_columns(
+    frame: pd.DataFrame, key: Callable[[str], tuple[str, str]]
+) -> dict[str, tuple[str, str]]:
+    """Each column's key (its name without unit) → (the column as written, its unit); the
+    first column with a key wins."""
+    columns: dict[str, tuple[str, str]] = {}
+    for col in frame.columns:
+        k, unit = key(str(col))
+        columns.setdefault(k, (str(col), unit))
+    return columns
+
+
 def read_airdata(
     data: bytes, *, source: str, tz: ZoneInfo, limits: ReadLimits = DEFAULT_LIMITS
 ) -> ParsedTrack:
@@ -107,27 +155,8 @@ def read_airdata(
         raise InvalidFile("the file is empty", source=source)
     text, _ = decode_text(data, source=source)
     limits.check_columns(text[: text.find("\n")].count(",") + 1, source=source)
-    try:
-        frame = pd.read_csv(
-            io.StringIO(text),
-            skipinitialspace=True,
-            skip_blank_lines=False,
-            keep_default_na=False,
-            na_values=[""],
-            low_memory=False,
-            index_col=False,
-            nrows=None if limits.max_fixes is None else limits.max_fixes + 1,
-        )
-    except (pd.errors.ParserError, ValueError) as exc:
-        raise InvalidFile(
-            f"the rows cannot be split into columns ({str(exc).splitlines()[0]})", source=source
-        ) from None
-    limits.check_fixes(len(frame), source=source)  # rows read, blank ones too
-    frame = frame.dropna(how="all")
-    columns: dict[str, tuple[str, str]] = {}
-    for col in frame.columns:
-        key, unit = _key(str(col))
-        columns.setdefault(key, (str(col), unit))
+    frame = read_log_table(text, source=source, limits=limits, skip_blank_lines=False)
+    columns = keyed_columns(frame, _key)
     missing = [k for k in _REQUIRED if k not in columns]
     if missing:
         raise InvalidFile(

@@ -17,7 +17,6 @@ Two layouts, both one row per 100 ms or so, named as in CsvView's column descrip
 
 from __future__ import annotations
 
-import io
 import re
 from zoneinfo import ZoneInfo
 
@@ -26,7 +25,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from geo.errors import InvalidFile
-from geo.tracks.airdata import column_numbers
+from geo.tracks.airdata import column_numbers, keyed_columns, read_log_table
 from geo.tracks.csv_tracks import FEET, decode_text
 from geo.tracks.fixes import ParsedTrack, make_fixes
 from geo.tracks.limits import DEFAULT_LIMITS, ReadLimits
@@ -123,31 +122,9 @@ def read_dji_csv(
     header, skip = _header_line(text)
     sep = max((",", ";", "\t"), key=header.count)
     limits.check_columns(header.count(sep) + 1, source=source)
-    try:
-        frame = pd.read_csv(
-            io.StringIO(text),
-            sep=sep,
-            skiprows=skip,
-            decimal="," if sep == ";" else ".",
-            skipinitialspace=True,
-            keep_default_na=False,
-            na_values=[""],
-            low_memory=False,
-            index_col=False,
-            dtype=str,
-            nrows=None if limits.max_fixes is None else limits.max_fixes + 1,
-        )
-    except (pd.errors.ParserError, ValueError) as exc:
-        raise InvalidFile(
-            f"the rows cannot be split into columns ({str(exc).splitlines()[0]})", source=source
-        ) from None
-    limits.check_fixes(len(frame), source=source)  # rows read, blank ones too
-    frame = frame.dropna(how="all")
+    frame = read_log_table(text, source=source, limits=limits, sep=sep, skiprows=skip, as_text=True)
     frame.index = frame.index + skip  # line numbers: index + 2 is the file's line
-    columns: dict[str, tuple[str, str]] = {}
-    for col in frame.columns:
-        key, unit = _key(str(col))
-        columns.setdefault(key, (str(col), unit))
+    columns = keyed_columns(frame, _key)
     lat_key = next((k for k in _LAT if k in columns), None)
     lon_key = next((k for k in _LON if k in columns), None)
     if lat_key is None or lon_key is None:
