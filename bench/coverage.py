@@ -57,7 +57,7 @@ def make_week(n: int) -> pd.DataFrame:
 
 
 def _floor(fixes: pd.DataFrame, layers: Any) -> dict[str, float]:
-    from geo.tracks.cleaning import clean_fixes
+    from geo.ingest.cleaning import clean_fixes
     from geo.tracks.fixes import make_fixes
 
     f = make_fixes(fixes["lon"], fixes["lat"], fixes["time"], part=fixes["segment"])

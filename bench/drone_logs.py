@@ -96,12 +96,12 @@ def measure(code: Path) -> dict[str, Any]:
     import shapely
 
     from geo.coverage.surveillance import drone_footprints
-    from geo.drone import prepare_flight
     from geo.errors import GeoError
-    from geo.ingest import read_track
+    from geo.ingest.cleaning import clean_fixes
+    from geo.ingest.drone import prepare_flight
+    from geo.ingest.pipeline import read_track
     from geo.layers import read_layers_dir
     from geo.rules import Rules
-    from geo.tracks.cleaning import clean_fixes
 
     layers = read_layers_dir(ROOT / "layers" / "xiaozhang")
     takes_start = "start" in inspect.signature(prepare_flight).parameters

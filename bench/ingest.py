@@ -77,7 +77,7 @@ def make_gpx(layers, n: int) -> bytes:  # type: ignore[no-untyped-def]
 
 
 def ours(url: str, data: bytes, layers) -> float:  # type: ignore[no-untyped-def]
-    from geo.ingest import prepare_upload
+    from geo.ingest.pipeline import prepare_upload
     from geo.store.postgis import PostGISStore
 
     store = PostGISStore(url)

@@ -125,7 +125,7 @@ def provision(url: str) -> tuple[str, dict[str, str]]:
 
     store = PostGISStore(url)
     try:
-        layers = operations.load_layers(store, ROOT / "layers" / "xiaozhang")
+        layers = operations.import_layers_dir(store, ROOT / "layers" / "xiaozhang")
         tokens = {
             squad: access.create_key(store, role=Role.PATROL, name=f"bench {squad}", squad=squad)[0]
             for squad in layers.squads()

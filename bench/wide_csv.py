@@ -26,7 +26,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__)
 sys.path.insert(0, str(ROOT))
 
 from geo.errors import GeoError  # noqa: E402
-from geo.ingest import read_track  # noqa: E402
+from geo.ingest.pipeline import read_track  # noqa: E402
 from geo.tracks.limits import ReadLimits  # noqa: E402
 
 TZ = ZoneInfo("Asia/Shanghai")

@@ -138,7 +138,7 @@ def layers_load(
 
     settings = get_settings()
     store = _store(settings)
-    layers = operations.load_layers(store, directory)
+    layers = operations.import_layers_dir(store, directory)
     out.print(
         f"loaded {layers.info.name} ({layers.info.code}): {len(layers.villages)} villages, "
         f"{len(layers.roads)} roads, {len(layers.cameras)} cameras, "
@@ -156,7 +156,7 @@ def layers_export(
 
     Example: `geo layers export --format geojson exported/`
     """
-    from geo.layers_export import export_layers
+    from geo.outputs.layers_export import export_layers
 
     store, code = _open(township)
     written = export_layers(store.load_layers(code), directory, fmt=fmt)
@@ -196,7 +196,7 @@ def tracks_import(
     Example: `geo tracks import --dry-run --format json phone.csv --squad squad-01`
     """
     from geo import operations
-    from geo.ingest import prepare_upload
+    from geo.ingest.pipeline import prepare_upload
 
     _check_format(fmt, ("text", "json"))
     store, code = _open(township)
@@ -561,7 +561,7 @@ def report_month(
     """
     from geo import operations
     from geo.errors import InvalidInput
-    from geo.monthly_report import monthly_report_pdf
+    from geo.outputs.monthly_report import monthly_report_pdf
 
     if lang not in ("zh", "en"):
         raise InvalidInput(f"--lang {lang!r} is not one of zh, en")
@@ -602,8 +602,8 @@ def write_week_map(
 ) -> Path:
     """Compute (or reuse) the week's result and write its map; return the file."""
     from geo import operations
+    from geo.outputs.weekly_map import map_html, weekly_map
     from geo.paths import output_path
-    from geo.weekly_map import map_html, weekly_map
 
     store = _store(settings)
     code = operations.resolve_township(store, township or settings.layers.township)
@@ -857,7 +857,7 @@ def demo(
     settings = get_settings()
     store = _store(settings)
     directory = layers_dir or settings.layers.layers_dir
-    layers = operations.load_layers(store, directory)
+    layers = operations.import_layers_dir(store, directory)
     out.print(f"layers: {layers.info.name} ({layers.info.code}) from {directory}")
     iso = _week(week, settings, layers.info.timezone)
     gpx_dir = output_path(settings.output.simulate_dir, str(iso))

@@ -21,7 +21,13 @@ from geo.coverage.evaluate import Method
 from geo.errors import InvalidInput, NotFound
 from geo.features import TimeInterval, feature_ids, gaps_frame, to_features
 from geo.i18n import Lang
-from geo.ingest import PreparedUpload, check_squad, normalise_crs, prepare_parsed, prepare_upload
+from geo.ingest.pipeline import (
+    PreparedUpload,
+    check_squad,
+    normalise_crs,
+    prepare_parsed,
+    prepare_upload,
+)
 from geo.layer_edits import add_feature, delete_feature, find_feature, replace_feature
 from geo.layers import (
     CAMERA_STATUSES,
@@ -64,7 +70,7 @@ def resolve_township(store: Store, wanted: str | None) -> str:
     return check_township_code(codes[0], place="stored township")
 
 
-def load_layers(store: Store, directory: Path, *, actor: str = CLI_ACTOR) -> TownshipLayers:
+def import_layers_dir(store: Store, directory: Path, *, actor: str = CLI_ACTOR) -> TownshipLayers:
     """Read and validate a layers folder, then replace that township's layers in the store
     (with its audit entry, in one transaction)."""
     layers = read_layers_dir(directory)
@@ -258,7 +264,7 @@ def import_flight(
 ) -> FlightImport:
     """Read and store one drone log as a flight (the same log twice is one flight). ``start``
     dates a log that has none (``--start``)."""
-    from geo.drone import prepare_flight
+    from geo.ingest.drone import prepare_flight
 
     check_text(filename, "filename")
 
@@ -532,7 +538,7 @@ def month_coverage(store: Store, township: str, month_text: str) -> dict[str, An
 
 def month_report(store: Store, township: str, month_text: str, *, lang: Lang = "zh") -> str:
     """The monthly review report (月调度) of a township as a printable HTML page."""
-    from geo.monthly_report import monthly_report_html
+    from geo.outputs.monthly_report import monthly_report_html
 
     review = month_coverage(store, township, month_text)
     layers = store.load_layers(township)

@@ -19,9 +19,9 @@ import pandas as pd
 import shapely
 from numpy.typing import NDArray
 
-from geo.crs import to_wgs84
 from geo.layers import TownshipLayers
 from geo.paths import output_path
+from geo.projection import from_metric
 from geo.tracks.gpx_write import write_gpx
 from geo.weeks import IsoWeek
 
@@ -219,7 +219,7 @@ def simulate_week(
                 rng.uniform(0, 6 * 3600), unit="s"
             )
             x, y, times = _ride(rng, route, start, interval)
-            lon, lat = to_wgs84(x, y, crs)
+            lon, lat = from_metric(x, y, crs)
             hdop = np.round(rng.uniform(0.7, 2.5, size=len(lon)), 1)
             tracks.append(
                 SimulatedTrack(

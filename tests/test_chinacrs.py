@@ -1,4 +1,5 @@
-"""geo.chinacrs against an independent reference (prcoords), round trips and known offsets."""
+"""geo.ingest.chinacrs against an independent reference (prcoords), round trips and known
+offsets."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ import pyproj
 import pytest
 from numpy.typing import NDArray
 
-from geo.chinacrs import (
+from geo.errors import InvalidInput
+from geo.ingest.chinacrs import (
     CRS_ALIASES,
     SOURCE_SYSTEMS,
     bd09_to_bd09mc,
@@ -27,7 +29,6 @@ from geo.chinacrs import (
     wgs84_to_bd09,
     wgs84_to_gcj02,
 )
-from geo.errors import InvalidInput
 from tests.conftest import IN_CI
 
 FloatArray = NDArray[np.float64]

@@ -183,7 +183,7 @@ def test_the_demo_key_is_reused_while_it_works(tmp_path: Path) -> None:
 def test_coordinate_systems_named_by_the_file_in_the_cli(tmp_path: Path) -> None:
     """A file naming GCJ-02 sent with --crs wgs84 is one error line naming both; a track that
     only looks like GCJ-02 is stored with a warning line (zh and en)."""
-    from geo.chinacrs import wgs84_to_gcj02
+    from geo.ingest.chinacrs import wgs84_to_gcj02
     from geo.layers import read_layers_dir
     from geo.tracks.gpx_write import write_gpx
     from tests.tracks.exports import FOREST_ROUND, csv_named_header, forest_patrol

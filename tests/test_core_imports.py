@@ -8,7 +8,8 @@ import sys
 
 def test_compute_core_imports_no_web_or_database_code() -> None:
     code = (
-        "import sys; import geo.coverage, geo.tracks.gpx, geo.tracks.cleaning, geo.ingest, "
+        "import sys; import geo.coverage, geo.tracks.gpx, geo.ingest.cleaning, "
+        "geo.ingest.pipeline, "
         "geo.simulate, geo.layers, geo.keys, geo.features, geo.layer_edits, "
         "geo.coverage.camera_status; "
         "bad = [m for m in ('fastapi', 'starlette', 'sqlalchemy', 'geoalchemy2', 'psycopg') "

@@ -18,7 +18,7 @@ MODULES = sorted(
 
 
 def test_the_examples_are_found() -> None:
-    assert "geo.weeks" in MODULES and "geo.chinacrs" in MODULES
+    assert "geo.weeks" in MODULES and "geo.ingest.chinacrs" in MODULES
 
 
 @pytest.mark.parametrize("name", MODULES)

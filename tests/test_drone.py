@@ -17,8 +17,8 @@ from fastapi.testclient import TestClient
 
 from geo import operations
 from geo.coverage.surveillance import drone_footprints
-from geo.drone import prepare_flight
 from geo.errors import InvalidFile, InvalidInput
+from geo.ingest.drone import prepare_flight
 from geo.layers import TownshipLayers
 from geo.store import Store
 from geo.tracks.gpx_write import write_gpx
@@ -85,7 +85,7 @@ def test_drone_log_is_stored_once_and_survives_a_layers_reload(
     z = shapely.get_coordinates(imported.geometry.iloc[0], include_z=True)[:, 2]
     expected = shapely.get_coordinates(demo_layers.drone_flights.geometry.iloc[0], include_z=True)
     np.testing.assert_allclose(z, expected[:, 2], atol=0.01)
-    operations.load_layers(store, LAYERS_DIR)
+    operations.import_layers_dir(store, LAYERS_DIR)
     assert len(store.load_layers(TOWNSHIP).drone_flights) == len(flights)
 
 

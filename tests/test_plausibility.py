@@ -11,12 +11,11 @@ import pytest
 import shapely
 from numpy.typing import NDArray
 
-from geo import plausibility
-from geo.chinacrs import wgs84_to_bd09, wgs84_to_gcj02
-from geo.crs import to_metric, to_wgs84
 from geo.errors import InvalidFile
-from geo.ingest import prepare_upload
+from geo.ingest.chinacrs import wgs84_to_bd09, wgs84_to_gcj02
+from geo.ingest.pipeline import plausibility, prepare_upload
 from geo.layers import TownshipLayers
+from geo.projection import from_metric, to_metric
 from geo.simulate import simulate_week
 from geo.tracks.gpx_write import write_gpx
 from geo.weeks import IsoWeek
@@ -134,7 +133,7 @@ def test_places_are_counted_once_and_gaps_are_not_movement(demo_layers: Township
     landmarks = np.array([[0.0, 0.0], [50.0, 0.0], [1000.0, 0.0]])
     x = np.array([-10.0, 60.0, 2000.0])  # passes the first two (one place); jumps past the third
     y = np.full(3, 5.0)
-    lon, lat = to_wgs84(x + 392000.0, y + 3115000.0, crs)
+    lon, lat = from_metric(x + 392000.0, y + 3115000.0, crs)
     shifted = landmarks + np.array([392000.0, 3115000.0])
     assert plausibility.places_passed(lon, lat, shifted, crs) == 1
     assert plausibility.places_passed(lon, lat, shifted, crs, max_step_m=5000.0) == 2

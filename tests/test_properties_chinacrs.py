@@ -1,4 +1,4 @@
-"""Property tests of the GCJ-02 / BD-09 conversions (geo/chinacrs.py): round trips within
+"""Property tests of the GCJ-02 / BD-09 conversions (geo/ingest/chinacrs.py): round trips within
 tolerance, finite outputs and no exceptions (nor numpy warnings) for any finite input, and any
 declared system either converts or is refused with a :class:`GeoError`.
 
@@ -16,7 +16,8 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from numpy.typing import NDArray
 
-from geo.chinacrs import (
+from geo.errors import GeoError
+from geo.ingest.chinacrs import (
     SOURCE_SYSTEMS,
     bd09_to_gcj02,
     bd09_to_wgs84,
@@ -26,7 +27,6 @@ from geo.chinacrs import (
     wgs84_to_bd09,
     wgs84_to_gcj02,
 )
-from geo.errors import GeoError
 
 FloatArray = NDArray[np.float64]
 Conversion = Callable[[Any, Any], tuple[FloatArray, FloatArray]]

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from geo.errors import GeoError, InvalidFile
-from geo.ingest import prepare_upload, read_track
+from geo.ingest.pipeline import prepare_upload, read_track
 from geo.layers import TownshipLayers
 
 TZ = ZoneInfo("Asia/Shanghai")

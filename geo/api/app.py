@@ -8,23 +8,13 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 
 from geo import __version__
-from geo.api import (
-    audit,
-    body_limit,
-    dashboard,
-    layers,
-    ogc,
-    openapi,
-    problems,
-    reports,
-    signin,
-    tracks,
-)
+from geo.api import body_limit, openapi, problems
 from geo.api.dependencies import LayersCache, refuse_bad_text
 from geo.api.ingest_threads import IngestThreads, warm_up
 from geo.api.parse_slots import ParseSlots
 from geo.api.request_id import RequestIdMiddleware
-from geo.api.routes import router
+from geo.api.routers import audit, dashboard, layers, ogc, reports, signin, tracks
+from geo.api.routers.coverage import router
 from geo.api.security_headers import SecurityHeadersMiddleware
 from geo.settings import Settings, get_settings
 from geo.store import open_store

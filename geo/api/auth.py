@@ -13,9 +13,10 @@ A route (or a whole router) declares the roles it admits::
         principal.check_scope(township, squad)  # a patrol key acts for its own squad only
 
 The key comes from ``Authorization: Bearer <key>`` or, for browsers, the HttpOnly cookie set by
-the sign-in page (:mod:`geo.api.signin`). No key, or a malformed, unknown or revoked one, is 401
-problem+json with ``WWW-Authenticate: Bearer``; a role the route does not admit is 403. Routes
-for browsers (``page=True``) send a browser without a valid key to ``/signin`` instead (303).
+the sign-in page (:mod:`geo.api.routers.signin`). No key, or a malformed, unknown or revoked
+one, is 401 problem+json with ``WWW-Authenticate: Bearer``; a role the route does not admit is
+403. Routes for browsers (``page=True``) send a browser without a valid key to ``/signin``
+instead (303).
 
 A write (any method but GET, HEAD, OPTIONS) authenticated by the cookie is accepted only from
 the service's own origin (:func:`from_own_origin`): a browser sends the cookie with requests that
@@ -122,7 +123,7 @@ def check_cookie_write(request: Request) -> None:
 
 
 class PageAccessDenied(Exception):
-    """A browser page refused: :mod:`geo.api.signin` answers with the sign-in page."""
+    """A browser page refused: :mod:`geo.api.routers.signin` answers with the sign-in page."""
 
     def __init__(self, error: GeoError, next_url: str):
         super().__init__(error.detail)

@@ -34,9 +34,9 @@ import numpy as np
 import pandas as pd
 
 from geo.errors import GeoError
-from geo.ingest import prepare_upload
+from geo.ingest.pipeline import prepare_upload
+from geo.ingest.plausibility import township_index
 from geo.layers import TownshipLayers
-from geo.plausibility import township_index
 from geo.tracks.gpx_write import write_gpx
 
 if TYPE_CHECKING:
@@ -93,8 +93,8 @@ def warm_up(threads: IngestThreads, cache: LayersCache, store: Store) -> None:
     """Pay the upload path's one-time costs now, not in the first burst of uploads.
 
     For every township in the store: its layers into ``cache`` and the plausibility check's
-    :func:`~geo.plausibility.township_index`; then every ingest thread prepares (reads, checks
-    and cleans, never stores) a small track of each township, which builds that thread's
+    :func:`~geo.ingest.plausibility.township_index`; then every ingest thread prepares (reads,
+    checks and cleans, never stores) a small track of each township, which builds that thread's
     transformers and loads the compiled readers. A store that cannot be read (PostGIS down at
     start) is skipped: the first uploads then pay these costs as before.
     """

@@ -307,7 +307,7 @@ class PositionModel(BaseModel):
     """One live fix."""
 
     # Not a Moment: a fix dated outside the accepted times is dropped and counted by ingest
-    # (geo/tracks/cleaning.py), so one bad clock reading does not lose the batch's good fixes.
+    # (geo/ingest/cleaning.py), so one bad clock reading does not lose the batch's good fixes.
     time: datetime = Field(
         description=(
             "ISO 8601; without an offset it is read as township local time. Fixes before "

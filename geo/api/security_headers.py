@@ -1,8 +1,9 @@
 """Security headers on every answer, and a Content-Security-Policy on every page.
 
 A route that serves a page with scripts sets its own ``Content-Security-Policy`` (the scripts'
-hashes, :mod:`geo.csp`); every other answer gets :func:`geo.csp.policy` with no scripts at all
-(pages without scripts: the sign-in page, the monthly report; JSON and problem answers). FastAPI's
+hashes, :mod:`geo.outputs.csp`); every other answer gets :func:`geo.outputs.csp.policy` with no
+scripts at all (pages without scripts: the sign-in page, the monthly report; JSON and problem
+answers). FastAPI's
 documentation pages (Swagger UI, ReDoc: no data of ours, scripts from their CDN) get a policy
 allowing that CDN and their inline scripts by hash. ``X-Frame-Options`` follows the policy's
 ``frame-ancestors``: ``SAMEORIGIN`` for the map (the dashboard embeds it), ``DENY`` otherwise.
@@ -15,7 +16,7 @@ from collections.abc import Iterable
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from geo import csp
+from geo.outputs import csp
 
 #: Where FastAPI's documentation pages load Swagger UI, ReDoc, fonts and icons from.
 DOCS_SCRIPTS = "https://cdn.jsdelivr.net"

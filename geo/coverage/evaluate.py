@@ -26,8 +26,8 @@ from geo.coverage.fast import measure_fast
 from geo.coverage.measures import PatrolInput, PatrolMeasures
 from geo.coverage.result import Gap, VillageCoverage, VillageStatus, WeekCoverage
 from geo.coverage.surveillance import camera_sectors, drone_footprints
-from geo.crs import to_metric
 from geo.layers import TownshipLayers
+from geo.projection import to_metric
 from geo.rules import Rules
 from geo.weeks import IsoWeek
 

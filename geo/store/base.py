@@ -33,7 +33,7 @@ class NewUpload:
 
     ``fixes`` holds every fix read (nothing is lost): ``time`` (UTC, may be NaT), ``lon``,
     ``lat``, ``accuracy_m``, ``segment`` (-1 where cleaning dropped the fix) and ``drop``
-    (the :class:`geo.tracks.cleaning.Drop` code). ``segments`` is a GeoDataFrame in
+    (the :class:`geo.ingest.cleaning.Drop` code). ``segments`` is a GeoDataFrame in
     EPSG:4326 with ``segment``, ``started_at``, ``ended_at``, ``fixes`` and a LineString each.
     """
 

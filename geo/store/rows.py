@@ -14,10 +14,10 @@ from shapely.geometry.base import BaseGeometry
 from geo.audit import Action, AuditEntry
 from geo.coverage.camera_status import SINCE_EVER, StatusChange
 from geo.coverage.result import Gap, VillageCoverage, WeekCoverage
+from geo.ingest.cleaning import Drop
 from geo.keys import ApiKey, Role
 from geo.layers import LAYER_COLUMNS, WGS84, TownshipInfo, TownshipLayers
 from geo.store.base import SEGMENT_KEY_BASE, UploadRecord
-from geo.tracks.cleaning import Drop
 
 #: Rows of a layer that ``save_layers`` replaces: SQL condition beside ``township = ?``
 #: (unless it is asked to replace imported drone flights too).
@@ -109,7 +109,7 @@ def week_fix_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 def fix_time_range(fixes: pd.DataFrame) -> tuple[datetime | None, datetime | None]:
     """The first and last time of an upload's fixes (UTC), leaving out fixes dated outside the
-    accepted times (:data:`geo.tracks.cleaning.Drop.OUT_OF_TIME`): an upload's stored range
+    accepted times (:data:`geo.ingest.cleaning.Drop.OUT_OF_TIME`): an upload's stored range
     says which weeks it touches, and a phone clock at year 1 touches none."""
     times = fixes["time"][fixes["drop"].to_numpy() != Drop.OUT_OF_TIME].dropna()
     if not len(times):

@@ -1,6 +1,6 @@
 // Draw our WGS-84 overlays at their GCJ-02 positions while an Amap base layer is shown.
 // Amap tiles are in GCJ-02 (about 600 m off near Xiaozhang); the formula is the public one,
-// the same as geo/chinacrs.py (wgs84_to_gcj02).
+// the same as geo/ingest/chinacrs.py (wgs84_to_gcj02).
 (function () {
   var A = 6378245.0, EE = 0.00669342162296594323;
   function outOfChina(lon, lat) {

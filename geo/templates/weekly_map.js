@@ -1,5 +1,5 @@
 // The weekly map's overlays, drawn from the JSON block #geo-overlays (written by
-// geo/weekly_map.py). Names and other text from the data are only ever set as text
+// geo/outputs/weekly_map.py). Names and other text from the data are only ever set as text
 // (textContent, text nodes): never parsed as HTML, never run as code.
 (function () {
   function element(tag, text) {

@@ -34,9 +34,9 @@ import pandas as pd
 import pyproj
 from numpy.typing import NDArray
 
-from geo.chinacrs import SOURCE_SYSTEMS, bd09mc_to_bd09, crs_alias, in_china
-from geo.crs import to_wgs84
 from geo.errors import InvalidFile, InvalidInput
+from geo.ingest.chinacrs import SOURCE_SYSTEMS, bd09mc_to_bd09, crs_alias, in_china
+from geo.projection import from_metric
 from geo.tracks.fixes import ParsedTrack, make_fixes
 from geo.tracks.limits import DEFAULT_LIMITS, ReadLimits
 from geo.tracks.timestamps import parse_times
@@ -719,7 +719,7 @@ def _inside(crs: pyproj.CRS, x: float, y: float) -> bool:
     if aou is None:
         return False
     try:
-        lon, lat = to_wgs84(np.array([x]), np.array([y]), crs.to_string())
+        lon, lat = from_metric(np.array([x]), np.array([y]), crs.to_string())
     except pyproj.exceptions.ProjError:
         return False
     w, s, e, n = aou.bounds

@@ -84,8 +84,9 @@ class ParsedTrack:
     """The coordinate system the file names itself (a GeoJSON ``crs`` member such as
     ``EPSG:32649`` or ``EPSG:4490``, a CSV header such as ``经度(GCJ-02)``, Ovital's
     ``<OvCoordType>``, a GPX/KML title naming ``火星坐标``...): any name
-    :func:`geo.chinacrs.canonical_crs` knows; ``lon``/``lat`` hold the positions as written
-    in it. None: the file names none. :func:`geo.ingest.decide_crs` decides what is used."""
+    :func:`geo.ingest.chinacrs.canonical_crs` knows; ``lon``/``lat`` hold the positions as written
+    in it. None: the file names none. :func:`geo.ingest.pipeline.decide_crs` decides what is
+    used."""
     alt_source: str = ""
     """What ``alt_m`` measures when a drone log says: ``takeoff_rel`` (height above the take-off
     point as logged: ``rel_alt``, ``H``, AirData's ``height_above_takeoff``, ``OSD.height``),

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from geo.chinacrs import SOURCE_SYSTEMS, crs_alias
 from geo.errors import InvalidFile
+from geo.ingest.chinacrs import SOURCE_SYSTEMS, crs_alias
 from geo.tracks.fixes import ParsedTrack, make_fixes
 from geo.tracks.limits import DEFAULT_LIMITS, ReadLimits
 from geo.tracks.timestamps import parse_times

@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from geo.chinacrs import crs_in_text
 from geo.errors import InvalidFile
+from geo.ingest.chinacrs import crs_in_text
 from geo.tracks.fixes import ParsedTrack, is_blank, make_fixes
 from geo.tracks.gpx_scan import MORE_POINTS, scan_points
 from geo.tracks.limits import DEFAULT_LIMITS, ReadLimits

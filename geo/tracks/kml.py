@@ -11,8 +11,8 @@ import zlib
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from geo.chinacrs import SOURCE_SYSTEMS, crs_alias, crs_in_text
 from geo.errors import InvalidFile, PayloadTooLarge
+from geo.ingest.chinacrs import SOURCE_SYSTEMS, crs_alias, crs_in_text
 from geo.tracks.fixes import ParsedTrack, make_fixes
 from geo.tracks.limits import DEFAULT_LIMITS, ReadLimits
 from geo.tracks.timestamps import parse_times

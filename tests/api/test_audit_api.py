@@ -33,7 +33,7 @@ def key(store: Store, role: Role) -> tuple[str, dict[str, str]]:
 def test_edits_status_changes_and_key_use_are_audited(
     store: Store, demo_layers: TownshipLayers, tmp_path: Path
 ) -> None:
-    operations.load_layers(store, LAYERS_DIR)
+    operations.import_layers_dir(store, LAYERS_DIR)
     planner_id, planner = key(store, Role.PLANNER)
     admin_id, admin = key(store, Role.ADMIN)
     leader_id, leader = key(store, Role.LEADER)
@@ -128,7 +128,7 @@ def test_geo_audit_list(
     from geo.settings import get_settings
 
     store = GeoPackageStore(tmp_path / "geo.gpkg")
-    operations.load_layers(store, LAYERS_DIR)
+    operations.import_layers_dir(store, LAYERS_DIR)
     access.create_key(store, role=Role.ADMIN, name="me")
     monkeypatch.setenv("GEO_GPKG_PATH", str(tmp_path / "geo.gpkg"))
     monkeypatch.delenv("GEO_DATABASE_URL", raising=False)

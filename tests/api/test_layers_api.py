@@ -273,7 +273,8 @@ def test_drone_flights_from_the_api_and_imports_survive_edits_and_reloads(
     )
     sources = sorted(store.load_layers(TOWNSHIP).drone_flights["source"])
     assert sources == ["api", "import", "layers", "layers"]
-    operations.load_layers(store, LAYERS_DIR)  # a reload replaces only the layers' own flights
+    # a reload replaces only the layers' own flights
+    operations.import_layers_dir(store, LAYERS_DIR)
     assert sorted(store.load_layers(TOWNSHIP).drone_flights["source"]) == sources
     week = client.get("/api/v1/layers/drone_flights", params={"limit": 10}).json()
     assert week["numberMatched"] == 4

@@ -261,7 +261,7 @@ def test_printing_fetches_nothing(caplog: pytest.LogCaptureFixture) -> None:
     pytest.importorskip("weasyprint")
     import socket
 
-    from geo.monthly_report import monthly_report_pdf
+    from geo.outputs.monthly_report import monthly_report_pdf
 
     with socket.socket() as listener:
         listener.bind(("127.0.0.1", 0))

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from geo import access
 from geo.api.app import create_app
 from geo.api.auth import COOKIE
-from geo.api.signin import safe_next
+from geo.api.routers.signin import safe_next
 from geo.keys import Role
 from geo.layers import TownshipLayers
 from geo.store import Store

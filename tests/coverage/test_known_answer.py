@@ -9,8 +9,8 @@ import pytest
 import shapely
 
 from geo.coverage import evaluate_week
-from geo.crs import to_wgs84
 from geo.layers import WGS84, TownshipInfo, TownshipLayers, empty_layer
+from geo.projection import from_metric
 from geo.rules import Rules
 from geo.weeks import IsoWeek
 from tests.coverage.conftest import share_tol
@@ -59,7 +59,7 @@ def straight_track(
 ) -> pd.DataFrame:
     n = int(minutes * 60 / 5) + 1  # one fix every 5 s
     xs = np.linspace(X0 + x_from, X0 + x_to, n)
-    lon, lat = to_wgs84(xs, np.full(n, Y0 + y), CRS)
+    lon, lat = from_metric(xs, np.full(n, Y0 + y), CRS)
     times = pd.date_range(start, periods=n, freq="5s", tz="Asia/Shanghai").tz_convert("UTC")
     return pd.DataFrame({"time": times, "lon": lon, "lat": lat, "squad": "s1", "segment": 1})
 

@@ -53,7 +53,7 @@ def test_layers_load_into_postgis_with_srid_4326(postgis_url: str) -> None:
 
     _truncate(postgis_url)
     store = PostGISStore(postgis_url)
-    operations.load_layers(store, LAYERS_DIR)
+    operations.import_layers_dir(store, LAYERS_DIR)
     store.close()
     engine = create_engine(postgis_url)
     with engine.connect() as conn:

@@ -10,7 +10,7 @@ import pytest
 
 from geo import operations
 from geo.errors import NotFound
-from geo.ingest import prepare_upload
+from geo.ingest.pipeline import prepare_upload
 from geo.layers import TownshipLayers
 from geo.store import Store
 from geo.tracks.gpx_write import write_gpx

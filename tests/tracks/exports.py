@@ -27,9 +27,9 @@ import pandas as pd
 import shapely
 from numpy.typing import NDArray
 
-from geo.chinacrs import wgs84_to_bd09, wgs84_to_gcj02
-from geo.crs import to_wgs84
+from geo.ingest.chinacrs import wgs84_to_bd09, wgs84_to_gcj02
 from geo.layers import TownshipLayers
+from geo.projection import from_metric
 
 FloatArray = NDArray[np.float64]
 Shift = Callable[[FloatArray, FloatArray], tuple[FloatArray, FloatArray]]
@@ -55,7 +55,7 @@ def forest_patrol(
         shapely.line_interpolate_point(line, np.arange(0.0, line.length, 8.0))
     )
     xy = xy + np.random.default_rng(seed).normal(0.0, 3.0, xy.shape)
-    lon, lat = to_wgs84(xy[:, 0], xy[:, 1], layers.info.metric_crs)
+    lon, lat = from_metric(xy[:, 0], xy[:, 1], layers.info.metric_crs)
     times = pd.date_range("2026-11-18T01:00:00Z", periods=len(lon), freq="6s")
     return pd.DataFrame({"time": times, "lon": lon, "lat": lat})
 
@@ -76,7 +76,9 @@ def shifted(track: pd.DataFrame, system: str) -> tuple[FloatArray, FloatArray]:
     if system == "bd09":
         return wgs84_to_bd09(lon, lat)
     if system == "bd09mc":
-        from geo.chinacrs import bd09_to_bd09mc  # imported here: the module runs on older code
+        from geo.ingest.chinacrs import (
+            bd09_to_bd09mc,  # imported here: the module runs on older code
+        )
 
         return bd09_to_bd09mc(*wgs84_to_bd09(lon, lat))
     return lon, lat

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo.crs import to_metric, to_wgs84
+from geo.ingest.cleaning import Drop, clean_fixes, position_resolution_m
+from geo.projection import from_metric, to_metric
 from geo.rules import Rules
-from geo.tracks.cleaning import Drop, clean_fixes, position_resolution_m
 from geo.tracks.fixes import make_fixes
 
 CRS = "EPSG:4546"
@@ -18,7 +18,7 @@ X0, Y0 = 390_000.0, 3_115_000.0
 def track(
     xs: list[float], seconds: list[float], *, accuracy: list[float] | None = None
 ) -> pd.DataFrame:
-    lon, lat = to_wgs84(np.asarray(xs) + X0, np.full(len(xs), Y0), CRS)
+    lon, lat = from_metric(np.asarray(xs) + X0, np.full(len(xs), Y0), CRS)
     times = pd.Timestamp("2026-11-18T01:00:00Z") + pd.to_timedelta(seconds, unit="s")
     return make_fixes(lon, lat, times, accuracy_m=accuracy)
 
@@ -104,7 +104,7 @@ def high_rate(
     ``decimals`` decimals (the Mavic 3's SRT: 5, 1.1 m steps)."""
     n = int(seconds * hz) + 1
     t = np.arange(n) / hz
-    lon, lat = to_wgs84(X0 + t * speed_ms, np.full(n, Y0), CRS)
+    lon, lat = from_metric(X0 + t * speed_ms, np.full(n, Y0), CRS)
     if decimals is not None:
         lon, lat = np.round(lon, decimals), np.round(lat, decimals)
     times = pd.Timestamp("2026-11-18T01:00:00Z") + pd.to_timedelta(t, unit="s")
@@ -126,7 +126,7 @@ def test_a_real_spike_in_a_50_hz_log_is_still_dropped() -> None:
     fixes = high_rate(60)
     spike = 1500
     x, y = to_metric(fixes["lon"].iloc[[spike]], fixes["lat"].iloc[[spike]], CRS)
-    lon, lat = to_wgs84(x + 1000.0, y, CRS)  # 1 km off for one fix, and back
+    lon, lat = from_metric(x + 1000.0, y, CRS)  # 1 km off for one fix, and back
     fixes.loc[spike, ["lon", "lat"]] = [float(lon[0]), float(lat[0])]
     result = clean_fixes(fixes, rules=Rules(), metric_crs=CRS)
     assert result.report.speed_spikes == 1
@@ -139,7 +139,7 @@ def test_a_fast_drift_in_a_50_hz_log_is_dropped() -> None:
     fixes = high_rate(60)
     window = slice(1500, 1600)
     x, y = to_metric(fixes["lon"].iloc[window], fixes["lat"].iloc[window], CRS)
-    lon, lat = to_wgs84(x, y + 300.0, CRS)
+    lon, lat = from_metric(x, y + 300.0, CRS)
     fixes.loc[1500:1599, "lon"] = lon
     fixes.loc[1500:1599, "lat"] = lat
     result = clean_fixes(fixes, rules=Rules(), metric_crs=CRS)

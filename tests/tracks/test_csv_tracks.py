@@ -280,7 +280,7 @@ def test_mixed_offsets_count_only_the_naive_times() -> None:
 
 
 def test_projected_metres_with_epsg() -> None:
-    from geo.crs import to_metric
+    from geo.projection import to_metric
 
     x, y = to_metric(np.array([110.9]), np.array([28.1]), "EPSG:4546")
     text = f"x,y,time\n{x[0]:.2f},{y[0]:.2f},2026-11-23 09:00:00\n"
@@ -411,7 +411,7 @@ def test_longitude_and_latitude_in_different_systems_are_refused() -> None:
 
 
 def test_baidu_mercator_metres_are_kept_as_written() -> None:
-    from geo.chinacrs import bd09_to_bd09mc
+    from geo.ingest.chinacrs import bd09_to_bd09mc
 
     x, y = bd09_to_bd09mc(109.93, 28.12)
     text = f"时间,x,y\n2026-11-18 09:00:00,{float(x):.2f},{float(y):.2f}\n"

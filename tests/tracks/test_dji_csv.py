@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from geo.errors import InvalidFile
-from geo.ingest import detect_format, read_track
+from geo.ingest.pipeline import detect_format, read_track
 from geo.tracks.dji_csv import looks_like_dji_csv, read_dji_csv
 from tests import drone_samples as samples
 

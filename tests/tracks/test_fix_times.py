@@ -15,11 +15,11 @@ from fastapi.testclient import TestClient
 from geo import operations
 from geo.api.app import create_app
 from geo.errors import InvalidFile
-from geo.ingest import prepare_upload
+from geo.ingest.cleaning import EARLIEST_FIX, Drop
+from geo.ingest.pipeline import prepare_upload
 from geo.keys import Role
 from geo.layers import TownshipLayers
 from geo.store import Store
-from geo.tracks.cleaning import EARLIEST_FIX, Drop
 from geo.tracks.gpx_write import write_gpx
 from tests.api.test_coverage_api import bearer, settings_for
 

@@ -9,12 +9,12 @@ import pandas as pd
 import pytest
 import shapely
 
-from geo.chinacrs import wgs84_to_bd09, wgs84_to_gcj02
-from geo.crs import to_metric
 from geo.errors import InvalidFile, InvalidInput
-from geo.ingest import detect_format, prepare_upload, segment_lines
+from geo.ingest.chinacrs import wgs84_to_bd09, wgs84_to_gcj02
+from geo.ingest.pipeline import detect_format, prepare_upload, segment_lines
+from geo.ingest.plausibility import check_plausible
 from geo.layers import TownshipLayers
-from geo.plausibility import check_plausible
+from geo.projection import to_metric
 from geo.tracks.gpx_write import write_gpx
 
 

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from geo.errors import PayloadTooLarge
-from geo.ingest import read_track, unpack
+from geo.ingest.pipeline import read_track, unpack
 from geo.tracks.airdata import read_airdata
 from geo.tracks.csv_tracks import read_csv_track
 from geo.tracks.dji_csv import read_dji_csv

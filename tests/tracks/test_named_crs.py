@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo.crs import to_metric
 from geo.errors import InvalidInput
-from geo.ingest import prepare_upload
+from geo.ingest.pipeline import prepare_upload
 from geo.layers import TownshipLayers
+from geo.projection import to_metric
 from tests.tracks import exports
 from tests.tracks.exports import FOREST_ROUND, forest_patrol
 

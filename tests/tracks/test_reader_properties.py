@@ -22,7 +22,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from geo.errors import GeoError
-from geo.ingest import read_track
+from geo.ingest.pipeline import read_track
 from geo.tracks.airdata import read_airdata
 from geo.tracks.csv_tracks import read_csv_track
 from geo.tracks.dji_csv import read_dji_csv

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from geo.errors import InvalidFile
-from geo.ingest import read_track
+from geo.ingest.pipeline import read_track
 from geo.tracks.srt import looks_like_srt, read_srt
 from tests import drone_samples as samples
 

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from geo import csp, operations
+from geo import operations
 from geo.layers import TownshipLayers
-from geo.web_assets import precompile_templates
-from geo.weekly_map import map_page, weekly_map
+from geo.outputs import csp
+from geo.outputs.web_assets import precompile_templates
+from geo.outputs.weekly_map import map_page, weekly_map
 from geo.weeks import IsoWeek
 from tests.conftest import SimulatedStores
 from tests.web.hostile import HOSTILE, hostile_layers

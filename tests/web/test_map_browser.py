@@ -9,7 +9,7 @@ import pytest
 
 from geo import operations
 from geo.layers import TownshipLayers
-from geo.weekly_map import map_html, weekly_map
+from geo.outputs.weekly_map import map_html, weekly_map
 from geo.weeks import IsoWeek
 from tests.conftest import IN_CI, ROOT, SimulatedStores
 
@@ -107,8 +107,8 @@ CAMERA_JS = """() => {
 def test_amap_draws_overlays_at_gcj02_and_other_basemaps_do_not(browser, week_map: Path) -> None:  # type: ignore[no-untyped-def]
     import numpy as np
 
-    from geo.chinacrs import wgs84_to_gcj02
-    from geo.crs import to_metric
+    from geo.ingest.chinacrs import wgs84_to_gcj02
+    from geo.projection import to_metric
 
     page = browser.new_page(viewport={"width": 1200, "height": 900})
     page.route("**/*", lambda r: r.abort() if r.request.url.startswith("http") else r.continue_())

@@ -29,7 +29,7 @@ from geo.api.models import (
 )
 from geo.api.openapi import problem_responses
 from geo.api.parse_slots import ParseSlots
-from geo.api.routes import PROBLEMS
+from geo.api.routers.coverage import PROBLEMS
 from geo.errors import InvalidInput, PayloadTooLarge, UnsupportedMediaType
 from geo.keys import Principal, Role
 from geo.weeks import IsoWeek

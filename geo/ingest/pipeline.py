@@ -26,12 +26,12 @@ import shapely
 from geopandas.array import from_shapely
 from pyproj import CRS
 
-from geo.chinacrs import canonical_crs, to_wgs84
 from geo.errors import InvalidFile, InvalidInput
+from geo.ingest.chinacrs import canonical_crs, to_wgs84
+from geo.ingest.cleaning import CleanedTrack, Drop, check_fix_times, clean_fixes
+from geo.ingest.plausibility import check_plausible, township_bbox
 from geo.layers import WGS84, TownshipLayers
-from geo.plausibility import check_plausible, township_bbox
 from geo.store.base import NewUpload
-from geo.tracks.cleaning import CleanedTrack, Drop, check_fix_times, clean_fixes
 from geo.tracks.fixes import ParsedTrack, is_blank
 from geo.tracks.limits import DEFAULT_LIMITS, ReadLimits
 from geo.tracks.log_dates import date_log, require_times
@@ -55,8 +55,8 @@ _WGS84_CRS = CRS.from_user_input(WGS84)
 
 def normalise_crs(crs: str) -> str:
     """``wgs84``, ``cgcs2000``, ``gcj02``, ``bd09``, ``bd09mc`` or ``EPSG:n`` for any name in
-    :data:`geo.chinacrs.CRS_ALIASES` (``WGS 84``, ``火星坐标``, ``bd09ll``, ``EPSG:4490``...);
-    anything else is refused with what is accepted."""
+    :data:`geo.ingest.chinacrs.CRS_ALIASES` (``WGS 84``, ``火星坐标``, ``bd09ll``,
+    ``EPSG:4490``...); anything else is refused with what is accepted."""
     return canonical_crs(crs)
 
 
@@ -201,7 +201,7 @@ class PreparedUpload:
     tz: str
     warnings: tuple[dict[str, str], ...] = ()
     """What may be wrong but was not refused (``code``, ``zh``, ``en``), e.g. a track that
-    looks like undeclared GCJ-02 (:func:`geo.plausibility.check_plausible`)."""
+    looks like undeclared GCJ-02 (:func:`geo.ingest.plausibility.check_plausible`)."""
 
     def report(self) -> dict[str, object]:
         """The cleaning report returned to the uploader: format, counts by step, first and

@@ -23,10 +23,10 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 
-from geo.chinacrs import bd09_to_wgs84, gcj02_to_wgs84
-from geo.crs import to_metric
 from geo.errors import InvalidFile
+from geo.ingest.chinacrs import bd09_to_wgs84, gcj02_to_wgs84
 from geo.layers import TownshipLayers
+from geo.projection import to_metric
 
 FloatArray = NDArray[np.float64]
 #: A track this far (median) from every road is not "on the roads"...

@@ -12,10 +12,10 @@ from geo import operations
 from geo.api.auth import AUTH_PROBLEMS, PAGE_AUTH_RESPONSES, READERS, require
 from geo.api.dependencies import MonthPath, StoreDep, TownshipDep
 from geo.api.openapi import problem_responses
-from geo.api.routes import PROBLEMS
+from geo.api.routers.coverage import PROBLEMS
 from geo.coverage.monthly import Month
 from geo.i18n import pick_lang
-from geo.monthly_report import monthly_report_pdf
+from geo.outputs.monthly_report import monthly_report_pdf
 
 router = APIRouter(
     tags=["reports"],

@@ -22,7 +22,7 @@ def to_metric(lon: FloatArray, lat: FloatArray, crs: str) -> tuple[FloatArray, F
     return np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
 
 
-def to_wgs84(x: FloatArray, y: FloatArray, crs: str) -> tuple[FloatArray, FloatArray]:
+def from_metric(x: FloatArray, y: FloatArray, crs: str) -> tuple[FloatArray, FloatArray]:
     """Inverse of :func:`to_metric`."""
     lon, lat = _transformer(crs, "EPSG:4326").transform(x, y)
     return np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)

@@ -16,11 +16,11 @@ from branca.element import MacroElement
 from folium.plugins import Fullscreen, HeatMap, MeasureControl
 from jinja2 import Template
 
-from geo import csp
 from geo.coverage.result import VillageCoverage, WeekCoverage
 from geo.coverage.surveillance import camera_sectors
 from geo.layers import WGS84, TownshipLayers
-from geo.web_assets import self_contained
+from geo.outputs import csp
+from geo.outputs.web_assets import self_contained
 
 STATUS_COLOURS = {"pass": "#2e7d32", "fail": "#c62828", "no_data": "#757575"}
 STATUS_LABELS = {"pass": "达标 pass", "fail": "未达标 fail", "no_data": "无数据 no data"}
@@ -35,7 +35,7 @@ SQUAD_COLOURS = (
     "#f9a825",
     "#37474f",
 )
-_ASSETS = Path(__file__).with_name("templates")
+_ASSETS = Path(__file__).resolve().parents[1] / "templates"
 #: Points of the patrol heat map at most (sampled evenly from the simplified tracks).
 HEAT_POINTS = 20_000
 #: Display simplification of tracks, in degrees (about 2 m): keeps a week's map small.

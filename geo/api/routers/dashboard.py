@@ -18,16 +18,17 @@ from fastapi import APIRouter, Depends, Header, Query
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
-from geo import csp, operations
+from geo import operations
 from geo.api.auth import READERS, require
 from geo.api.dependencies import SettingsDep, StoreDep
 from geo.i18n import pick_lang, texts
-from geo.templating import templates
+from geo.outputs import csp
+from geo.outputs.templating import templates
 from geo.weeks import IsoWeek
 
 router = APIRouter(include_in_schema=False)
 SHOWN_GAPS = 30
-SCRIPT = Path(__file__).resolve().parents[1] / "templates" / "dashboard.js"
+SCRIPT = Path(__file__).resolve().parents[2] / "templates" / "dashboard.js"
 
 
 @cache

@@ -14,12 +14,12 @@ from typing import Any
 
 import pandas as pd
 
-from geo import csp
 from geo.errors import FeatureUnavailable
 from geo.i18n import Lang, texts
 from geo.layers import TownshipLayers
-from geo.svg_charts import Series, trend_chart
-from geo.templating import templates
+from geo.outputs import csp
+from geo.outputs.svg_charts import Series, trend_chart
+from geo.outputs.templating import templates
 from geo.weeks import IsoWeek
 
 #: Persistent gaps listed in the report (the longest-running first); the rest are counted.

@@ -18,7 +18,7 @@ from html import escape
 from html.parser import HTMLParser
 from typing import Any
 
-#: Where map tiles come from (the basemaps of :mod:`geo.weekly_map`): images only.
+#: Where map tiles come from (the basemaps of :mod:`geo.outputs.weekly_map`): images only.
 TILE_SOURCES = (
     "https://tile.openstreetmap.org",
     "https://*.tile.openstreetmap.org",

@@ -37,7 +37,7 @@ def assets_dir() -> Path:
     configured = os.environ.get("GEO_ASSETS_DIR")
     if configured:
         return Path(configured)
-    return Path(__file__).resolve().parents[1] / "node_modules"
+    return Path(__file__).resolve().parents[2] / "node_modules"
 
 
 @lru_cache(maxsize=4)
@@ -158,7 +158,9 @@ def self_contained(fmap: folium.Map) -> folium.Map:
                 if name in UNUSED_ASSETS:
                     continue
                 if name not in PLUGIN_ASSETS:
-                    raise AssetsMissing(f"map asset {name!r} has no local copy in geo.web_assets")
+                    raise AssetsMissing(
+                        f"map asset {name!r} has no local copy in geo.outputs.web_assets"
+                    )
                 path = PLUGIN_ASSETS[name]
                 text = _read(directory, path)
                 if attr == "default_js":

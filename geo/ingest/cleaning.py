@@ -23,8 +23,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from geo.crs import to_metric
 from geo.errors import InvalidFile
+from geo.projection import to_metric
 from geo.rules import Rules
 
 

@@ -23,13 +23,13 @@ import pandas as pd
 import shapely
 from numpy.typing import NDArray
 
-from geo.chinacrs import to_wgs84
 from geo.coverage.surveillance import DEFAULT_ALTITUDE_M, DEFAULT_HFOV_DEG, ground_swath_m
 from geo.errors import InvalidFile
-from geo.ingest import decide_crs, read_track
+from geo.ingest.chinacrs import to_wgs84
+from geo.ingest.cleaning import Drop, clean_fixes
+from geo.ingest.pipeline import decide_crs, read_track
+from geo.ingest.plausibility import check_plausible, township_bbox
 from geo.layers import TownshipLayers
-from geo.plausibility import check_plausible, township_bbox
-from geo.tracks.cleaning import Drop, clean_fixes
 from geo.tracks.log_dates import require_times
 
 #: ``altitude_source`` values of imported flights (the layers' own flights say ``agl``: drawn
@@ -155,7 +155,7 @@ def prepare_flight(
         The township (time zone, rules, outline).
     crs
         Coordinate system of the log (DJI writes WGS-84); None: what the log names, else
-        WGS-84 (:func:`geo.ingest.decide_crs`).
+        WGS-84 (:func:`geo.ingest.pipeline.decide_crs`).
     flight_id
         Defaults to ``DRONE-`` and the first 12 hex digits of the file's SHA-256, so the same
         log imported twice is one flight.

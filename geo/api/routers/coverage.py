@@ -20,7 +20,7 @@ from geo.api.dependencies import (
 from geo.api.geojson import GeoJSONResponse
 from geo.api.models import DayCoverageModel, HealthModel, MonthReviewModel, WeekCoverageModel
 from geo.api.openapi import problem_responses
-from geo.weekly_map import map_page, weekly_map
+from geo.outputs.weekly_map import map_page, weekly_map
 from geo.weeks import parse_day
 
 router = APIRouter()

@@ -18,7 +18,7 @@ from geo.api.auth import COOKIE, PageAccessDenied, from_own_origin
 from geo.api.dependencies import StoreDep
 from geo.errors import AuthenticationRequired, GeoError
 from geo.i18n import Lang, pick_lang, texts
-from geo.templating import templates
+from geo.outputs.templating import templates
 
 router = APIRouter(include_in_schema=False)
 #: How long a browser keeps the key; revoking the key ends every session at once.
