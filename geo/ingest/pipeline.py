@@ -10,13 +10,10 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import importlib
 import io
-import re
 import zlib
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import geopandas as gpd
@@ -32,22 +29,11 @@ from geo.ingest.cleaning import CleanedTrack, Drop, check_fix_times, clean_fixes
 from geo.ingest.plausibility import check_plausible, township_bbox
 from geo.layers import WGS84, TownshipLayers
 from geo.store.base import NewUpload
-from geo.tracks.fixes import ParsedTrack, is_blank
+from geo.tracks.decode import Head, decode_text, empty_file, refuse_empty
+from geo.tracks.fixes import ParsedTrack
 from geo.tracks.limits import DEFAULT_LIMITS, ReadLimits
 from geo.tracks.log_dates import date_log, require_times
-
-#: format name → (module, reader function).
-READERS: dict[str, tuple[str, str]] = {
-    "gpx": ("geo.tracks.gpx", "read_gpx"),
-    "kml": ("geo.tracks.kml", "read_kml"),
-    "geojson": ("geo.tracks.geojson", "read_geojson"),
-    "csv": ("geo.tracks.csv_tracks", "read_csv_track"),
-    "airdata-csv": ("geo.tracks.airdata", "read_airdata"),
-    "dji-csv": ("geo.tracks.dji_csv", "read_dji_csv"),
-    "dji-srt": ("geo.tracks.srt", "read_srt"),
-    "nmea": ("geo.tracks.nmea", "read_nmea"),
-    "plt": ("geo.tracks.plt", "read_plt"),
-}
+from geo.tracks.registry import BY_NAME, FORMATS, NO_OPTIONS, ReadOptions, accepted
 
 #: EPSG:4326 parsed once (segment lines are built for every upload).
 _WGS84_CRS = CRS.from_user_input(WGS84)
@@ -107,58 +93,70 @@ def unpack(data: bytes, filename: str, limits: ReadLimits = DEFAULT_LIMITS) -> b
 
 
 def detect_format(data: bytes, filename: str) -> str:
-    """Name the format of an (unpacked) track file from its content.
+    """Name the format of an (unpacked) track file from its content: the first row of
+    :data:`geo.tracks.registry.FORMATS` whose sniffer recognises the file's start.
+
+    Raises
+    ------
+    InvalidFile
+        An empty file, XML that is neither GPX nor KML, or a format no reader recognises
+        (naming those accepted).
 
     Examples
     --------
     >>> detect_format(b'<?xml version="1.0"?><gpx version="1.1"></gpx>', "a.txt")
     'gpx'
     """
-    if is_blank(data):
-        raise InvalidFile("the file is empty", source=filename)
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        text = data.decode("utf-16", errors="replace")[:4096]
-    else:
-        text = data[:4096].decode("utf-8", errors="replace")
-    head = text.lstrip("\ufeff \t\r\n")
-    low = head.lower()
-    if data[:2] == b"PK":
-        return "kml"  # KMZ: a zip holding a KML document
-    if low.startswith("<"):
-        if "<gpx" in low:
-            return "gpx"
-        if "<kml" in low:
-            return "kml"
+    refuse_empty(data, source=filename)
+    head = Head.of(data)
+    for row in FORMATS:
+        if row.sniffer()(head):
+            return row.name
+    if head.text.startswith("<"):
         raise InvalidFile(
-            "an XML document that is neither GPX nor KML; send GPX, KML/KMZ, GeoJSON, CSV, "
-            "NMEA, GeoLife PLT, DJI SRT, AirData CSV or a DJI flight record CSV",
-            source=filename,
+            f"an XML document that is neither GPX nor KML; send {accepted()}", source=filename
         )
-    if low.startswith(("{", "[")):
-        return "geojson"
-    if low.startswith("geolife trajectory"):
-        return "plt"
-    if re.match(r"^\$(gp|gn|gl|ga|bd)[a-z]{3},", low):
-        return "nmea"
-    if _looks_like("geo.tracks.srt", "looks_like_srt", data):
-        return "dji-srt"
-    if _looks_like("geo.tracks.airdata", "looks_like_airdata", data):
-        return "airdata-csv"
-    if _looks_like("geo.tracks.dji_csv", "looks_like_dji_csv", data):
-        return "dji-csv"
-    first = head.splitlines()[0] if head else ""
-    if any(sep in first for sep in (",", ";", "\t")):
-        return "csv"
-    raise InvalidFile(
-        "format not recognised: send GPX, KML/KMZ, GeoJSON, CSV, NMEA, GeoLife PLT, DJI SRT, "
-        "AirData CSV or a DJI flight record CSV (CsvView, DatCon)",
-        source=filename,
-    )
+    raise InvalidFile(f"format not recognised: send {accepted()}", source=filename)
 
 
-def _looks_like(module: str, function: str, data: bytes) -> bool:
-    check: Any = getattr(importlib.import_module(module), function)
-    return bool(check(data[:8192]))
+def read_format(
+    fmt: str,
+    data: bytes,
+    *,
+    source: str,
+    tz: ZoneInfo,
+    limits: ReadLimits = DEFAULT_LIMITS,
+    options: ReadOptions = NO_OPTIONS,
+) -> ParsedTrack:
+    """Read an (unpacked) file of a known format with its reader from the registry.
+
+    The one place a file is refused as empty and the one place text is decoded
+    (:func:`geo.tracks.decode.decode_text`) before a text reader runs; a guessed encoding is
+    the first of the notes. Every reader counts fixes while it reads; the count is checked
+    again here for any reader that reads at once.
+
+    Examples
+    --------
+    >>> from zoneinfo import ZoneInfo
+    >>> t = read_format("csv", "lon,lat\\n109.9,28.1\\n".encode("utf-16-le"), source="t.csv",
+    ...                 tz=ZoneInfo("Asia/Shanghai"))
+    >>> t.fixes[["lon", "lat"]].iloc[0].tolist(), t.notes[0]
+    ([109.9, 28.1], 'decoded as UTF-16-LE (no byte-order mark)')
+    """
+    row = BY_NAME[fmt]
+    refuse_empty(data, source=source)
+    content: str | bytes = data
+    note: str | None = None
+    if row.takes == "text":
+        decoded = decode_text(data, source=source, lenient=row.lenient)
+        if not decoded.text.strip():
+            raise empty_file(source)
+        content, note = decoded.text, decoded.note
+    parsed = row.reader()(content, source=source, tz=tz, limits=limits, **row.keywords(options))
+    limits.check_fixes(len(parsed.fixes), source=source)
+    if note:
+        parsed = replace(parsed, notes=(note, *parsed.notes))
+    return parsed
 
 
 def read_track(
@@ -178,16 +176,8 @@ def read_track(
     (:mod:`geo.tracks.limits`)."""
     data = unpack(data, filename, limits)
     fmt = detect_format(data, filename)
-    module, function = READERS[fmt]
-    reader: Any = getattr(importlib.import_module(module), function)
-    if fmt == "csv":
-        parsed: ParsedTrack = reader(
-            data, source=filename, tz=tz, epsg=epsg, bd09mc=bd09mc, limits=limits
-        )
-    else:
-        parsed = reader(data, source=filename, tz=tz, limits=limits)
-    # Every reader counts while it reads; this also holds for any reader that reads at once.
-    limits.check_fixes(len(parsed.fixes), source=filename)
+    options = ReadOptions(epsg=epsg, bd09mc=bd09mc)
+    parsed = read_format(fmt, data, source=filename, tz=tz, limits=limits, options=options)
     return date_log(parsed, filename=filename, tz=tz, start=start)
 
 

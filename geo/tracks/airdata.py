@@ -11,9 +11,7 @@ elapsed ``time(millisecond)``.
 
 from __future__ import annotations
 
-import io
 import re
-from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -21,9 +19,11 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from geo.errors import InvalidFile
-from geo.tracks.csv_tracks import FEET, decode_text
+from geo.tracks.decode import Head
 from geo.tracks.fixes import ParsedTrack, make_fixes
 from geo.tracks.limits import DEFAULT_LIMITS, ReadLimits
+from geo.tracks.log_tables import column_numbers, keyed_columns, read_log_table
+from geo.tracks.units import FEET
 
 _REQUIRED = ("time", "datetime", "latitude", "longitude")
 _METRES = {"meters": 1.0, "metres": 1.0, "m": 1.0, "feet": FEET, "ft": FEET}
@@ -37,97 +37,32 @@ def _key(name: str) -> tuple[str, str]:
     return m.group(1).lower(), (m.group(2) or "").strip().lower()
 
 
-def looks_like_airdata(head: bytes) -> bool:
+def looks_like_airdata(head: Head) -> bool:
     """Is this the start of an AirData CSV export? (Format detection, first line only.)
 
     Examples
     --------
-    >>> looks_like_airdata(b"time(millisecond),datetime(utc),latitude,longitude,x\\n0,")
+    >>> looks_like_airdata(Head.of(b"time(millisecond),datetime(utc),latitude,longitude,x\\n0,"))
     True
-    >>> looks_like_airdata(b"lon,lat,time\\n")
+    >>> looks_like_airdata(Head.of(b"lon,lat,time\\n"))
     False
     """
-    text = head[:8192].decode("utf-8", errors="ignore").lstrip("\ufeff \t\r\n")
-    first = text.split("\n", 1)[0]
+    first = head.text.split("\n", 1)[0]
     keys = {_key(n) for n in first.split(",")}
     return {("time", "millisecond"), ("datetime", "utc"), ("latitude", ""), ("longitude", "")} <= (
         keys
     )
 
 
-def column_numbers(frame: pd.DataFrame, col: str, what: str, source: str) -> NDArray[np.float64]:
-    """A column as floats; a cell that is not a number is refused with its line."""
-    s = frame[col]
-    if pd.api.types.is_numeric_dtype(s.dtype):
-        return s.to_numpy(dtype=np.float64, na_value=np.nan)
-    values = pd.to_numeric(s, errors="coerce")
-    bad = (values.isna() & s.notna() & (s.astype("str").str.strip() != "")).to_numpy(dtype=bool)
-    if bad.any():
-        row = int(np.argmax(bad))
-        raise InvalidFile(
-            f"{str(s.iloc[row]).strip()!r} is not {what}",
-            source=source,
-            place=f"line {int(frame.index[row]) + 2}, column {col.strip()!r}",
-        )
-    return values.to_numpy(dtype=np.float64, na_value=np.nan)
-
-
-def read_log_table(
-    text: str,
-    *,
-    source: str,
-    limits: ReadLimits,
-    sep: str = ",",
-    skiprows: int = 0,
-    as_text: bool = False,
-    skip_blank_lines: bool = True,
-) -> pd.DataFrame:
-    """A flight log's CSV rows as a frame: at most the fix limit + 1 rows read (counted, blank
-    ones too, then dropped); a file that cannot be split into columns refused in one line."""
-    try:
-        frame = pd.read_csv(
-            io.StringIO(text),
-            sep=sep,
-            skiprows=skiprows,
-            decimal="," if sep == ";" else ".",
-            skipinitialspace=True,
-            skip_blank_lines=skip_blank_lines,
-            keep_default_na=False,
-            na_values=[""],
-            low_memory=False,
-            index_col=False,
-            dtype=str if as_text else None,
-            nrows=None if limits.max_fixes is None else limits.max_fixes + 1,
-        )
-    except (pd.errors.ParserError, ValueError) as exc:
-        raise InvalidFile(
-            f"the rows cannot be split into columns ({str(exc).splitlines()[0]})", source=source
-        ) from None
-    limits.check_fixes(len(frame), source=source)  # rows read, blank ones too
-    return frame.dropna(how="all")
-
-
-def keyed_columns(
-    frame: pd.DataFrame, key: Callable[[str], tuple[str, str]]
-) -> dict[str, tuple[str, str]]:
-    """Each column's key (its name without unit) → (the column as written, its unit); the
-    first column with a key wins."""
-    columns: dict[str, tuple[str, str]] = {}
-    for col in frame.columns:
-        k, unit = key(str(col))
-        columns.setdefault(k, (str(col), unit))
-    return columns
-
-
 def read_airdata(
-    data: bytes, *, source: str, tz: ZoneInfo, limits: ReadLimits = DEFAULT_LIMITS
+    text: str, *, source: str, tz: ZoneInfo, limits: ReadLimits = DEFAULT_LIMITS
 ) -> ParsedTrack:
     """Read an AirData.com flight CSV.
 
     Parameters
     ----------
-    data
-        The file's bytes (UTF-8, BOM allowed).
+    text
+        The file's text (decoded by :func:`geo.tracks.decode.decode_text`).
     source
         The file name, used in error messages.
     tz
@@ -151,9 +86,6 @@ def read_airdata(
         position off the Earth (naming the line and column), or no row with a position.
     """
     del tz  # AirData writes UTC.
-    if not data.strip(b"\xef\xbb\xbf \t\r\n"):
-        raise InvalidFile("the file is empty", source=source)
-    text, _ = decode_text(data, source=source)
     limits.check_columns(text[: text.find("\n")].count(",") + 1, source=source)
     frame = read_log_table(text, source=source, limits=limits, skip_blank_lines=False)
     columns = keyed_columns(frame, _key)

@@ -20,7 +20,6 @@ layouts) only happens for the columns that need it, so a million-row file reads 
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import re
@@ -37,14 +36,16 @@ from numpy.typing import NDArray
 from geo.errors import InvalidFile, InvalidInput
 from geo.ingest.chinacrs import SOURCE_SYSTEMS, bd09mc_to_bd09, crs_alias, in_china
 from geo.projection import from_metric
+from geo.tracks.axis_order import lon_first_by_values
+from geo.tracks.decode import Head, empty_file
 from geo.tracks.fixes import ParsedTrack, make_fixes
 from geo.tracks.limits import DEFAULT_LIMITS, ReadLimits
 from geo.tracks.timestamps import parse_times
+from geo.tracks.units import FEET
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
 
-FEET = 0.3048
 _SEPARATORS = ("\t", ";", ",")
 _SAMPLE_ROWS = 200
 
@@ -139,54 +140,6 @@ _LENGTH_UNITS = {
     "foot": FEET,
     "km": 1000.0,
 }
-
-
-def decode_text(data: bytes, *, source: str) -> tuple[str, str | None]:
-    """Decode a text upload: UTF-8 (BOM allowed), else GB18030 (Chinese Windows exports).
-
-    Returns
-    -------
-    (text, note)
-        The text without BOM, and a note for the uploader when it was not UTF-8.
-
-    Raises
-    ------
-    InvalidFile
-        When the bytes are neither, naming the line of the first undecodable byte.
-    """
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            return data.decode("utf-16"), "decoded as UTF-16 text"
-        except UnicodeDecodeError:
-            raise InvalidFile(
-                "the file starts with a UTF-16 byte-order mark but is not UTF-16 text",
-                source=source,
-            ) from None
-    body = data[3:] if data.startswith(codecs.BOM_UTF8) else data
-    head = body[:512]
-    if b"\x00" in head:
-        odd, even = head[1::2].count(0), head[0::2].count(0)
-        encoding = "utf-16-le" if odd > even else "utf-16-be"
-        try:
-            return body.decode(encoding), f"decoded as {encoding.upper()} (no byte-order mark)"
-        except UnicodeDecodeError:
-            raise InvalidFile(
-                "the file contains NUL bytes: it is not a text file (or not UTF-8 text)",
-                source=source,
-            ) from None
-    try:
-        return body.decode("utf-8"), None
-    except UnicodeDecodeError:
-        pass
-    try:
-        return body.decode("gb18030"), "decoded as GB18030 (the file is not UTF-8)"
-    except UnicodeDecodeError as exc:
-        line = body[: exc.start].count(b"\n") + 1
-        raise InvalidFile(
-            "the file is neither UTF-8 nor GB18030 text; save it as UTF-8 CSV",
-            source=source,
-            place=f"line {line}",
-        ) from None
 
 
 def _norm(name: str) -> tuple[str, str]:
@@ -285,7 +238,7 @@ def _split(text: str, *, source: str, limits: ReadLimits) -> _Table:
     raw = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     keep = [i for i, line in enumerate(raw) if line.strip()]
     if not keep:
-        raise InvalidFile("the file is empty", source=source)
+        raise empty_file(source)
     sep = _sniff([raw[i] for i in keep[:50]])
     if not sep:
         raise InvalidFile(
@@ -511,45 +464,6 @@ def _roles(header: list[str]) -> tuple[dict[str, int], dict[int, tuple[str, str]
         if kind and f"hemi_{kind}" not in found:
             found[f"hemi_{kind}"] = i
     return found, keys
-
-
-def lon_first_by_values(a: FloatArray, b: FloatArray) -> tuple[bool | None, str]:
-    """Tell longitude from latitude by value ranges alone.
-
-    Only longitude can exceed ±90°; in China longitude is 73-136° and latitude 3-54°.
-
-    Returns
-    -------
-    (a_is_longitude, why)
-        True when ``a`` holds the longitudes, False when ``b`` does, None when the values fit
-        either order; and the reason, for the uploader.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> lon_first_by_values(np.array([28.1]), np.array([109.9]))
-    (False, 'only longitude can exceed ±90°')
-    >>> lon_first_by_values(np.array([80.2]), np.array([41.7]))[0]
-    True
-    >>> lon_first_by_values(np.array([47.1]), np.array([8.5]))
-    (None, '')
-    """
-    fa, fb = a[np.isfinite(a)], b[np.isfinite(b)]
-    if not len(fa) or not len(fb):
-        return None, ""
-    a_over, b_over = bool(np.any(np.abs(fa) > 90)), bool(np.any(np.abs(fb) > 90))
-    if a_over != b_over:
-        return a_over, "only longitude can exceed ±90°"
-    if a_over:
-        return None, ""
-
-    def china(lon: FloatArray, lat: FloatArray) -> bool:
-        return bool(np.all((lon >= 73) & (lon <= 136)) and np.all((lat >= 3) & (lat <= 54)))
-
-    a_lon, b_lon = china(fa, fb), china(fb, fa)
-    if a_lon != b_lon:
-        return a_lon, "in China longitude is 73-136° and latitude 3-54°"
-    return None, ""
 
 
 def _hemisphere_column(table: _Table, roles: dict[str, int], coord: int, kind: str) -> int | None:
@@ -1063,8 +977,22 @@ def _optional_length(
     return values
 
 
+def looks_like_csv(head: Head) -> bool:
+    """Text whose first line holds a column separator (``,``, ``;`` or tab): the last format
+    tried. XML that no XML reader took is not CSV (it is refused as XML).
+
+    Examples
+    --------
+    >>> looks_like_csv(Head.of(b"lon;lat\\n")), looks_like_csv(Head.of(b"<a>1,2</a>"))
+    (True, False)
+    """
+    if head.text.startswith("<"):
+        return False
+    return any(sep in head.first_line for sep in _SEPARATORS)
+
+
 def read_csv_track(
-    data: bytes,
+    text: str,
     *,
     source: str,
     tz: ZoneInfo,
@@ -1076,8 +1004,9 @@ def read_csv_track(
 
     Parameters
     ----------
-    data
-        The file's bytes: UTF-8 (BOM allowed) or GB18030; ``,``, ``;`` or tab separated.
+    text
+        The file's text (decoded by :func:`geo.tracks.decode.decode_text`); ``,``, ``;`` or
+        tab separated.
     source
         The file name, used in error messages.
     tz
@@ -1112,15 +1041,12 @@ def read_csv_track(
     --------
     >>> from zoneinfo import ZoneInfo
     >>> t = read_csv_track(
-    ...     "经度,纬度,时间\\n109.9,28.1,2026-11-23 09:00:00\\n".encode(),
+    ...     "经度,纬度,时间\\n109.9,28.1,2026-11-23 09:00:00\\n",
     ...     source="t.csv", tz=ZoneInfo("Asia/Shanghai"))
     >>> t.fixes[["lon", "lat"]].iloc[0].tolist(), str(t.fixes["time"].iloc[0]), t.naive_times
     ([109.9, 28.1], '2026-11-23 01:00:00+00:00', 1)
     """
-    if not data.strip(b"\xef\xbb\xbf \t\r\n"):
-        raise InvalidFile("the file is empty", source=source)
-    text, enc_note = decode_text(data, source=source)
-    notes: list[str] = [enc_note] if enc_note else []
+    notes: list[str] = []
     table = _split(text, source=source, limits=limits)
     roles, keys = _roles(table.header) if table.header is not None else ({}, {})
     declared: str | None = None

@@ -25,11 +25,12 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from geo.errors import InvalidFile
-from geo.tracks.airdata import column_numbers, keyed_columns, read_log_table
-from geo.tracks.csv_tracks import FEET, decode_text
+from geo.tracks.decode import Head
 from geo.tracks.fixes import ParsedTrack, make_fixes
 from geo.tracks.limits import DEFAULT_LIMITS, ReadLimits
+from geo.tracks.log_tables import column_numbers, keyed_columns, read_log_table
 from geo.tracks.timestamps import parse_times
+from geo.tracks.units import FEET
 
 _UNITS = {"m": 1.0, "meters": 1.0, "metres": 1.0, "": 1.0, "ft": FEET, "feet": FEET}
 #: Latitude and longitude columns, app layout first, then DatCon's.
@@ -62,34 +63,33 @@ def _header_line(text: str) -> tuple[str, int]:
     return (lines[0] if lines else ""), 0
 
 
-def looks_like_dji_csv(head: bytes) -> bool:
+def looks_like_dji_csv(head: Head) -> bool:
     """Is this the start of a DJI flight record exported as CSV (CsvView, DatCon)?
 
     Examples
     --------
-    >>> looks_like_dji_csv(b"sep=,\\nCUSTOM.date [local],OSD.latitude,OSD.longitude\\n")
+    >>> looks_like_dji_csv(Head.of(b"sep=,\\nCUSTOM.date [local],OSD.latitude,OSD.longitude\\n"))
     True
-    >>> looks_like_dji_csv(b"offsetTime,GPS(0):Lat,GPS(0):Long,GPS:dateTimeStamp\\n")
+    >>> looks_like_dji_csv(Head.of(b"offsetTime,GPS(0):Lat,GPS(0):Long,GPS:dateTimeStamp\\n"))
     True
-    >>> looks_like_dji_csv(b"time,latitude,longitude\\n")
+    >>> looks_like_dji_csv(Head.of(b"time,latitude,longitude\\n"))
     False
     """
-    text = head[:8192].decode("utf-8", errors="ignore").lstrip("\ufeff \t\r\n")
-    line, _ = _header_line(text)
+    line, _ = _header_line(head.text)
     keys = {_key(n)[0] for n in re.split(r"[,;\t]", line)}
     return any(lat in keys and lon in keys for lat, lon in zip(_LAT, _LON, strict=True))
 
 
 def read_dji_csv(
-    data: bytes, *, source: str, tz: ZoneInfo, limits: ReadLimits = DEFAULT_LIMITS
+    text: str, *, source: str, tz: ZoneInfo, limits: ReadLimits = DEFAULT_LIMITS
 ) -> ParsedTrack:
     """Read a DJI flight record exported as CSV by CsvView, Flight Reader, TXTlogToCSVtool or
     DatCon.
 
     Parameters
     ----------
-    data
-        The file's bytes.
+    text
+        The file's text (decoded by :func:`geo.tracks.decode.decode_text`).
     source
         The file name, used in error messages.
     tz
@@ -114,11 +114,8 @@ def read_dji_csv(
         off the Earth or a time that cannot be read (naming the line and column), or no row
         with a position.
     """
-    if not data.strip(b"\xef\xbb\xbf \t\r\n"):
-        raise InvalidFile("the file is empty", source=source)
-    text, enc_note = decode_text(data, source=source)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    notes: list[str] = [enc_note] if enc_note else []
+    notes: list[str] = []
     header, skip = _header_line(text)
     sep = max((",", ";", "\t"), key=header.count)
     limits.check_columns(header.count(sep) + 1, source=source)

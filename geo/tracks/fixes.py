@@ -96,12 +96,3 @@ class ParsedTrack:
     elapsed_s: NDArray[np.float64] | None = field(default=None, compare=False)
     """Seconds since the recording started, per fix, for logs whose times carry no date (SRT
     cue timecodes); :func:`geo.tracks.log_dates.date_log` turns them into times."""
-
-
-def is_blank(data: bytes) -> bool:
-    """True for an empty file or one holding only whitespace, BOMs and NULs (without copying
-    a large file)."""
-    blank = b"\xef\xbb\xbf\xff\xfe \t\r\n\x00"
-    if len(data) > 4096 and data[:4096].strip(blank):
-        return False
-    return not data.strip(blank)

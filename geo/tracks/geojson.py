@@ -13,6 +13,7 @@ import pandas as pd
 
 from geo.errors import InvalidFile
 from geo.ingest.chinacrs import SOURCE_SYSTEMS, crs_alias
+from geo.tracks.decode import Head
 from geo.tracks.fixes import ParsedTrack, make_fixes
 from geo.tracks.limits import DEFAULT_LIMITS, ReadLimits
 from geo.tracks.timestamps import parse_times
@@ -330,8 +331,19 @@ def _no_constant(text: str) -> float:
     raise _NotJson(f"{text} is not a JSON number")
 
 
+def looks_like_json(head: Head) -> bool:
+    """Text that starts a JSON object or array.
+
+    Examples
+    --------
+    >>> looks_like_json(Head.of(b' {"type": "FeatureCollection"}'))
+    True
+    """
+    return head.text.startswith(("{", "["))
+
+
 def read_geojson(
-    data: bytes, *, source: str, tz: ZoneInfo, limits: ReadLimits = DEFAULT_LIMITS
+    text: str, *, source: str, tz: ZoneInfo, limits: ReadLimits = DEFAULT_LIMITS
 ) -> ParsedTrack:
     """Read the track in a GeoJSON or MF-JSON file.
 
@@ -345,8 +357,8 @@ def read_geojson(
 
     Parameters
     ----------
-    data
-        The file's bytes (UTF-8, a BOM is allowed).
+    text
+        The file's text (decoded by :func:`geo.tracks.decode.decode_text`).
     source
         The file name, used in error messages.
     tz
@@ -368,10 +380,8 @@ def read_geojson(
         position or time that cannot be read (with its feature number), an unknown ``crs``, a
         file of polygons (a boundary, not a track), or a file without track points.
     """
-    if not data.strip(b"\xef\xbb\xbf \t\r\n"):
-        raise InvalidFile("the file is empty", source=source)
     try:
-        doc = json.loads(data, parse_int=_integer, parse_constant=_no_constant)
+        doc = json.loads(text, parse_int=_integer, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         raise InvalidFile(
             f"not valid JSON ({exc.msg})",
@@ -380,8 +390,6 @@ def read_geojson(
         ) from None
     except _NotJson as exc:
         raise InvalidFile(f"not valid JSON ({exc})", source=source) from None
-    except UnicodeDecodeError:
-        raise InvalidFile("the file is not UTF-8 text", source=source) from None
     except RecursionError:
         raise InvalidFile("the JSON is nested too deeply to be GeoJSON", source=source) from None
     if not isinstance(doc, dict):

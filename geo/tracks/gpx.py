@@ -14,7 +14,8 @@ import pandas as pd
 
 from geo.errors import InvalidFile
 from geo.ingest.chinacrs import crs_in_text
-from geo.tracks.fixes import ParsedTrack, is_blank, make_fixes
+from geo.tracks.decode import Head, empty_file
+from geo.tracks.fixes import ParsedTrack, make_fixes
 from geo.tracks.gpx_scan import MORE_POINTS, scan_points
 from geo.tracks.limits import DEFAULT_LIMITS, ReadLimits
 from geo.tracks.timestamps import parse_times
@@ -30,6 +31,17 @@ def _number(text: str | None) -> float:
         return float(text or "nan")
     except ValueError:
         return float("nan")
+
+
+def looks_like_gpx(head: Head) -> bool:
+    """An XML document with a ``<gpx`` element near its start.
+
+    Examples
+    --------
+    >>> looks_like_gpx(Head.of(b'<?xml version="1.0"?><gpx version="1.1"></gpx>'))
+    True
+    """
+    return head.text.startswith("<") and "<gpx" in head.lower
 
 
 def read_gpx(
@@ -61,8 +73,6 @@ def read_gpx(
         For XML that is not well formed (with line and column), a root other than ``gpx``,
         a point without a numeric lat/lon, or a file without points.
     """
-    if is_blank(data):
-        raise InvalidFile("the file is empty", source=source)
     points = _scan_fast(data, tz, limits, source) or _scan_tree(data, source, limits)
     if len(points.lons) == 0:
         raise InvalidFile("the GPX file has no track or route points", source=source)
@@ -248,5 +258,5 @@ def _scan_tree(data: bytes, source: str, limits: ReadLimits) -> _Points:
     except LookupError as exc:  # an unknown encoding in the XML declaration
         raise InvalidFile(f"unknown text encoding ({exc})", source=source, place="line 1") from None
     if not root_seen:
-        raise InvalidFile("the file is empty", source=source)
+        raise empty_file(source)
     return pts

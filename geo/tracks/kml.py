@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from geo.errors import InvalidFile, PayloadTooLarge
 from geo.ingest.chinacrs import SOURCE_SYSTEMS, crs_alias, crs_in_text
+from geo.tracks.decode import Head
 from geo.tracks.fixes import ParsedTrack, make_fixes
 from geo.tracks.limits import DEFAULT_LIMITS, ReadLimits
 from geo.tracks.timestamps import parse_times
@@ -152,6 +153,19 @@ def _named_crs(root: ET.Element, notes: list[str], source: str) -> str | None:
     return named
 
 
+def looks_like_kml(head: Head) -> bool:
+    """An XML document with a ``<kml`` element near its start, or a zip archive (KMZ).
+
+    Examples
+    --------
+    >>> looks_like_kml(Head.of(b'<kml xmlns="http://www.opengis.net/kml/2.2"/>'))
+    True
+    """
+    if head.raw.startswith(b"PK"):
+        return True
+    return head.text.startswith("<") and "<kml" in head.lower
+
+
 def read_kml(
     data: bytes, *, source: str, tz: ZoneInfo, limits: ReadLimits = DEFAULT_LIMITS
 ) -> ParsedTrack:
@@ -190,8 +204,6 @@ def read_kml(
         line and column), a root other than ``kml``, a coordinate that is not numbers or not a
         position on Earth (with its point number), or a file without track points.
     """
-    if not data.strip(b"\xef\xbb\xbf \t\r\n"):
-        raise InvalidFile("the file is empty", source=source)
     fmt = "kml"
     notes: list[str] = []
     if data.startswith(_ZIP_MAGIC):

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from geo.errors import InvalidFile
+from geo.tracks.decode import Head
 from geo.tracks.fixes import ParsedTrack, make_fixes
 from geo.tracks.limits import DEFAULT_LIMITS, ReadLimits
 
@@ -37,17 +38,18 @@ class _Fix:
     from_gga: bool = False
 
 
-def _decode(data: bytes) -> str:
-    """The log as text: UTF-8 (BOM or not), or UTF-16 with a BOM (or recognisably without)."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16", errors="replace")
-    head = data[:64]
-    if head.startswith(b"$\x00") or b"\x00$\x00" in head:
-        return data.decode("utf-16-le", errors="replace")
-    if head.startswith(b"\x00$") or b"$\x00\x00" in head:
-        return data.decode("utf-16-be", errors="replace")
-    # NMEA is ASCII: stray bytes are replaced and then fail their checksum.
-    return data.decode("utf-8-sig", errors="replace")
+_START = re.compile(r"^\$(gp|gn|gl|ga|bd)[a-z]{3},")
+
+
+def looks_like_nmea(head: Head) -> bool:
+    """Text that starts with an NMEA sentence of a GNSS talker (``$GPGGA,``, ``$GNRMC,``...).
+
+    Examples
+    --------
+    >>> looks_like_nmea(Head.of(b"$GPGGA,1,2,3")), looks_like_nmea(Head.of(b"$PGRMZ,1"))
+    (True, False)
+    """
+    return bool(_START.match(head.lower))
 
 
 def _checksum(body: str) -> int:
@@ -134,7 +136,7 @@ def _days(fixes: list[_Fix]) -> list[date | None]:
 
 
 def read_nmea(
-    data: bytes, *, source: str, tz: ZoneInfo, limits: ReadLimits = DEFAULT_LIMITS
+    text: str, *, source: str, tz: ZoneInfo, limits: ReadLimits = DEFAULT_LIMITS
 ) -> ParsedTrack:
     """Read the fixes of an NMEA 0183 log from its GGA and RMC sentences.
 
@@ -145,8 +147,9 @@ def read_nmea(
 
     Parameters
     ----------
-    data
-        The file's bytes: UTF-8 (with or without BOM) or UTF-16 LE/BE with a BOM.
+    text
+        The log's text (decoded leniently by :func:`geo.tracks.decode.decode_text`: a stray
+        byte is replaced, and its sentence then fails its checksum).
     source
         The file name, used in error messages.
     tz
@@ -167,9 +170,6 @@ def read_nmea(
         date or position (with its line), or a log without any fix.
     """
     del tz  # NMEA times are UTC by definition.
-    if not data.strip(b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n"):
-        raise InvalidFile("the file is empty", source=source)
-    text = _decode(data)
     fixes: list[_Fix] = []
     sentences = bad_sum = no_checksum = void = no_fix = 0
     zda: tuple[float, date] | None = None

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from geo.errors import InvalidFile
+from geo.tracks.decode import Head
 from geo.tracks.fixes import ParsedTrack, make_fixes
 from geo.tracks.limits import DEFAULT_LIMITS, ReadLimits
 
@@ -47,8 +48,19 @@ def _looks_like_row(line: str) -> bool:
     return True
 
 
+def looks_like_plt(head: Head) -> bool:
+    """Text whose first line is GeoLife's ``Geolife trajectory``.
+
+    Examples
+    --------
+    >>> looks_like_plt(Head.of(b"Geolife trajectory\\r\\nWGS 84\\r\\n"))
+    True
+    """
+    return head.lower.startswith("geolife trajectory")
+
+
 def read_plt(
-    data: bytes, *, source: str, tz: ZoneInfo, limits: ReadLimits = DEFAULT_LIMITS
+    text: str, *, source: str, tz: ZoneInfo, limits: ReadLimits = DEFAULT_LIMITS
 ) -> ParsedTrack:
     """Read a GeoLife PLT trajectory.
 
@@ -58,8 +70,8 @@ def read_plt(
 
     Parameters
     ----------
-    data
-        The file's bytes (UTF-8, a BOM is allowed).
+    text
+        The file's text (decoded by :func:`geo.tracks.decode.decode_text`).
     source
         The file name, used in error messages.
     tz
@@ -79,9 +91,6 @@ def read_plt(
         read, a position not on Earth (each with its line), or a file without points.
     """
     del tz  # PLT times are GMT by definition.
-    if not data.strip(b"\xef\xbb\xbf \t\r\n"):
-        raise InvalidFile("the file is empty", source=source)
-    text = data.decode("utf-8-sig", errors="replace")
     lines = text.splitlines()
     notes: list[str] = []
     start = _HEADER_LINES

@@ -28,7 +28,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from geo.errors import InvalidFile
-from geo.tracks.csv_tracks import decode_text, lon_first_by_values
+from geo.tracks.axis_order import lon_first_by_values
+from geo.tracks.decode import Head
 from geo.tracks.fixes import ParsedTrack, make_fixes
 from geo.tracks.limits import DEFAULT_LIMITS, ReadLimits
 from geo.tracks.timestamps import parse_times
@@ -75,17 +76,17 @@ class _Cue:
         return f"cue {self.number} (line {self.line})" if self.number else f"line {self.line}"
 
 
-def looks_like_srt(head: bytes) -> bool:
+def looks_like_srt(head: Head) -> bool:
     """Is this the start of a DJI SRT file? (Format detection from the first bytes.)
 
     Examples
     --------
-    >>> looks_like_srt(b"1\\n00:00:00,000 --> 00:00:01,000\\nGPS(149.0,-20.2,16)\\n")
+    >>> looks_like_srt(Head.of(b"1\\n00:00:00,000 --> 00:00:01,000\\nGPS(149.0,-20.2,16)\\n"))
     True
-    >>> looks_like_srt(b"lon,lat\\n1,2\\n")
+    >>> looks_like_srt(Head.of(b"lon,lat\\n1,2\\n"))
     False
     """
-    text = head[:4096].decode("utf-8", errors="ignore").lstrip("\ufeff \t\r\n")
+    text = head.text[:4096]
     lines = [line.strip() for line in text.splitlines()[:6]]
     if not lines or not _INDEX.fullmatch(lines[0]):
         return False
@@ -160,14 +161,14 @@ def _gps_order(
 
 
 def read_srt(
-    data: bytes, *, source: str, tz: ZoneInfo, limits: ReadLimits = DEFAULT_LIMITS
+    text: str, *, source: str, tz: ZoneInfo, limits: ReadLimits = DEFAULT_LIMITS
 ) -> ParsedTrack:
     """Read the positions of a DJI SRT subtitle file.
 
     Parameters
     ----------
-    data
-        The file's bytes (UTF-8, BOM and CRLF allowed).
+    text
+        The file's text (decoded by :func:`geo.tracks.decode.decode_text`; CRLF allowed).
     source
         The file name, used in error messages.
     tz
@@ -197,10 +198,7 @@ def read_srt(
         An empty file, no cue with a GPS position (``no GPS positions: ...``), a position off
         the Earth (naming the cue), or a file cut off before its first complete cue.
     """
-    if not data.strip(b"\xef\xbb\xbf \t\r\n"):
-        raise InvalidFile("the file is empty", source=source)
-    text, enc_note = decode_text(data, source=source)
-    notes: list[str] = [enc_note] if enc_note else []
+    notes: list[str] = []
     cues = _split_cues(text)
     n = len(cues)
     limits.check_fixes(n, source=source)  # one fix per cue at most

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from geo.errors import InvalidFile
-from geo.tracks.airdata import looks_like_airdata, read_airdata
 from tests import drone_samples as samples
+from tests.tracks.readers import looks_like_airdata, read_airdata
 
 TZ = ZoneInfo("Asia/Shanghai")
 HEADER = (

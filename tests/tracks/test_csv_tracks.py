@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from geo.errors import InvalidFile, InvalidInput
-from geo.tracks.csv_tracks import read_csv_track
+from tests.tracks.readers import read_csv_track
 
 TZ = ZoneInfo("Asia/Shanghai")
 VANCOUVER = ZoneInfo("America/Vancouver")

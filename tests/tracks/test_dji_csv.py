@@ -11,8 +11,8 @@ import pytest
 
 from geo.errors import InvalidFile
 from geo.ingest.pipeline import detect_format, read_track
-from geo.tracks.dji_csv import looks_like_dji_csv, read_dji_csv
 from tests import drone_samples as samples
+from tests.tracks.readers import looks_like_dji_csv, read_dji_csv
 
 TZ = ZoneInfo("Asia/Shanghai")
 APP = "CUSTOM.date [local],CUSTOM.updateTime [local],OSD.flyTime [s],OSD.latitude,OSD.longitude"

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from geo.errors import InvalidFile
-from geo.tracks.geojson import read_geojson
+from tests.tracks.readers import read_geojson
 
 TZ = ZoneInfo("Asia/Shanghai")
 

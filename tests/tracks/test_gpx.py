@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from geo.errors import InvalidFile
-from geo.tracks.gpx import read_gpx
+from tests.tracks.readers import read_gpx
 
 TZ = ZoneInfo("Asia/Shanghai")
 GPX_HEAD = '<?xml version="1.0"?><gpx version="1.1" xmlns="http://www.topografix.com/GPX/1/1"><trk><trkseg>'

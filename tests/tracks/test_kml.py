@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from geo.errors import InvalidFile
-from geo.tracks.kml import read_kml
+from tests.tracks.readers import read_kml
 
 TZ = ZoneInfo("Asia/Shanghai")
 KML_HEAD = (

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from geo.errors import InvalidFile
-from geo.tracks.nmea import read_nmea
+from tests.tracks.readers import read_nmea
 
 TZ = ZoneInfo("Asia/Shanghai")
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from geo.errors import InvalidFile
-from geo.tracks.plt import read_plt
+from tests.tracks.readers import read_plt
 
 TZ = ZoneInfo("Asia/Shanghai")
 HEADER = (

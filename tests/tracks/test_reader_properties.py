@@ -23,16 +23,18 @@ from hypothesis import strategies as st
 
 from geo.errors import GeoError
 from geo.ingest.pipeline import read_track
-from geo.tracks.airdata import read_airdata
-from geo.tracks.csv_tracks import read_csv_track
-from geo.tracks.dji_csv import read_dji_csv
 from geo.tracks.fixes import FIX_COLUMNS, ParsedTrack
-from geo.tracks.geojson import read_geojson
-from geo.tracks.gpx import read_gpx
-from geo.tracks.kml import read_kml
-from geo.tracks.nmea import read_nmea
-from geo.tracks.plt import read_plt
-from geo.tracks.srt import read_srt
+from tests.tracks.readers import (
+    read_airdata,
+    read_csv_track,
+    read_dji_csv,
+    read_geojson,
+    read_gpx,
+    read_kml,
+    read_nmea,
+    read_plt,
+    read_srt,
+)
 
 TZ = ZoneInfo("Asia/Shanghai")
 Reader = Callable[[bytes], ParsedTrack]

@@ -12,8 +12,8 @@ import pytest
 
 from geo.errors import InvalidFile
 from geo.ingest.pipeline import read_track
-from geo.tracks.srt import looks_like_srt, read_srt
 from tests import drone_samples as samples
+from tests.tracks.readers import looks_like_srt, read_srt
 
 TZ = ZoneInfo("Asia/Shanghai")
 
