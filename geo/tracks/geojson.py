@@ -153,36 +153,14 @@ class _Reader:
         if kind == "LineString":
             self.line(coords, vertex_times, feature)
         elif kind == "MultiLineString":
-            if not isinstance(coords, list):
-                raise self.fail("MultiLineString coordinates are not a list of lines", feature)
-            per_line = (
-                vertex_times
-                if isinstance(vertex_times, list) and len(vertex_times) == len(coords)
-                else None
-            )
-            if vertex_times is not None and per_line is None:
-                self.notes.append(
-                    f"feature {feature}: per-vertex times do not match its {len(coords)} lines; "
-                    "its positions are kept without times"
-                )
-            for j, one in enumerate(coords):
-                self.line(one, None if per_line is None else per_line[j], feature)
+            self.multi_line(coords, vertex_times, feature)
         elif kind == "Point":
             time = self.time_text(_point_time(props), feature)
             acc = self.accuracy(props, feature)
             pos = self.position(coords, feature)
             self.points.add(pos, time, part=0, feature=feature, accuracy=acc)
         elif kind == "MultiPoint":
-            if not isinstance(coords, list):
-                raise self.fail("MultiPoint coordinates are not a list of positions", feature)
-            per_point = (
-                vertex_times
-                if isinstance(vertex_times, list) and len(vertex_times) == len(coords)
-                else None
-            )
-            for k, value in enumerate(coords):
-                t = self.time_text(None if per_point is None else per_point[k], feature)
-                self.points.add(self.position(value, feature), t, part=0, feature=feature)
+            self.multi_point(coords, vertex_times, feature)
         elif kind in ("Polygon", "MultiPolygon"):
             self.polygons += 1
         elif kind == "GeometryCollection":
@@ -193,6 +171,36 @@ class _Reader:
                 self.geometry(member, props, feature, top=False)
         else:
             raise self.fail(f"geometry type {_short(kind)} is not a GeoJSON geometry", feature)
+
+    def multi_line(self, coords: object, vertex_times: object, feature: int) -> None:
+        """Each line its own part, with its list of the per-vertex times when they match."""
+        if not isinstance(coords, list):
+            raise self.fail("MultiLineString coordinates are not a list of lines", feature)
+        per_line = (
+            vertex_times
+            if isinstance(vertex_times, list) and len(vertex_times) == len(coords)
+            else None
+        )
+        if vertex_times is not None and per_line is None:
+            self.notes.append(
+                f"feature {feature}: per-vertex times do not match its {len(coords)} lines; "
+                "its positions are kept without times"
+            )
+        for j, one in enumerate(coords):
+            self.line(one, None if per_line is None else per_line[j], feature)
+
+    def multi_point(self, coords: object, vertex_times: object, feature: int) -> None:
+        """Points of the point track, with the per-vertex times when they match."""
+        if not isinstance(coords, list):
+            raise self.fail("MultiPoint coordinates are not a list of positions", feature)
+        per_point = (
+            vertex_times
+            if isinstance(vertex_times, list) and len(vertex_times) == len(coords)
+            else None
+        )
+        for k, value in enumerate(coords):
+            t = self.time_text(None if per_point is None else per_point[k], feature)
+            self.points.add(self.position(value, feature), t, part=0, feature=feature)
 
     def accuracy(self, props: dict[str, object], feature: int) -> float:
         value = _lookup(props, _ACCURACY_KEYS)
@@ -207,6 +215,52 @@ class _Reader:
         if not math.isfinite(acc):
             raise self.fail(f"accuracy {_short(value)} is not a number", feature)
         return acc
+
+    def feature(self, feature: object, i: int) -> dict[str, object]:
+        """Collect feature number ``i``; returns its properties (none for a feature without
+        geometry)."""
+        if not isinstance(feature, dict):
+            raise self.fail("is not a GeoJSON Feature object", i)
+        raw_props = feature.get("properties")
+        props: dict[str, object] = raw_props if isinstance(raw_props, dict) else {}
+        if feature.get("temporalGeometry") is not None:
+            self.temporal(feature["temporalGeometry"], i)
+        elif feature.get("geometry") is None:
+            self.null_geometries += 1
+            return {}  # skipped: its name does not name the track
+        else:
+            self.geometry(feature["geometry"], props, i, top=True)
+        return props
+
+    def chosen(self) -> _Found:
+        """The track: the lines, else the points; what was left out is noted."""
+        notes = self.notes
+        if self.lines.lons:
+            found = self.lines
+            if self.points.lons:
+                notes.append(
+                    f"{len(self.points.lons)} point(s) beside the line track (labels such as a "
+                    "start or end point) were not mixed into it"
+                )
+            if self.untimed_vertices:
+                notes.append(f"{self.untimed_vertices} line position(s) carry no times")
+        else:
+            found = self.points
+        if not found.lons:
+            if self.polygons:
+                raise InvalidFile(
+                    f"contains polygons, not a track: {self.polygons} polygon feature(s) make "
+                    "this a boundary file; boundaries belong in the township's layers folder",
+                    source=self.source,
+                )
+            raise InvalidFile("the GeoJSON file has no track points", source=self.source)
+        if self.polygons:
+            notes.append(f"{self.polygons} polygon feature(s) ignored (areas, not tracks)")
+        if self.null_geometries:
+            notes.append(f"{self.null_geometries} feature(s) without geometry skipped")
+        if self.epoch_times:
+            notes.append(f"{self.epoch_times} numeric time(s) read as Unix time (UTC)")
+        return found
 
     def temporal(self, tg: object, feature: int) -> None:
         """An MF-JSON ``temporalGeometry``: a MovingPoint, or a collection of them."""
@@ -342,6 +396,27 @@ def looks_like_json(head: Head) -> bool:
     return head.text.startswith(("{", "["))
 
 
+def _load(text: str, source: str) -> dict[str, object]:
+    """The JSON document, which must be an object."""
+    try:
+        doc = json.loads(text, parse_int=_integer, parse_constant=_no_constant)
+    except json.JSONDecodeError as exc:
+        raise InvalidFile(
+            f"not valid JSON ({exc.msg})",
+            source=source,
+            place=f"line {exc.lineno}, column {exc.colno}",
+        ) from None
+    except _NotJson as exc:
+        raise InvalidFile(f"not valid JSON ({exc})", source=source) from None
+    except RecursionError:
+        raise InvalidFile("the JSON is nested too deeply to be GeoJSON", source=source) from None
+    if not isinstance(doc, dict):
+        raise InvalidFile(
+            f"the top level is a JSON {type(doc).__name__}, not a GeoJSON object", source=source
+        )
+    return doc
+
+
 def read_geojson(
     text: str, *, source: str, tz: ZoneInfo, limits: ReadLimits = DEFAULT_LIMITS
 ) -> ParsedTrack:
@@ -380,68 +455,18 @@ def read_geojson(
         position or time that cannot be read (with its feature number), an unknown ``crs``, a
         file of polygons (a boundary, not a track), or a file without track points.
     """
-    try:
-        doc = json.loads(text, parse_int=_integer, parse_constant=_no_constant)
-    except json.JSONDecodeError as exc:
-        raise InvalidFile(
-            f"not valid JSON ({exc.msg})",
-            source=source,
-            place=f"line {exc.lineno}, column {exc.colno}",
-        ) from None
-    except _NotJson as exc:
-        raise InvalidFile(f"not valid JSON ({exc})", source=source) from None
-    except RecursionError:
-        raise InvalidFile("the JSON is nested too deeply to be GeoJSON", source=source) from None
-    if not isinstance(doc, dict):
-        raise InvalidFile(
-            f"the top level is a JSON {type(doc).__name__}, not a GeoJSON object", source=source
-        )
+    doc = _load(text, source)
     declared = _declared_crs(doc.get("crs"), source)
     projected = declared is not None and (declared.startswith("EPSG:") or declared == "bd09mc")
     reader = _Reader(source=source, degrees=not projected, limits=limits)
     top_name = doc.get("name")
     name = top_name if isinstance(top_name, str) else ""
     for i, feature in enumerate(_features(doc, source), start=1):
-        if not isinstance(feature, dict):
-            raise reader.fail("is not a GeoJSON Feature object", i)
-        raw_props = feature.get("properties")
-        props: dict[str, object] = raw_props if isinstance(raw_props, dict) else {}
-        if feature.get("temporalGeometry") is not None:
-            reader.temporal(feature["temporalGeometry"], i)
-        elif feature.get("geometry") is None:
-            reader.null_geometries += 1
-            continue
-        else:
-            reader.geometry(feature["geometry"], props, i, top=True)
+        props = reader.feature(feature, i)
         if not name and isinstance(props.get("name"), str) and reader.lines.lons:
             name = str(props["name"])
-
+    found = reader.chosen()
     notes = reader.notes
-    if reader.lines.lons:
-        found = reader.lines
-        if reader.points.lons:
-            notes.append(
-                f"{len(reader.points.lons)} point(s) beside the line track (labels such as a "
-                "start or end point) were not mixed into it"
-            )
-        if reader.untimed_vertices:
-            notes.append(f"{reader.untimed_vertices} line position(s) carry no times")
-    else:
-        found = reader.points
-    if not found.lons:
-        if reader.polygons:
-            raise InvalidFile(
-                f"contains polygons, not a track: {reader.polygons} polygon feature(s) make "
-                "this a boundary file; boundaries belong in the township's layers folder",
-                source=source,
-            )
-        raise InvalidFile("the GeoJSON file has no track points", source=source)
-    if reader.polygons:
-        notes.append(f"{reader.polygons} polygon feature(s) ignored (areas, not tracks)")
-    if reader.null_geometries:
-        notes.append(f"{reader.null_geometries} feature(s) without geometry skipped")
-    if reader.epoch_times:
-        notes.append(f"{reader.epoch_times} numeric time(s) read as Unix time (UTC)")
     if declared:
         notes.append(
             f"coordinates are in {declared} as the file's 'crs' member declares"

@@ -8,6 +8,7 @@ import re
 import xml.etree.ElementTree as ET
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -211,6 +212,42 @@ def read_kml(
         data, notes = _unzip(data, source, limits)
         if not data.strip(b"\xef\xbb\xbf \t\r\n"):
             raise InvalidFile("the KML inside the KMZ archive is empty", source=source)
+    root = _parse(data, source)
+    doc = _Document(source=source, limits=limits, notes=notes)
+    for container in root.iter():
+        tag = _local(container.tag)
+        if tag in ("Document", "Folder") and not doc.name:
+            doc.name = next(
+                (_text(c) for c in container if _local(c.tag) == "name" and _text(c)), ""
+            )
+        if tag == "Placemark":
+            doc.placemark(container)
+    found = doc.chosen(fmt)
+    try:
+        parsed_times, naive = parse_times(found.times, tz=tz, source=source)
+    except InvalidFile as exc:
+        m = _PLACE.match(exc.place or "")
+        place = f"point {found.number[int(m.group(1)) - 1]}" if m else exc.place
+        raise InvalidFile(exc.detail, source=source, place=place) from None
+    if found is doc.tracks and doc.untimed_lines:
+        notes.append(f"{doc.untimed_lines} LineString position(s) carry no times (KML gives none)")
+    # Parts numbered 0, 1, ... in file order; a point-only file is one part.
+    dense: dict[int, int] = {}
+    parts = [dense.setdefault(p, len(dense)) for p in found.parts] if found is doc.tracks else None
+    fixes = make_fixes(found.lons, found.lats, parsed_times, part=parts, alt_m=found.alts)
+    named = _named_crs(root, notes, source)
+    return ParsedTrack(
+        format=fmt,
+        fixes=fixes,
+        naive_times=naive,
+        name=doc.name,
+        notes=tuple(notes),
+        declared_crs=named,
+    )
+
+
+def _parse(data: bytes, source: str) -> ET.Element:
+    """The document's root element, which must be ``<kml>``."""
     try:
         root = ET.fromstring(data)
     except ET.ParseError as exc:
@@ -228,22 +265,35 @@ def read_kml(
             f"root element is <{_local(root.tag)}>, not <kml>: this is not a KML file",
             source=source,
         )
+    return root
 
-    tracks = _Found()
-    points = _Found()
-    counter = 0  # every position read, in document order: the "point N" of messages
-    part = -1
-    polygons = 0
-    empty_coords = 0
-    untimed_lines = 0
-    name = ""
-    track_names: list[str] = []
-    for container in root.iter():
-        if _local(container.tag) in ("Document", "Folder") and not name:
-            name = next((_text(c) for c in container if _local(c.tag) == "name" and _text(c)), "")
-        if _local(container.tag) != "Placemark":
-            continue
-        placemark = container
+
+@dataclass
+class _Document:
+    """What the placemarks of a document hold, read in document order."""
+
+    source: str
+    limits: ReadLimits
+    notes: list[str]
+    tracks: _Found = field(default_factory=_Found)
+    points: _Found = field(default_factory=_Found)
+    counter: int = 0
+    """Every position read, in document order: the "point N" of messages."""
+    part: int = -1
+    polygons: int = 0
+    empty_coords: int = 0
+    untimed_lines: int = 0
+    name: str = ""
+    track_names: list[str] = field(default_factory=list)
+
+    def next_position(self, values: list[str], raw: str) -> tuple[float, float, float]:
+        """The next position of the document, counted against the fix limit."""
+        self.counter += 1
+        self.limits.check_fixes(self.counter, source=self.source)
+        return _position(values, raw, source=self.source, n=self.counter)
+
+    def placemark(self, placemark: ET.Element) -> None:
+        """Every LineString, Point and gx:Track of one placemark (polygons counted)."""
         pm_name = next((_text(c) for c in placemark if _local(c.tag) == "name"), "")
         pm_when: str | None = None
         for child in placemark:
@@ -252,88 +302,77 @@ def read_kml(
         for geom in placemark.iter():
             kind = _local(geom.tag)
             if kind == "Polygon":
-                polygons += 1
-            elif kind in ("LineString", "Point"):
-                is_line = kind == "LineString"
-                if is_line:
-                    part += 1
-                    track_names.append(pm_name)
-                for c in geom:
-                    if _local(c.tag) != "coordinates":
-                        continue
-                    for raw in _tuples(_text(c)):
-                        counter += 1
-                        limits.check_fixes(counter, source=source)
-                        pos = _position(raw.split(","), raw, source=source, n=counter)
-                        if is_line:
-                            # LineString positions carry no times in KML.
-                            tracks.add(pos, None, part, counter)
-                            untimed_lines += 1
-                        else:
-                            points.add(pos, pm_when, 0, counter)
+                self.polygons += 1
+            elif kind == "LineString":
+                self.part += 1
+                self.track_names.append(pm_name)
+                self.coordinates(geom, lambda pos, n: self.line_position(pos, n))
+            elif kind == "Point":
+                self.coordinates(geom, lambda pos, n: self.points.add(pos, pm_when, 0, n))
             elif kind == "Track":
-                whens = [_text(c) or None for c in geom if _local(c.tag) == "when"]
-                coords = [c for c in geom if _local(c.tag) == "coord"]
-                part += 1
-                track_names.append(pm_name)
-                paired = len(whens) == len(coords)
-                if not paired and coords:
-                    notes.append(
-                        f"a gx:Track has {len(coords)} positions but {len(whens)} <when> times; "
-                        "its positions are kept without times"
-                    )
-                in_part = 0
-                for k, c in enumerate(coords):
-                    raw = _text(c)
-                    if not raw:
-                        # OpenTracks writes an empty <gx:coord/> where recording paused.
-                        empty_coords += 1
-                        if in_part:
-                            part += 1
-                            in_part = 0
-                        continue
-                    counter += 1
-                    limits.check_fixes(counter, source=source)
-                    pos = _position(raw.replace(",", " ").split(), raw, source=source, n=counter)
-                    tracks.add(pos, whens[k] if paired else None, part, counter)
-                    in_part += 1
+                self.part += 1
+                self.track_names.append(pm_name)
+                self.track(geom)
 
-    if empty_coords:
-        notes.append(
-            f"{empty_coords} empty <gx:coord> (pause markers) skipped; a track is split into parts "
-            "where one falls between positions"
-        )
-    if tracks.lons:
-        found = tracks
-        if points.lons:
-            notes.append(
-                f"{len(points.lons)} point placemark(s) beside the track (labels such as a "
-                "start, end or home point) were not mixed into it"
+    def line_position(self, pos: tuple[float, float, float], n: int) -> None:
+        # LineString positions carry no times in KML.
+        self.tracks.add(pos, None, self.part, n)
+        self.untimed_lines += 1
+
+    def coordinates(
+        self, geom: ET.Element, add: Callable[[tuple[float, float, float], int], None]
+    ) -> None:
+        """The ``lon,lat[,alt]`` tuples of a geometry's ``<coordinates>``."""
+        for c in geom:
+            if _local(c.tag) != "coordinates":
+                continue
+            for raw in _tuples(_text(c)):
+                add(self.next_position(raw.split(","), raw), self.counter)
+
+    def track(self, geom: ET.Element) -> None:
+        """A gx:Track: ``<when>`` times paired with ``<gx:coord>`` positions when they match."""
+        whens = [_text(c) or None for c in geom if _local(c.tag) == "when"]
+        coords = [c for c in geom if _local(c.tag) == "coord"]
+        paired = len(whens) == len(coords)
+        if not paired and coords:
+            self.notes.append(
+                f"a gx:Track has {len(coords)} positions but {len(whens)} <when> times; "
+                "its positions are kept without times"
             )
-        name = name or next((n for n in track_names if n), "")
-    else:
-        found = points
-    if not found.lons:
-        extra = f" (it holds {polygons} polygon(s): areas, not a track)" if polygons else ""
-        raise InvalidFile(f"the {fmt.upper()} file has no track points{extra}", source=source)
-    try:
-        parsed_times, naive = parse_times(found.times, tz=tz, source=source)
-    except InvalidFile as exc:
-        m = _PLACE.match(exc.place or "")
-        place = f"point {found.number[int(m.group(1)) - 1]}" if m else exc.place
-        raise InvalidFile(exc.detail, source=source, place=place) from None
-    if found is tracks and untimed_lines:
-        notes.append(f"{untimed_lines} LineString position(s) carry no times (KML gives none)")
-    # Parts numbered 0, 1, ... in file order; a point-only file is one part.
-    dense: dict[int, int] = {}
-    parts = [dense.setdefault(p, len(dense)) for p in found.parts] if found is tracks else None
-    fixes = make_fixes(found.lons, found.lats, parsed_times, part=parts, alt_m=found.alts)
-    named = _named_crs(root, notes, source)
-    return ParsedTrack(
-        format=fmt,
-        fixes=fixes,
-        naive_times=naive,
-        name=name,
-        notes=tuple(notes),
-        declared_crs=named,
-    )
+        in_part = 0
+        for k, c in enumerate(coords):
+            raw = _text(c)
+            if not raw:
+                # OpenTracks writes an empty <gx:coord/> where recording paused.
+                self.empty_coords += 1
+                if in_part:
+                    self.part += 1
+                    in_part = 0
+                continue
+            pos = self.next_position(raw.replace(",", " ").split(), raw)
+            self.tracks.add(pos, whens[k] if paired else None, self.part, self.counter)
+            in_part += 1
+
+    def chosen(self, fmt: str) -> _Found:
+        """The track's positions (lines and tracks, else the points), noting what was left."""
+        if self.empty_coords:
+            self.notes.append(
+                f"{self.empty_coords} empty <gx:coord> (pause markers) skipped; a track is split "
+                "into parts where one falls between positions"
+            )
+        found = self.points
+        if self.tracks.lons:
+            found = self.tracks
+            if self.points.lons:
+                self.notes.append(
+                    f"{len(self.points.lons)} point placemark(s) beside the track (labels such "
+                    "as a start, end or home point) were not mixed into it"
+                )
+            self.name = self.name or next((n for n in self.track_names if n), "")
+        if not found.lons:
+            extra = f" (it holds {self.polygons} polygon(s): areas, not a track)"
+            raise InvalidFile(
+                f"the {fmt.upper()} file has no track points{extra if self.polygons else ''}",
+                source=self.source,
+            )
+        return found

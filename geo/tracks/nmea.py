@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import reduce
 from zoneinfo import ZoneInfo
@@ -170,97 +170,38 @@ def read_nmea(
         date or position (with its line), or a log without any fix.
     """
     del tz  # NMEA times are UTC by definition.
-    fixes: list[_Fix] = []
-    sentences = bad_sum = no_checksum = void = no_fix = 0
-    zda: tuple[float, date] | None = None
-    """The last ZDA sentence's time of day and date."""
+    log = _Log(source=source, limits=limits)
     for lineno, raw_line in enumerate(text.splitlines(), start=1):
         for m in _SENTENCE.finditer(raw_line):
-            sentences += 1
-            body, kind = m.group("body"), m.group("kind")
-            if m.group("sum") is None:
-                no_checksum += 1
-            elif _checksum(body) != int(m.group("sum"), 16):
-                bad_sum += 1
-                continue
-            f = body.split(",")
-            if kind == "ZDA" and len(f) >= 5 and f[1] and f[2] and f[3] and f[4]:
-                # ZDA: time, day, month, year, ... ; it dates the fix of the same second.
-                try:
-                    zda_date = date(int(f[4]), int(f[3]), int(f[2]))
-                except ValueError:
-                    raise InvalidFile(
-                        f"ZDA date {f[2]}/{f[3]}/{f[4]} is not a date",
-                        source=source,
-                        place=f"line {lineno}",
-                    ) from None
-                zda = (_time_of_day(f[1], source=source, line=lineno), zda_date)
-                if fixes and fixes[-1].day is None and abs(fixes[-1].seconds - zda[0]) < 1.0:
-                    fixes[-1].day = zda[1]
-                continue
-            if kind not in ("GGA", "RMC"):
-                continue
-            if kind == "GGA":
-                # GGA: time, lat, N/S, lon, E/W, quality, satellites, hdop, altitude, M, ...
-                f += [""] * (11 - len(f))
-                if f[6] in ("", "0") or not f[2] or not f[4]:
-                    no_fix += 1
-                    continue
-                tod_text, lat_t, ns, lon_t, ew = f[1], f[2], f[3], f[4], f[5]
-            else:
-                # RMC: time, status, lat, N/S, lon, E/W, speed, course, date, ...
-                f += [""] * (10 - len(f))
-                if f[2] != "A" or not f[3] or not f[5]:
-                    void += 1
-                    continue
-                tod_text, lat_t, ns, lon_t, ew = f[1], f[3], f[4], f[5], f[6]
-            if not tod_text:
-                no_fix += 1
-                continue
-            seconds = _time_of_day(tod_text, source=source, line=lineno)
-            lat = _angle(lat_t, ns, lat=True, source=source, line=lineno)
-            lon = _angle(lon_t, ew, lat=False, source=source, line=lineno)
-            last = fixes[-1] if fixes else None
-            if last is None or abs(last.seconds - seconds) > _SAME_EPOCH_S:
-                last = _Fix(line=lineno, seconds=seconds)
-                fixes.append(last)
-                limits.check_fixes(len(fixes), source=source)
-            if kind == "GGA":
-                last.lon, last.lat, last.from_gga = lon, lat, True
-                if f[8]:
-                    last.hdop = _number(f[8], "HDOP", source=source, line=lineno)
-                if f[9]:
-                    last.alt = _number(f[9], "altitude", source=source, line=lineno)
-            else:
-                if not last.from_gga:
-                    last.lon, last.lat = lon, lat
-                if f[9]:
-                    last.day = _date(f[9], source=source, line=lineno)
-            if last.day is None and zda is not None and abs(zda[0] - seconds) < 1.0:
-                last.day = zda[1]
-    if sentences == 0:
+            log.sentence(m, lineno)
+    if log.sentences == 0:
         raise InvalidFile(
             "no NMEA sentences ($GPGGA, $GPRMC, ...) found: this is not an NMEA log", source=source
         )
-    notes: list[str] = []
-    if bad_sum:
-        notes.append(f"{bad_sum} sentence(s) with a wrong checksum skipped")
-    if void:
-        notes.append(f"{void} RMC sentence(s) with status V (no valid fix) skipped")
-    if no_checksum:
-        notes.append(f"{no_checksum} sentence(s) without a checksum read unchecked")
-    if no_fix:
-        notes.append(f"{no_fix} GGA sentence(s) without a fix (quality 0 or empty) skipped")
-    if not fixes:
+    notes = log.notes()
+    if not log.fixes:
         raise InvalidFile(
             "the NMEA log has no track points (no GGA or RMC sentence with a valid fix"
             + (f"; {'; '.join(notes)})" if notes else ")"),
             source=source,
         )
-    days = _days(fixes)
+    days = _days(log.fixes)
     if all(d is None for d in days):
         notes.append("the log has no date (no RMC or ZDA sentences), so the fixes have no times")
-    times = pd.Series(
+    # NMEA has no accuracy field; hdop × 5 m is the usual rough conversion to metres.
+    fixes_frame = make_fixes(
+        [f.lon for f in log.fixes],
+        [f.lat for f in log.fixes],
+        _times(log.fixes, days),
+        accuracy_m=np.asarray([f.hdop for f in log.fixes]) * 5.0,
+        alt_m=[f.alt for f in log.fixes],
+    )
+    return ParsedTrack(format="nmea", fixes=fixes_frame, notes=tuple(notes))
+
+
+def _times(fixes: list[_Fix], days: list[date | None]) -> pd.Series:
+    """Each fix's UTC time from its date and time of day (``NaT`` without a date)."""
+    return pd.Series(
         [
             pd.NaT
             if d is None
@@ -270,12 +211,124 @@ def read_nmea(
         ],
         dtype="datetime64[ms, UTC]",
     )
-    # NMEA has no accuracy field; hdop × 5 m is the usual rough conversion to metres.
-    fixes_frame = make_fixes(
-        [f.lon for f in fixes],
-        [f.lat for f in fixes],
-        times,
-        accuracy_m=np.asarray([f.hdop for f in fixes]) * 5.0,
-        alt_m=[f.alt for f in fixes],
-    )
-    return ParsedTrack(format="nmea", fixes=fixes_frame, notes=tuple(notes))
+
+
+@dataclass
+class _Position:
+    """The time and position fields of a GGA or RMC sentence with a fix."""
+
+    time_of_day: str
+    lat: str
+    ns: str
+    lon: str
+    ew: str
+
+
+@dataclass
+class _Log:
+    """The fixes of a log as its sentences are read, with what was skipped."""
+
+    source: str
+    limits: ReadLimits
+    fixes: list[_Fix] = field(default_factory=list)
+    sentences: int = 0
+    bad_sum: int = 0
+    no_checksum: int = 0
+    void: int = 0
+    no_fix: int = 0
+    zda: tuple[float, date] | None = None
+    """The last ZDA sentence's time of day and date."""
+
+    def sentence(self, m: re.Match[str], line: int) -> None:
+        """Read one sentence: checked, then a ZDA date or a GGA/RMC fix; others ignored."""
+        self.sentences += 1
+        body, kind = m.group("body"), m.group("kind")
+        if m.group("sum") is None:
+            self.no_checksum += 1
+        elif _checksum(body) != int(m.group("sum"), 16):
+            self.bad_sum += 1
+            return
+        f = body.split(",")
+        if kind == "ZDA" and len(f) >= 5 and f[1] and f[2] and f[3] and f[4]:
+            self.zda_date(f, line)
+        elif kind in ("GGA", "RMC"):
+            self.fix(kind, f, line)
+
+    def zda_date(self, f: list[str], line: int) -> None:
+        """ZDA: time, day, month, year, ... ; it dates the fix of the same second."""
+        try:
+            zda_date = date(int(f[4]), int(f[3]), int(f[2]))
+        except ValueError:
+            raise InvalidFile(
+                f"ZDA date {f[2]}/{f[3]}/{f[4]} is not a date",
+                source=self.source,
+                place=f"line {line}",
+            ) from None
+        self.zda = (_time_of_day(f[1], source=self.source, line=line), zda_date)
+        last = self.fixes[-1] if self.fixes else None
+        if last is not None and last.day is None and abs(last.seconds - self.zda[0]) < 1.0:
+            last.day = self.zda[1]
+
+    def position(self, kind: str, f: list[str]) -> _Position | None:
+        """The fields of a sentence with a fix (``f`` padded); None, counted, without one."""
+        if kind == "GGA":
+            # GGA: time, lat, N/S, lon, E/W, quality, satellites, hdop, altitude, M, ...
+            f += [""] * (11 - len(f))
+            if f[6] in ("", "0") or not f[2] or not f[4]:
+                self.no_fix += 1
+                return None
+            found = _Position(f[1], f[2], f[3], f[4], f[5])
+        else:
+            # RMC: time, status, lat, N/S, lon, E/W, speed, course, date, ...
+            f += [""] * (10 - len(f))
+            if f[2] != "A" or not f[3] or not f[5]:
+                self.void += 1
+                return None
+            found = _Position(f[1], f[3], f[4], f[5], f[6])
+        if not found.time_of_day:
+            self.no_fix += 1
+            return None
+        return found
+
+    def fix(self, kind: str, f: list[str], line: int) -> None:
+        """A GGA or RMC sentence: a new fix, or the one of the same time completed."""
+        found = self.position(kind, f)
+        if found is None:
+            return
+        source = self.source
+        seconds = _time_of_day(found.time_of_day, source=source, line=line)
+        lat = _angle(found.lat, found.ns, lat=True, source=source, line=line)
+        lon = _angle(found.lon, found.ew, lat=False, source=source, line=line)
+        last = self.fixes[-1] if self.fixes else None
+        if last is None or abs(last.seconds - seconds) > _SAME_EPOCH_S:
+            last = _Fix(line=line, seconds=seconds)
+            self.fixes.append(last)
+            self.limits.check_fixes(len(self.fixes), source=source)
+        if kind == "GGA":
+            last.lon, last.lat, last.from_gga = lon, lat, True
+            if f[8]:
+                last.hdop = _number(f[8], "HDOP", source=source, line=line)
+            if f[9]:
+                last.alt = _number(f[9], "altitude", source=source, line=line)
+        else:
+            if not last.from_gga:
+                last.lon, last.lat = lon, lat
+            if f[9]:
+                last.day = _date(f[9], source=source, line=line)
+        if last.day is None and self.zda is not None and abs(self.zda[0] - seconds) < 1.0:
+            last.day = self.zda[1]
+
+    def notes(self) -> list[str]:
+        """What was skipped or read unchecked, for the uploader."""
+        notes: list[str] = []
+        if self.bad_sum:
+            notes.append(f"{self.bad_sum} sentence(s) with a wrong checksum skipped")
+        if self.void:
+            notes.append(f"{self.void} RMC sentence(s) with status V (no valid fix) skipped")
+        if self.no_checksum:
+            notes.append(f"{self.no_checksum} sentence(s) without a checksum read unchecked")
+        if self.no_fix:
+            notes.append(
+                f"{self.no_fix} GGA sentence(s) without a fix (quality 0 or empty) skipped"
+            )
+        return notes

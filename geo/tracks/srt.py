@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 import numpy as np
+import pandas as pd
 from numpy.typing import NDArray
 
 from geo.errors import InvalidFile
@@ -202,71 +203,148 @@ def read_srt(
     cues = _split_cues(text)
     n = len(cues)
     limits.check_fixes(n, source=source)  # one fix per cue at most
-    kind = np.zeros(n, dtype=np.int8)  # 0 none, 1 labelled, 2 GPS(a,b)
-    first = np.full(n, np.nan)
-    second = np.full(n, np.nan)
-    # Every altitude source's value per cue; one source is chosen per file below.
-    alts: dict[str, NDArray[np.float64]] = {}
-    elapsed = np.full(n, np.nan)
-    stamps: list[str | None] = [None] * n
-    parts = np.zeros(n, dtype=np.int32)
-    home_checks: list[tuple[float, float, float, float, float]] = []
-    metre_suffix = False
-    part, last_number = 0, 0
-    for i, cue in enumerate(cues):
-        body = " ".join(cue.lines)
-        if cue.number is not None:
-            if cue.number <= last_number and cue.number == 1:
-                part += 1
-                notes.append(f"the cue numbering starts again at line {cue.line}: a new part")
-            last_number = cue.number
-        parts[i] = part
-        lat_m, lon_m, gps_m = _LAT.search(body), _LON.search(body), _GPS.search(body)
-        if lat_m and lon_m:
-            kind[i], first[i], second[i] = 1, float(lon_m.group(1)), float(lat_m.group(1))
-        elif gps_m:
-            kind[i], first[i], second[i] = 2, float(gps_m.group(1)), float(gps_m.group(2))
-            metre_suffix = metre_suffix or bool(gps_m.group(4))
-            home, dist = _HOME.search(body), _DIST.search(body)
-            if home and dist:
-                h_a, h_b, d_m = float(home.group(1)), float(home.group(2)), float(dist.group(1))
-                home_checks.append((first[i], second[i], h_a, h_b, d_m))
-        for name, _, pattern in _ALTS:
-            m = pattern.search(body)
-            if m:
-                alts.setdefault(name, np.full(n, np.nan))[i] = float(m.group(1))
-        if gps_m and gps_m.group(3) and gps_m.group(4):
-            alts.setdefault("GPS", np.full(n, np.nan))[i] = float(gps_m.group(3))
-        tc = _TC_START.search(body)
-        if tc:
-            th, tm, ts, tms = (int(g) for g in tc.groups())
-            elapsed[i] = th * 3600 + tm * 60 + ts + tms / 10 ** len(tc.group(4))
-        dt = _DATETIME.search(body)
-        if dt:
-            y, mo, d, hh, mi, ss, frac, micro = dt.groups()
-            fraction = (frac or "") + (micro or "") if frac else ""
-            stamps[i] = f"{y}-{int(mo):02d}-{int(d):02d}T{int(hh):02d}:{mi}:{ss}" + (
-                f".{fraction[:9]}" if fraction else ""
-            )
-    if not n or not kind.any():
+    found = _Values.of(cues, notes)
+    if not n or not found.kind.any():
         what = f"{n} cue(s)" if n else "no subtitle cues"
         raise InvalidFile(
             f"no GPS positions: {what} without GPS(...) or latitude/longitude", source=source
         )
-    # A file cut off mid-cue: the last cue lost its position line (or the end of it).
-    ends_cut = not text.endswith(("\n", "\r")) and bool(re.search(r"\d$", text.rstrip(" \t")))
-    if kind[-1] == 0 or ends_cut:
-        if n == 1:
+    _drop_cut_off_cue(text, cues, found.kind, notes, source)
+    keep = _kept(found, notes, source)
+    lon, lat = _ordered(found, keep, notes)
+    for i in np.flatnonzero(keep).tolist():
+        if not (abs(lat[i]) <= 90 and abs(lon[i]) <= 180):
             raise InvalidFile(
-                "the file ends inside its first cue: no complete cue to read",
+                f"latitude {lat[i]} longitude {lon[i]} is not a position on Earth",
                 source=source,
-                place=cues[0].where(),
+                place=cues[i].where(),
             )
-        notes.append(
-            f"the file is cut off inside {cues[-1].where()}: read the {n - 1} cues before it"
+    sel = np.flatnonzero(keep)
+    times, naive = _cue_times(found.stamps, sel, cues, tz, notes, source)
+    alt, alt_source, alt_note = _choose_altitude(found.alts, sel)
+    if alt_note:
+        notes.append(alt_note)
+    fixes = make_fixes(lon[sel], lat[sel], times, part=found.parts[sel], alt_m=alt)
+    kept_elapsed = found.elapsed[sel]
+    return ParsedTrack(
+        format="dji-srt",
+        fixes=fixes,
+        naive_times=naive,
+        notes=tuple(notes),
+        alt_source=alt_source,
+        elapsed_s=kept_elapsed if np.isfinite(kept_elapsed).all() else None,
+    )
+
+
+@dataclass
+class _Values:
+    """What each cue says, one entry per cue (NaN or None where it says nothing)."""
+
+    kind: NDArray[np.int8]
+    """0 no position, 1 labelled latitude/longitude, 2 ``GPS(a, b)``."""
+    first: NDArray[np.float64]
+    second: NDArray[np.float64]
+    alts: dict[str, NDArray[np.float64]]
+    """Every altitude source's value per cue; one source is chosen per file."""
+    elapsed: NDArray[np.float64]
+    stamps: list[str | None]
+    parts: NDArray[np.int32]
+    home_checks: list[tuple[float, float, float, float, float]] = field(default_factory=list)
+    metre_suffix: bool = False
+
+    @classmethod
+    def of(cls, cues: list[_Cue], notes: list[str]) -> _Values:
+        """Read every cue; a cue numbering that starts again at 1 starts a new part (noted)."""
+        n = len(cues)
+        found = cls(
+            kind=np.zeros(n, dtype=np.int8),
+            first=np.full(n, np.nan),
+            second=np.full(n, np.nan),
+            alts={},
+            elapsed=np.full(n, np.nan),
+            stamps=[None] * n,
+            parts=np.zeros(n, dtype=np.int32),
         )
-        kind[-1] = 0
-    zero = (kind > 0) & (first == 0) & (second == 0)
+        part, last_number = 0, 0
+        for i, cue in enumerate(cues):
+            if cue.number is not None:
+                if cue.number <= last_number and cue.number == 1:
+                    part += 1
+                    notes.append(f"the cue numbering starts again at line {cue.line}: a new part")
+                last_number = cue.number
+            found.parts[i] = part
+            found.cue(i, " ".join(cue.lines))
+        return found
+
+    def cue(self, i: int, body: str) -> None:
+        """The position, altitudes, timecode and datetime of cue ``i``."""
+        n = len(self.kind)
+        gps_m = self.position(i, body)
+        for name, _, pattern in _ALTS:
+            m = pattern.search(body)
+            if m:
+                self.alts.setdefault(name, np.full(n, np.nan))[i] = float(m.group(1))
+        if gps_m and gps_m.group(3) and gps_m.group(4):
+            self.alts.setdefault("GPS", np.full(n, np.nan))[i] = float(gps_m.group(3))
+        tc = _TC_START.search(body)
+        if tc:
+            th, tm, ts, tms = (int(g) for g in tc.groups())
+            self.elapsed[i] = th * 3600 + tm * 60 + ts + tms / 10 ** len(tc.group(4))
+        dt = _DATETIME.search(body)
+        if dt:
+            y, mo, d, hh, mi, ss, frac, micro = dt.groups()
+            fraction = (frac or "") + (micro or "") if frac else ""
+            self.stamps[i] = f"{y}-{int(mo):02d}-{int(d):02d}T{int(hh):02d}:{mi}:{ss}" + (
+                f".{fraction[:9]}" if fraction else ""
+            )
+
+    def position(self, i: int, body: str) -> re.Match[str] | None:
+        """Labelled latitude/longitude, else ``GPS(a, b)`` (with HOME and D when given);
+        returns the ``GPS(...)`` match."""
+        lat_m, lon_m, gps_m = _LAT.search(body), _LON.search(body), _GPS.search(body)
+        if lat_m and lon_m:
+            self.kind[i], self.first[i], self.second[i] = (
+                1,
+                float(lon_m.group(1)),
+                float(lat_m.group(1)),
+            )
+        elif gps_m:
+            self.kind[i], self.first[i], self.second[i] = (
+                2,
+                float(gps_m.group(1)),
+                float(gps_m.group(2)),
+            )
+            self.metre_suffix = self.metre_suffix or bool(gps_m.group(4))
+            home, dist = _HOME.search(body), _DIST.search(body)
+            if home and dist:
+                h_a, h_b, d_m = float(home.group(1)), float(home.group(2)), float(dist.group(1))
+                self.home_checks.append((self.first[i], self.second[i], h_a, h_b, d_m))
+        return gps_m
+
+
+def _drop_cut_off_cue(
+    text: str, cues: list[_Cue], kind: NDArray[np.int8], notes: list[str], source: str
+) -> None:
+    """A file cut off mid-cue: the last cue lost its position line (or the end of it)."""
+    ends_cut = not text.endswith(("\n", "\r")) and bool(re.search(r"\d$", text.rstrip(" \t")))
+    if not (kind[-1] == 0 or ends_cut):
+        return
+    if len(cues) == 1:
+        raise InvalidFile(
+            "the file ends inside its first cue: no complete cue to read",
+            source=source,
+            place=cues[0].where(),
+        )
+    notes.append(
+        f"the file is cut off inside {cues[-1].where()}: read the {len(cues) - 1} cues before it"
+    )
+    kind[-1] = 0
+
+
+def _kept(found: _Values, notes: list[str], source: str) -> NDArray[np.bool_]:
+    """The cues with a position other than 0, 0 (no GPS lock); the others noted."""
+    kind = found.kind
+    zero = (kind > 0) & (found.first == 0) & (found.second == 0)
     no_pos = kind == 0
     no_pos[-1] = False  # the cut-off cue, noted above
     if not ((kind > 0) & ~zero).any():
@@ -279,25 +357,38 @@ def read_srt(
         notes.append(f"{int(zero.sum())} cues at latitude 0, longitude 0 (no GPS lock) skipped")
     if no_pos.any():
         notes.append(f"{int(no_pos.sum())} cues without a position skipped")
-    keep = (kind > 0) & ~zero
+    keep: NDArray[np.bool_] = (kind > 0) & ~zero
+    return keep
+
+
+def _ordered(
+    found: _Values, keep: NDArray[np.bool_], notes: list[str]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Longitudes and latitudes, with ``GPS(a, b)`` put in the order settled for the file."""
+    first, second, kind = found.first, found.second, found.kind
     lon, lat = first.copy(), second.copy()
     tuples = keep & (kind == 2)
     if tuples.any():
         labelled = np.column_stack([first[keep & (kind == 1)], second[keep & (kind == 1)]])
         gps = np.column_stack([first[tuples], second[tuples]])
-        lon_first, why = _gps_order(gps, labelled, home_checks, metre_suffix)
+        lon_first, why = _gps_order(gps, labelled, found.home_checks, found.metre_suffix)
         if not lon_first:
             lon[tuples], lat[tuples] = second[tuples], first[tuples]
         order = "(longitude, latitude)" if lon_first else "(latitude, longitude)"
         notes.append(f"GPS(...) read as {order}: {why}")
-    for i in np.flatnonzero(keep).tolist():
-        if not (abs(lat[i]) <= 90 and abs(lon[i]) <= 180):
-            raise InvalidFile(
-                f"latitude {lat[i]} longitude {lon[i]} is not a position on Earth",
-                source=source,
-                place=cues[i].where(),
-            )
-    sel = np.flatnonzero(keep)
+    return lon, lat
+
+
+def _cue_times(
+    stamps: list[str | None],
+    sel: NDArray[np.intp],
+    cues: list[_Cue],
+    tz: ZoneInfo,
+    notes: list[str],
+    source: str,
+) -> tuple[pd.Series, int]:
+    """The kept cues' datetimes (the aircraft's local clock, read in ``tz``), errors naming
+    the cue."""
     kept_stamps = [stamps[int(i)] for i in sel]
     try:
         times, naive = parse_times(kept_stamps, tz=tz, source=source, what="fix")
@@ -313,19 +404,7 @@ def read_srt(
         )
     if undated:
         notes.append(f"{undated} cues have no date and time: their fixes have no time")
-    alt, alt_source, alt_note = _choose_altitude(alts, sel)
-    if alt_note:
-        notes.append(alt_note)
-    fixes = make_fixes(lon[sel], lat[sel], times, part=parts[sel], alt_m=alt)
-    kept_elapsed = elapsed[sel]
-    return ParsedTrack(
-        format="dji-srt",
-        fixes=fixes,
-        naive_times=naive,
-        notes=tuple(notes),
-        alt_source=alt_source,
-        elapsed_s=kept_elapsed if np.isfinite(kept_elapsed).all() else None,
-    )
+    return times, naive
 
 
 def _choose_altitude(
