@@ -136,36 +136,11 @@ def read_dji_csv(
     decimal_comma = sep == ";"
     lat = _column(frame, columns[lat_key][0], "a latitude", source, decimal_comma)
     lon = _column(frame, columns[lon_key][0], "a longitude", source, decimal_comma)
-    for name, vals, limit, key in (
-        ("latitude", lat, 90, lat_key),
-        ("longitude", lon, 180, lon_key),
-    ):
-        wrong = np.isfinite(vals) & ~(np.abs(vals) <= limit)
-        if wrong.any():
-            row = int(np.argmax(wrong))
-            raise InvalidFile(
-                f"{vals[row]!r} is not a {name}",
-                source=source,
-                place=f"line {int(frame.index[row]) + 2}, column {columns[key][0].strip()!r}",
-            )
+    _check_on_earth(frame, lat, 90, "latitude", columns[lat_key][0], source)
+    _check_on_earth(frame, lon, 180, "longitude", columns[lon_key][0], source)
     times, local_clock, elapsed, time_notes = _times(frame, columns, tz, source, decimal_comma)
     notes.extend(time_notes)
-    alt, alt_source = None, ""
-    for key, meaning in _ALTS:
-        if key in columns:
-            col, unit = columns[key]
-            factor = _UNITS.get(unit)
-            alt = _column(frame, col, "a height", source, decimal_comma) * (factor or 1.0)
-            alt_source = meaning
-            what = (
-                "height above take-off" if meaning == "takeoff_rel" else "altitude above sea level"
-            )
-            notes.append(f"alt_m: {what} from {col.strip()}")
-            if factor is None:
-                notes.append(f"{col.strip()}: unknown unit {unit!r}, read as metres")
-            elif factor == FEET:
-                notes.append(f"{col.strip()} converted from feet to metres")
-            break
+    alt, alt_source = _altitude(frame, columns, source, decimal_comma, notes)
     no_fix = (lat == 0) & (lon == 0) | ~np.isfinite(lat) | ~np.isfinite(lon)
     if no_fix.all():
         raise InvalidFile("no GPS positions: every row is at 0°, 0° or empty", source=source)
@@ -189,6 +164,45 @@ def read_dji_csv(
             kept_elapsed if kept_elapsed is not None and np.isfinite(kept_elapsed).all() else None
         ),
     )
+
+
+def _check_on_earth(
+    frame: pd.DataFrame, values: NDArray[np.float64], limit: int, name: str, col: str, source: str
+) -> None:
+    """Refuse the first value past ±``limit`` degrees, naming its line and column."""
+    wrong = np.isfinite(values) & ~(np.abs(values) <= limit)
+    if wrong.any():
+        row = int(np.argmax(wrong))
+        raise InvalidFile(
+            f"{values[row]!r} is not a {name}",
+            source=source,
+            place=f"line {int(frame.index[row]) + 2}, column {col.strip()!r}",
+        )
+
+
+def _altitude(
+    frame: pd.DataFrame,
+    columns: dict[str, tuple[str, str]],
+    source: str,
+    decimal_comma: bool,
+    notes: list[str],
+) -> tuple[NDArray[np.float64] | None, str]:
+    """Heights in metres from the best altitude column there is (:data:`_ALTS`): (values,
+    what they measure), noted; (None, "") without one."""
+    for key, meaning in _ALTS:
+        if key not in columns:
+            continue
+        col, unit = columns[key]
+        factor = _UNITS.get(unit)
+        alt = _column(frame, col, "a height", source, decimal_comma) * (factor or 1.0)
+        what = "height above take-off" if meaning == "takeoff_rel" else "altitude above sea level"
+        notes.append(f"alt_m: {what} from {col.strip()}")
+        if factor is None:
+            notes.append(f"{col.strip()}: unknown unit {unit!r}, read as metres")
+        elif factor == FEET:
+            notes.append(f"{col.strip()} converted from feet to metres")
+        return alt, meaning
+    return None, ""
 
 
 def _column(

@@ -188,66 +188,13 @@ def _scan_fast(data: bytes, tz: ZoneInfo, limits: ReadLimits, source: str) -> _P
 
 def _scan_tree(data: bytes, source: str, limits: ReadLimits) -> _Points:
     """Read points with the XML parser; errors name the line, column or point."""
-    pts = _Points()
-    part = -1
-    root_seen = False
-    point_time: str | None = None
-    point_hdop = np.nan
-    point_ele = np.nan
+    tree = _TreeScan(source=source, limits=limits)
     try:
         for event, elem in ET.iterparse(io.BytesIO(data), events=("start", "end")):
-            tag = _local(elem.tag)
             if event == "start":
-                if not root_seen:
-                    root_seen = True
-                    if tag != "gpx":
-                        raise InvalidFile(
-                            f"root element is <{tag}>, not <gpx>: this is not a GPX file",
-                            source=source,
-                        )
-                if tag in ("trkseg", "rte"):
-                    part += 1
-                elif tag in ("trkpt", "rtept"):
-                    point_time, point_hdop, point_ele = None, np.nan, np.nan
-                continue
-            if tag == "time":
-                point_time = (elem.text or "").strip() or None
-            elif tag == "hdop":
-                point_hdop = _number(elem.text)
-            elif tag == "ele":
-                point_ele = _number(elem.text)
-            elif tag == "name" and not pts.name and not pts.lons:
-                pts.name = (elem.text or "").strip()
-            elif tag in ("trkpt", "rtept"):
-                n = len(pts.lons) + 1
-                try:
-                    lat = float(elem.attrib["lat"])
-                    lon = float(elem.attrib["lon"])
-                except KeyError as exc:
-                    raise InvalidFile(
-                        f"<{tag}> has no {exc.args[0]} attribute", source=source, place=f"point {n}"
-                    ) from None
-                except ValueError:
-                    raise InvalidFile(
-                        f"<{tag}> lat={elem.attrib.get('lat')!r} lon={elem.attrib.get('lon')!r} "
-                        "are not numbers",
-                        source=source,
-                        place=f"point {n}",
-                    ) from None
-                if not (-90 <= lat <= 90 and -180 <= lon <= 180) or np.isnan(lat + lon):
-                    raise InvalidFile(
-                        f"lat={lat} lon={lon} is not a position on Earth",
-                        source=source,
-                        place=f"point {n}",
-                    )
-                pts.lons.append(lon)
-                pts.lats.append(lat)
-                pts.times.append(point_time)
-                pts.hdops.append(point_hdop)
-                pts.eles.append(point_ele)
-                pts.parts.append(max(part, 0))
-                limits.check_fixes(n, source=source)
-                elem.clear()
+                tree.start(_local(elem.tag))
+            else:
+                tree.end(_local(elem.tag), elem)
     except ET.ParseError as exc:
         line, col = exc.position
         raise InvalidFile(
@@ -257,6 +204,84 @@ def _scan_tree(data: bytes, source: str, limits: ReadLimits) -> _Points:
         ) from None
     except LookupError as exc:  # an unknown encoding in the XML declaration
         raise InvalidFile(f"unknown text encoding ({exc})", source=source, place="line 1") from None
-    if not root_seen:
+    if not tree.root_seen:
         raise empty_file(source)
-    return pts
+    return tree.pts
+
+
+@dataclass
+class _TreeScan:
+    """The XML parser's events turned into points: the children of a point are read before
+    the point ends."""
+
+    source: str
+    limits: ReadLimits
+    pts: _Points = field(default_factory=_Points)
+    part: int = -1
+    root_seen: bool = False
+    point_time: str | None = None
+    point_hdop: float = np.nan
+    point_ele: float = np.nan
+
+    def start(self, tag: str) -> None:
+        if not self.root_seen:
+            self.root_seen = True
+            if tag != "gpx":
+                raise InvalidFile(
+                    f"root element is <{tag}>, not <gpx>: this is not a GPX file",
+                    source=self.source,
+                )
+        if tag in ("trkseg", "rte"):
+            self.part += 1
+        elif tag in ("trkpt", "rtept"):
+            self.point_time, self.point_hdop, self.point_ele = None, np.nan, np.nan
+
+    def end(self, tag: str, elem: ET.Element) -> None:
+        pts = self.pts
+        if tag == "time":
+            self.point_time = (elem.text or "").strip() or None
+        elif tag == "hdop":
+            self.point_hdop = _number(elem.text)
+        elif tag == "ele":
+            self.point_ele = _number(elem.text)
+        elif tag == "name" and not pts.name and not pts.lons:
+            pts.name = (elem.text or "").strip()
+        elif tag in ("trkpt", "rtept"):
+            self.point(tag, elem)
+
+    def point(self, tag: str, elem: ET.Element) -> None:
+        """A point ends: its position checked, stored with the children read."""
+        pts = self.pts
+        n = len(pts.lons) + 1
+        lon, lat = _position(tag, elem, self.source, n)
+        pts.lons.append(lon)
+        pts.lats.append(lat)
+        pts.times.append(self.point_time)
+        pts.hdops.append(self.point_hdop)
+        pts.eles.append(self.point_ele)
+        pts.parts.append(max(self.part, 0))
+        self.limits.check_fixes(n, source=self.source)
+        elem.clear()
+
+
+def _position(tag: str, elem: ET.Element, source: str, n: int) -> tuple[float, float]:
+    """Point ``n``'s ``lon``, ``lat`` attributes, checked to be a place on Earth."""
+    try:
+        lat = float(elem.attrib["lat"])
+        lon = float(elem.attrib["lon"])
+    except KeyError as exc:
+        raise InvalidFile(
+            f"<{tag}> has no {exc.args[0]} attribute", source=source, place=f"point {n}"
+        ) from None
+    except ValueError:
+        raise InvalidFile(
+            f"<{tag}> lat={elem.attrib.get('lat')!r} lon={elem.attrib.get('lon')!r} "
+            "are not numbers",
+            source=source,
+            place=f"point {n}",
+        ) from None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180) or np.isnan(lat + lon):
+        raise InvalidFile(
+            f"lat={lat} lon={lon} is not a position on Earth", source=source, place=f"point {n}"
+        )
+    return lon, lat

@@ -36,22 +36,18 @@ def _matches(buf: NDArray[np.uint8], i: int, word: NDArray[np.uint8]) -> bool:
 
 
 @njit(cache=True)
-def _number(buf: NDArray[np.uint8], i: int, end: int) -> tuple[float, bool]:
-    """Parse a decimal number in buf[i:end] (spaces around allowed)."""
+def _strip(buf: NDArray[np.uint8], i: int, end: int) -> tuple[int, int]:
+    """``buf[i:end]`` without the spaces around it, as ``(i, end)``."""
     while i < end and _is_space(buf[i]):
         i += 1
     while end > i and _is_space(buf[end - 1]):
         end -= 1
-    if i >= end:
-        return np.nan, False
-    sign = 1.0
-    if buf[i] == 45:  # -
-        sign = -1.0
-        i += 1
-    elif buf[i] == 43:  # +
-        i += 1
-    # An integer mantissa divided by a power of ten is correctly rounded (as float() is)
-    # while both are exact: up to 15 significant digits, which GPS files never exceed.
+    return i, end
+
+
+@njit(cache=True)
+def _mantissa(buf: NDArray[np.uint8], i: int, end: int) -> tuple[int, int, int, int]:
+    """The digits of ``ddd[.ddd]`` at ``i`` as one integer: (mantissa, digits, decimals, next)."""
     mantissa = 0
     digits = 0
     decimals = 0
@@ -66,24 +62,48 @@ def _number(buf: NDArray[np.uint8], i: int, end: int) -> tuple[float, bool]:
             i += 1
             digits += 1
             decimals += 1
+    return mantissa, digits, decimals, i
+
+
+@njit(cache=True)
+def _exponent(buf: NDArray[np.uint8], i: int, end: int) -> tuple[int, bool, int]:
+    """An exponent ``[+-]ddd`` after ``e``/``E``: (value, read, next)."""
+    esign = 1
+    if i < end and (buf[i] == 45 or buf[i] == 43):
+        esign = -1 if buf[i] == 45 else 1
+        i += 1
+    exp = 0
+    edigits = 0
+    while i < end and 48 <= buf[i] <= 57:
+        exp = exp * 10 + (buf[i] - 48)
+        i += 1
+        edigits += 1
+    return esign * exp, edigits > 0, i
+
+
+@njit(cache=True)
+def _number(buf: NDArray[np.uint8], i: int, end: int) -> tuple[float, bool]:
+    """Parse a decimal number in buf[i:end] (spaces around allowed)."""
+    i, end = _strip(buf, i, end)
+    if i >= end:
+        return np.nan, False
+    sign = 1.0
+    if buf[i] == 45:  # -
+        sign = -1.0
+        i += 1
+    elif buf[i] == 43:  # +
+        i += 1
+    # An integer mantissa divided by a power of ten is correctly rounded (as float() is)
+    # while both are exact: up to 15 significant digits, which GPS files never exceed.
+    mantissa, digits, decimals, i = _mantissa(buf, i, end)
     if digits == 0 or digits > 15:
         return np.nan, False
     value = mantissa / 10.0**decimals
     if i < end and (buf[i] == 101 or buf[i] == 69):  # e E
-        i += 1
-        esign = 1
-        if i < end and (buf[i] == 45 or buf[i] == 43):
-            esign = -1 if buf[i] == 45 else 1
-            i += 1
-        exp = 0
-        edigits = 0
-        while i < end and 48 <= buf[i] <= 57:
-            exp = exp * 10 + (buf[i] - 48)
-            i += 1
-            edigits += 1
-        if edigits == 0:
+        exp, ok, i = _exponent(buf, i + 1, end)
+        if not ok:
             return np.nan, False
-        value *= 10.0 ** (esign * exp)
+        value *= 10.0**exp
     if i != end:
         return np.nan, False
     return sign * value, True
@@ -111,17 +131,12 @@ def _days_from_civil(y: int, m: int, d: int) -> int:
 
 
 @njit(cache=True)
-def _time(buf: NDArray[np.uint8], i: int, end: int) -> tuple[int, int]:
-    """ISO 8601 ``YYYY-MM-DDTHH:MM:SS[.f][Z|±HH:MM]`` → (epoch ms, kind): kind 1 with an
-    offset (the value is UTC), 2 without (local time as if UTC), 0 unreadable."""
-    while i < end and _is_space(buf[i]):
-        i += 1
-    while end > i and _is_space(buf[end - 1]):
-        end -= 1
+def _civil_ms(buf: NDArray[np.uint8], i: int, end: int) -> tuple[int, bool]:
+    """``YYYY-MM-DD[T ]HH:MM:SS`` at ``i`` as milliseconds since 1970 (as if UTC): (ms, read)."""
     if end - i < 19 or buf[i + 4] != 45 or buf[i + 7] != 45 or buf[i + 13] != 58:
-        return 0, 0
+        return 0, False
     if buf[i + 10] != 84 and buf[i + 10] != 32:  # T or space
-        return 0, 0
+        return 0, False
     y = _digits(buf, i, 4)
     mo = _digits(buf, i + 5, 2)
     d = _digits(buf, i + 8, 2)
@@ -129,11 +144,16 @@ def _time(buf: NDArray[np.uint8], i: int, end: int) -> tuple[int, int]:
     mi = _digits(buf, i + 14, 2)
     s = _digits(buf, i + 17, 2)
     if min(y, mo, d, h, mi, s) < 0 or not (1 <= mo <= 12 and 1 <= d <= 31):
-        return 0, 0
+        return 0, False
     if h > 23 or mi > 59 or s > 60:
-        return 0, 0
+        return 0, False
+    return ((_days_from_civil(y, mo, d) * 24 + h) * 60 + mi) * 60_000 + s * 1000, True
+
+
+@njit(cache=True)
+def _fraction_ms(buf: NDArray[np.uint8], j: int, end: int) -> tuple[int, int]:
+    """Milliseconds of a fraction ``.ddd`` at ``j`` (none: 0): (ms, next)."""
     ms = 0
-    j = i + 19
     if j < end and buf[j] == 46:
         j += 1
         scale = 100
@@ -141,25 +161,186 @@ def _time(buf: NDArray[np.uint8], i: int, end: int) -> tuple[int, int]:
             ms += (buf[j] - 48) * scale
             scale //= 10
             j += 1
-    value = ((_days_from_civil(y, mo, d) * 24 + h) * 60 + mi) * 60_000 + s * 1000 + ms
+    return ms, j
+
+
+@njit(cache=True)
+def _offset_ms(buf: NDArray[np.uint8], j: int, end: int) -> tuple[int, bool]:
+    """A UTC offset ``±HH[[:]MM]`` filling ``buf[j:end]`` in milliseconds: (ms, read)."""
+    sign = 1 if buf[j] == 43 else -1
+    oh = _digits(buf, j + 1, 2) if j + 3 <= end else -1
+    rest = j + 3
+    om = 0
+    if rest < end and buf[rest] == 58:
+        rest += 1
+    if rest + 2 <= end:
+        om = _digits(buf, rest, 2)
+        rest += 2
+    if oh < 0 or om < 0 or rest != end:
+        return 0, False
+    return sign * (oh * 60 + om) * 60_000, True
+
+
+@njit(cache=True)
+def _time(buf: NDArray[np.uint8], i: int, end: int) -> tuple[int, int]:
+    """ISO 8601 ``YYYY-MM-DDTHH:MM:SS[.f][Z|±HH:MM]`` → (epoch ms, kind): kind 1 with an
+    offset (the value is UTC), 2 without (local time as if UTC), 0 unreadable."""
+    i, end = _strip(buf, i, end)
+    value, ok = _civil_ms(buf, i, end)
+    if not ok:
+        return 0, 0
+    ms, j = _fraction_ms(buf, i + 19, end)
+    value += ms
     if j == end:
         return value, 2
     if buf[j] == 90 and j + 1 == end:  # Z
         return value, 1
     if buf[j] == 43 or buf[j] == 45:
-        sign = 1 if buf[j] == 43 else -1
-        oh = _digits(buf, j + 1, 2) if j + 3 <= end else -1
-        rest = j + 3
-        om = 0
-        if rest < end and buf[rest] == 58:
-            rest += 1
-        if rest + 2 <= end:
-            om = _digits(buf, rest, 2)
-            rest += 2
-        if oh < 0 or om < 0 or rest != end:
+        offset, ok = _offset_ms(buf, j, end)
+        if not ok:
             return 0, 0
-        return value - sign * (oh * 60 + om) * 60_000, 1
+        return value - offset, 1
     return 0, 0
+
+
+@njit(cache=True)
+def _point_start(buf: NDArray[np.uint8], i: int, trkpt: NDArray[np.uint8]) -> bool:
+    """A ``<trkpt`` tag starts at ``i`` (followed by a space, ``>`` or ``/``)."""
+    if not _matches(buf, i, trkpt) or i + 6 >= len(buf):
+        return False
+    c = buf[i + 6]
+    return _is_space(c) or c == 62 or c == 47
+
+
+@njit(cache=True)
+def _attribute(buf: NDArray[np.uint8], j: int) -> tuple[int, int, int, int]:
+    """One ``name="value"`` (or ``'value'``) at ``j``: (status, name end, value start, value
+    end); status 2 when it is not one."""
+    n = len(buf)
+    while j < n and buf[j] != 61 and not _is_space(buf[j]) and buf[j] != 62:
+        j += 1
+    name_end = j
+    while j < n and _is_space(buf[j]):
+        j += 1
+    if j >= n or buf[j] != 61:
+        return 2, name_end, 0, j
+    j += 1
+    while j < n and _is_space(buf[j]):
+        j += 1
+    if j >= n or (buf[j] != 34 and buf[j] != 39):
+        return 2, name_end, 0, j
+    quote = buf[j]
+    v_start = j + 1
+    j = v_start
+    while j < n and buf[j] != quote:
+        j += 1
+    if j >= n:
+        return 2, name_end, v_start, j
+    return OK, name_end, v_start, j
+
+
+@njit(cache=True)
+def _attributes(
+    buf: NDArray[np.uint8],
+    j: int,
+    k: int,
+    lon: NDArray[np.float64],
+    lat: NDArray[np.float64],
+    lat_name: NDArray[np.uint8],
+    lon_name: NDArray[np.uint8],
+) -> tuple[int, int, bool]:
+    """A point's attributes up to ``>``, its ``lat`` and ``lon`` stored at ``k``: (status,
+    where the tag ends, whether it closes itself); status 2 or 3 when they cannot be read."""
+    n = len(buf)
+    got_lat = False
+    got_lon = False
+    closed = False
+    while j < n and buf[j] != 62:
+        if buf[j] == 47 and j + 1 < n and buf[j + 1] == 62:
+            closed = True
+            j += 1
+            break
+        if _is_space(buf[j]):
+            j += 1
+            continue
+        name_start = j
+        status, name_end, v_start, j = _attribute(buf, j)
+        if status != OK:
+            return status, j, closed
+        short = name_end - name_start == 3
+        is_lat = short and _matches(buf, name_start, lat_name)
+        is_lon = short and _matches(buf, name_start, lon_name)
+        if is_lat or is_lon:
+            value, ok = _number(buf, v_start, j)
+            if not ok:
+                return 3, j, closed
+            if is_lat:
+                lat[k] = value
+                got_lat = True
+            else:
+                lon[k] = value
+                got_lon = True
+        j += 1
+    if not (got_lat and got_lon) or j >= n:
+        return 3, j, closed
+    return OK, j, closed
+
+
+@njit(cache=True)
+def _text_end(buf: NDArray[np.uint8], start: int) -> int:
+    """Where an element's text that starts at ``start`` ends (the next ``<``)."""
+    end = start
+    while end < len(buf) and buf[end] != 60:
+        end += 1
+    return end
+
+
+@njit(cache=True)
+def _children(
+    buf: NDArray[np.uint8],
+    j: int,
+    k: int,
+    words: tuple[NDArray[np.uint8], ...],
+    t_ms: NDArray[np.int64],
+    kind: NDArray[np.int8],
+    hdop: NDArray[np.float64],
+    ele: NDArray[np.float64],
+) -> tuple[int, int]:
+    """A point's ``<time>``, ``<hdop>`` and ``<ele>`` up to ``</trkpt``, stored at ``k``:
+    (status, where ``</trkpt`` starts); status 4 for a point not closed, 5 for a time that
+    cannot be read. ``words``: ``</trkpt``, ``<trkpt``, ``<time>``, ``<hdop>``, ``<ele>``."""
+    close, trkpt, time_tag, hdop_tag, ele_tag = words
+    n = len(buf)
+    while True:
+        while j < n and buf[j] != 60:
+            j += 1
+        if j >= n:
+            return 4, j
+        if _matches(buf, j, close):
+            return OK, j
+        if _matches(buf, j, trkpt):  # the next point before this one closed
+            return 4, j
+        if _matches(buf, j, time_tag):
+            end = _text_end(buf, j + 6)
+            value, which = _time(buf, j + 6, end)
+            if which == 0:
+                return 5, j
+            t_ms[k] = value
+            kind[k] = which
+            j = end
+        elif _matches(buf, j, hdop_tag) or _matches(buf, j, ele_tag):
+            is_hdop = buf[j + 1] == 104
+            start = j + (6 if is_hdop else 5)
+            end = _text_end(buf, start)
+            value, ok = _number(buf, start, end)
+            if ok:
+                if is_hdop:
+                    hdop[k] = value
+                else:
+                    ele[k] = value
+            j = end
+        else:
+            j += 1
 
 
 @njit(cache=True)
@@ -191,10 +372,13 @@ def scan_points(
     part = np.zeros(n_points, dtype=np.int32)
     trkpt = np.frombuffer(b"<trkpt", dtype=np.uint8)
     trkseg = np.frombuffer(b"<trkseg", dtype=np.uint8)
-    close = np.frombuffer(b"</trkpt", dtype=np.uint8)
-    time_tag = np.frombuffer(b"<time>", dtype=np.uint8)
-    hdop_tag = np.frombuffer(b"<hdop>", dtype=np.uint8)
-    ele_tag = np.frombuffer(b"<ele>", dtype=np.uint8)
+    words = (
+        np.frombuffer(b"</trkpt", dtype=np.uint8),
+        trkpt,
+        np.frombuffer(b"<time>", dtype=np.uint8),
+        np.frombuffer(b"<hdop>", dtype=np.uint8),
+        np.frombuffer(b"<ele>", dtype=np.uint8),
+    )
     lat_name = np.frombuffer(b"lat", dtype=np.uint8)
     lon_name = np.frombuffer(b"lon", dtype=np.uint8)
     n = len(buf)
@@ -209,103 +393,20 @@ def scan_points(
             seg += 1
             i += 7
             continue
-        if not _matches(buf, i, trkpt) or i + 6 >= n:
-            i += 1
-            continue
-        c = buf[i + 6]
-        if not (_is_space(c) or c == 62 or c == 47):
+        if not _point_start(buf, i, trkpt):
             i += 1
             continue
         if k >= n_points:
             return MORE_POINTS, lon, lat, t_ms, kind, hdop, ele, part
-        # Attributes up to '>'.
-        j = i + 6
-        got_lat = False
-        got_lon = False
-        closed = False
-        while j < n and buf[j] != 62:
-            if buf[j] == 47 and j + 1 < n and buf[j + 1] == 62:
-                closed = True
-                j += 1
-                break
-            if _is_space(buf[j]):
-                j += 1
-                continue
-            name_start = j
-            while j < n and buf[j] != 61 and not _is_space(buf[j]) and buf[j] != 62:
-                j += 1
-            name_end = j
-            while j < n and _is_space(buf[j]):
-                j += 1
-            if j >= n or buf[j] != 61:
-                return 2, lon, lat, t_ms, kind, hdop, ele, part
-            j += 1
-            while j < n and _is_space(buf[j]):
-                j += 1
-            if j >= n or (buf[j] != 34 and buf[j] != 39):
-                return 2, lon, lat, t_ms, kind, hdop, ele, part
-            quote = buf[j]
-            v_start = j + 1
-            j = v_start
-            while j < n and buf[j] != quote:
-                j += 1
-            if j >= n:
-                return 2, lon, lat, t_ms, kind, hdop, ele, part
-            is_lat = name_end - name_start == 3 and _matches(buf, name_start, lat_name)
-            is_lon = name_end - name_start == 3 and _matches(buf, name_start, lon_name)
-            if is_lat or is_lon:
-                value, ok = _number(buf, v_start, j)
-                if not ok:
-                    return 3, lon, lat, t_ms, kind, hdop, ele, part
-                if is_lat:
-                    lat[k] = value
-                    got_lat = True
-                else:
-                    lon[k] = value
-                    got_lon = True
-            j += 1
-        if not (got_lat and got_lon) or j >= n:
-            return 3, lon, lat, t_ms, kind, hdop, ele, part
+        status, j, closed = _attributes(buf, i + 6, k, lon, lat, lat_name, lon_name)
+        if status != OK:
+            return status, lon, lat, t_ms, kind, hdop, ele, part
         part[k] = max(seg, 0)
         j += 1
         if not closed:
-            # Children up to </trkpt.
-            while True:
-                while j < n and buf[j] != 60:
-                    j += 1
-                if j >= n:
-                    return 4, lon, lat, t_ms, kind, hdop, ele, part
-                if _matches(buf, j, close):
-                    break
-                if _matches(buf, j, trkpt):
-                    return 4, lon, lat, t_ms, kind, hdop, ele, part
-                if _matches(buf, j, time_tag):
-                    start = j + 6
-                    end = start
-                    while end < n and buf[end] != 60:
-                        end += 1
-                    value, which = _time(buf, start, end)
-                    if which == 0:
-                        return 5, lon, lat, t_ms, kind, hdop, ele, part
-                    t_ms[k] = value
-                    kind[k] = which
-                    j = end
-                    continue
-                if _matches(buf, j, hdop_tag) or _matches(buf, j, ele_tag):
-                    is_hdop = buf[j + 1] == 104
-                    start = j + (6 if is_hdop else 5)
-                    end = start
-                    while end < n and buf[end] != 60:
-                        end += 1
-                    value, ok = _number(buf, start, end)
-                    if ok:
-                        if is_hdop:
-                            hdop[k] = value
-                        else:
-                            ele[k] = value
-                    j = end
-                    continue
-                j += 1
+            status, j = _children(buf, j, k, words, t_ms, kind, hdop, ele)
+            if status != OK:
+                return status, lon, lat, t_ms, kind, hdop, ele, part
         k += 1
         i = j
     if k != n_points:
