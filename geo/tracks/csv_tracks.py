@@ -493,6 +493,44 @@ def _positions(
     table: _Table, roles: dict[str, int], keys: dict[int, tuple[str, str]], notes: list[str]
 ) -> tuple[FloatArray, FloatArray, set[int]]:
     """Longitude and latitude in degrees (NaN where the row has none)."""
+    x_col, y_col, named, half_named = _coordinate_columns(table, roles)
+    xv, xl, xbad = _parse_coord(table, x_col)
+    yv, yl, ybad = _parse_coord(table, y_col)
+    for col, bad in ((x_col, xbad), (y_col, ybad)):
+        if bad.any():
+            raise table.fail(col, int(np.argmax(bad)), "a coordinate in degrees")
+    ambiguous = (
+        not named or half_named or bool({keys[x_col][0], keys[y_col][0]} & _AMBIGUOUS_AXIS_NAMES)
+    )
+    swap, why = _axis_order(xv, xl, yv, yl, named=named, ambiguous=ambiguous)
+    if swap is None and not named:
+        raise InvalidFile(
+            f"cannot tell longitude from latitude in columns {table.label(x_col)} and "
+            f"{table.label(y_col)} (the values fit either); add a header row such as "
+            "lon,lat,time",
+            source=table.source,
+        )
+    if swap:
+        x_col, y_col, xv, yv = y_col, x_col, yv, xv
+    notes.extend(_axis_notes(table.label(x_col), table.label(y_col), named, swap, ambiguous, why))
+    ns = _hemisphere_column(table, roles, y_col, "NS")
+    if ns is not None:
+        yv = _apply_hemisphere(table, yv, ns, "NS")
+    ew = _hemisphere_column(table, roles, x_col, "EW")
+    if ew is not None:
+        xv = _apply_hemisphere(table, xv, ew, "EW")
+    _check_pairs(table, xv, yv, x_col, y_col)
+    for col, vals, limit, what in ((y_col, yv, 90, "a latitude"), (x_col, xv, 180, "a longitude")):
+        wrong = ~np.isnan(vals) & ~(np.abs(vals) <= limit)
+        if wrong.any():
+            raise table.fail(col, int(np.argmax(wrong)), what)
+    used = {x_col, y_col} | {c for c in (ns, ew) if c is not None}
+    return xv, yv, used
+
+
+def _coordinate_columns(table: _Table, roles: dict[str, int]) -> tuple[int, int, bool, bool]:
+    """The x and y columns: those named, else the first columns of coordinate-like values;
+    (x, y, any named, only one named)."""
     x_col, y_col = roles.get("lon"), roles.get("lat")
     named = x_col is not None or y_col is not None
     half_named = (x_col is None) != (y_col is None)
@@ -512,66 +550,57 @@ def _positions(
         else:
             y_col = cands[0]
     assert x_col is not None and y_col is not None
-    xv, xl, xbad = _parse_coord(table, x_col)
-    yv, yl, ybad = _parse_coord(table, y_col)
-    for col, bad in ((x_col, xbad), (y_col, ybad)):
-        if bad.any():
-            raise table.fail(col, int(np.argmax(bad)), "a coordinate in degrees")
-    ambiguous = (
-        not named or half_named or bool({keys[x_col][0], keys[y_col][0]} & _AMBIGUOUS_AXIS_NAMES)
-    )
+    return x_col, y_col, named, half_named
+
+
+def _axis_order(
+    xv: FloatArray,
+    xl: NDArray[np.str_],
+    yv: FloatArray,
+    yl: NDArray[np.str_],
+    *,
+    named: bool,
+    ambiguous: bool,
+) -> tuple[bool | None, str]:
+    """Whether x and y must be swapped (None: cannot tell) and why: by the hemisphere letters
+    in the values, else by the values' ranges (which override explicit lon/lat names only for
+    a latitude beyond ±90°)."""
     xs, ys = set(np.unique(xl).tolist()) - {""}, set(np.unique(yl).tolist()) - {""}
-    swap: bool | None = None
-    why = ""
+    letters = "the hemisphere letters N/S and E/W in the values"
     if xs and ys and xs <= {"N", "S"} and ys <= {"E", "W"}:
-        swap, why = True, "the hemisphere letters N/S and E/W in the values"
-    elif xs and ys and xs <= {"E", "W"} and ys <= {"N", "S"}:
-        swap, why = False, "the hemisphere letters N/S and E/W in the values"
-    else:
-        decided, why = lon_first_by_values(xv, yv)
-        if decided is not None:
-            swap = not decided
-            # Explicit lon/lat names: only a latitude beyond ±90° overrides them.
-            if named and not ambiguous and swap and "±90" not in why:
-                swap = False
-    if swap is None and not named:
-        raise InvalidFile(
-            f"cannot tell longitude from latitude in columns {table.label(x_col)} and "
-            f"{table.label(y_col)} (the values fit either); add a header row such as "
-            "lon,lat,time",
-            source=table.source,
-        )
-    if swap:
-        x_col, y_col, xv, yv = y_col, x_col, yv, xv
-    lon_name, lat_name = table.label(x_col), table.label(y_col)
+        return True, letters
+    if xs and ys and xs <= {"E", "W"} and ys <= {"N", "S"}:
+        return False, letters
+    decided, why = lon_first_by_values(xv, yv)
+    if decided is None:
+        return None, why
+    swap = not decided
+    # Explicit lon/lat names: only a latitude beyond ±90° overrides them.
+    if named and not ambiguous and swap and "±90" not in why:
+        swap = False
+    return swap, why
+
+
+def _axis_notes(
+    lon_name: str, lat_name: str, named: bool, swap: bool | None, ambiguous: bool, why: str
+) -> list[str]:
+    """What the uploader is told about the columns read as longitude and latitude."""
     if not named:
-        notes.append(
+        return [
             f"no longitude/latitude header: longitude read from column {lon_name} and latitude "
             f"from column {lat_name}, told apart by {why}"
-        )
-    elif swap:
-        notes.append(
+        ]
+    if swap:
+        return [
             f"columns swapped: longitude read from column {lon_name} and latitude from column "
             f"{lat_name}, as {why}"
-        )
-    elif ambiguous:
-        notes.append(
+        ]
+    if ambiguous:
+        return [
             f"longitude read from column {lon_name} and latitude from column {lat_name}"
             + (f" ({why})" if why else " (from the header; the values fit either order)")
-        )
-    ns = _hemisphere_column(table, roles, y_col, "NS")
-    if ns is not None:
-        yv = _apply_hemisphere(table, yv, ns, "NS")
-    ew = _hemisphere_column(table, roles, x_col, "EW")
-    if ew is not None:
-        xv = _apply_hemisphere(table, xv, ew, "EW")
-    _check_pairs(table, xv, yv, x_col, y_col)
-    for col, vals, limit, what in ((y_col, yv, 90, "a latitude"), (x_col, xv, 180, "a longitude")):
-        wrong = ~np.isnan(vals) & ~(np.abs(vals) <= limit)
-        if wrong.any():
-            raise table.fail(col, int(np.argmax(wrong)), what)
-    used = {x_col, y_col} | {c for c in (ns, ew) if c is not None}
-    return xv, yv, used
+        ]
+    return []
 
 
 def _header_crs(
@@ -977,6 +1006,51 @@ def _optional_length(
     return values
 
 
+def _xy(
+    table: _Table,
+    roles: dict[str, int],
+    keys: dict[int, tuple[str, str]],
+    epsg: int | None,
+    bd09mc: bool,
+    notes: list[str],
+) -> tuple[FloatArray, FloatArray, set[int], str | None]:
+    """The positions as written (x, y, the columns used) and the system they are in: the
+    uploader's projected ``epsg`` or Baidu Mercator, else degrees in the system the header
+    names (None: none named)."""
+    crs = _pick_crs(epsg) if epsg is not None else None
+    if crs is not None and epsg is not None and not crs.is_geographic:
+        area = crs
+        xv, yv, used = _projected(
+            table, roles, lambda x, y: _inside(area, x, y), f"EPSG:{epsg}", notes
+        )
+    elif bd09mc:
+        xv, yv, used = _projected(table, roles, _in_china_bd09mc, "bd09mc", notes)
+    else:
+        xv, yv, used = _positions(table, roles, keys, notes)
+    declared: str | None = None
+    if epsg is not None:
+        declared = f"EPSG:{epsg}"
+    elif bd09mc:
+        declared = "bd09mc"
+    elif table.header is not None:
+        declared = _header_crs(table, roles, keys, notes)
+    return xv, yv, used, declared
+
+
+def _accuracy(
+    table: _Table, roles: dict[str, int], keys: dict[int, tuple[str, str]], notes: list[str]
+) -> FloatArray | None:
+    """Accuracy in metres (HDOP × 5 m for an HDOP column); 0 or less read as not given."""
+    acc = _optional_length(table, roles.get("acc"), keys, "accuracy", notes)
+    if acc is not None and keys[roles["acc"]][0] == "hdop":
+        acc = acc * 5.0
+        notes.append("accuracy estimated as HDOP × 5 m")
+    if acc is not None and bool(np.any(acc <= 0)):
+        notes.append(f"{int(np.sum(acc <= 0))} accuracy values of 0 or less read as not given")
+        acc = np.where(acc > 0, acc, np.nan)
+    return acc
+
+
 def looks_like_csv(head: Head) -> bool:
     """Text whose first line holds a column separator (``,``, ``;`` or tab): the last format
     tried. XML that no XML reader took is not CSV (it is refused as XML).
@@ -1049,35 +1123,13 @@ def read_csv_track(
     notes: list[str] = []
     table = _split(text, source=source, limits=limits)
     roles, keys = _roles(table.header) if table.header is not None else ({}, {})
-    declared: str | None = None
-    crs = _pick_crs(epsg) if epsg is not None else None
-    if crs is not None and epsg is not None and not crs.is_geographic:
-        area = crs
-        xv, yv, used = _projected(
-            table, roles, lambda x, y: _inside(area, x, y), f"EPSG:{epsg}", notes
-        )
-    elif bd09mc:
-        xv, yv, used = _projected(table, roles, _in_china_bd09mc, "bd09mc", notes)
-    else:
-        xv, yv, used = _positions(table, roles, keys, notes)
-    if epsg is not None:
-        declared = f"EPSG:{epsg}"
-    elif bd09mc:
-        declared = "bd09mc"
-    elif table.header is not None:
-        declared = _header_crs(table, roles, keys, notes)
+    xv, yv, used, declared = _xy(table, roles, keys, epsg, bd09mc, notes)
     missing = np.isnan(xv)
     if missing.all():
         raise InvalidFile("no row has a position", source=source)
     times, naive = _times(table, roles, keys, tz, used, notes)
     alt = _optional_length(table, roles.get("alt"), keys, "altitude", notes)
-    acc = _optional_length(table, roles.get("acc"), keys, "accuracy", notes)
-    if acc is not None and keys[roles["acc"]][0] == "hdop":
-        acc = acc * 5.0
-        notes.append("accuracy estimated as HDOP × 5 m")
-    if acc is not None and bool(np.any(acc <= 0)):
-        notes.append(f"{int(np.sum(acc <= 0))} accuracy values of 0 or less read as not given")
-        acc = np.where(acc > 0, acc, np.nan)
+    acc = _accuracy(table, roles, keys, notes)
     part: NDArray[np.int32] | None = None
     if "part" in roles:
         ids = table.text(roles["part"])

@@ -322,10 +322,10 @@ def _children(
             return 4, j
         if _matches(buf, j, time_tag):
             end = _text_end(buf, j + 6)
-            value, which = _time(buf, j + 6, end)
+            stamp, which = _time(buf, j + 6, end)
             if which == 0:
                 return 5, j
-            t_ms[k] = value
+            t_ms[k] = stamp
             kind[k] = which
             j = end
         elif _matches(buf, j, hdop_tag) or _matches(buf, j, ele_tag):
