@@ -149,7 +149,7 @@ def read_format(
     note: str | None = None
     if row.takes == "text":
         decoded = decode_text(data, source=source, lenient=row.lenient)
-        if not decoded.text.strip():
+        if not decoded.text or decoded.text.isspace():
             raise empty_file(source)
         content, note = decoded.text, decoded.note
     parsed = row.reader()(content, source=source, tz=tz, limits=limits, **row.keywords(options))
