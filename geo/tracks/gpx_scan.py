@@ -35,7 +35,7 @@ def _matches(buf: NDArray[np.uint8], i: int, word: NDArray[np.uint8]) -> bool:
     return True
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _strip(buf: NDArray[np.uint8], i: int, end: int) -> tuple[int, int]:
     """``buf[i:end]`` without the spaces around it, as ``(i, end)``."""
     while i < end and _is_space(buf[i]):
@@ -45,7 +45,7 @@ def _strip(buf: NDArray[np.uint8], i: int, end: int) -> tuple[int, int]:
     return i, end
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _mantissa(buf: NDArray[np.uint8], i: int, end: int) -> tuple[int, int, int, int]:
     """The digits of ``ddd[.ddd]`` at ``i`` as one integer: (mantissa, digits, decimals, next)."""
     mantissa = 0
@@ -65,7 +65,7 @@ def _mantissa(buf: NDArray[np.uint8], i: int, end: int) -> tuple[int, int, int, 
     return mantissa, digits, decimals, i
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _exponent(buf: NDArray[np.uint8], i: int, end: int) -> tuple[int, bool, int]:
     """An exponent ``[+-]ddd`` after ``e``/``E``: (value, read, next)."""
     esign = 1
@@ -130,7 +130,7 @@ def _days_from_civil(y: int, m: int, d: int) -> int:
     return era * 146097 + doe - 719468
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _civil_ms(buf: NDArray[np.uint8], i: int, end: int) -> tuple[int, bool]:
     """``YYYY-MM-DD[T ]HH:MM:SS`` at ``i`` as milliseconds since 1970 (as if UTC): (ms, read)."""
     if end - i < 19 or buf[i + 4] != 45 or buf[i + 7] != 45 or buf[i + 13] != 58:
@@ -150,7 +150,7 @@ def _civil_ms(buf: NDArray[np.uint8], i: int, end: int) -> tuple[int, bool]:
     return ((_days_from_civil(y, mo, d) * 24 + h) * 60 + mi) * 60_000 + s * 1000, True
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _fraction_ms(buf: NDArray[np.uint8], j: int, end: int) -> tuple[int, int]:
     """Milliseconds of a fraction ``.ddd`` at ``j`` (none: 0): (ms, next)."""
     ms = 0
@@ -164,7 +164,7 @@ def _fraction_ms(buf: NDArray[np.uint8], j: int, end: int) -> tuple[int, int]:
     return ms, j
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _offset_ms(buf: NDArray[np.uint8], j: int, end: int) -> tuple[int, bool]:
     """A UTC offset ``±HH[[:]MM]`` filling ``buf[j:end]`` in milliseconds: (ms, read)."""
     sign = 1 if buf[j] == 43 else -1
@@ -203,7 +203,7 @@ def _time(buf: NDArray[np.uint8], i: int, end: int) -> tuple[int, int]:
     return 0, 0
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _point_start(buf: NDArray[np.uint8], i: int, trkpt: NDArray[np.uint8]) -> bool:
     """A ``<trkpt`` tag starts at ``i`` (followed by a space, ``>`` or ``/``)."""
     if not _matches(buf, i, trkpt) or i + 6 >= len(buf):
@@ -212,7 +212,7 @@ def _point_start(buf: NDArray[np.uint8], i: int, trkpt: NDArray[np.uint8]) -> bo
     return _is_space(c) or c == 62 or c == 47
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _attribute(buf: NDArray[np.uint8], j: int) -> tuple[int, int, int, int]:
     """One ``name="value"`` (or ``'value'``) at ``j``: (status, name end, value start, value
     end); status 2 when it is not one."""
@@ -239,19 +239,15 @@ def _attribute(buf: NDArray[np.uint8], j: int) -> tuple[int, int, int, int]:
     return OK, name_end, v_start, j
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _attributes(
-    buf: NDArray[np.uint8],
-    j: int,
-    k: int,
-    lon: NDArray[np.float64],
-    lat: NDArray[np.float64],
-    lat_name: NDArray[np.uint8],
-    lon_name: NDArray[np.uint8],
-) -> tuple[int, int, bool]:
-    """A point's attributes up to ``>``, its ``lat`` and ``lon`` stored at ``k``: (status,
-    where the tag ends, whether it closes itself); status 2 or 3 when they cannot be read."""
+    buf: NDArray[np.uint8], j: int, lat_name: NDArray[np.uint8], lon_name: NDArray[np.uint8]
+) -> tuple[int, int, bool, float, float]:
+    """A point's attributes up to ``>``: (status, where the tag ends, whether it closes
+    itself, lon, lat); status 2 or 3 when they cannot be read."""
     n = len(buf)
+    lat = np.nan
+    lon = np.nan
     got_lat = False
     got_lon = False
     closed = False
@@ -266,78 +262,72 @@ def _attributes(
         name_start = j
         status, name_end, v_start, j = _attribute(buf, j)
         if status != OK:
-            return status, j, closed
+            return status, j, closed, lon, lat
         short = name_end - name_start == 3
         is_lat = short and _matches(buf, name_start, lat_name)
         is_lon = short and _matches(buf, name_start, lon_name)
         if is_lat or is_lon:
             value, ok = _number(buf, v_start, j)
             if not ok:
-                return 3, j, closed
+                return 3, j, closed, lon, lat
             if is_lat:
-                lat[k] = value
+                lat = value
                 got_lat = True
             else:
-                lon[k] = value
+                lon = value
                 got_lon = True
         j += 1
     if not (got_lat and got_lon) or j >= n:
-        return 3, j, closed
-    return OK, j, closed
+        return 3, j, closed, lon, lat
+    return OK, j, closed, lon, lat
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _text_end(buf: NDArray[np.uint8], start: int) -> int:
     """Where an element's text that starts at ``start`` ends (the next ``<``)."""
+    n = len(buf)
     end = start
-    while end < len(buf) and buf[end] != 60:
+    while end < n and buf[end] != 60:
         end += 1
     return end
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _children(
-    buf: NDArray[np.uint8],
-    j: int,
-    k: int,
-    words: tuple[NDArray[np.uint8], ...],
-    t_ms: NDArray[np.int64],
-    kind: NDArray[np.int8],
-    hdop: NDArray[np.float64],
-    ele: NDArray[np.float64],
-) -> tuple[int, int]:
-    """A point's ``<time>``, ``<hdop>`` and ``<ele>`` up to ``</trkpt``, stored at ``k``:
-    (status, where ``</trkpt`` starts); status 4 for a point not closed, 5 for a time that
-    cannot be read. ``words``: ``</trkpt``, ``<trkpt``, ``<time>``, ``<hdop>``, ``<ele>``."""
+    buf: NDArray[np.uint8], j: int, words: tuple[NDArray[np.uint8], ...]
+) -> tuple[int, int, int, int, float, float]:
+    """A point's ``<time>``, ``<hdop>`` and ``<ele>`` up to ``</trkpt``: (status, where
+    ``</trkpt`` starts, time ms, time kind, hdop, ele); status 4 for a point not closed, 5 for a
+    time that cannot be read. ``words``: ``</trkpt``, ``<trkpt``, ``<time>``, ``<hdop>``,
+    ``<ele>``."""
     close, trkpt, time_tag, hdop_tag, ele_tag = words
     n = len(buf)
+    t_ms = 0
+    kind = 0
+    hdop = np.nan
+    ele = np.nan
     while True:
         while j < n and buf[j] != 60:
             j += 1
-        if j >= n:
-            return 4, j
+        if j >= n or _matches(buf, j, trkpt):  # the end, or the next point before this closed
+            return 4, j, t_ms, kind, hdop, ele
         if _matches(buf, j, close):
-            return OK, j
-        if _matches(buf, j, trkpt):  # the next point before this one closed
-            return 4, j
+            return OK, j, t_ms, kind, hdop, ele
         if _matches(buf, j, time_tag):
             end = _text_end(buf, j + 6)
-            stamp, which = _time(buf, j + 6, end)
-            if which == 0:
-                return 5, j
-            t_ms[k] = stamp
-            kind[k] = which
+            t_ms, kind = _time(buf, j + 6, end)
+            if kind == 0:
+                return 5, j, t_ms, kind, hdop, ele
             j = end
         elif _matches(buf, j, hdop_tag) or _matches(buf, j, ele_tag):
             is_hdop = buf[j + 1] == 104
             start = j + (6 if is_hdop else 5)
             end = _text_end(buf, start)
             value, ok = _number(buf, start, end)
-            if ok:
-                if is_hdop:
-                    hdop[k] = value
-                else:
-                    ele[k] = value
+            if ok and is_hdop:
+                hdop = value
+            elif ok:
+                ele = value
             j = end
         else:
             j += 1
@@ -398,13 +388,13 @@ def scan_points(
             continue
         if k >= n_points:
             return MORE_POINTS, lon, lat, t_ms, kind, hdop, ele, part
-        status, j, closed = _attributes(buf, i + 6, k, lon, lat, lat_name, lon_name)
+        status, j, closed, lon[k], lat[k] = _attributes(buf, i + 6, lat_name, lon_name)
         if status != OK:
             return status, lon, lat, t_ms, kind, hdop, ele, part
         part[k] = max(seg, 0)
         j += 1
         if not closed:
-            status, j = _children(buf, j, k, words, t_ms, kind, hdop, ele)
+            status, j, t_ms[k], kind[k], hdop[k], ele[k] = _children(buf, j, words)
             if status != OK:
                 return status, lon, lat, t_ms, kind, hdop, ele, part
         k += 1
