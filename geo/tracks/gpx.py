@@ -149,13 +149,8 @@ def _scan_fast(data: bytes, tz: ZoneInfo, limits: ReadLimits, source: str) -> _P
     head = data[:64]
     start = len(head) - len(head.lstrip(b"\xef\xbb\xbf \t\r\n"))
     body = memoryview(data)[start:]
-    if (
-        not data[-64:].rstrip().endswith(b"</gpx>")
-        or b"<!" in data
-        or b"&" in data
-        or b"<rtept" in data
-        or b":trkpt" in data
-    ):
+    # Comments, CDATA and routes (<!, <rtept) are found by the scanner in its one pass.
+    if not data[-64:].rstrip().endswith(b"</gpx>") or b"&" in data or b":trkpt" in data:
         return None
     expected = data.count(b"<trkpt")
     if expected == 0:

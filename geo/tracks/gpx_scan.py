@@ -18,6 +18,9 @@ OK = 0
 #: The status when the document holds more points than ``n_points`` (the reader sizes the
 #: arrays to the fix limit, so the scan stops at the first point past it).
 MORE_POINTS = 1
+#: The status when the document is not plain: a comment, CDATA or declaration (``<!``) or a
+#: route point (``<rtept``); the XML parser reads it.
+NOT_PLAIN = 7
 
 
 @njit(cache=True)
@@ -311,6 +314,8 @@ def _children(
             j += 1
         if j >= n or _matches(buf, j, trkpt):  # the end, or the next point before this closed
             return 4, j, t_ms, kind, hdop, ele
+        if j + 1 < n and buf[j + 1] == 33:  # <! inside a point
+            return NOT_PLAIN, j, t_ms, kind, hdop, ele
         if _matches(buf, j, close):
             return OK, j, t_ms, kind, hdop, ele
         if _matches(buf, j, time_tag):
@@ -351,7 +356,8 @@ def scan_points(
 
     Returns ``(status, lon, lat, time_ms, time_kind, hdop, ele, part)``; status 0 means every
     point was read, :data:`MORE_POINTS` that a point past ``n_points`` was found (the scan
-    stops there); time_kind per point is 0 (no time), 1 (UTC) or 2 (no offset: local).
+    stops there), :data:`NOT_PLAIN` that the document is not plain GPX; time_kind per point is
+    0 (no time), 1 (UTC) or 2 (no offset: local).
     """
     lon = np.full(n_points, np.nan)
     lat = np.full(n_points, np.nan)
@@ -362,6 +368,7 @@ def scan_points(
     part = np.zeros(n_points, dtype=np.int32)
     trkpt = np.frombuffer(b"<trkpt", dtype=np.uint8)
     trkseg = np.frombuffer(b"<trkseg", dtype=np.uint8)
+    rtept = np.frombuffer(b"<rtept", dtype=np.uint8)
     words = (
         np.frombuffer(b"</trkpt", dtype=np.uint8),
         trkpt,
@@ -379,6 +386,8 @@ def scan_points(
         if buf[i] != 60:  # <
             i += 1
             continue
+        if (i + 1 < n and buf[i + 1] == 33) or _matches(buf, i, rtept):  # <! or <rtept
+            return NOT_PLAIN, lon, lat, t_ms, kind, hdop, ele, part
         if _matches(buf, i, trkseg):
             seg += 1
             i += 7

@@ -181,3 +181,31 @@ def test_a_point_name_after_the_first_point_does_not_name_the_file() -> None:
         '<trkpt lat="28.12" lon="109.93"><name>GCJ-02</name></trkpt></trkseg></trk></gpx>'
     )
     assert read_gpx(gpx.encode(), source="t.gpx", tz=TZ).declared_crs is None
+
+
+@pytest.mark.parametrize(
+    ("meta", "inner", "tail"),
+    [
+        ("<!-- a comment -->", "", ""),
+        ("", "<!-- a comment inside a point -->", ""),
+        ("<metadata><desc><![CDATA[x]]></desc></metadata>", "", ""),
+        ("", "", "<rte><rtept lat='28.3' lon='110.2'/></rte>"),
+    ],
+)
+def test_documents_that_are_not_plain_go_to_the_xml_parser(
+    meta: str, inner: str, tail: str
+) -> None:
+    from geo.tracks.gpx import _scan_fast
+    from geo.tracks.limits import DEFAULT_LIMITS
+
+    doc = (
+        '<?xml version="1.0"?><gpx>{meta}<trk><trkseg><trkpt lat="28.1" lon="110.0">{inner}'
+        '<time>2026-11-23T01:00:00Z</time></trkpt><trkpt lat="28.2" lon="110.1"/></trkseg></trk>'
+        "{tail}</gpx>"
+    )
+    plain = doc.format(meta="", inner="", tail="").encode()
+    fast = _scan_fast(plain, TZ, DEFAULT_LIMITS, "t.gpx")
+    assert fast is not None and len(fast.lons) == 2
+    data = doc.format(meta=meta, inner=inner, tail=tail).encode()
+    assert _scan_fast(data, TZ, DEFAULT_LIMITS, "t.gpx") is None
+    assert len(read_gpx(data, source="t.gpx", tz=TZ).fixes) == (3 if tail else 2)
