@@ -82,7 +82,7 @@ def read_airdata(
     Raises
     ------
     InvalidFile
-        An empty file, a header without the AirData columns, a cell that is not a number or a
+        A header without the AirData columns, a cell that is not a number or a
         position off the Earth (naming the line and column), or no row with a position.
     """
     del tz  # AirData writes UTC.

@@ -1105,7 +1105,7 @@ def read_csv_track(
     Raises
     ------
     InvalidFile
-        An empty or undecodable file, no position columns, longitude and latitude that the
+        No position columns, longitude and latitude that the
         values cannot tell apart in a file without header, or a bad coordinate or time (naming
         the line and the column).
     InvalidInput

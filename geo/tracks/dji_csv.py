@@ -110,7 +110,7 @@ def read_dji_csv(
     Raises
     ------
     InvalidFile
-        An empty file, no latitude/longitude columns, a cell that is not a number, a position
+        No latitude/longitude columns, a cell that is not a number, a position
         off the Earth or a time that cannot be read (naming the line and column), or no row
         with a position.
     """

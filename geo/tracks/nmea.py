@@ -166,7 +166,7 @@ def read_nmea(
     Raises
     ------
     InvalidFile
-        For an empty file, text without NMEA sentences, a field that is not a number, time,
+        For text without NMEA sentences, a field that is not a number, time,
         date or position (with its line), or a log without any fix.
     """
     del tz  # NMEA times are UTC by definition.

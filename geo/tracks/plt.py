@@ -87,7 +87,7 @@ def read_plt(
     Raises
     ------
     InvalidFile
-        For an empty file, a row without seven fields, a number, date or time that cannot be
+        For a row without seven fields, a number, date or time that cannot be
         read, a position not on Earth (each with its line), or a file without points.
     """
     del tz  # PLT times are GMT by definition.

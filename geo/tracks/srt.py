@@ -196,7 +196,7 @@ def read_srt(
     Raises
     ------
     InvalidFile
-        An empty file, no cue with a GPS position (``no GPS positions: ...``), a position off
+        No cue with a GPS position (``no GPS positions: ...``), a position off
         the Earth (naming the cue), or a file cut off before its first complete cue.
     """
     notes: list[str] = []
