@@ -21,6 +21,7 @@ from geo.ingest.trackers import (
     TrackerRequest,
     answer_refused,
     answer_retry,
+    osmand_protocol,
     parse_osmand,
 )
 
@@ -287,6 +288,21 @@ def test_no_device_id_is_an_authentication_error() -> None:
     del body["device_id"]
     with pytest.raises(AuthenticationRequired):
         parse_osmand(post_json(json.dumps(body)), now=NOW)
+
+
+def test_protocol_of_a_request_that_will_not_parse() -> None:
+    assert osmand_protocol(post_json("{broken")) is Protocol.TRACCAR_JSON
+    assert osmand_protocol(query("/?id=1&lat=x")) is Protocol.OSMAND
+
+
+def test_replayed_and_reordered_requests_have_one_batch_id() -> None:
+    bodies = [json.loads(s) for s in JSON_SAMPLES]
+    for body in bodies:
+        body["device_id"] = "48241179"
+    first = parse_osmand(post_json(json.dumps(bodies)), now=NOW)
+    again = parse_osmand(post_json(json.dumps(bodies[::-1])), now=NOW)
+    fewer = parse_osmand(post_json(json.dumps(bodies[:2])), now=NOW)
+    assert first.batch_id == again.batch_id != fewer.batch_id
 
 
 def test_answers_make_each_app_drop_or_keep() -> None:

@@ -97,6 +97,7 @@ def test_basic_auth_is_required() -> None:
         (b'{"_type":"location","lat":48.8,"lon":2.3,"tst":1497476456,"batt":101}', "batt"),
         (b'{"_type":"location","lat":48.8,"lon":2.3,"tst":1497476456,"vel":-1}', "vel"),
         (b'{"_type":"location","lat":48.8,"lon":2.3,"tst":1497476456,"cog":true}', "cog"),
+        (b'{"_type":"encrypted","data":"c2VjcmV0"}', "_type"),
         (b"[1,2]", "body"),
         (b"{", "body"),
     ],

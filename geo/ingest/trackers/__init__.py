@@ -19,7 +19,7 @@ from geo.ingest.trackers.model import (
     answer_retry,
     answer_stored,
 )
-from geo.ingest.trackers.osmand import parse_osmand, parse_timestamp
+from geo.ingest.trackers.osmand import osmand_protocol, parse_osmand, parse_timestamp
 from geo.ingest.trackers.owntracks import parse_owntracks
 
 __all__ = [
@@ -34,6 +34,7 @@ __all__ = [
     "answer_retry",
     "answer_stored",
     "gpslogger_url",
+    "osmand_protocol",
     "parse_gpslogger",
     "parse_osmand",
     "parse_owntracks",

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import json
 import math
 import re
 from collections.abc import Mapping
@@ -193,6 +195,30 @@ class TrackerBatch(BaseModel):
     positions: list[TrackerPosition]
     ignored: int = 0
     reply: Reply
+
+    @property
+    def batch_id(self) -> str:
+        """A key of the fixes themselves, the same however often the app sends them again.
+
+        Apps send no batch id; a route stores each (device, batch_id) once, so a replayed
+        request stores nothing new. Reordered fixes give the same key.
+
+        Examples
+        --------
+        >>> from datetime import datetime, UTC
+        >>> fix = TrackerPosition(device_id="d", time=datetime(2025, 1, 1, tzinfo=UTC),
+        ...     lat=28.1, lon=109.9)
+        >>> a = TrackerBatch(protocol="osmand", credential="d", positions=[fix],
+        ...     reply=Reply(status=200))
+        >>> a.batch_id == a.model_copy().batch_id, a.batch_id[:4]
+        (True, 'trk-')
+        """
+        fixes = sorted(
+            (p.time.isoformat(), repr(p.lat), repr(p.lon), repr(p.accuracy_m))
+            for p in self.positions
+        )
+        digest = hashlib.sha256(json.dumps([self.protocol.value, fixes]).encode()).hexdigest()
+        return f"trk-{digest[:40]}"
 
 
 # ----------------------------------------------------------------------------------------

@@ -106,6 +106,25 @@ def parse_osmand(
     return _parse_fields(fields, tz=tz, now=now)
 
 
+def osmand_protocol(request: TrackerRequest) -> Protocol:
+    """Which form of the protocol a request is in, even one that will not parse.
+
+    A route needs it to answer a refused request as the sending app expects
+    (:func:`~geo.ingest.trackers.model.answer_refused`).
+
+    Examples
+    --------
+    >>> osmand_protocol(TrackerRequest(query="id=1&lat=2"))
+    <Protocol.OSMAND: 'osmand'>
+    >>> osmand_protocol(TrackerRequest(method="POST", body=b'{"location": []}'))
+    <Protocol.TRACCAR_JSON: 'traccar-json'>
+    """
+    has_query_fields = any(part.strip() for part in request.query.split("&"))
+    if not has_query_fields and _looks_like_json(request):
+        return Protocol.TRACCAR_JSON
+    return Protocol.OSMAND
+
+
 def _looks_like_json(request: TrackerRequest) -> bool:
     if request.media_type == "application/json":
         return True

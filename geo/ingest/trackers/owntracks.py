@@ -8,9 +8,11 @@ The app POSTs each message as one JSON object with a ``_type``, authenticated wi
 - ``acc`` (m), ``alt`` (m), ``vel`` (**km/h**), ``cog`` (degrees), ``batt`` (%);
 - ``tid``, ``t``, ``topic``, ``conn``, ... are read by nobody here.
 
-Every other ``_type`` (``transition``, ``waypoint``, ``lwt``, ``card``, ``status``, ...) and
-the zero-length body the app posts when a friend is deleted are accepted and ignored (the
-booklet asks endpoints to ignore zero-length payloads). The answer is a JSON array, ``[]``.
+An ``encrypted`` message is refused (the service holds no key: a fix it cannot read must
+not be acknowledged as stored). Every other ``_type`` (``transition``, ``waypoint``,
+``lwt``, ``card``, ``status``, ...) and the zero-length body the app posts when a friend is
+deleted are accepted and ignored (the booklet asks endpoints to ignore zero-length payloads).
+The answer is a JSON array, ``[]``.
 """
 
 from __future__ import annotations
@@ -91,6 +93,12 @@ def parse_owntracks(
         raise InvalidInput("the body is not valid JSON", place="body") from None
     if not isinstance(message, dict):
         raise InvalidInput("the body must be one JSON object with a _type", place="body")
+    if message.get("_type") == "encrypted":
+        raise InvalidInput(
+            "encrypted OwnTracks payloads cannot be read here: turn encryption off in the app "
+            "(the connection itself is HTTPS)",
+            place="_type",
+        )
     if message.get("_type") != "location":
         return batch([], ignored=1)
     position = checked_position(_values(message), credential, now=now)
