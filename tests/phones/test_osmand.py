@@ -313,5 +313,6 @@ def test_answers_make_each_app_drop_or_keep() -> None:
     json_refused = answer_refused(Protocol.TRACCAR_JSON, error)
     assert json_refused.status == 200 and "lat" in json_refused.headers["X-Geo-Refused"]
     assert answer_refused(Protocol.TRACCAR_JSON, AuthenticationRequired("unknown")).status == 401
+    assert answer_refused(Protocol.TRACCAR_JSON, PayloadTooLarge("over 1000")).status == 413
     retry = answer_retry(Protocol.TRACCAR_JSON, 30)
     assert retry.status == 503 and retry.headers == {"Retry-After": "30"}

@@ -240,11 +240,13 @@ def answer_refused(protocol: Protocol, error: GeoError) -> Reply:
     """The answer for a request refused for its data, so that the app drops it.
 
     Traccar Client 9 and later (its background-location SDK) deletes a stored location only
-    on a 2xx answer and retries everything else, so its refused fixes are answered 200 (the
-    route has counted them; docs/phones.md says why). The other apps get the error's status.
+    on a 2xx answer and retries everything else, so its fixes refused for their data
+    (:class:`InvalidInput`) are answered 200 with the reason in ``X-Geo-Refused`` (the route
+    has counted them; docs/phones.md says why). Every other error keeps its status (401, 413);
+    the other apps get the error's status.
     """
     text = error.one_line().encode("utf-8")
-    if protocol is Protocol.TRACCAR_JSON and 400 <= error.status < 500 and error.status != 401:
+    if protocol is Protocol.TRACCAR_JSON and isinstance(error, InvalidInput):
         return Reply(status=200, headers={"X-Geo-Refused": _header_safe(error.one_line())})
     if protocol is Protocol.OWNTRACKS:
         return Reply(status=error.status, body=b"[]", media_type="application/json")
