@@ -375,8 +375,9 @@ def qr_svg(data: str, *, scale: int = 8, border: int = 4) -> bytes:
 def qr_text(data: str, *, border: int = 2) -> str:
     """The QR code as text for a terminal: two rows a line in half blocks (▀ ▄ █).
 
-    Dark modules print as spaces on a light background, as phone cameras expect on a dark
-    terminal; it reads on light terminals too.
+    Made for a terminal with light text on a dark background: a dark module prints as a
+    blank and a light one as a block, so the code shows dark on light with its quiet zone.
+    On a light terminal it shows inverted, which scanners that try the inverse (zxing) read.
     """
     matrix = qr_matrix(data, border=border)
     if len(matrix) % 2:
