@@ -78,6 +78,10 @@ class PlanSettings(BaseModel):
         True, description="After the required work, also the villages' other roads."
     )
     squads: list[str] | None = Field(None, description="Plan only these squads.")
+    patrol_days: dict[str, int] = Field(
+        default_factory=dict,
+        description="Squad → patrol days to plan (0 to 7), instead of its usual ones.",
+    )
     max_failed_tries: int = Field(
         12, ge=1, description="A day is closed after this many pieces in a row did not fit."
     )
@@ -383,6 +387,8 @@ def plan_week(
         )
         if settings.speed_kmh is not None:
             effort = replace(effort, speed_kmh=settings.speed_kmh)
+        if squad in settings.patrol_days:
+            effort = replace(effort, patrol_days=min(max(settings.patrol_days[squad], 0), 7))
         base_cp, base_pt = bases[squad]
         base_on_road = snap_to_roads(road_lines, np.asarray([base_pt], dtype=object))[0]
         depot = network.nearest_node(base_on_road.x, base_on_road.y)
