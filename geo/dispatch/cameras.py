@@ -23,6 +23,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geo.coverage.result import WeekCoverage
 from geo.coverage.surveillance import camera_sectors
+from geo.dispatch.terrain import Dem, viewsheds
 from geo.layers import TownshipLayers
 from geo.projection import from_metric
 
@@ -110,7 +111,11 @@ class CameraSuggestions:
 
 
 def uncovered_area(
-    layers: TownshipLayers, week: WeekCoverage | None = None, *, village: str | None = None
+    layers: TownshipLayers,
+    week: WeekCoverage | None = None,
+    *,
+    village: str | None = None,
+    dem: Dem | None = None,
 ) -> BaseGeometry:
     """The area still uncovered, in the metric CRS: the week's area gaps (what no patrol,
     online camera or drone reached; gaps below ``rules.min_gap_area_m2`` are not kept by the
@@ -120,6 +125,8 @@ def uncovered_area(
     ----------
     village
         Only this village (its code).
+    dem
+        Terrain: without a week, the cameras see their viewsheds, not their whole sectors.
     """
     crs = layers.info.metric_crs
     if week is not None:
@@ -138,7 +145,7 @@ def uncovered_area(
     cameras = layers.metric("cameras")
     cameras = cameras[cameras["status"].fillna("online").isin(["online", ""])]
     if len(cameras):
-        area = shapely.difference(area, shapely.union_all(camera_sectors(cameras)))
+        area = shapely.difference(area, shapely.union_all(viewsheds(cameras, dem)))
     return area
 
 

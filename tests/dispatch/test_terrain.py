@@ -1,0 +1,107 @@
+"""Terrain: a ridge hides a camera's far side; DEM GeoTIFFs read in the township's CRS."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import rasterio
+import shapely
+from rasterio.transform import from_origin
+
+from geo.dispatch.terrain import Dem, read_dem, viewsheds
+
+CRS = "EPSG:4546"
+X0, Y0 = 500_000.0, 3_110_000.0
+
+
+def ridge_dem(height: float) -> Dem:
+    """1 m cells from x −120..120, y −20..120 (relative); a ridge of ``height`` at y 40..44."""
+    z = np.zeros((140, 240))
+    rows = np.arange(140)
+    y_top = 120 - rows  # each row's northern edge
+    z[(y_top > 40) & (y_top <= 44)] = height
+    return Dem(z, x0=X0 - 120, y0=Y0 + 120, cell=1.0, crs=CRS)
+
+
+def camera(height_m: float) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"bearing_deg": [0.0], "fov_deg": [90.0], "range_m": [100.0], "ptz": [False]}
+        | {"height_m": [height_m]},
+        geometry=[shapely.Point(X0, Y0)],
+        crs=CRS,
+    )
+
+
+def test_a_ridge_hides_the_cameras_far_side() -> None:
+    (full,) = viewsheds(camera(5.0), None)
+    (seen,) = viewsheds(camera(5.0), ridge_dem(20.0), grid_m=0.5)
+    # The camera sees up to the ridge's top (44 m north) and nothing beyond it.
+    near = shapely.intersection(full, shapely.box(X0 - 200, Y0 - 10, X0 + 200, Y0 + 44))
+    assert seen.area == pytest.approx(near.area, rel=0.03)
+    assert seen.area < 0.25 * full.area
+    assert seen.contains(shapely.Point(X0, Y0 + 20))
+    assert seen.contains(shapely.Point(X0 + 10, Y0 + 35))
+    for far in [(0, 50), (0, 90), (-30, 60), (40, 55)]:
+        assert not seen.intersects(shapely.Point(X0 + far[0], Y0 + far[1]).buffer(1.0)), far
+
+
+def test_a_high_camera_sees_over_a_low_ridge() -> None:
+    (full,) = viewsheds(camera(60.0), None)
+    (seen,) = viewsheds(camera(60.0), ridge_dem(2.0), grid_m=0.5)
+    assert seen.equals(full)
+    # The same low ridge hides the ground just behind it from a 3 m camera.
+    (low,) = viewsheds(camera(3.0), ridge_dem(2.0), grid_m=0.5)
+    assert not low.contains(shapely.Point(X0, Y0 + 46))
+    assert low.contains(shapely.Point(X0, Y0 + 30))
+
+
+def test_read_dem_in_the_metric_crs_and_from_another(tmp_path: Path) -> None:
+    z = np.arange(12, dtype=np.float32).reshape(3, 4)
+    path = tmp_path / "dem.tif"
+    profile = {"driver": "GTiff", "width": 4, "height": 3, "count": 1, "dtype": "float32"}
+    with rasterio.open(
+        path, "w", crs=CRS, transform=from_origin(X0, Y0, 30.0, 30.0), nodata=-9999.0, **profile
+    ) as dst:
+        z[0, 0] = -9999.0
+        dst.write(z, 1)
+    dem = read_dem(path, CRS)
+    assert (dem.x0, dem.y0, dem.cell) == (X0, Y0, 30.0)
+    assert np.isnan(dem.elevation[0, 0]) and dem.elevation[2, 3] == 11.0
+    assert dem.at(np.array([X0 + 100.0]), np.array([Y0 - 70.0]))[0] == 11.0
+
+    flat = tmp_path / "wgs84.tif"
+    with rasterio.open(
+        flat,
+        "w",
+        crs="EPSG:4326",
+        transform=from_origin(111.0, 28.11, 0.0005, 0.0005),
+        **(profile | {"width": 40, "height": 40}),
+    ) as dst:
+        dst.write(np.full((40, 40), 250.0, dtype=np.float32), 1)
+    dem = read_dem(flat, CRS)
+    assert dem.crs == CRS and dem.cell == pytest.approx(50, rel=0.2)
+    assert np.nanmax(dem.elevation) == pytest.approx(250.0)
+    assert np.isfinite(dem.at(np.array([X0 + 1000.0]), np.array([dem.y0 - 1000.0]))).all()
+
+
+def test_the_area_behind_a_ridge_stays_uncovered_for_camera_suggestions() -> None:
+    from geo.dispatch.cameras import uncovered_area
+    from tests.dispatch.builders import line, township
+
+    cam = {"code": "C1", "bearing_deg": 0.0, "fov_deg": 90.0, "range_m": 100.0, "height_m": 5.0}
+    village = shapely.box(X0 - 100, Y0 - 10, X0 + 100, Y0 + 110)
+    layers = township(
+        [line((-100, 0), (100, 0))],
+        village,
+        cameras=[({**cam, "status": "online"}, shapely.Point(X0, Y0))],
+    )
+    flat = uncovered_area(layers)
+    hidden = uncovered_area(layers, dem=ridge_dem(20.0))
+    (full,) = viewsheds(camera(5.0), None)
+    (seen,) = viewsheds(camera(5.0), ridge_dem(20.0))
+    assert flat.area == pytest.approx(village.area - full.area, rel=1e-6)
+    assert hidden.area == pytest.approx(village.area - seen.area, rel=1e-6)
+    assert hidden.contains(shapely.Point(X0, Y0 + 80))
