@@ -184,7 +184,8 @@ class Unplanned:
     """Work the plan leaves out: ``unreachable`` (no road joins it to the base),
     ``beyond_day`` (the round trip alone exceeds a day's minutes) or ``no_time`` (the week's
     patrol days are full; reported for required work only). ``kind`` is ``gap`` or
-    ``checkpoint`` (required work) or ``routine``."""
+    ``checkpoint`` (required work) or ``routine``; ``minutes_needed`` is the round trip's
+    duration when it is ``beyond_day``."""
 
     squad: str
     village_code: str
@@ -194,6 +195,7 @@ class Unplanned:
     length_m: float
     reason: UnplannedReason
     geometry: BaseGeometry
+    minutes_needed: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -204,6 +206,9 @@ class Unplanned:
             "ref": self.ref,
             "length_m": round(self.length_m, 1),
             "reason": self.reason,
+            "minutes_needed": None
+            if self.minutes_needed is None
+            else round(self.minutes_needed, 1),
             "geometry": shapely.geometry.mapping(self.geometry),
         }
 
@@ -238,8 +243,9 @@ class SquadPlan:
 
 @dataclass(frozen=True)
 class VillageReach:
-    """The road coverage a village would reach if its squad walked the plan (footprint radius
-    ``rules.patrol_radius_m`` against the village's roads), beside last week's."""
+    """The road coverage a village would reach if the plan were walked (footprint radius
+    ``rules.patrol_radius_m`` of every planned route against the village's roads, as the
+    weekly rule counts every patrol), beside last week's."""
 
     village_code: str
     name: str
@@ -569,11 +575,10 @@ def _schedule(
         anchor = item.node if item.edge is None else item.edge[0]
         if anchor not in reach:
             unplanned.append(_unplanned(item, squad, "unreachable"))
-        elif (
-            _minutes([item], _tour(network, paths, depot, [item], exact=True), effort, settings)
-            > budget
-        ):
-            unplanned.append(_unplanned(item, squad, "beyond_day"))
+            continue
+        alone = _minutes([item], _tour(network, paths, depot, [item], exact=True), effort, settings)
+        if alone > budget:
+            unplanned.append(_unplanned(item, squad, "beyond_day", alone))
         else:
             remaining.append(item)
 
@@ -652,16 +657,34 @@ def _day_route(
     )
 
 
-def _unplanned(item: _Work, squad: str, reason: UnplannedReason) -> Unplanned:
+def _unplanned(
+    item: _Work, squad: str, reason: UnplannedReason, minutes: float | None = None
+) -> Unplanned:
     if item.piece is not None:
         p = item.piece
         return Unplanned(
-            squad, p.village_code, "piece", p.kind, str(p.piece), p.length_m, reason, p.geometry
+            squad,
+            p.village_code,
+            "piece",
+            p.kind,
+            str(p.piece),
+            p.length_m,
+            reason,
+            p.geometry,
+            minutes,
         )
     assert item.checkpoint is not None
     c = item.checkpoint
     return Unplanned(
-        squad, c.village_code, "checkpoint", "checkpoint", c.code, 0.0, reason, c.road_point
+        squad,
+        c.village_code,
+        "checkpoint",
+        "checkpoint",
+        c.code,
+        0.0,
+        reason,
+        c.road_point,
+        minutes,
     )
 
 
@@ -681,23 +704,22 @@ def _reach(
     last: WeekCoverage,
     radius: float,
 ) -> list[VillageReach]:
-    """Each planned village's road coverage if its squad walked the plan, and last week's."""
+    """Each planned village's road coverage if the plan were walked (every planned squad's
+    routes count, as every patrol counts in the weekly rule), and last week's."""
     all_roads = shapely.union_all(road_lines)
-    routes = {
-        p.squad: shapely.union_all(np.asarray([d.route_m for d in p.days], dtype=object))
-        for p in plans
-    }
+    routes = [d.route_m for p in plans for d in p.days if not d.route_m.is_empty]
+    foot = shapely.buffer(shapely.union_all(np.asarray(routes, dtype=object)), radius)
+    planned_squads = {p.squad for p in plans}
     last_by_code = {v.village_code: v.road_coverage for v in last.villages}
     out = []
     for row in villages.itertuples():
         squad = str(row.squad)
-        if squad not in routes:
+        if squad not in planned_squads:
             continue
         roads = shapely.intersection(all_roads, row.geometry)
         length = float(roads.length)
         planned: float | None = None
         if length > 0:
-            foot = shapely.buffer(routes[squad], radius)
             planned = min(1.0, float(shapely.intersection(roads, foot).length) / length)
         out.append(
             VillageReach(

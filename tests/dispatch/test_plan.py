@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import time
+from datetime import time as dt_time
 
 import gpxpy
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 
+from geo.coverage.evaluate import evaluate_week
 from geo.coverage.result import WeekCoverage
 from geo.dispatch.gpx import day_gpx
 from geo.dispatch.plan import PatrolPlan, PlanSettings, plan_week
 from geo.layers import TownshipLayers
+from geo.projection import from_metric
+from geo.weeks import IsoWeek
 from tests.dispatch.builders import line, township, week_result
 
 EAST, NORTH, WEST = line((0, 0), (1000, 0)), line((0, 0), (0, 1000)), line((0, 0), (-1000, 0))
@@ -91,6 +96,9 @@ def test_a_trip_longer_than_a_day_is_not_planned() -> None:
     (squad,) = plan.squads
     assert squad.days == []
     assert {u.reason for u in squad.unplanned} == {"beyond_day", "unreachable"}
+    # East there and back at 2 km/h: 60 minutes, more than the day's 50.
+    east = next(u for u in squad.unplanned if u.reason == "beyond_day" and u.what == "piece")
+    assert east.minutes_needed == pytest.approx(60.0)
 
 
 def test_a_configured_base_and_routine_roads() -> None:
@@ -152,3 +160,38 @@ def test_the_demo_week_plan(demo_layers: TownshipLayers, demo_week: WeekCoverage
 
 def _km(plan: PatrolPlan, which: str) -> float:
     return sum(v.road_length_km * (getattr(v, which) or 0.0) for v in plan.villages)
+
+
+def test_walking_the_demo_plan_reaches_the_coverage_it_promises(
+    demo_layers: TownshipLayers, demo_week: WeekCoverage
+) -> None:
+    """Fixes every 10 m along each squad's planned days, judged by the weekly rule itself."""
+    plan = plan_week(demo_layers, [demo_week])
+    week = IsoWeek.parse(plan.week)
+    frames = []
+    for squad in plan.squads:
+        for day in squad.days:
+            along = np.arange(0.0, day.route_m.length, 10.0)
+            points = shapely.line_interpolate_point(day.route_m, along)
+            lon, lat = from_metric(
+                shapely.get_x(points), shapely.get_y(points), demo_layers.info.metric_crs
+            )
+            start = pd.Timestamp.combine(week.days[day.day - 1], dt_time(8)).tz_localize(
+                demo_layers.info.tz
+            )
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "time": (start + pd.to_timedelta(along / 4.0, unit="s")).tz_convert("UTC"),
+                        "lon": lon,
+                        "lat": lat,
+                        "squad": squad.squad,
+                        "segment": len(frames),
+                    }
+                )
+            )
+    walked = evaluate_week(demo_layers, pd.concat(frames, ignore_index=True), week)
+    measured = {v.village_code: v.road_coverage for v in walked.villages}
+    for reach in plan.villages:
+        assert reach.planned is not None
+        assert measured[reach.village_code] == pytest.approx(reach.planned, abs=0.03), reach
