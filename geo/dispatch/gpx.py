@@ -12,7 +12,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 import shapely
 
-from geo.dispatch.plan import Base, DayRoute
+from geo.dispatch.plan import Base, DayRoute, PatrolPlan
 
 
 def day_gpx(day: DayRoute, *, squad: str, base: Base, creator: str = "geo") -> bytes:
@@ -45,3 +45,15 @@ def day_gpx(day: DayRoute, *, squad: str, base: Base, creator: str = "geo") -> b
         out.append(f'<trkpt lat="{lat:.7f}" lon="{lon:.7f}"></trkpt>')
     out.append("</trkseg></trk></gpx>\n")
     return "\n".join(out).encode("utf-8")
+
+
+def plan_gpx(plan: PatrolPlan) -> dict[str, bytes]:
+    """Every day of every squad as GPX, by file name ``<squad>_<week>_day<n>.gpx`` (names to
+    pass through :func:`geo.paths.output_path` when written)."""
+    return {
+        f"{squad.squad}_{plan.week}_day{day.day}.gpx": day_gpx(
+            day, squad=squad.squad, base=squad.base
+        )
+        for squad in plan.squads
+        for day in squad.days
+    }

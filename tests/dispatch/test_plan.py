@@ -13,7 +13,7 @@ import shapely
 
 from geo.coverage.evaluate import evaluate_week
 from geo.coverage.result import WeekCoverage
-from geo.dispatch.gpx import day_gpx
+from geo.dispatch.gpx import day_gpx, plan_gpx
 from geo.dispatch.plan import PatrolPlan, PlanSettings, plan_week
 from geo.layers import TownshipLayers
 from geo.projection import from_metric
@@ -156,6 +156,9 @@ def test_the_demo_week_plan(demo_layers: TownshipLayers, demo_week: WeekCoverage
     assert by_village["433122207207"].status == "no_data"  # the silent village gets a plan
     assert next(v for v in plan.villages if v.village_code == "433122207207").planned > 0.8
     assert plan.to_dict()["squads"][0]["days"][0]["route"]["type"] == "LineString"
+    files = plan_gpx(plan)
+    assert len(files) == sum(len(s.days) for s in plan.squads)
+    assert "squad-06_2026-W48_day1.gpx" in files
 
 
 def _km(plan: PatrolPlan, which: str) -> float:
