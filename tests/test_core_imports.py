@@ -11,8 +11,9 @@ def test_compute_core_imports_no_web_or_database_code() -> None:
         "import sys; import geo.coverage, geo.tracks.gpx, geo.ingest.cleaning, "
         "geo.ingest.pipeline, "
         "geo.simulate, geo.layers, geo.keys, geo.features, geo.layer_edits, "
-        "geo.coverage.camera_status, geo.dispatch.plan, geo.dispatch.gpx, "
-        "geo.dispatch.cameras, geo.dispatch.risk, geo.dispatch.terrain; "
+        "geo.coverage.camera_status; "
+        "import geo.ingest.trackers, geo.devices; "
+        "import geo.dispatch.plan, geo.dispatch.gpx, geo.dispatch.cameras, geo.dispatch.risk; "
         "bad = [m for m in ('fastapi', 'starlette', 'sqlalchemy', 'geoalchemy2', 'psycopg') "
         "if m in sys.modules]; print(','.join(bad))"
     )
