@@ -7,5 +7,5 @@ rural-postman route), :mod:`geo.dispatch.effort` (a squad's usual effort),
 :mod:`geo.dispatch.gpx` (a day's route for phone navigation apps),
 :mod:`geo.dispatch.cameras` (where the next cameras go), :mod:`geo.dispatch.risk` (villages
 at risk of failing the week, mid-week), :mod:`geo.dispatch.terrain` (optional DEM: camera
-viewsheds).
+viewsheds, drone heights above ground).
 """

@@ -5,7 +5,8 @@ A township may have a DEM GeoTIFF; without one every camera sees its whole secto
 ground points of the sector whose line of sight from the camera (its ground elevation plus its
 mounting height) to a person on them (``target_height_m`` above ground) passes above the
 terrain everywhere in between. Reading a GeoTIFF needs rasterio (the ``dem`` extra); the line of
-sight itself is numpy on the elevation array.
+sight itself is numpy on the elevation array. Drone heights, logged above the take-off point,
+become heights above the ground under the drone, for its camera's ground swath.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import shapely
 from numpy.typing import NDArray
 from shapely.geometry.base import BaseGeometry
 
-from geo.coverage.surveillance import camera_sectors
+from geo.coverage.surveillance import camera_sectors, drone_footprints
 
 #: Mounting height of a camera without ``height_m`` (metres above ground).
 DEFAULT_CAMERA_HEIGHT_M = 5.0
@@ -201,3 +202,44 @@ def _visible_part(
     cells = shapely.box(gx[seen] - half, gy[seen] - half, gx[seen] + half, gy[seen] + half)
     out: BaseGeometry = shapely.intersection(sector, shapely.coverage_union_all(cells))
     return out
+
+
+def heights_above_ground(dem: Dem, line: BaseGeometry) -> NDArray[np.float64]:
+    """Heights above the ground under each vertex of a 3-D flight line whose z is metres above
+    the take-off point (its first vertex): ``z + ground(take-off) − ground(vertex)``. NaN stays
+    NaN; where the DEM has no elevation the height above take-off is kept.
+
+    Examples
+    --------
+    >>> dem = Dem(np.array([[100.0, 40.0, 160.0]]), x0=0.0, y0=10.0, cell=10.0, crs="EPSG:4546")
+    >>> flight = shapely.LineString([(5, 5, 0), (15, 5, 100), (25, 5, 100)])
+    >>> heights_above_ground(dem, flight).tolist()  # over a valley, then over a hill
+    [0.0, 160.0, 40.0]
+    """
+    xyz = shapely.get_coordinates(line, include_z=True)
+    ground = dem.at(xyz[:, 0], xyz[:, 1])
+    takeoff = ground[0]
+    if np.isnan(takeoff):
+        return xyz[:, 2].copy()
+    height: NDArray[np.float64] = xyz[:, 2] + np.where(np.isnan(ground), 0.0, takeoff - ground)
+    return height
+
+
+def drone_footprints_over(
+    flights: pd.DataFrame, dem: Dem | None, *, piece_vertices: int = 32
+) -> NDArray[np.object_]:
+    """:func:`~geo.coverage.surveillance.drone_footprints` with each vertex's height above the
+    ground under it (the DEM) instead of above take-off; the same without a DEM."""
+    if dem is None or len(flights) == 0:
+        return drone_footprints(flights, piece_vertices=piece_vertices)
+    lines = []
+    for line in flights.geometry.to_numpy():
+        if line is None or line.is_empty:
+            lines.append(line)
+            continue
+        xyz = shapely.get_coordinates(line, include_z=True)
+        xyz[:, 2] = heights_above_ground(dem, line)
+        lines.append(shapely.LineString(xyz))
+    over = flights.copy()
+    over["geometry"] = lines
+    return drone_footprints(over, piece_vertices=piece_vertices)

@@ -105,3 +105,28 @@ def test_the_area_behind_a_ridge_stays_uncovered_for_camera_suggestions() -> Non
     assert flat.area == pytest.approx(village.area - full.area, rel=1e-6)
     assert hidden.area == pytest.approx(village.area - seen.area, rel=1e-6)
     assert hidden.contains(shapely.Point(X0, Y0 + 80))
+
+
+def test_a_drone_over_a_valley_sees_a_wider_swath() -> None:
+    from geo.dispatch.terrain import drone_footprints_over, heights_above_ground
+
+    # Ground at 0 m for x < 500 m, 100 m lower beyond: a drone 100 m above take-off flies
+    # 200 m above the valley floor, so its ground swath (84° HFOV) there is twice as wide.
+    z = np.zeros((10, 100))
+    z[:, 50:] = -100.0
+    dem = Dem(z, x0=X0, y0=Y0 + 50, cell=10.0, crs=CRS)
+    flight = shapely.LineString([(X0 + 5, Y0, 100.0), (X0 + 995, Y0, 100.0)])
+    flight = shapely.segmentize(flight, 10.0)
+    heights = heights_above_ground(dem, flight)
+    xs = shapely.get_coordinates(flight)[:, 0] - X0
+    assert np.allclose(heights[xs < 500], 100.0) and np.allclose(heights[xs >= 500], 200.0)
+    frame = gpd.GeoDataFrame({"hfov_deg": [84.0]}, geometry=[flight], crs=CRS)
+    # Pieces of one 10 m step each, so each has its own height (round ends reach < 200 m).
+    (flat,) = drone_footprints_over(frame, None, piece_vertices=2)
+    (over,) = drone_footprints_over(frame, dem, piece_vertices=2)
+    half = 100.0 * np.tan(np.radians(42.0))  # half the swath at 100 m
+    west = shapely.box(X0 + 100, Y0 - 1000, X0 + 300, Y0 + 1000)
+    east = shapely.box(X0 + 700, Y0 - 1000, X0 + 900, Y0 + 1000)
+    assert over.intersection(west).area == pytest.approx(200 * 2 * half, rel=0.01)
+    assert over.intersection(east).area == pytest.approx(200 * 4 * half, rel=0.01)
+    assert flat.intersection(east).area == pytest.approx(200 * 2 * half, rel=0.01)
