@@ -11,6 +11,7 @@ shrink as others are chosen). One camera per site.
 from __future__ import annotations
 
 import heapq
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,6 +45,9 @@ class CameraSettings(BaseModel):
     range_m: float = Field(80.0, gt=0, description="Camera range (m).")
     fov_deg: float = Field(90.0, gt=0, le=360, description="Field of view (degrees).")
     ptz: bool = Field(False, description="Pan-tilt-zoom cameras see a full disc.")
+    height_m: float = Field(
+        6.0, gt=0, description="Mounting height above ground (m), for line of sight over a DEM."
+    )
     bearings: int = Field(8, ge=1, le=72, description="Bearings tried per site.")
     village: str | None = Field(None, description="Only this village's area and roads.")
     min_gain_m2: float = Field(1.0, ge=0, description="A site must add at least this area.")
@@ -153,9 +157,15 @@ def suggest_cameras(
     layers: TownshipLayers,
     uncovered: BaseGeometry,
     settings: CameraSettings | None = None,
+    *,
+    dem: Dem | None = None,
 ) -> CameraSuggestions:
     """Choose up to ``settings.count`` camera sites along the roads that add the most of the
     ``uncovered`` area (metric CRS; see :func:`uncovered_area`).
+
+    With a ``dem`` (in the metric CRS), a camera adds only what it can see over the terrain
+    (:func:`geo.dispatch.terrain.viewsheds`); each sector's area is an upper bound of its
+    viewshed's, so viewsheds are computed only for the candidates the lazy greedy reaches.
 
     Returns
     -------
@@ -181,19 +191,28 @@ def suggest_cameras(
     bearings = settings.bearing_list()
     site = np.repeat(np.arange(len(points)), len(bearings))
     bearing = np.tile(np.asarray(bearings), len(points))
-    sectors = camera_sectors(
-        gpd.GeoDataFrame(
-            {
-                "bearing_deg": bearing,
-                "fov_deg": settings.fov_deg,
-                "range_m": settings.range_m,
-                "ptz": settings.ptz,
-            },
-            geometry=points[site] if len(site) else gpd.GeoSeries([], crs=crs),
-            crs=crs,
-        )
+    candidates = gpd.GeoDataFrame(
+        {
+            "bearing_deg": bearing,
+            "fov_deg": settings.fov_deg,
+            "range_m": settings.range_m,
+            "ptz": settings.ptz,
+            "height_m": settings.height_m,
+        },
+        geometry=points[site] if len(site) else gpd.GeoSeries([], crs=crs),
+        crs=crs,
     )
-    chosen = _greedy(sectors, site, uncovered, settings)
+    sectors = camera_sectors(candidates)
+    seen: Callable[[int], BaseGeometry] | None = None
+    if dem is not None:
+        cache: dict[int, BaseGeometry] = {}
+
+        def seen(k: int) -> BaseGeometry:
+            if k not in cache:
+                cache[k] = viewsheds(candidates.iloc[[k]], dem)[0]
+            return cache[k]
+
+    chosen = _greedy(sectors, site, uncovered, settings, seen)
     village_geoms = layers.metric("villages")
     sites = []
     for rank, (k, gain) in enumerate(chosen, start=1):
@@ -210,9 +229,9 @@ def suggest_cameras(
                 ptz=settings.ptz,
                 added_m2=gain,
                 point=_to_wgs84(point, crs),
-                sector=_to_wgs84(sectors[k], crs),
+                sector=_to_wgs84(sectors[k] if seen is None else seen(k), crs),
                 point_m=point,
-                sector_m=sectors[k],
+                sector_m=sectors[k] if seen is None else seen(k),
             )
         )
     return CameraSuggestions(layers.info.code, settings, total, sites)
@@ -273,8 +292,11 @@ def _greedy(
     site: NDArray[np.int64],
     uncovered: BaseGeometry,
     settings: CameraSettings,
+    seen: Callable[[int], BaseGeometry] | None = None,
 ) -> list[tuple[int, float]]:
-    """Lazy greedy maximal coverage: (sector index, area added) in the order chosen."""
+    """Lazy greedy maximal coverage: (sector index, area added) in the order chosen. ``seen``
+    gives what a candidate really covers, within its sector (whose gain is then only an upper
+    bound, checked when the candidate comes up)."""
     if len(sectors) == 0 or uncovered.is_empty:
         return []
     remaining = _Remaining(uncovered, settings.range_m)
@@ -283,13 +305,19 @@ def _greedy(
     heapq.heapify(heap)
     used: set[int] = set()
     out: list[tuple[int, float]] = []
-    fresh: set[int] = set(range(len(sectors)))  # gains computed against the remaining area
+    # Candidates whose gain is computed against the remaining area with what they cover.
+    fresh: set[int] = set(range(len(sectors))) if seen is None else set()
+
+    def cover(k: int) -> BaseGeometry:
+        geom: BaseGeometry = sectors[k] if seen is None else seen(k)
+        return geom
+
     while heap and len(out) < settings.count:
         neg, k = heapq.heappop(heap)
         if int(site[k]) in used:
             continue
         if k not in fresh:
-            gain = float(remaining.gains(sectors[k : k + 1])[0])
+            gain = float(remaining.gains(np.asarray([cover(k)], dtype=object))[0])
             fresh.add(k)
             heapq.heappush(heap, (-gain, k))
             continue
@@ -297,7 +325,7 @@ def _greedy(
             break
         out.append((k, -neg))
         used.add(int(site[k]))
-        remaining.remove(sectors[k])
+        remaining.remove(cover(k))
         fresh = set()
     return out
 

@@ -130,3 +130,34 @@ def test_a_drone_over_a_valley_sees_a_wider_swath() -> None:
     assert over.intersection(west).area == pytest.approx(200 * 2 * half, rel=0.01)
     assert over.intersection(east).area == pytest.approx(200 * 4 * half, rel=0.01)
     assert flat.intersection(east).area == pytest.approx(200 * 2 * half, rel=0.01)
+
+
+def test_a_ridge_moves_the_best_camera_site_to_the_other_road() -> None:
+    from geo.dispatch.cameras import CameraSettings, suggest_cameras
+    from tests.dispatch.builders import line, township
+
+    # Two roads 120 m apart; a gap (a 20 m disc) 55 m north of the southern road. A camera of
+    # 80 m range sees all of it from the southern road facing north, part of it from the
+    # northern road facing south (its far edge is 85 m away); a 30 m ridge 25-30 m north of
+    # the southern road hides it from there.
+    layers = township(
+        [line((0, 0), (1000, 0)), line((0, 120), (1000, 120))],
+        shapely.box(X0 - 50, Y0 - 20, X0 + 1050, Y0 + 140),
+    )
+    gap = shapely.Point(X0 + 500, Y0 + 55).buffer(20)
+    z = np.zeros((160, 1100))
+    y_top = Y0 + 140 - np.arange(160)
+    z[(y_top > Y0 + 25) & (y_top <= Y0 + 30), 400:700] = 30.0
+    dem = Dem(z, x0=X0 - 50, y0=Y0 + 140, cell=1.0, crs=CRS)
+    settings = CameraSettings(count=1, spacing_m=50, range_m=80, fov_deg=90, height_m=6.0)
+
+    (open_site,) = suggest_cameras(layers, gap, settings).sites
+    assert (open_site.point_m.y - Y0, open_site.bearing_deg) == (pytest.approx(0), 0.0)
+    assert open_site.added_m2 == pytest.approx(gap.area, rel=1e-6)
+
+    (site,) = suggest_cameras(layers, gap, settings, dem=dem).sites
+    assert (site.point_m.x - X0, site.point_m.y - Y0) == (pytest.approx(500), pytest.approx(120))
+    assert site.bearing_deg == 180.0
+    sector = shapely.Point(X0 + 500, Y0 + 120).buffer(80)
+    assert site.added_m2 == pytest.approx(gap.intersection(sector).area, rel=0.03)
+    assert site.added_m2 < 0.95 * gap.area  # the far edge is out of range
