@@ -24,7 +24,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geo.coverage.result import WeekCoverage
 from geo.dispatch.effort import Effort, squad_effort
-from geo.dispatch.postman import ShortestPaths, Tour, rural_postman
+from geo.dispatch.postman import ShortestPaths, Tour, rural_postman, tour_length
 from geo.dispatch.roadgraph import Edge, RoadNetwork, build_network, snap_to_roads
 from geo.layers import TownshipLayers
 from geo.projection import from_metric
@@ -576,7 +576,9 @@ def _schedule(
         if anchor not in reach:
             unplanned.append(_unplanned(item, squad, "unreachable"))
             continue
-        alone = _minutes([item], _tour(network, paths, depot, [item], exact=True), effort, settings)
+        alone = _minutes(
+            [item], _tour(network, paths, depot, [item], exact=True).length_m, effort, settings
+        )
         if alone > budget:
             unplanned.append(_unplanned(item, squad, "beyond_day", alone))
         else:
@@ -588,8 +590,14 @@ def _schedule(
         failed = 0
         for item in remaining:
             trial = [*chosen, item]
-            tour = _tour(network, paths, depot, trial, exact=False)
-            if _minutes(trial, tour, effort, settings) <= budget:
+            length = tour_length(
+                network.graph,
+                [w.edge for w in trial if w.edge is not None],
+                depot,
+                required_nodes=[w.node for w in trial if w.node is not None],
+                paths=paths,
+            )
+            if _minutes(trial, length, effort, settings) <= budget:
                 chosen = trial
                 failed = 0
             else:
@@ -628,9 +636,9 @@ def _tour(
     )
 
 
-def _minutes(items: list[_Work], tour: Tour, effort: Effort, settings: PlanSettings) -> float:
+def _minutes(items: list[_Work], length_m: float, effort: Effort, settings: PlanSettings) -> float:
     stops = sum(w.checkpoint is not None for w in items) * settings.checkpoint_stop_minutes
-    return tour.length_m / (effort.speed_kmh * 1000.0 / 60.0) + stops
+    return length_m / (effort.speed_kmh * 1000.0 / 60.0) + stops
 
 
 def _day_route(
@@ -649,7 +657,7 @@ def _day_route(
     return DayRoute(
         day=day,
         length_m=tour.length_m,
-        minutes=_minutes(done, tour, effort, settings),
+        minutes=_minutes(done, tour.length_m, effort, settings),
         route_m=route_m,
         route=route,
         pieces=[w.piece for w in done if w.piece is not None],

@@ -2,13 +2,16 @@
 
 The classic construction (Frederickson's heuristic; optimal when the required pieces and
 the depot are connected, as in a village's full network): take the required edges, join their
-connected components by shortest paths along a minimum spanning tree of the components, make
-every node's degree even by a minimum-weight perfect matching of the odd nodes on shortest-path
-distances, and walk the resulting Eulerian multigraph from the depot.
+connected components by shortest paths along a minimum spanning tree of the components (found
+from one multi-source Dijkstra, Mehlhorn's construction), make every node's degree even by a
+minimum-weight perfect matching of the odd nodes on shortest-path distances, and walk the
+resulting Eulerian multigraph from the depot. :func:`tour_length` gives the same length without
+building the walk, for trying many sets.
 """
 
 from __future__ import annotations
 
+import heapq
 import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -37,6 +40,17 @@ class ShortestPaths:
     def __init__(self, graph: nx.MultiGraph[int]) -> None:
         self.graph = graph
         self._from: dict[int, tuple[dict[int, list[int]], dict[int, float]]] = {}
+        #: Each node's neighbours with the shortest edge to each, and every edge's length.
+        self.neighbours: dict[int, list[tuple[int, float]]] = {
+            int(n): [
+                (int(nb), min(float(e["length"]) for e in keyed.values()))
+                for nb, keyed in adj.items()
+            ]
+            for n, adj in graph.adj.items()
+        }
+        self.lengths: list[tuple[int, int, float]] = [
+            (int(u), int(v), float(data["length"])) for u, v, data in graph.edges(data=True)
+        ]
 
     def _search(self, source: int) -> tuple[dict[int, list[int]], dict[int, float]]:
         if source not in self._from:
@@ -127,19 +141,14 @@ def rural_postman(
     paths = paths or ShortestPaths(graph)
     required = list(required)
     required_nodes = list(required_nodes)
-    reach = paths.distances(depot)
-    lost_edges = [e for e in required if e[0] not in reach]
-    lost_nodes = [n for n in required_nodes if n not in reach]
-    if lost_edges or lost_nodes:
-        raise NotReachable(lost_edges, lost_nodes)
-
+    connections, pairs, _ = _augment(graph, required, depot, required_nodes, paths, exact_matching)
     walk: nx.MultiGraph[int] = nx.MultiGraph()
     walk.add_node(depot)
-    walk.add_nodes_from(required_nodes)
     for u, v, k in required:
         walk.add_edge(u, v, orig=k)
-    _connect_components(walk, paths)
-    _pair_odd_nodes(walk, paths, exact=exact_matching)
+    for nodes in [*connections, *(paths.path(a, b) for a, b in pairs)]:
+        for x, y in itertools.pairwise(nodes):
+            walk.add_edge(x, y, orig=paths.cheapest_key(x, y))
     if walk.number_of_edges() == 0:
         return Tour(depot=depot, steps=[], length_m=0.0)
     steps: list[Edge] = []
@@ -151,42 +160,126 @@ def rural_postman(
     return Tour(depot=depot, steps=steps, length_m=length)
 
 
-def _add_path(walk: nx.MultiGraph[int], paths: ShortestPaths, a: int, b: int) -> None:
-    nodes = paths.path(a, b)
-    for x, y in itertools.pairwise(nodes):
-        walk.add_edge(x, y, orig=paths.cheapest_key(x, y))
+def tour_length(
+    graph: nx.MultiGraph[int],
+    required: Iterable[Edge],
+    depot: int,
+    *,
+    required_nodes: Iterable[int] = (),
+    paths: ShortestPaths | None = None,
+    exact_matching: bool = False,
+) -> float:
+    """The length of :func:`rural_postman`'s walk, without building it (for trying many sets).
+
+    Examples
+    --------
+    >>> g = nx.MultiGraph()
+    >>> for a, b, m in [(0, 1, 100), (1, 2, 100), (2, 3, 100), (3, 0, 100), (1, 4, 50)]:
+    ...     _ = g.add_edge(a, b, length=m)
+    >>> tour_length(g, [(1, 4, 0)], depot=3)  # 200 m to the tail's corner and back, tail twice
+    500.0
+    """
+    paths = paths or ShortestPaths(graph)
+    required = list(required)
+    _, _, extra = _augment(graph, required, depot, list(required_nodes), paths, exact_matching)
+    return float(sum(graph.edges[e]["length"] for e in required)) + extra
 
 
-def _connect_components(walk: nx.MultiGraph[int], paths: ShortestPaths) -> None:
-    """Join the walk's components by shortest paths along their minimum spanning tree."""
-    components = [sorted(c) for c in nx.connected_components(walk)]
-    if len(components) < 2:
-        return
-    between: nx.Graph[int] = nx.Graph()
-    for i in range(len(components)):
-        for j in range(i + 1, len(components)):
-            best = min((paths.distances(a)[b], a, b) for a in components[i] for b in components[j])
-            between.add_edge(i, j, weight=best[0], ends=(best[1], best[2]))
-    for _, _, data in nx.minimum_spanning_edges(between, data=True):
-        _add_path(walk, paths, *data["ends"])
+def _augment(
+    graph: nx.MultiGraph[int],
+    required: list[Edge],
+    depot: int,
+    required_nodes: list[int],
+    paths: ShortestPaths,
+    exact: bool,
+) -> tuple[list[list[int]], list[tuple[int, int]], float]:
+    """What the walk adds to the required edges: the paths joining their components (along a
+    minimum spanning tree), the pairs of odd nodes matched, and the length of both."""
+    reach = paths.distances(depot)
+    lost_edges = [e for e in required if e[0] not in reach]
+    lost_nodes = [n for n in required_nodes if n not in reach]
+    if lost_edges or lost_nodes:
+        raise NotReachable(lost_edges, lost_nodes)
+    sets = nx.utils.UnionFind([depot, *required_nodes])
+    degree: dict[int, int] = {}
+    for u, v, _ in required:
+        sets.union(u, v)
+        degree[u] = degree.get(u, 0) + 1
+        degree[v] = degree.get(v, 0) + 1
+    components = [sorted(c) for c in sets.to_sets()]
+    connections = _join(paths, components) if len(components) > 1 else []
+    extra = sum(cost for cost, _ in connections)
+    for _, nodes in connections:
+        for end in (nodes[0], nodes[-1]):
+            degree[end] = degree.get(end, 0) + 1
+    odd = sorted(n for n, d in degree.items() if d % 2)
+    pairs = _match(odd, paths, exact)
+    extra += sum(paths.distances(a)[b] for a, b in pairs)
+    return [nodes for _, nodes in connections], pairs, extra
 
 
-def _pair_odd_nodes(walk: nx.MultiGraph[int], paths: ShortestPaths, *, exact: bool) -> None:
-    """Walk again the shortest paths between matched odd nodes, so every degree is even."""
-    odd = sorted(int(n) for n, d in walk.degree() if d % 2)
+def _join(paths: ShortestPaths, components: list[list[int]]) -> list[tuple[float, list[int]]]:
+    """Shortest paths joining the components along a minimum spanning tree of their distances.
+
+    One multi-source Dijkstra labels every node with its nearest component; each edge between
+    two labels offers a path between those components, and the minimum spanning tree of these
+    offers is one of the complete distance graph (Mehlhorn, 1988), found in O(E log V).
+    """
+    dist: dict[int, float] = {}
+    label: dict[int, int] = {}
+    pred: dict[int, int] = {}
+    heap = [(0.0, n, c, -1) for c, comp in enumerate(components) for n in comp]
+    heapq.heapify(heap)
+    while heap:
+        d, n, c, p = heapq.heappop(heap)
+        if n in dist:
+            continue
+        dist[n], label[n], pred[n] = d, c, p
+        for nb, w in paths.neighbours[n]:
+            if nb not in dist:
+                heapq.heappush(heap, (d + w, nb, c, n))
+    offers: dict[tuple[int, int], tuple[float, int, int]] = {}
+    for u, v, w in paths.lengths:
+        if u in label and v in label and label[u] != label[v]:
+            cost = dist[u] + w + dist[v]
+            key = (min(label[u], label[v]), max(label[u], label[v]))
+            if key not in offers or cost < offers[key][0]:
+                offers[key] = (cost, int(u), int(v))
+    joined = nx.utils.UnionFind(range(len(components)))
+    out = []
+    for cost, u, v in sorted(offers.values()):
+        if joined[label[u]] != joined[label[v]]:
+            joined.union(label[u], label[v])
+            out.append((cost, [*reversed(_back(pred, u)), *_back(pred, v)]))
+    return out
+
+
+def _back(pred: dict[int, int], node: int) -> list[int]:
+    """The nodes from ``node`` back to the component it was reached from."""
+    out = [node]
+    while pred[out[-1]] != -1:
+        out.append(pred[out[-1]])
+    return out
+
+
+def _match(odd: list[int], paths: ShortestPaths, exact: bool) -> list[tuple[int, int]]:
+    """Pairs of the odd nodes: a minimum-weight perfect matching on shortest-path distances,
+    or a greedy one (nearest pairs first)."""
     if not odd:
-        return
-    pairs = sorted((paths.distances(a)[b], a, b) for i, a in enumerate(odd) for b in odd[i + 1 :])
+        return []
+    pairs: list[tuple[float, int, int]] = []
+    for i, a in enumerate(odd):
+        from_a = paths.distances(a)
+        pairs.extend((from_a[b], a, b) for b in odd[i + 1 :])
+    pairs.sort()
     if exact:
         complete: nx.Graph[int] = nx.Graph()
         complete.add_weighted_edges_from((a, b, d) for d, a, b in pairs)
-        matched = [tuple(sorted(m)) for m in nx.min_weight_matching(complete)]
-    else:
-        taken: set[int] = set()
-        matched = []
-        for _, a, b in pairs:
-            if a not in taken and b not in taken:
-                taken.update((a, b))
-                matched.append((a, b))
-    for a, b in matched:
-        _add_path(walk, paths, int(a), int(b))
+        return [(int(min(m)), int(max(m))) for m in nx.min_weight_matching(complete)]
+    taken: set[int] = set()
+    matched = []
+    for _, a, b in pairs:
+        if a not in taken and b not in taken:
+            taken.update((a, b))
+            matched.append((a, b))
+    return matched

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import geopandas as gpd
@@ -9,7 +10,7 @@ import numpy as np
 import pytest
 import shapely
 
-from geo.dispatch.postman import NotReachable, rural_postman
+from geo.dispatch.postman import NotReachable, rural_postman, tour_length
 from geo.dispatch.roadgraph import RoadNetwork, build_network
 from tests.dispatch.builders import CRS, line
 
@@ -89,3 +90,31 @@ def test_a_piece_no_road_joins_is_not_reachable() -> None:
     with pytest.raises(NotReachable) as caught:
         rural_postman(net.graph, [*net.edges], node(net, 0, 0))
     assert caught.value.edges == [lone]
+
+
+def test_the_length_alone_is_the_walks_length_and_greedy_never_beats_blossom() -> None:
+    grid = [line((0, y), (500, y)) for y in range(0, 501, 100)] + [
+        line((x, 0), (x, 500)) for x in range(0, 501, 100)
+    ]
+    net = network(*grid, split=[(0, 0)])
+    depot = node(net, 0, 0)
+    rng = np.random.default_rng(7)
+    for _ in range(20):
+        chosen = [net.edges[i] for i in rng.choice(len(net.edges), size=12, replace=False)]
+        points = [int(n) for n in rng.choice(len(net.nodes), size=2, replace=False)]
+        for exact in (True, False):
+            tour = rural_postman(
+                net.graph, chosen, depot, required_nodes=points, exact_matching=exact
+            )
+            alone = tour_length(
+                net.graph, chosen, depot, required_nodes=points, exact_matching=exact
+            )
+            assert alone == pytest.approx(tour.length_m, abs=1e-6)
+            walked = {(min(u, v), max(u, v), k) for u, v, k in tour.steps}
+            assert {(min(u, v), max(u, v), k) for u, v, k in chosen} <= walked
+            assert set(points) <= set(tour.nodes) and tour.nodes[0] == tour.nodes[-1] == depot
+            # Consecutive steps join up: it is a walk.
+            assert all(a[1] == b[0] for a, b in itertools.pairwise(tour.steps))
+        greedy = tour_length(net.graph, chosen, depot, required_nodes=points)
+        best = tour_length(net.graph, chosen, depot, required_nodes=points, exact_matching=True)
+        assert greedy >= best - 1e-9
