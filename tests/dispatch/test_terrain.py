@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import rasterio
 import shapely
-from rasterio.transform import from_origin
+from affine import Affine
 
 from geo.dispatch.terrain import Dem, read_dem, viewsheds
 
@@ -63,7 +63,12 @@ def test_read_dem_in_the_metric_crs_and_from_another(tmp_path: Path) -> None:
     path = tmp_path / "dem.tif"
     profile = {"driver": "GTiff", "width": 4, "height": 3, "count": 1, "dtype": "float32"}
     with rasterio.open(
-        path, "w", crs=CRS, transform=from_origin(X0, Y0, 30.0, 30.0), nodata=-9999.0, **profile
+        path,
+        "w",
+        crs=CRS,
+        transform=Affine(30.0, 0.0, X0, 0.0, -30.0, Y0),
+        nodata=-9999.0,
+        **profile,
     ) as dst:
         z[0, 0] = -9999.0
         dst.write(z, 1)
@@ -77,7 +82,7 @@ def test_read_dem_in_the_metric_crs_and_from_another(tmp_path: Path) -> None:
         flat,
         "w",
         crs="EPSG:4326",
-        transform=from_origin(111.0, 28.11, 0.0005, 0.0005),
+        transform=Affine(0.0005, 0.0, 111.0, 0.0, -0.0005, 28.11),
         **(profile | {"width": 40, "height": 40}),
     ) as dst:
         dst.write(np.full((40, 40), 250.0, dtype=np.float32), 1)
