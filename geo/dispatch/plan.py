@@ -284,6 +284,32 @@ class PatrolPlan:
         """The plan's total length over every squad and day."""
         return sum(s.length_m for s in self.squads)
 
+    def rows(self) -> list[dict[str, Any]]:
+        """One row per squad and day, for a table: squad, day, km, minutes, the gap and
+        routine kilometres it covers, the checkpoints it visits (names) and the squad's base.
+
+        Examples
+        --------
+        >>> PatrolPlan("433122207", "2026-W48", ["2026-W47"], PlanSettings(), []).rows()
+        []
+        """
+        return [
+            {
+                "squad": squad.squad,
+                "day": day.day,
+                "km": round(day.length_m / 1000, 2),
+                "minutes": round(day.minutes),
+                "gap_km": round(sum(p.length_m for p in day.pieces if p.kind == "gap") / 1000, 2),
+                "routine_km": round(
+                    sum(p.length_m for p in day.pieces if p.kind == "routine") / 1000, 2
+                ),
+                "checkpoints": [c.name or c.code for c in day.checkpoints],
+                "base": squad.base.name or squad.base.code,
+            }
+            for squad in self.squads
+            for day in squad.days
+        ]
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "township_code": self.township_code,

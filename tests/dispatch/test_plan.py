@@ -156,6 +156,10 @@ def test_the_demo_week_plan(demo_layers: TownshipLayers, demo_week: WeekCoverage
     assert by_village["433122207207"].status == "no_data"  # the silent village gets a plan
     assert next(v for v in plan.villages if v.village_code == "433122207207").planned > 0.8
     assert plan.to_dict()["squads"][0]["days"][0]["route"]["type"] == "LineString"
+    rows = plan.rows()
+    assert len(rows) == sum(len(s.days) for s in plan.squads)
+    assert sum(r["km"] for r in rows) == pytest.approx(plan.length_m / 1000, abs=0.05)
+    assert ["瓦槽村小学"] in [r["checkpoints"] for r in rows if r["squad"] == "squad-06"]
     files = plan_gpx(plan)
     assert len(files) == sum(len(s.days) for s in plan.squads)
     assert "squad-06_2026-W48_day1.gpx" in files
