@@ -261,7 +261,7 @@ class WeekCoverage(BaseModel):
             features=[
                 GapFeature(
                     id=f"{self.week}-{g.rank}",
-                    properties=GapFeatureProperties(week=self.week, **dict(g)),
+                    properties=GapFeatureProperties(week=self.week, **g.properties()),
                     geometry=g.geometry,
                 )
                 for g in sorted(self.gaps, key=lambda g: g.rank)
