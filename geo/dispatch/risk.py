@@ -82,7 +82,7 @@ class VillageRisk:
             "name": self.name,
             "squad": self.squad,
             "at_risk": self.at_risk,
-            "reasons": [x.to_dict() for x in self.reasons],
+            "reasons": [x.model_dump() for x in self.reasons],
             "meets_so_far": self.meets_so_far,
             "road_coverage": r(self.road_coverage),
             "reachable": r(self.reachable),
@@ -264,18 +264,18 @@ def _village_risk(
         if silent >= settings.silent_days:
             reasons.append(
                 Reason(
-                    "silent_phone",
-                    f"巡查手机已{silent}天无定位数据",
-                    f"the squad's phone has sent no position for {silent} day(s)",
+                    code="silent_phone",
+                    zh=f"巡查手机已{silent}天无定位数据",
+                    en=f"the squad's phone has sent no position for {silent} day(s)",
                 )
             )
         if v.missed_mandatory and days_left <= settings.checkpoint_days_left:
             names = "、".join(v.missed_mandatory)
             reasons.append(
                 Reason(
-                    "mandatory_checkpoint_unvisited",
-                    f"必到点位尚未到达：{names}（本周还剩{days_left}天）",
-                    f"mandatory checkpoint(s) not yet visited with {days_left} day(s) left: "
+                    code="mandatory_checkpoint_unvisited",
+                    zh=f"必到点位尚未到达：{names}（本周还剩{days_left}天）",
+                    en=f"mandatory checkpoint(s) not yet visited with {days_left} day(s) left: "
                     + ", ".join(v.missed_mandatory),
                 )
             )
@@ -296,9 +296,9 @@ def _village_risk(
 
 def _road_reason(so_far: float, reachable: float, needed: float, days: int) -> Reason:
     return Reason(
-        "road_coverage_at_risk",
-        f"道路覆盖率目前{so_far:.0%}，按常规进度剩余{days}个巡查日最多可达{reachable:.0%}，"
+        code="road_coverage_at_risk",
+        zh=f"道路覆盖率目前{so_far:.0%}，按常规进度剩余{days}个巡查日最多可达{reachable:.0%}，"
         f"低于要求的{needed:.0%}",
-        f"road coverage is {so_far:.0%}; at the usual pace the {days} patrol day(s) left reach "
+        en=f"road coverage is {so_far:.0%}; at the usual pace the {days} patrol day(s) left reach "
         f"at most {reachable:.0%}, below the {needed:.0%} required",
     )
