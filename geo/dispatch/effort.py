@@ -46,9 +46,11 @@ def squad_effort(
     Examples
     --------
     >>> from geo.coverage.result import VillageCoverage
-    >>> v = VillageCoverage("1", "a", "", "s1", "pass", True, 2, 100.0, 5.0, 0.9, 0.9, 0.9, 5.0,
-    ...     0, 0, [], {"2026-11-23": 40.0, "2026-11-24": 60.0, "2026-11-25": 5.0}, [])
-    >>> w = WeekCoverage("433122207", "2026-W48", "", [v])
+    >>> v = VillageCoverage(village_code="1", name="a", squad="s1", status="pass",
+    ...     meets_requirement=True, patrol_days=2, minutes=100.0, distance_km=5.0,
+    ...     area_coverage=0.9, surveillance_coverage=0.9,
+    ...     minutes_by_day={"2026-11-23": 40.0, "2026-11-24": 60.0, "2026-11-25": 5.0})
+    >>> w = WeekCoverage(township_code="433122207", week="2026-W48", computed_at="", villages=[v])
     >>> squad_effort([w], "s1", Rules(), default_minutes=120, default_days=5,
     ...     default_speed_kmh=15)
     Effort(minutes_per_day=50.0, patrol_days=2, speed_kmh=3.0, measured=True)

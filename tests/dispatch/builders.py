@@ -91,7 +91,24 @@ def week_result(
         reasons=[],
     )
     gaps = [
-        Gap("road", k + 1, VILLAGE, 0.0, g.length, g.length, 0, 0.0, None, to_wgs84(g))
+        Gap(
+            kind="road",
+            rank=k + 1,
+            village_code=VILLAGE,
+            area_m2=0.0,
+            length_m=g.length,
+            road_length_m=g.length,
+            checkpoints=0,
+            distance_to_road_m=0.0,
+            last_covered=None,
+            geometry=to_wgs84(g),
+        )
         for k, g in enumerate(road_gaps)
     ]
-    return WeekCoverage(CODE, week, "2026-12-01T00:00:00+00:00", [village], gaps)
+    return WeekCoverage(
+        township_code=CODE,
+        week=week,
+        computed_at="2026-12-01T00:00:00+00:00",
+        villages=[village],
+        gaps=gaps,
+    )

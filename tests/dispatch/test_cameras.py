@@ -23,12 +23,23 @@ def disc(x: float, y: float, r: float) -> shapely.Polygon:
 
 def area_week(*gaps: shapely.Polygon) -> WeekCoverage:
     return WeekCoverage(
-        CODE,
-        "2026-W47",
-        "2026-12-01T00:00:00+00:00",
-        [],
-        [
-            Gap("area", k + 1, VILLAGE, g.area, 0.0, 0.0, 0, None, None, to_wgs84(g))
+        township_code=CODE,
+        week="2026-W47",
+        computed_at="2026-12-01T00:00:00+00:00",
+        villages=[],
+        gaps=[
+            Gap(
+                kind="area",
+                rank=k + 1,
+                village_code=VILLAGE,
+                area_m2=g.area,
+                length_m=0.0,
+                road_length_m=0.0,
+                checkpoints=0,
+                distance_to_road_m=None,
+                last_covered=None,
+                geometry=to_wgs84(g),
+            )
             for k, g in enumerate(gaps)
         ],
     )
