@@ -23,12 +23,23 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+from datetime import datetime
 from itertools import repeat
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, Engine, create_engine, event, insert
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Integer,
+    cast,
+    create_engine,
+    event,
+    func,
+    insert,
+)
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
@@ -175,6 +186,12 @@ class GeoPackageBackend:
 
     def lock(self, conn: Connection, key: str) -> None:
         """Nothing to do: a write transaction holds the file's write lock already."""
+
+    def epoch_ms(self, column: ColumnElement[datetime]) -> ColumnElement[int]:
+        """Whole seconds from SQLite's ``strftime('%s')`` plus the text's milliseconds
+        (``2026-11-23T01:02:03.456Z``: characters 21 to 23)."""
+        seconds = cast(func.strftime("%s", column), Integer)
+        return seconds * 1000 + cast(func.substr(column, 21, 3), Integer)
 
     def load_upload(self, conn: Connection, upload: NewUpload, upload_id: int) -> None:
         seg = upload.segments

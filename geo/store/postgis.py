@@ -11,8 +11,19 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import psycopg
-from sqlalchemy import Connection, create_engine, text
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Connection,
+    cast,
+    create_engine,
+    extract,
+    func,
+    text,
+)
 from sqlalchemy.exc import InterfaceError, OperationalError, ProgrammingError
 
 from geo.errors import StoreUnavailable
@@ -64,6 +75,10 @@ class PostGISBackend:
         """An advisory lock, not a row lock: saving layers deletes and inserts the township's
         row, which would let a waiter through."""
         conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
+
+    def epoch_ms(self, column: ColumnElement[datetime]) -> ColumnElement[int]:
+        """``EXTRACT`` is exact (numeric) since PostgreSQL 14; times are truncated to ms."""
+        return cast(extract("epoch", func.date_trunc("milliseconds", column)) * 1000, BigInteger)
 
     def load_upload(self, conn: Connection, upload: NewUpload, upload_id: int) -> None:
         who = UploadIdentity(upload.township, upload_id, upload.squad, upload.device)

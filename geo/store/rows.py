@@ -89,13 +89,11 @@ def township_layers(
 
 
 def week_fix_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """Finish a ``week_fixes`` query read straight from the driver (times as the driver gives
-    them: ISO-8601 text from SQLite, datetimes from psycopg): UTC times and segment keys unique
-    across uploads."""
+    """Finish a ``week_fixes`` query read straight from the driver: UTC times from
+    ``time_ms`` (milliseconds since 1970) and segment keys unique across uploads."""
     out = frame.copy()
-    out["time"] = pd.to_datetime(out["time"], utc=True, format="ISO8601").astype(
-        "datetime64[ms, UTC]"
-    )
+    ms = out["time_ms"].to_numpy(dtype=np.int64).astype("datetime64[ms]")
+    out["time"] = pd.Series(ms, index=out.index).dt.tz_localize(UTC)
     seg = out["segment"].to_numpy(dtype=np.int64)
     upload = out["upload_id"].to_numpy(dtype=np.int64)
     out["segment"] = np.where(seg >= 0, upload * SEGMENT_KEY_BASE + seg, -1)

@@ -18,7 +18,19 @@ from typing import Any, Protocol
 
 import geopandas as gpd
 import pandas as pd
-from sqlalchemy import Connection, Engine, Select, delete, func, insert, select, text, true, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Select,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+    true,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from geo.audit import AuditEntry
@@ -74,6 +86,10 @@ class Backend(Protocol):
 
     def load_upload(self, conn: Connection, upload: NewUpload, upload_id: int) -> None:
         """Write an upload's segments and fixes in bulk, in the caller's transaction."""
+
+    def epoch_ms(self, column: ColumnElement[datetime]) -> ColumnElement[int]:
+        """A time column as whole milliseconds since 1970 UTC, computed by the database, so
+        a week of fixes reaches Python as plain integers (no datetime object per fix)."""
 
 
 def _holds_id(value: int) -> bool:
@@ -333,7 +349,8 @@ class SqlStore:
     def week_fixes(self, township: str, start: datetime, end: datetime) -> pd.DataFrame:
         f = _FIXES.c
         query = (
-            select(f.t.label("time"), f.lon, f.lat, f.squad, f.device, f.upload_id, f.segment)
+            select(self.backend.epoch_ms(f.t).label("time_ms"), f.lon, f.lat, f.squad)
+            .add_columns(f.device, f.upload_id, f.segment)
             .where(f.township == township, f.t >= start, f.t < end)
             .order_by(f.upload_id, f.seq)
         )
