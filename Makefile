@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 ARGS   ?=
 
-.PHONY: install demo test fuzz bench bench-load lint clean
+.PHONY: install demo test test-qgis fuzz bench bench-load lint clean
 
 install: $(STAMP)
 
@@ -22,6 +22,12 @@ demo: install
 ## GEO_TEST_DATABASE_URL is not given).
 test: install
 	bash scripts/run-tests.sh $(ARGS)
+
+## QGIS itself (Debian's python3-qgis, offscreen) against `geo serve`: installs QGIS first.
+## `make test` runs the same test whenever QGIS is installed.
+test-qgis: install
+	bash scripts/install-qgis.sh
+	bash scripts/run-tests.sh tests/api/test_qgis.py $(ARGS)
 
 ## The property tests and schemathesis at length: many random examples per property and per
 ## operation (GEO_FUZZ_EXAMPLES, default 2000 per property; schemathesis a tenth of that per

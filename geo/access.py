@@ -123,7 +123,8 @@ def authenticate(store: Store, token: str | None, now: datetime | None = None) -
     """
     if not token:
         raise AuthenticationRequired(
-            "no API key: send the header 'Authorization: Bearer <key>' or sign in at /signin"
+            "no API key: send the header 'Authorization: Bearer <key>' (or the key as the "
+            "password of HTTP Basic), or sign in at /signin"
         )
     parsed = parse_token(token)
     if parsed is None:

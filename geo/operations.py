@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -16,7 +16,7 @@ import pandas as pd
 
 from geo.audit import CLI_ACTOR, Action, AuditEntry, entry
 from geo.coverage import WeekCoverage, evaluate_week
-from geo.coverage.camera_status import StatusChange, week_statuses
+from geo.coverage.camera_status import CameraStatus, StatusChange, week_statuses
 from geo.coverage.evaluate import Method
 from geo.errors import InvalidInput, NotFound
 from geo.features import TimeInterval, feature_ids, gaps_frame, to_features
@@ -41,6 +41,10 @@ from geo.text import check_text
 from geo.tracks.fixes import ParsedTrack, make_fixes
 from geo.tracks.limits import DEFAULT_LIMITS, ReadLimits
 from geo.weeks import IsoWeek
+
+if TYPE_CHECKING:
+    from geo.coverage.daily import DayCoverage
+    from geo.coverage.monthly import MonthReview
 
 #: How far back a gap's "last covered" date is looked for.
 GAP_LOOKBACK = timedelta(weeks=8)
@@ -419,7 +423,7 @@ def set_camera_status(
     note: str = "",
     changed_by: str = "",
     actor: str = CLI_ACTOR,
-) -> dict[str, Any]:
+) -> CameraStatus:
     """Record that camera ``code`` has ``status`` from ``changed_at`` (default now) on, with
     its audit entry (``actor``: the API key id).
 
@@ -428,8 +432,8 @@ def set_camera_status(
 
     Returns
     -------
-    dict
-        ``code``, the camera's current ``status`` and its ``history`` (oldest first).
+    CameraStatus
+        The camera's current ``status`` and its ``history`` (oldest first).
     """
     if status not in CAMERA_STATUSES:
         raise InvalidInput(
@@ -455,23 +459,21 @@ def set_camera_status(
     )
     current = store.add_camera_status(township, change, audit=audit)
     history = store.camera_status_changes(township, camera=code)
-    return {
-        "code": code,
-        "status": current,
-        "history": [c.to_dict() for c in sorted(history, key=lambda c: c.changed_at)],
-    }
+    return CameraStatus(
+        code=code, status=current, history=sorted(history, key=lambda c: c.changed_at)
+    )
 
 
-def camera_status_history(store: Store, township: str, code: str) -> dict[str, Any]:
+def camera_status_history(store: Store, township: str, code: str) -> CameraStatus:
     """A camera's current status and its recorded changes, oldest first."""
     layers = store.load_layers(township)
     position = find_feature(layers, "cameras", code)
     history = store.camera_status_changes(township, camera=code)
-    return {
-        "code": code,
-        "status": str(layers.cameras["status"].iloc[position]),
-        "history": [c.to_dict() for c in sorted(history, key=lambda c: c.changed_at)],
-    }
+    return CameraStatus(
+        code=code,
+        status=str(layers.cameras["status"].iloc[position]),
+        history=sorted(history, key=lambda c: c.changed_at),
+    )
 
 
 def gaps_layer(
@@ -494,28 +496,19 @@ def gaps_layer(
     return gaps_frame(results)
 
 
-def day_coverage(store: Store, township: str, day: date) -> dict[str, Any]:
-    """The daily view (日巡查) of a township for one local day, as a JSON-ready dict."""
-    from geo.coverage.daily import day_bounds, evaluate_day
+def day_coverage(store: Store, township: str, day: date) -> DayCoverage:
+    """The daily view (日巡查) of a township for one local day."""
+    from geo.coverage.daily import day_bounds, day_view
 
     layers = store.load_layers(township)
     start, end = day_bounds(day, layers)
-    squads = evaluate_day(layers, store.week_fixes(township, start, end), day)
-    return {
-        "township_code": township,
-        "date": day.isoformat(),
-        "time_zone": layers.info.timezone,
-        "min_minutes": layers.info.rules.min_minutes_in_village,
-        "squads_passed": sum(s.status == "pass" for s in squads),
-        "squads_total": len(squads),
-        "squads": [s.to_dict() for s in squads],
-    }
+    return day_view(layers, store.week_fixes(township, start, end), day)
 
 
-def month_coverage(store: Store, township: str, month_text: str) -> dict[str, Any]:
-    """The monthly review (月调度) of a township as a JSON-ready dict."""
+def month_coverage(store: Store, township: str, month_text: str) -> MonthReview:
+    """The monthly review (月调度) of a township."""
     from geo.coverage.daily import day_bounds, evaluate_day
-    from geo.coverage.monthly import Month, month_review
+    from geo.coverage.monthly import Month, month_review, squad_effort
 
     month = Month.parse(month_text)
     layers = store.load_layers(township)
@@ -523,17 +516,8 @@ def month_coverage(store: Store, township: str, month_text: str) -> dict[str, An
     start, _ = day_bounds(month.days[0], layers)
     _, end = day_bounds(month.days[-1], layers)
     fixes = store.week_fixes(township, start, end)
-    effort: dict[str, dict[str, float]] = {}
-    for day in month.days:
-        for squad in evaluate_day(layers, fixes, day):
-            e = effort.setdefault(
-                squad.squad, {"days_patrolled": 0, "days_passed": 0, "minutes": 0.0, "km": 0.0}
-            )
-            e["days_patrolled"] += squad.minutes > 0
-            e["days_passed"] += squad.status == "pass"
-            e["minutes"] = round(e["minutes"] + squad.minutes, 2)
-            e["km"] = round(e["km"] + squad.distance_km, 3)
-    return {"township_code": township, **month_review(month, weeks, effort, layers.info.metric_crs)}
+    effort = squad_effort(evaluate_day(layers, fixes, day) for day in month.days)
+    return month_review(month, weeks, effort, layers.info.metric_crs)
 
 
 def month_report(store: Store, township: str, month_text: str, *, lang: Lang = "zh") -> str:
@@ -543,7 +527,7 @@ def month_report(store: Store, township: str, month_text: str, *, lang: Lang = "
     review = month_coverage(store, township, month_text)
     layers = store.load_layers(township)
     camera_weeks: dict[str, list[str]] = {str(c): [] for c in layers.cameras["code"]}
-    for text in review["weeks"]:
+    for text in review.weeks:
         statuses = week_layers(store, layers, IsoWeek.parse(text)).cameras
         for code, status in zip(statuses["code"], statuses["status"], strict=True):
             camera_weeks[str(code)].append(str(status))

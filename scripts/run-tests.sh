@@ -13,6 +13,16 @@ if [ ! -x "${GEO_CHROMIUM:-/usr/bin/chromium}" ]; then
     echo "tests: Chromium is missing (apt-get install chromium); browser tests will skip" >&2
   fi
 fi
+# Exports and the OGC API are checked with the system's GDAL (the one Debian's QGIS uses).
+if ! command -v ogrinfo >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "tests: installing gdal-bin with apt-get" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gdal-bin >&2
+  else
+    echo "tests: ogrinfo is missing (apt-get install gdal-bin); GDAL checks will skip" >&2
+  fi
+fi
 # The PDF report and the screenshots draw Chinese with Noto CJK.
 if ! fc-list :lang=zh 2>/dev/null | grep -q . && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "tests: installing fonts-noto-cjk with apt-get" >&2

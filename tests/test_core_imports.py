@@ -12,6 +12,8 @@ def test_compute_core_imports_no_web_or_database_code() -> None:
         "geo.ingest.pipeline, "
         "geo.simulate, geo.layers, geo.keys, geo.features, geo.layer_edits, "
         "geo.coverage.camera_status; "
+        "import geo.ingest.trackers, geo.devices; "
+        "import geo.dispatch.plan, geo.dispatch.gpx, geo.dispatch.cameras, geo.dispatch.risk; "
         "bad = [m for m in ('fastapi', 'starlette', 'sqlalchemy', 'geoalchemy2', 'psycopg') "
         "if m in sys.modules]; print(','.join(bad))"
     )

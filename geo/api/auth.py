@@ -12,8 +12,10 @@ A route (or a whole router) declares the roles it admits::
     def post_y(principal: Annotated[Principal, Depends(require(Role.PATROL, Role.ADMIN))]):
         principal.check_scope(township, squad)  # a patrol key acts for its own squad only
 
-The key comes from ``Authorization: Bearer <key>`` or, for browsers, the HttpOnly cookie set by
-the sign-in page (:mod:`geo.api.routers.signin`). No key, or a malformed, unknown or revoked
+The key comes from ``Authorization: Bearer <key>``; from HTTP Basic, the key as the password
+and any user name (for clients that cannot send a header of their own: QGIS's and GDAL's
+authentication settings, tracker apps); or, for browsers, the HttpOnly cookie set by the
+sign-in page (:mod:`geo.api.routers.signin`). No key, or a malformed, unknown or revoked
 one, is 401 problem+json with ``WWW-Authenticate: Bearer``; a role the route does not admit is
 403. Routes for browsers (``page=True``) send a browser without a valid key to ``/signin``
 instead (303).
@@ -22,11 +24,16 @@ A write (any method but GET, HEAD, OPTIONS) authenticated by the cookie is accep
 the service's own origin (:func:`from_own_origin`): a browser sends the cookie with requests that
 pages of other sites on the same host make (SameSite counts the host, not the port), so the
 cookie alone does not show the user asked for the write. Bearer keys are not sent by browsers on
-their own and need no such check.
+their own and need no such check. Basic credentials could be (a browser keeps what a user typed
+into its own prompt; the service never asks for it): a write with them is refused when the
+browser's headers say it comes from another origin, and accepted from programs, which send
+neither ``Origin`` nor ``Sec-Fetch-Site``.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -35,7 +42,13 @@ import fastapi.routing
 from fastapi import FastAPI, Request, Security
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import (
+    HTTPAuthorizationCredentials,
+    HTTPBasic,
+    HTTPBasicCredentials,
+    HTTPBearer,
+)
+from fastapi.security.utils import get_authorization_scheme_param
 
 from geo import access
 from geo.api.dependencies import StoreDep
@@ -82,6 +95,36 @@ bearer = HTTPBearer(
     description=(
         "An API key from `geo keys create`, sent as `Authorization: Bearer <key>`. Browsers "
         "sign in at /signin instead, which keeps the key in an HttpOnly cookie."
+    ),
+)
+
+
+class KeyAsBasicPassword(HTTPBasic):
+    """HTTP Basic with the API key as the password (the user name is not read). A header that is
+    not ``Basic`` gives None; a malformed ``Basic`` one is 401 problem+json saying so."""
+
+    async def __call__(self, request: Request) -> HTTPBasicCredentials | None:  # type: ignore[override]
+        scheme, param = get_authorization_scheme_param(request.headers.get("authorization"))
+        if scheme.lower() != "basic":
+            return None
+        try:
+            user, colon, password = base64.b64decode(param, validate=True).decode().partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            colon = ""
+        if not colon:
+            raise AuthenticationRequired(
+                "the Authorization: Basic header must be base64 of 'user:key' (any user name, "
+                "the API key as the password)"
+            )
+        return HTTPBasicCredentials(username=user, password=password)
+
+
+basic = KeyAsBasicPassword(
+    auto_error=False,
+    scheme_name="basic",
+    description=(
+        "HTTP Basic with the API key as the password and any user name, for clients that "
+        "cannot send a header of their own (QGIS's and GDAL's authentication settings)."
     ),
 )
 
@@ -154,11 +197,24 @@ class Require:
         request: Request,
         store: StoreDep,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)],
+        basic_credentials: Annotated[HTTPBasicCredentials | None, Security(basic)],
     ) -> Principal:
-        token = credentials.credentials if credentials else request.cookies.get(COOKIE)
         try:
-            if credentials is None and token is not None:
-                check_cookie_write(request)
+            if credentials is not None:
+                token: str | None = credentials.credentials
+            elif basic_credentials is not None:
+                token = basic_credentials.password
+                if request.method not in SAFE_METHODS and not from_own_origin(
+                    request, unknown=True
+                ):
+                    raise Forbidden(
+                        f"{request.method} {request.url.path} with Basic credentials from "
+                        f"another origin ({request.headers.get('origin') or 'a cross-site page'})"
+                    )
+            else:
+                token = request.cookies.get(COOKIE)
+                if token is not None:
+                    check_cookie_write(request)
             principal = access.authenticate(store, token)
             if principal.role not in self.roles:
                 admitted = ", ".join(r.value for r in Role if r in self.roles)

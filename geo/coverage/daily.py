@@ -3,46 +3,72 @@ which villages it entered, and whether it met the daily minimum."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
 import shapely
+from pydantic import BaseModel, ConfigDict, Field
 
 from geo.coverage.evaluate import link_segments
+from geo.coverage.result import Km, Minutes, with_example
 from geo.layers import TownshipLayers
 
 DayStatus = Literal["pass", "fail", "no_data"]
 
 
-@dataclass(frozen=True)
-class SquadDay:
+class SquadDay(BaseModel):
     """One squad's patrol on one local day."""
 
-    squad: str
-    village_code: str | None
-    status: DayStatus
-    minutes: float
-    distance_km: float
-    minutes_in_own_village: float | None
-    villages_entered: list[str]
+    model_config = ConfigDict(frozen=True)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "squad": self.squad,
-            "village_code": self.village_code,
-            "status": self.status,
-            "minutes": round(self.minutes, 2),
-            "distance_km": round(self.distance_km, 3),
-            "minutes_in_own_village": (
-                None
-                if self.minutes_in_own_village is None
-                else round(self.minutes_in_own_village, 2)
-            ),
-            "villages_entered": self.villages_entered,
+    squad: str = Field(examples=["squad-01"])
+    village_code: str | None = Field(
+        description="The squad's own village (none for a township squad)",
+        examples=["433122207201"],
+    )
+    status: DayStatus = Field(examples=["pass"])
+    minutes: Annotated[Minutes, Field(examples=[182.5])]
+    distance_km: Annotated[Km, Field(examples=[24.1])]
+    minutes_in_own_village: Annotated[Minutes | None, Field(examples=[170.0])]
+    villages_entered: list[str] = Field(examples=[["433122207201"]])
+
+
+#: The daily view of the demo township (its OpenAPI example).
+_DAY_EXAMPLE: dict[str, Any] = {
+    "township_code": "433122207",
+    "date": "2026-11-18",
+    "time_zone": "Asia/Shanghai",
+    "min_minutes": 10.0,
+    "squads_passed": 6,
+    "squads_total": 8,
+    "squads": [
+        {
+            "squad": "squad-01",
+            "village_code": "433122207201",
+            "status": "pass",
+            "minutes": 182.5,
+            "distance_km": 24.1,
+            "minutes_in_own_village": 170.0,
+            "villages_entered": ["433122207201"],
         }
+    ],
+}
+
+
+class DayCoverage(BaseModel):
+    """The daily view (日巡查) of a township for one local day (:func:`day_view`)."""
+
+    model_config = with_example(_DAY_EXAMPLE)
+
+    township_code: str
+    date: str
+    time_zone: str
+    min_minutes: float = Field(ge=0)
+    squads_passed: int = Field(ge=0)
+    squads_total: int = Field(ge=0)
+    squads: list[SquadDay]
 
 
 def day_bounds(day: date, layers: TownshipLayers) -> tuple[datetime, datetime]:
@@ -111,3 +137,18 @@ def evaluate_day(layers: TownshipLayers, fixes: pd.DataFrame, day: date) -> list
             )
         )
     return out
+
+
+def day_view(layers: TownshipLayers, fixes: pd.DataFrame, day: date) -> DayCoverage:
+    """The daily view of the township for one local day: each squad judged by
+    :func:`evaluate_day`, and how many passed."""
+    squads = evaluate_day(layers, fixes, day)
+    return DayCoverage(
+        township_code=layers.info.code,
+        date=day.isoformat(),
+        time_zone=layers.info.timezone,
+        min_minutes=layers.info.rules.min_minutes_in_village,
+        squads_passed=sum(s.status == "pass" for s in squads),
+        squads_total=len(squads),
+        squads=squads,
+    )

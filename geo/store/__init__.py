@@ -1,7 +1,8 @@
-"""Storage: one :class:`Store` protocol, a GeoPackage file (default) and PostGIS.
+"""Storage: one :class:`Store` protocol, implemented once (:class:`geo.store.sql.SqlStore`)
+on a GeoPackage file (default) or PostGIS.
 
-Implementations are imported lazily so that code which only needs the protocol does not
-load SQLAlchemy.
+The store is imported lazily so that code which only needs the protocol does not load
+SQLAlchemy.
 """
 
 from __future__ import annotations

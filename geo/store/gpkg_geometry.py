@@ -1,8 +1,9 @@
 """GeoPackage geometry blobs (OGC 12-128r18, section 2.1.3), encoded and decoded with shapely.
 
 A blob is a small header (magic ``GP``, version, flags, SRS id, envelope) followed by ISO WKB.
-These helpers let the embedded store use plain :mod:`sqlite3` with full transactions and no
-SpatiaLite.
+The GeoPackage's geometry column type (:class:`geo.store.types.Shape`) and the R-tree
+trigger functions (:func:`geo.store.geopackage.register_functions`) use them, so the file needs
+no SpatiaLite.
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""Conversions between the domain types and plain rows, shared by both stores."""
+"""Conversions between the domain types and the rows of :mod:`geo.store.tables`.
+
+Rows come from :class:`geo.store.sql.SqlStore` on either backend with the same Python types
+(shapely geometries, UTC datetimes, JSON as dicts; :mod:`geo.store.types`)."""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geo.audit import Action, AuditEntry
 from geo.coverage.camera_status import SINCE_EVER, StatusChange
-from geo.coverage.result import Gap, VillageCoverage, WeekCoverage
+from geo.coverage.result import WeekCoverage
 from geo.ingest.cleaning import Drop
 from geo.keys import ApiKey, Role
 from geo.layers import LAYER_COLUMNS, WGS84, TownshipInfo, TownshipLayers
@@ -23,13 +26,6 @@ from geo.store.base import SEGMENT_KEY_BASE, UploadRecord
 #: (unless it is asked to replace imported drone flights too).
 LAYER_ROW_FILTER = {"drone_flights": "source = 'layers'"}
 ImportedFlights = Literal["keep", "replace"]
-
-
-def iso_ms(times: pd.Series) -> list[str | None]:
-    """UTC timestamps as GeoPackage DATETIME text (``2026-11-23T01:02:03.000Z``); NaT → None."""
-    values = times.to_numpy(dtype="datetime64[ms]")
-    text = np.datetime_as_string(values, unit="ms", timezone="UTC")
-    return [None if t == "NaT" else str(t) for t in text]
 
 
 def layer_rows(
@@ -79,12 +75,11 @@ def layer_frame(name: str, records: list[tuple[Any, ...]], geoms: Any) -> gpd.Ge
 
 
 def township_layers(
-    settings: dict[str, Any] | str,
+    settings: dict[str, Any],
     outline: BaseGeometry,
     frames: dict[str, gpd.GeoDataFrame],
 ) -> TownshipLayers:
-    data = json.loads(settings) if isinstance(settings, str) else settings
-    info = TownshipInfo.from_dict(data)
+    info = TownshipInfo.from_dict(settings)
     outline_frame = gpd.GeoDataFrame(
         {"code": [info.code], "name": [info.name], "name_en": [info.name_en]},
         geometry=[outline],
@@ -94,11 +89,11 @@ def township_layers(
 
 
 def week_fix_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """Finish a ``week_fixes`` query: UTC times and segment keys unique across uploads."""
+    """Finish a ``week_fixes`` query read straight from the driver: UTC times from
+    ``time_ms`` (milliseconds since 1970) and segment keys unique across uploads."""
     out = frame.copy()
-    out["time"] = pd.to_datetime(out["time"], utc=True, format="ISO8601").astype(
-        "datetime64[ms, UTC]"
-    )
+    ms = out["time_ms"].to_numpy(dtype=np.int64).astype("datetime64[ms]")
+    out["time"] = pd.Series(ms, index=out.index).dt.tz_localize(UTC)
     seg = out["segment"].to_numpy(dtype=np.int64)
     upload = out["upload_id"].to_numpy(dtype=np.int64)
     out["segment"] = np.where(seg >= 0, upload * SEGMENT_KEY_BASE + seg, -1)
@@ -118,26 +113,19 @@ def fix_time_range(fixes: pd.DataFrame) -> tuple[datetime | None, datetime | Non
 
 
 def upload_record(row: dict[str, Any], *, duplicate: bool = False) -> UploadRecord:
+    """A stored ``uploads`` row (report as JSON text or a dict) as an :class:`UploadRecord`."""
     report = row["report"]
-    uploaded = row["uploaded_at"]
-    if isinstance(uploaded, str):
-        uploaded = datetime.fromisoformat(uploaded.replace("Z", "+00:00"))
-    return UploadRecord(
-        id=int(row["id"]),
-        township=row["township"],
-        squad=row["squad"],
-        device=row["device"],
-        filename=row["filename"],
-        source_format=row["source_format"],
-        source_crs=row["source_crs"],
-        sha256=row["sha256"],
-        uploaded_at=uploaded.astimezone(UTC),
-        report=json.loads(report) if isinstance(report, str) else report,
-        duplicate=duplicate,
+    return UploadRecord.model_validate(
+        {
+            **row,
+            "report": json.loads(report) if isinstance(report, str) else report,
+            "duplicate": duplicate,
+        }
     )
 
 
 def coverage_rows(result: WeekCoverage, fingerprint: str) -> list[dict[str, Any]]:
+    """The ``coverage_results`` rows of a result: one per village, its measures as dumped."""
     return [
         {
             "township": result.township_code,
@@ -145,7 +133,7 @@ def coverage_rows(result: WeekCoverage, fingerprint: str) -> list[dict[str, Any]
             "village_code": v.village_code,
             "status": v.status,
             "meets_requirement": v.meets_requirement,
-            "result": v.to_dict(),
+            "result": v.model_dump(mode="json"),
             "computed_at": result.computed_at,
             "fingerprint": fingerprint,
             "fixes_used": result.fixes_used,
@@ -158,6 +146,7 @@ def coverage_rows(result: WeekCoverage, fingerprint: str) -> list[dict[str, Any]
 
 
 def gap_rows(result: WeekCoverage) -> list[dict[str, Any]]:
+    """The ``coverage_gaps`` rows of a result (properties as dumped, geometry as shapely)."""
     return [
         {
             "township": result.township_code,
@@ -181,44 +170,28 @@ def week_coverage(
     gaps: list[tuple[dict[str, Any], BaseGeometry]],
 ) -> tuple[WeekCoverage, str]:
     """Rebuild a stored result from its village rows (in id order) and gap rows."""
-    villages = [
-        VillageCoverage.from_dict(
-            json.loads(r["result"]) if isinstance(r["result"], str) else r["result"]
-        )
-        for r in results
-    ]
-    gap_list = []
-    for props, geom in gaps:
-        p = json.loads(props) if isinstance(props, str) else props
-        gap_list.append(
-            Gap(
-                kind=p["kind"],
-                rank=int(p["rank"]),
-                village_code=p["village_code"],
-                area_m2=float(p["area_m2"]),
-                length_m=float(p["length_m"]),
-                road_length_m=float(p["road_length_m"]),
-                checkpoints=int(p["checkpoints"]),
-                distance_to_road_m=p["distance_to_road_m"],
-                last_covered=p["last_covered"],
-                geometry=geom,
-            )
-        )
+
+    def loaded(value: dict[str, Any] | str) -> dict[str, Any]:
+        return json.loads(value) if isinstance(value, str) else value
+
     first = results[0]
-    return (
-        WeekCoverage(
-            township_code=township,
-            week=week,
-            computed_at=first["computed_at"],
-            villages=villages,
-            gaps=sorted(gap_list, key=lambda g: g.rank),
-            fixes_used=int(first["fixes_used"]),
-            method=first["method"],
-            cameras_online=int(first.get("cameras_online") or 0),
-            drone_flights=int(first.get("drone_flights") or 0),
-        ),
-        first["fingerprint"],
+    result = WeekCoverage.model_validate(
+        {
+            "township_code": township,
+            "week": week,
+            "computed_at": first["computed_at"],
+            "villages": [loaded(r["result"]) for r in results],
+            "gaps": sorted(
+                ({**loaded(props), "geometry": geom} for props, geom in gaps),
+                key=lambda g: int(g["rank"]),
+            ),
+            "fixes_used": first["fixes_used"],
+            "method": first["method"],
+            "cameras_online": first.get("cameras_online") or 0,
+            "drone_flights": first.get("drone_flights") or 0,
+        }
     )
+    return result, first["fingerprint"]
 
 
 #: Stored column names of each layer, in order.
@@ -232,22 +205,12 @@ def track_frame(
     columns = ["squad", "device", "upload_id", *extra, "started_at", "ended_at", "fixes", "geom"]
     frame = pd.DataFrame(records, columns=columns).drop(columns="geom")
     for col in ("started_at", "ended_at"):
-        frame[col] = pd.to_datetime(frame[col], utc=True, format="ISO8601")
+        frame[col] = pd.to_datetime(frame[col], utc=True)
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(list(geoms), crs=WGS84), crs=WGS84)
-
-
-def _utc(value: datetime | str | None) -> datetime | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return value.astimezone(UTC)
 
 
 def api_key(row: dict[str, Any]) -> ApiKey:
     """A stored ``api_keys`` row as an :class:`geo.keys.ApiKey`."""
-    created = _utc(row["created_at"])
-    assert created is not None
     return ApiKey(
         key_id=row["key_id"],
         secret_sha256=row["secret_sha256"],
@@ -255,9 +218,9 @@ def api_key(row: dict[str, Any]) -> ApiKey:
         role=Role(row["role"]),
         township=row["township"],
         squad=row["squad"],
-        created_at=created,
-        revoked_at=_utc(row["revoked_at"]),
-        last_used_at=_utc(row["last_used_at"]),
+        created_at=row["created_at"],
+        revoked_at=row["revoked_at"],
+        last_used_at=row["last_used_at"],
     )
 
 
@@ -278,13 +241,10 @@ def api_key_row(key: ApiKey) -> dict[str, Any]:
 
 def status_change(row: dict[str, Any]) -> StatusChange:
     """A ``camera_status_changes`` row as a :class:`StatusChange` (UTC time)."""
-    changed = row["changed_at"]
-    if isinstance(changed, str):
-        changed = datetime.fromisoformat(changed.replace("Z", "+00:00"))
     return StatusChange(
         camera_code=row["camera_code"],
         status=row["status"],
-        changed_at=changed.astimezone(UTC),
+        changed_at=row["changed_at"],
         note=row["note"] or "",
         changed_by=row["changed_by"] or "",
     )
@@ -322,15 +282,12 @@ def audit_row(entry: AuditEntry) -> dict[str, Any]:
 
 def audit_entry(row: dict[str, Any]) -> AuditEntry:
     """A stored ``audit_log`` row as an :class:`geo.audit.AuditEntry`."""
-    at = _utc(row["at"])
-    assert at is not None
-    detail = row["detail"]
     return AuditEntry(
-        at=at,
+        at=row["at"],
         actor=row["actor"],
         action=Action(row["action"]),
         township=row["township"],
         target=row["target"] or "",
-        detail=json.loads(detail) if isinstance(detail, str) else dict(detail or {}),
+        detail=dict(row["detail"] or {}),
         id=int(row["id"]),
     )

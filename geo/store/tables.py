@@ -1,8 +1,10 @@
 """The storage schema, declared once with SQLAlchemy 2 and GeoAlchemy2.
 
-PostGIS uses these tables directly (created by Alembic); the GeoPackage store derives its
-DDL from the same metadata (:func:`geo.store.geopackage.create_schema`), so both stores hold
-the same tables and columns. Geometries are EPSG:4326.
+One store (:class:`geo.store.sql.SqlStore`) reads and writes them on both backends. PostGIS
+gets them from Alembic's migrations; the GeoPackage derives its DDL from the same metadata
+(:func:`geo.store.geopackage.schema_script`), so both hold the same tables and columns.
+Geometries (:class:`geo.store.types.Shape`, EPSG:4326) read as shapely and times
+(:class:`geo.store.types.UtcTime`) as aware UTC datetimes on both.
 """
 
 from __future__ import annotations
@@ -10,11 +12,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import cast
 
-from geoalchemy2 import Geometry
 from sqlalchemy import (
     JSON,
     Boolean,
-    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -27,7 +27,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-SRID = 4326
+from geo.store.types import Shape, UtcTime
+
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -40,8 +41,8 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
-def _geom(kind: str, dims: int = 2) -> Geometry:
-    return Geometry(kind, srid=SRID, dimension=dims, spatial_index=True)
+def _geom(kind: str, dims: int = 2) -> Shape:
+    return Shape(kind, dims)
 
 
 class Township(Base):
@@ -51,7 +52,7 @@ class Township(Base):
     name: Mapped[str] = mapped_column(String)
     name_en: Mapped[str] = mapped_column(String, default="")
     settings: Mapped[dict[str, object]] = mapped_column(JSON)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(UtcTime)
     geom: Mapped[object] = mapped_column(_geom("MULTIPOLYGON"))
 
 
@@ -139,9 +140,9 @@ class Upload(Base):
     source_format: Mapped[str] = mapped_column(String)
     source_crs: Mapped[str] = mapped_column(String)
     sha256: Mapped[str] = mapped_column(String)
-    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    first_fix_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    last_fix_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    uploaded_at: Mapped[datetime] = mapped_column(UtcTime)
+    first_fix_at: Mapped[datetime | None] = mapped_column(UtcTime, nullable=True)
+    last_fix_at: Mapped[datetime | None] = mapped_column(UtcTime, nullable=True)
     report: Mapped[dict[str, object]] = mapped_column(JSON)
     idempotency_key: Mapped[str | None] = mapped_column(String, nullable=True)
 
@@ -156,8 +157,8 @@ class PatrolTrack(Base):
     squad: Mapped[str] = mapped_column(String)
     device: Mapped[str] = mapped_column(String, default="")
     segment: Mapped[int] = mapped_column(Integer)
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    ended_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime] = mapped_column(UtcTime)
+    ended_at: Mapped[datetime] = mapped_column(UtcTime)
     fixes: Mapped[int] = mapped_column(Integer)
     geom: Mapped[object] = mapped_column(_geom("LINESTRING"))
 
@@ -186,7 +187,7 @@ class Fix(Base):
     township: Mapped[str] = mapped_column(String)
     squad: Mapped[str] = mapped_column(String)
     device: Mapped[str] = mapped_column(String, default="")
-    t: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    t: Mapped[datetime | None] = mapped_column(UtcTime, nullable=True)
     lon: Mapped[float] = mapped_column(Float)
     lat: Mapped[float] = mapped_column(Float)
     accuracy_m: Mapped[float | None] = mapped_column(Float, nullable=True)
@@ -245,7 +246,7 @@ class CameraStatusChange(Base):
     township: Mapped[str] = mapped_column(String)
     camera_code: Mapped[str] = mapped_column(String)
     status: Mapped[str] = mapped_column(String)
-    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    changed_at: Mapped[datetime] = mapped_column(UtcTime)
     note: Mapped[str] = mapped_column(String, default="")
     changed_by: Mapped[str] = mapped_column(String, default="")
 
@@ -262,9 +263,9 @@ class ApiKey(Base):
     role: Mapped[str] = mapped_column(String)
     township: Mapped[str | None] = mapped_column(String, nullable=True)
     squad: Mapped[str | None] = mapped_column(String, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcTime, nullable=True)
+    last_used_at: Mapped[datetime | None] = mapped_column(UtcTime, nullable=True)
 
 
 class AuditLog(Base):
@@ -274,13 +275,18 @@ class AuditLog(Base):
     __tablename__ = "audit_log"
     __table_args__ = (Index("ix_audit_log_at", "at"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UtcTime)
     actor: Mapped[str] = mapped_column(String)
     """The API key id that acted, or ``cli``."""
     township: Mapped[str | None] = mapped_column(String, nullable=True)
     action: Mapped[str] = mapped_column(String)
     target: Mapped[str] = mapped_column(String, default="")
     detail: Mapped[dict[str, object]] = mapped_column(JSON)
+
+
+def table_of(model: type[Base]) -> Table:
+    """The Core table of a mapped class."""
+    return cast(Table, model.__table__)
 
 
 #: Layer name → table, for the layers of :class:`geo.layers.TownshipLayers`.

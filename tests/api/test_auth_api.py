@@ -4,6 +4,7 @@ role table in docs/security.md checked against them."""
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -234,6 +235,38 @@ def test_malformed_or_unknown_keys_are_401(world: World, token: str) -> None:
     assert response.headers["content-type"] == "application/problem+json"
 
 
+def test_basic_auth_takes_the_key_as_the_password(world: World) -> None:
+    """QGIS's and GDAL's Basic authentication: any user name, the key as the password."""
+    token = world.tokens[Role.PLANNER]
+    for user in ("qgis", "", "张三"):
+        pair = f"{user}:{token}".encode()
+        header = {"Authorization": "Basic " + base64.b64encode(pair).decode()}
+        assert world.client.get("/api/v1/coverage/2026-W47", headers=header).status_code == 200
+        assert world.client.get("/ogc/collections", headers=header).status_code == 200
+    revoked = base64.b64encode(f"qgis:{world.revoked[Role.PLANNER]}".encode()).decode()
+    refused = world.client.get(
+        "/api/v1/coverage/2026-W47", headers={"Authorization": f"Basic {revoked}"}
+    )
+    assert refused.status_code == 401
+    assert refused.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize(
+    "credentials",
+    ["", "bm8tY29sb24=", "not base64!", base64.b64encode(b"\xff\xfe:x").decode()],
+    ids=["empty", "no-colon", "not-base64", "not-utf8"],
+)
+def test_malformed_basic_credentials_are_401_saying_what_is_expected(
+    world: World, credentials: str
+) -> None:
+    response = world.client.get(
+        "/api/v1/coverage/2026-W47", headers={"Authorization": f"Basic {credentials}"}
+    )
+    assert response.status_code == 401, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "Basic" in response.json()["detail"] or "API key" in response.json()["detail"]
+
+
 def test_a_wrong_secret_for_a_real_key_id_is_401(world: World) -> None:
     key_id = world.tokens[Role.ADMIN].split("_")[1]
     forged = f"geo_{key_id}_{'B' * 43}"
@@ -253,7 +286,7 @@ def test_the_sign_in_cookie_works_like_the_header(world: World) -> None:
         world.client.cookies.clear()
 
 
-def test_openapi_shows_bearer_on_protected_routes_only(world: World) -> None:
+def test_openapi_shows_bearer_and_basic_on_protected_routes_only(world: World) -> None:
     spec = world.client.get("/openapi.json").json()
     scheme = spec["components"]["securitySchemes"]["bearer"]
     assert scheme["type"] == "http" and scheme["scheme"] == "bearer"
@@ -264,7 +297,7 @@ def test_openapi_shows_bearer_on_protected_routes_only(world: World) -> None:
         if route.roles is None:
             assert "security" not in operation, route
         else:
-            assert operation["security"] == [{"bearer": []}], route
+            assert operation["security"] == [{"bearer": []}, {"basic": []}], route
             assert "401" in operation["responses"] and "403" in operation["responses"], route
 
 
@@ -310,7 +343,7 @@ def test_require_attaches_to_a_whole_router(store: Store, tmp_path: Path) -> Non
     assert found[("GET", "/api/v1/me")] == {Role.ADMIN}  # both apply: the intersection
     assert found[("GET", "/ogc/collections")] == {Role.PLANNER}
     spec = app.openapi()["paths"]["/ogc/collections"]["get"]
-    assert spec["security"] == [{"bearer": []}] and "401" in spec["responses"]
+    assert spec["security"] == [{"bearer": []}, {"basic": []}] and "401" in spec["responses"]
     leader = access.create_key(store, role=Role.LEADER)[0]
     planner = access.create_key(store, role=Role.PLANNER)[0]
     with TestClient(app) as client:

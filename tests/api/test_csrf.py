@@ -4,6 +4,7 @@ multipart (a form of another site can send text/plain; issue 10)."""
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -164,3 +165,44 @@ def test_an_upload_with_a_track_type_is_stored(
         headers["Content-Type"] = content_type
     data = village_track_gpx(demo_layers, start="2026-11-18 09:00")
     assert site.post(UPLOAD, content=data, headers=headers).status_code == 201
+
+
+def basic(token: str, user: str = "qgis") -> str:
+    """``Authorization: Basic`` with the key as the password, as QGIS and tracker apps send it."""
+    return "Basic " + base64.b64encode(f"{user}:{token}".encode()).decode()
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{"Origin": "http://evil.example"}, {"Sec-Fetch-Site": "cross-site"}, {"Origin": "null"}],
+    ids=["other-site", "cross", "null"],
+)
+def test_a_basic_write_from_another_origin_is_refused(
+    site: TestClient, store: Store, demo_layers: TownshipLayers, headers: dict[str, str]
+) -> None:
+    """A browser may keep Basic credentials and send them for another site's form."""
+    token, _ = access.create_key(store, role=Role.ADMIN, name="program")
+    data = village_track_gpx(demo_layers, start="2026-11-18 09:00")
+    done = site.post(
+        UPLOAD,
+        content=data,
+        headers={**headers, "Authorization": basic(token), "Content-Type": "application/gpx+xml"},
+    )
+    assert done.status_code == 403, done.text
+    assert done.headers["content-type"] == "application/problem+json"
+    assert store.uploads("433122207") == []
+
+
+def test_a_basic_write_from_a_program_is_stored(
+    site: TestClient, store: Store, demo_layers: TownshipLayers
+) -> None:
+    """Programs (tracker apps, scripts) send neither Origin nor Sec-Fetch-Site."""
+    token, _ = access.create_key(store, role=Role.ADMIN, name="program")
+    data = village_track_gpx(demo_layers, start="2026-11-18 09:00")
+    done = site.post(
+        UPLOAD,
+        content=data,
+        headers={"Authorization": basic(token, "any"), "Content-Type": "application/gpx+xml"},
+    )
+    assert done.status_code == 201, done.text
+    assert len(store.uploads("433122207")) == 1

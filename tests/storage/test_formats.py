@@ -99,7 +99,7 @@ def test_an_older_geopackage_store_is_upgraded_in_place(
 ) -> None:
     import sqlite3
 
-    from geo.store.geopackage import SCHEMA_VERSION
+    from geo.store.gpkg_schema import SCHEMA_VERSION
 
     path = tmp_path / "old.gpkg"
     GeoPackageStore(path).save_layers(demo_layers)
@@ -133,7 +133,7 @@ def test_an_older_geopackage_store_is_upgraded_in_place(
 def test_schema_changes_bump_the_geopackage_schema_version() -> None:
     import hashlib
 
-    from geo.store.geopackage import SCHEMA_FINGERPRINTS, SCHEMA_VERSION, schema_script
+    from geo.store.gpkg_schema import SCHEMA_FINGERPRINTS, SCHEMA_VERSION, schema_script
 
     fingerprint = hashlib.sha256(schema_script().encode()).hexdigest()
     assert SCHEMA_FINGERPRINTS.get(SCHEMA_VERSION) == fingerprint, (

@@ -14,7 +14,8 @@ from geo import operations
 from geo.errors import Conflict
 from geo.layers import TownshipLayers
 from geo.store import Store
-from geo.store.geopackage import SCHEMA_VERSION, GeoPackageStore
+from geo.store.geopackage import GeoPackageStore
+from geo.store.gpkg_schema import SCHEMA_VERSION
 from tests.storage.test_store import village_track_gpx
 
 TOWNSHIP = "433122207"

@@ -18,8 +18,11 @@ from geo.api.dependencies import (
     WeekDep,
 )
 from geo.api.geojson import GeoJSONResponse
-from geo.api.models import DayCoverageModel, HealthModel, MonthReviewModel, WeekCoverageModel
+from geo.api.models import HealthModel
 from geo.api.openapi import problem_responses
+from geo.coverage.daily import DayCoverage
+from geo.coverage.monthly import MonthReview
+from geo.coverage.result import WeekCoverage
 from geo.outputs.weekly_map import map_page, weekly_map
 from geo.weeks import parse_day
 
@@ -55,22 +58,22 @@ def readyz(store: StoreDep) -> dict[str, str]:
 
 @router.get(
     "/api/v1/coverage/{week}",
-    response_model=WeekCoverageModel,
+    response_model=WeekCoverage,
     responses=PROBLEMS,
     tags=["coverage"],
     dependencies=[Depends(require(*READERS))],
     summary="Weekly coverage table (周覆盖)",
     response_description="Each village's measures, verdict and reasons; the township's verdict",
 )
-def get_coverage(week: WeekDep, township: TownshipDep, store: StoreDep) -> dict[str, Any]:
+def get_coverage(week: WeekDep, township: TownshipDep, store: StoreDep) -> WeekCoverage:
     """The weekly table (周覆盖): each village's measures, verdict and reasons, and the
     township's verdict. Computed on first request and again whenever its inputs change."""
-    return operations.week_coverage(store, township, week).to_dict()
+    return operations.week_coverage(store, township, week)
 
 
 @router.get(
     "/api/v1/coverage/daily/{day}",
-    response_model=DayCoverageModel,
+    response_model=DayCoverage,
     responses=PROBLEMS,
     tags=["coverage"],
     dependencies=[Depends(require(*READERS))],
@@ -81,7 +84,7 @@ def get_daily(
     day: DayPath,
     township: TownshipDep,
     store: StoreDep,
-) -> dict[str, Any]:
+) -> DayCoverage:
     """The daily view (日巡查): per squad, minutes and km on patrol, villages entered, and
     whether it met the daily minimum inside its own village (``no_data`` without uploads)."""
     return operations.day_coverage(store, township, parse_day(day))
@@ -89,7 +92,7 @@ def get_daily(
 
 @router.get(
     "/api/v1/coverage/monthly/{month}",
-    response_model=MonthReviewModel,
+    response_model=MonthReview,
     responses=PROBLEMS,
     tags=["coverage"],
     dependencies=[Depends(require(*READERS))],
@@ -100,7 +103,7 @@ def get_monthly(
     month: MonthPath,
     township: TownshipDep,
     store: StoreDep,
-) -> dict[str, Any]:
+) -> MonthReview:
     """The monthly review (月调度): each village's weekly verdicts and coverage trend, gaps
     that persisted two or more weeks, and each squad's effort over the month."""
     return operations.month_coverage(store, township, month)
@@ -223,4 +226,5 @@ def get_coverage_gaps(week: WeekDep, township: TownshipDep, store: StoreDep) -> 
     """The week's gaps, ranked for leaders (uncovered road length and missed checkpoints
     first, then area): area gaps with their area, village, distance to the nearest road and
     the last date a patrol covered them; road gaps with their length."""
-    return GeoJSONResponse(operations.week_coverage(store, township, week).gaps_geojson())
+    gaps = operations.week_coverage(store, township, week).gaps_geojson()
+    return GeoJSONResponse(gaps.model_dump(mode="json"))

@@ -79,7 +79,7 @@ def dashboard(
             week=str(iso),
             previous=str(iso.previous()),
             next=str(iso.next()),
-            result=result.to_dict(),
+            result=result.model_dump(mode="json"),
             gaps=gaps,
             script=script,
         )

@@ -21,17 +21,13 @@ from geo.api.dependencies import (
     TownshipDep,
 )
 from geo.api.geojson import GeoJSONResponse
-from geo.api.models import (
-    UPLOAD_RECORD_EXAMPLE,
-    PositionBatchModel,
-    TrackCollectionModel,
-    UploadModel,
-)
+from geo.api.models import PositionBatchModel, TrackCollectionModel
 from geo.api.openapi import problem_responses
 from geo.api.parse_slots import ParseSlots
 from geo.api.routers.coverage import PROBLEMS
 from geo.errors import InvalidInput, PayloadTooLarge, UnsupportedMediaType
 from geo.keys import Principal, Role
+from geo.store.base import UPLOAD_RECORD_EXAMPLE, UploadRecord
 from geo.weeks import IsoWeek
 
 router = APIRouter(tags=["tracks"])
@@ -145,14 +141,17 @@ UPLOAD_PROBLEMS = {**AUTH_PROBLEMS, **problem_responses(404, 409, 413, 422, 503)
 
 @router.post(
     "/api/v1/tracks",
-    response_model=UploadModel,
+    response_model=UploadRecord,
     status_code=201,
     summary="Upload a track file",
     response_description="Stored: the upload and its cleaning report",
     responses={
         **UPLOAD_PROBLEMS,
         **problem_responses(415),
-        200: {"model": UploadModel, "description": "Sent before: the first upload, nothing stored"},
+        200: {
+            "model": UploadRecord,
+            "description": "Sent before: the first upload, nothing stored",
+        },
     },
     openapi_extra={
         "requestBody": {
@@ -215,7 +214,7 @@ async def post_track(
             examples=["phone-01:2026-11-18"],
         ),
     ] = None,
-) -> dict[str, Any]:
+) -> UploadRecord:
     """Upload one track file (GPX) as the body or as multipart. The file is cleaned and stored
     in one transaction; sending the same file again stores nothing and answers 200 with the
     first upload. A patrol key uploads for its own squad only (403 otherwise)."""
@@ -243,18 +242,21 @@ async def post_track(
         result = await ingest.run(store_upload)
     if result.record.duplicate:
         response.status_code = 200
-    return result.record.to_dict()
+    return result.record
 
 
 @router.post(
     "/api/v1/positions",
-    response_model=UploadModel,
+    response_model=UploadRecord,
     status_code=201,
     summary="Send a batch of live positions",
     response_description="Stored: the batch as an upload and its cleaning report",
     responses={
         **UPLOAD_PROBLEMS,
-        200: {"model": UploadModel, "description": "Sent before: the first answer, nothing stored"},
+        200: {
+            "model": UploadRecord,
+            "description": "Sent before: the first answer, nothing stored",
+        },
     },
 )
 async def post_positions(
@@ -266,7 +268,7 @@ async def post_positions(
     township: TownshipDep,
     layers_cache: LayersCacheDep,
     ingest: IngestThreadsDep,
-) -> dict[str, Any]:
+) -> UploadRecord:
     """A batch of live fixes from a phone. Each batch is stored once per device and batch id
     (a retry answers 200 with the first result); batches of one device join into one track.
     A patrol key sends its own squad's positions only (403 otherwise)."""
@@ -296,12 +298,12 @@ async def post_positions(
     result = await ingest.run(store_batch)
     if result.record.duplicate:
         response.status_code = 200
-    return result.record.to_dict()
+    return result.record
 
 
 @router.get(
     "/api/v1/tracks",
-    response_model=list[UploadModel],
+    response_model=list[UploadRecord],
     summary="List stored uploads",
     response_description="The uploads with their cleaning reports, oldest first",
     responses={
@@ -327,7 +329,7 @@ def list_uploads(
         str | None,
         Query(description="Only uploads with fixes in this ISO week.", examples=["2026-W47"]),
     ] = None,
-) -> list[dict[str, Any]]:
+) -> list[UploadRecord]:
     """Stored uploads with their cleaning reports, oldest first."""
     if principal.role is Role.PATROL:
         squad = squad or principal.squad
@@ -335,7 +337,7 @@ def list_uploads(
     start = end = None
     if week:
         start, end = IsoWeek.parse(week).bounds(store.load_layers(township).info.tz)
-    return [u.to_dict() for u in store.uploads(township, squad=squad, start=start, end=end)]
+    return store.uploads(township, squad=squad, start=start, end=end)
 
 
 @router.get(
@@ -389,5 +391,9 @@ def get_upload_tracks(
         for row in segments.itertuples()
     ]
     return GeoJSONResponse(
-        {"type": "FeatureCollection", "upload": record.to_dict(), "features": features}
+        {
+            "type": "FeatureCollection",
+            "upload": record.model_dump(mode="json"),
+            "features": features,
+        }
     )

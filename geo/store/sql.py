@@ -1,0 +1,555 @@
+"""The store: one SQLAlchemy Core implementation of :class:`geo.store.base.Store` for PostGIS
+and for the GeoPackage file.
+
+Every query is written once, over the tables of :mod:`geo.store.tables`; their column types
+(:mod:`geo.store.types`) read shapely geometries and UTC datetimes on both backends. What
+differs is a small :class:`Backend` per dialect (:mod:`geo.store.postgis`,
+:mod:`geo.store.geopackage`): how the schema is checked, how a transaction waits for others,
+how an upload's fixes are loaded in bulk, and which driver errors mean the store is
+unavailable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+import geopandas as gpd
+import pandas as pd
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Select,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+    true,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+
+from geo.audit import AuditEntry
+from geo.coverage.camera_status import StatusChange
+from geo.coverage.result import WeekCoverage
+from geo.errors import Conflict, NotFound, StoreUnavailable
+from geo.keys import ApiKey
+from geo.layers import TownshipLayers
+from geo.store import rows
+from geo.store.base import NewUpload, UploadRecord, check_idempotent_retry
+from geo.store.tables import (
+    LAYER_TABLES,
+    AuditLog,
+    CameraStatusChange,
+    CoverageGap,
+    CoverageResult,
+    Fix,
+    PatrolTrack,
+    Township,
+    Upload,
+)
+from geo.store.tables import ApiKey as ApiKeyRow
+from geo.store.tables import table_of as _table
+
+#: Ids are ``integer`` (32-bit) columns in PostGIS; a larger one is never stored.
+_MAX_ID = 2**31 - 1
+_UPLOADS = _table(Upload)
+_TRACKS = _table(PatrolTrack)
+_FIXES = _table(Fix)
+_HISTORY = _table(CameraStatusChange)
+_RESULTS = _table(CoverageResult)
+_GAPS = _table(CoverageGap)
+_KEYS = _table(ApiKeyRow)
+_AUDIT = _table(AuditLog)
+_TOWNSHIP = _table(Township)
+
+
+class Backend(Protocol):
+    """What differs between PostGIS and the GeoPackage file."""
+
+    engine: Engine
+    #: Driver errors that mean the store cannot be used now (503 with Retry-After).
+    unavailable_errors: tuple[type[Exception], ...]
+
+    def unavailable(self, exc: Exception) -> StoreUnavailable:
+        """The domain error for one of :attr:`unavailable_errors`."""
+
+    def check(self) -> None:
+        """Raise :class:`StoreUnavailable` unless the store is reachable and current."""
+
+    def lock(self, conn: Connection, key: str) -> None:
+        """Wait, inside a write transaction, for other transactions that locked ``key``."""
+
+    def load_upload(self, conn: Connection, upload: NewUpload, upload_id: int) -> None:
+        """Write an upload's segments and fixes in bulk, in the caller's transaction."""
+
+    def epoch_ms(self, column: ColumnElement[datetime]) -> ColumnElement[int]:
+        """A time column as whole milliseconds since 1970 UTC, computed by the database, so
+        a week of fixes reaches Python as plain integers (no datetime object per fix)."""
+
+
+def _holds_id(value: int) -> bool:
+    return -_MAX_ID - 1 <= value <= _MAX_ID
+
+
+def _add_audit(conn: Connection, entry: AuditEntry | None) -> None:
+    """Write an audit entry in the caller's transaction (nothing when None)."""
+    if entry is not None:
+        conn.execute(insert(_AUDIT).values(**rows.audit_row(entry)))
+
+
+def _frame(conn: Connection, query: Select[Any]) -> pd.DataFrame:
+    """Run ``query`` (parameters bound through the column types) and read its rows straight
+    from the driver's cursor into a frame: no per-value conversion, for large reads."""
+    result = conn.execute(query)
+    return pd.DataFrame.from_records(result.cursor.fetchall(), columns=list(result.keys()))
+
+
+class SqlStore:
+    """A :class:`geo.store.base.Store` on SQLAlchemy Core, for either backend.
+
+    Parameters
+    ----------
+    backend
+        The dialect's :class:`Backend`; its engine is the store's.
+    """
+
+    def __init__(self, backend: Backend):
+        self.backend = backend
+        self.engine = backend.engine
+        self.check()
+
+    @contextmanager
+    def _begin(self, *, write: bool = False) -> Iterator[Connection]:
+        """One transaction (``write`` ones take the backend's write lock at their start).
+        A driver error that means the store cannot be used now becomes
+        :class:`StoreUnavailable`; the transaction is rolled back, so nothing of it is
+        stored."""
+        try:
+            with self.engine.connect() as conn:
+                if write:
+                    conn.execution_options(geo_write=True)
+                with conn.begin():
+                    yield conn
+        except self.backend.unavailable_errors as exc:
+            raise self.backend.unavailable(exc) from None
+
+    def check(self) -> None:
+        self.backend.check()
+
+    def townships(self) -> list[str]:
+        with self._begin() as conn:
+            return list(conn.scalars(select(_TOWNSHIP.c.code).order_by(_TOWNSHIP.c.code)))
+
+    def save_layers(
+        self,
+        layers: TownshipLayers,
+        *,
+        imported_flights: rows.ImportedFlights = "keep",
+        audit: AuditEntry | None = None,
+    ) -> None:
+        with self._begin(write=True) as conn:
+            self._save_layers(conn, layers, imported_flights)
+            _add_audit(conn, audit)
+
+    def edit_layers(
+        self,
+        township: str,
+        change: Callable[[TownshipLayers], TownshipLayers],
+        *,
+        audit: Callable[[TownshipLayers], AuditEntry] | None = None,
+    ) -> TownshipLayers:
+        with self._begin(write=True) as conn:
+            self._lock_township(conn, township)
+            edited = change(self._load_layers(conn, township))
+            self._save_layers(conn, edited, "replace")
+            _add_audit(conn, None if audit is None else audit(edited))
+        return edited
+
+    def _lock_township(self, conn: Connection, township: str) -> None:
+        """Wait for other edits of the township's layers (and camera status changes) to end;
+        the load that follows then reads what they stored."""
+        self.backend.lock(conn, f"geo:layers:{township}")
+
+    @staticmethod
+    def _save_layers(
+        conn: Connection, layers: TownshipLayers, imported_flights: rows.ImportedFlights
+    ) -> None:
+        info = layers.info
+        conn.execute(delete(_TOWNSHIP).where(_TOWNSHIP.c.code == info.code))
+        conn.execute(
+            insert(_TOWNSHIP).values(
+                code=info.code,
+                name=info.name,
+                name_en=info.name_en,
+                settings=info.to_dict(),
+                updated_at=datetime.now(UTC),
+                geom=layers.outline.geometry.iloc[0],
+            )
+        )
+        for name, table in LAYER_TABLES.items():
+            only = rows.LAYER_ROW_FILTER.get(name) if imported_flights == "keep" else None
+            condition = text(only) if only else true()
+            conn.execute(delete(table).where(table.c.township == info.code, condition))
+            cols, values = rows.layer_rows(layers, name, imported_flights=imported_flights)
+            if values:
+                conn.execute(insert(table), [dict(zip(cols, v, strict=True)) for v in values])
+
+    def load_layers(self, township: str) -> TownshipLayers:
+        with self._begin() as conn:
+            return self._load_layers(conn, township)
+
+    def layers_version(self, township: str) -> str | None:
+        flights = LAYER_TABLES["drone_flights"]
+        with self._begin() as conn:
+            row = conn.execute(
+                select(
+                    _TOWNSHIP.c.updated_at,
+                    select(func.max(_HISTORY.c.id))
+                    .where(_HISTORY.c.township == township)
+                    .scalar_subquery(),
+                    select(func.max(flights.c.id))
+                    .where(flights.c.township == township)
+                    .scalar_subquery(),
+                ).where(_TOWNSHIP.c.code == township)
+            ).first()
+        return None if row is None else f"{row[0].isoformat()}|{row[1]}|{row[2]}"
+
+    @staticmethod
+    def _load_layers(conn: Connection, township: str) -> TownshipLayers:
+        row = conn.execute(
+            select(_TOWNSHIP.c.settings, _TOWNSHIP.c.geom).where(_TOWNSHIP.c.code == township)
+        ).first()
+        if row is None:
+            raise NotFound(f"township {township} has no layers in the store; run geo layers load")
+        frames = {}
+        for name, table in LAYER_TABLES.items():
+            cols = rows.LAYER_COLUMNS_OF[name]
+            records = conn.execute(
+                select(*[table.c[c] for c in cols], table.c.geom)
+                .where(table.c.township == township)
+                .order_by(table.c.id)
+            ).all()
+            geoms = [r[-1] for r in records]
+            frames[name] = rows.layer_frame(name, [tuple(r)[:-1] for r in records], geoms)
+        return rows.township_layers(row.settings, row.geom, frames)
+
+    def add_upload(self, upload: NewUpload) -> UploadRecord:
+        try:
+            return self._add_upload(upload)
+        except IntegrityError:
+            # A concurrent request stored the same file or key first: answer with that one.
+            return self._add_upload(upload)
+
+    def _add_upload(self, upload: NewUpload) -> UploadRecord:
+        u = _UPLOADS.c
+        mine = (u.township == upload.township, u.squad == upload.squad)
+        with self._begin(write=True) as conn:
+            if upload.idempotency_key:
+                keyed = conn.execute(
+                    select(_UPLOADS).where(*mine, u.idempotency_key == upload.idempotency_key)
+                ).first()
+                if keyed is not None:
+                    return check_idempotent_retry(rows.upload_record(keyed._asdict()), upload)
+            existing = conn.execute(
+                select(_UPLOADS).where(*mine, u.sha256 == upload.sha256)
+            ).first()
+            if existing is not None:
+                return rows.upload_record(existing._asdict(), duplicate=True)
+            first_fix_at, last_fix_at = rows.fix_time_range(upload.fixes)
+            # The stored row comes back with the INSERT (no second query for it).
+            row = conn.execute(
+                insert(_UPLOADS)
+                .values(
+                    township=upload.township,
+                    squad=upload.squad,
+                    device=upload.device,
+                    filename=upload.filename,
+                    source_format=upload.source_format,
+                    source_crs=upload.source_crs,
+                    sha256=upload.sha256,
+                    uploaded_at=upload.uploaded_at,
+                    first_fix_at=first_fix_at,
+                    last_fix_at=last_fix_at,
+                    report=upload.report,
+                    idempotency_key=upload.idempotency_key,
+                )
+                .returning(*_UPLOADS.c)
+            ).one()
+            self.backend.load_upload(conn, upload, int(row.id))
+            return rows.upload_record(row._asdict())
+
+    def add_drone_flight(self, row: dict[str, Any]) -> bool:
+        table = LAYER_TABLES["drone_flights"]
+        with self._begin(write=True) as conn:
+            found = conn.execute(
+                select(table.c.id).where(
+                    table.c.township == row["township"], table.c.flight_id == row["flight_id"]
+                )
+            ).first()
+            if found:
+                return False
+            conn.execute(insert(table).values(**row))
+            return True
+
+    def uploads(
+        self,
+        township: str,
+        *,
+        squad: str | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> list[UploadRecord]:
+        u = _UPLOADS.c
+        query = select(_UPLOADS).where(u.township == township)
+        if squad is not None:
+            query = query.where(u.squad == squad)
+        if start is not None and end is not None:
+            query = query.where(u.last_fix_at >= start, u.first_fix_at < end)
+        with self._begin() as conn:
+            found = conn.execute(query.order_by(u.id)).all()
+        return [rows.upload_record(r._asdict()) for r in found]
+
+    def upload(self, upload_id: int) -> UploadRecord:
+        row = None
+        if _holds_id(upload_id):
+            with self._begin() as conn:
+                row = conn.execute(select(_UPLOADS).where(_UPLOADS.c.id == upload_id)).first()
+        if row is None:
+            raise NotFound(f"upload {upload_id} is not in the store")
+        return rows.upload_record(row._asdict())
+
+    def upload_segments(self, upload_id: int) -> gpd.GeoDataFrame:
+        if not _holds_id(upload_id):
+            return rows.track_frame([], [], extra=("segment",))
+        t = _TRACKS.c
+        with self._begin() as conn:
+            found = conn.execute(
+                select(
+                    t.squad,
+                    t.device,
+                    t.upload_id,
+                    t.segment,
+                    t.started_at,
+                    t.ended_at,
+                    t.fixes,
+                    t.geom,
+                )
+                .where(t.upload_id == upload_id)
+                .order_by(t.segment)
+            ).all()
+        return rows.track_frame(
+            [r._asdict() for r in found], [r.geom for r in found], extra=("segment",)
+        )
+
+    def week_fixes(self, township: str, start: datetime, end: datetime) -> pd.DataFrame:
+        f = _FIXES.c
+        query = (
+            select(self.backend.epoch_ms(f.t).label("time_ms"), f.lon, f.lat, f.squad)
+            .add_columns(f.device, f.upload_id, f.segment)
+            .where(f.township == township, f.t >= start, f.t < end)
+            .order_by(f.upload_id, f.seq)
+        )
+        with self._begin() as conn:
+            return rows.week_fix_frame(_frame(conn, query))
+
+    def week_tracks(self, township: str, start: datetime, end: datetime) -> gpd.GeoDataFrame:
+        t = _TRACKS.c
+        with self._begin() as conn:
+            found = conn.execute(
+                select(t.squad, t.device, t.upload_id, t.started_at, t.ended_at, t.fixes, t.geom)
+                .where(t.township == township, t.ended_at >= start, t.started_at < end)
+                .order_by(t.squad, t.started_at)
+            ).all()
+        return rows.track_frame([r._asdict() for r in found], [r.geom for r in found])
+
+    def inputs_fingerprint(self, township: str, start: datetime, end: datetime) -> str:
+        u, h = _UPLOADS.c, _HISTORY.c
+        with self._begin() as conn:
+            updated = conn.scalar(
+                select(_TOWNSHIP.c.updated_at).where(_TOWNSHIP.c.code == township)
+            )
+            count, last = conn.execute(
+                select(func.count(), func.max(u.id)).where(
+                    u.township == township, u.last_fix_at >= start, u.first_fix_at < end
+                )
+            ).one()
+            changes, last_change = conn.execute(
+                select(func.count(), func.max(h.id)).where(
+                    h.township == township, h.changed_at < end
+                )
+            ).one()
+        stamp = updated.isoformat(timespec="milliseconds") if updated else ""
+        return rows.fingerprint(stamp, count, last, changes, last_change)
+
+    def add_camera_status(
+        self, township: str, change: StatusChange, *, audit: AuditEntry | None = None
+    ) -> str:
+        cameras = LAYER_TABLES["cameras"]
+        h = _HISTORY.c
+        this_camera = (h.township == township, h.camera_code == change.camera_code)
+        with self._begin(write=True) as conn:
+            # One at a time with layer edits, which rewrite the cameras' rows.
+            self._lock_township(conn, township)
+            layer_status = conn.scalar(
+                select(cameras.c.status)
+                .where(cameras.c.township == township, cameras.c.code == change.camera_code)
+                .with_for_update()
+            )
+            if layer_status is None:
+                raise NotFound(f"township {township} has no camera {change.camera_code!r}")
+            known = conn.scalar(select(func.count()).where(*this_camera))
+            new = (
+                [change]
+                if known
+                else [rows.baseline_change(change.camera_code, layer_status), change]
+            )
+            conn.execute(
+                insert(_HISTORY),
+                [
+                    {
+                        "township": township,
+                        "camera_code": c.camera_code,
+                        "status": c.status,
+                        "changed_at": c.changed_at,
+                        "note": c.note,
+                        "changed_by": c.changed_by,
+                    }
+                    for c in new
+                ],
+            )
+            current = conn.scalar(
+                select(h.status)
+                .where(*this_camera)
+                .order_by(h.changed_at.desc(), h.id.desc())
+                .limit(1)
+            )
+            conn.execute(
+                update(cameras)
+                .where(cameras.c.township == township, cameras.c.code == change.camera_code)
+                .values(status=current)
+            )
+            _add_audit(conn, audit)
+            return str(current)
+
+    def camera_status_changes(
+        self, township: str, *, camera: str | None = None, before: datetime | None = None
+    ) -> list[StatusChange]:
+        h = _HISTORY.c
+        query = select(_HISTORY).where(h.township == township)
+        if camera is not None:
+            query = query.where(h.camera_code == camera)
+        if before is not None:
+            query = query.where(h.changed_at < before)
+        with self._begin() as conn:
+            found = conn.execute(query.order_by(h.id)).all()
+        return [rows.status_change(r._asdict()) for r in found]
+
+    def coverage_weeks(self, township: str) -> list[str]:
+        r = _RESULTS.c
+        with self._begin() as conn:
+            found = conn.scalars(
+                select(r.week).where(r.township == township).distinct().order_by(r.week)
+            ).all()
+        return [str(w) for w in found]
+
+    def save_coverage(self, result: WeekCoverage, fingerprint: str) -> None:
+        township, week = result.township_code, result.week
+        with self._begin(write=True) as conn:
+            # Concurrent reads of a stale week compute it at once: the second save waits for
+            # the first and replaces it, instead of failing on the unique constraints.
+            self.backend.lock(conn, f"geo:coverage:{township}:{week}")
+            for table in (_RESULTS, _GAPS):
+                conn.execute(
+                    delete(table).where(table.c.township == township, table.c.week == week)
+                )
+            conn.execute(insert(_RESULTS), rows.coverage_rows(result, fingerprint))
+            gaps = rows.gap_rows(result)
+            if gaps:
+                conn.execute(insert(_GAPS), gaps)
+
+    def load_coverage(self, township: str, week: str) -> tuple[WeekCoverage, str] | None:
+        r, g = _RESULTS.c, _GAPS.c
+        with self._begin() as conn:
+            results = conn.execute(
+                select(_RESULTS).where(r.township == township, r.week == week).order_by(r.id)
+            ).all()
+            if not results:
+                return None
+            gaps = conn.execute(
+                select(g.properties, g.geom)
+                .where(g.township == township, g.week == week)
+                .order_by(g.rank)
+            ).all()
+        return rows.week_coverage(
+            township, week, [x._asdict() for x in results], [(x[0], x[1]) for x in gaps]
+        )
+
+    def add_api_key(self, key: ApiKey, *, audit: AuditEntry | None = None) -> None:
+        try:
+            with self._begin(write=True) as conn:
+                conn.execute(insert(_KEYS).values(**rows.api_key_row(key)))
+                _add_audit(conn, audit)
+        except IntegrityError:
+            raise Conflict(f"an API key with id {key.key_id} exists already") from None
+
+    def api_keys(self) -> list[ApiKey]:
+        with self._begin() as conn:
+            found = conn.execute(select(_KEYS).order_by(_KEYS.c.id)).all()
+        return [rows.api_key(r._asdict()) for r in found]
+
+    def api_key(self, key_id: str) -> ApiKey | None:
+        with self._begin() as conn:
+            row = conn.execute(select(_KEYS).where(_KEYS.c.key_id == key_id)).first()
+        return None if row is None else rows.api_key(row._asdict())
+
+    def revoke_api_key(
+        self, key_id: str, at: datetime, *, audit: AuditEntry | None = None
+    ) -> ApiKey:
+        k = _KEYS.c
+        with self._begin(write=True) as conn:
+            revoked = conn.execute(
+                update(_KEYS)
+                .where(k.key_id == key_id, k.revoked_at.is_(None))
+                .values(revoked_at=at)
+            ).rowcount
+            if revoked:
+                _add_audit(conn, audit)
+            row = conn.execute(select(_KEYS).where(k.key_id == key_id)).first()
+        if row is None:
+            raise NotFound(f"no API key with id {key_id}; see geo keys list")
+        return rows.api_key(row._asdict())
+
+    def touch_api_key(self, key_id: str, at: datetime, *, audit: AuditEntry | None = None) -> None:
+        with self._begin(write=True) as conn:
+            conn.execute(update(_KEYS).where(_KEYS.c.key_id == key_id).values(last_used_at=at))
+            _add_audit(conn, audit)
+
+    def audit_entries(
+        self,
+        *,
+        since: datetime | None = None,
+        township: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[AuditEntry]:
+        a = _AUDIT.c
+        query = select(_AUDIT)
+        if since is not None:
+            query = query.where(a.at >= since)
+        if township is not None:
+            query = query.where(a.township == township)
+        query = query.order_by(a.at.desc(), a.id.desc()).limit(max(0, limit)).offset(max(0, offset))
+        with self._begin() as conn:
+            found = conn.execute(query).all()
+        return [rows.audit_entry(r._asdict()) for r in found]
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+__all__ = ["Backend", "SqlStore"]

@@ -1,0 +1,110 @@
+"""QGIS itself (Debian's python3-qgis, offscreen) against a real `geo serve` holding the demo
+week: a Basic authentication configuration, every collection a valid layer with the API's
+count, a filter, layers rendered to PNGs with something drawn (scripts/qgis_check.py).
+
+Runs when QGIS's Python bindings are installed (`make test-qgis` installs them)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.api.test_ogc_owslib import Server, free_port
+from tests.conftest import LAYERS_DIR, ROOT
+
+SYSTEM_PYTHON = "/usr/bin/python3"
+GEO = [sys.executable, "-m", "geo.cli"]
+
+
+def qgis_installed() -> bool:
+    if not Path(SYSTEM_PYTHON).exists():
+        return False
+    probe = [SYSTEM_PYTHON, "-c", "import qgis.core"]
+    return subprocess.run(probe, capture_output=True, check=False).returncode == 0
+
+
+pytestmark = pytest.mark.skipif(
+    not qgis_installed(), reason="QGIS's Python bindings are not installed (make test-qgis)"
+)
+
+
+@pytest.fixture(scope="module")
+def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """`geo demo --no-serve` (layers, a simulated week, its coverage), then `geo serve`."""
+    tmp = tmp_path_factory.mktemp("qgis")
+    env = {**os.environ, "GEO_GPKG_PATH": str(tmp / "geo.gpkg")}
+    env.pop("GEO_DATABASE_URL", None)
+    env.pop("GEO_TOWNSHIP", None)
+
+    def geo(*args: str) -> str:
+        done = subprocess.run(
+            [*GEO, *args], cwd=tmp, env=env, capture_output=True, text=True, timeout=600
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    geo("demo", "--no-serve", "--week", "2026-W47", "--layers-dir", str(LAYERS_DIR))
+    key = geo("keys", "create", "--role", "planner", "--name", "QGIS").split()[-1]
+    assert key.startswith("geo_")
+    port = free_port()
+    process = subprocess.Popen(
+        [*GEO, "serve", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):
+            assert process.poll() is None, "geo serve exited"
+            try:
+                with urllib.request.urlopen(f"{url}/healthz", timeout=1):
+                    break
+            except OSError:
+                time.sleep(0.1)
+        yield Server(url, {"Authorization": f"Bearer {key}"})
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def test_qgis_reads_filters_and_draws_every_layer(demo_server: Server, tmp_path: Path) -> None:
+    key = demo_server.headers["Authorization"].removeprefix("Bearer ")
+    done = subprocess.run(
+        [
+            SYSTEM_PYTHON,
+            str(ROOT / "scripts" / "qgis_check.py"),
+            "--url",
+            f"{demo_server.url}/ogc",
+            "--key",
+            key,
+            "--out",
+            str(tmp_path),
+            "--render",
+            "villages,roads,gaps",
+        ],
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_RUNTIME_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["failures"] == []
+    layers = report["layers"]
+    assert {"villages", "roads", "cameras", "checkpoints"} <= set(layers)
+    assert layers["villages"]["features"] == 7 and layers["cameras"]["features"] == 34
+    assert all(v["valid"] and v["features"] == v["api"] for v in layers.values())
+    assert report["filter"]["features"] >= 1
+    for name in ("villages", "roads", "gaps"):
+        assert report["renders"][name]["non_blank_pixels_sampled"] > 1000, name
+        assert (tmp_path / f"{name}.png").stat().st_size > 0
