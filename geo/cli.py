@@ -600,21 +600,16 @@ def map_command(
 def write_week_map(
     settings: Settings, week: IsoWeek, township: str | None, output: Path | None
 ) -> Path:
-    """Compute (or reuse) the week's result and write its map; return the file."""
+    """Write the week's map (:func:`geo.operations.week_map`) to a file; return the file."""
     from geo import operations
-    from geo.outputs.weekly_map import map_html, weekly_map
     from geo.paths import output_path
 
     store = _store(settings)
     code = operations.resolve_township(store, township or settings.layers.township)
     path = output or output_path(settings.output.maps_dir, f"{code}-{week}.html")
-    layers = operations.week_layers(store, store.load_layers(code), week)
-    result = operations.week_coverage(store, code, week)
-    start, end = week.bounds(layers.info.tz)
-    tracks = store.week_tracks(code, start, end)
+    page = operations.week_map(store, code, week, tianditu_key=settings.output.tianditu_key)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fmap = weekly_map(layers, result, tracks, tianditu_key=settings.output.tianditu_key)
-    path.write_text(map_html(fmap), encoding="utf-8")
+    path.write_text(page.html, encoding="utf-8")
     return path
 
 

@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -41,6 +41,10 @@ from geo.text import check_text
 from geo.tracks.fixes import ParsedTrack, make_fixes
 from geo.tracks.limits import DEFAULT_LIMITS, ReadLimits
 from geo.weeks import IsoWeek
+
+if TYPE_CHECKING:  # Folium is imported when a map is drawn
+    from geo.outputs.dashboard import DashboardView
+    from geo.outputs.weekly_map import MapPage
 
 #: How far back a gap's "last covered" date is looked for.
 GAP_LOOKBACK = timedelta(weeks=8)
@@ -289,6 +293,7 @@ def week_coverage(
     *,
     refresh: bool = False,
     method: Method = "fast",
+    layers: TownshipLayers | None = None,
 ) -> WeekCoverage:
     """The township's result for a week: the stored one while its inputs are unchanged (and
     it was computed by ``method``), otherwise computed again.
@@ -302,8 +307,10 @@ def week_coverage(
     ----------
     method
         ``fast`` (the default engine) or ``exact`` (the vector reference; slower).
+    layers
+        The township's layers when the caller holds them (else they are loaded).
     """
-    layers = store.load_layers(township)
+    layers = layers or store.load_layers(township)
     start, end = week.bounds(layers.info.tz)
     fingerprint = store.inputs_fingerprint(township, start - GAP_LOOKBACK, end)
     if not refresh:
@@ -475,11 +482,16 @@ def camera_status_history(store: Store, township: str, code: str) -> dict[str, A
 
 
 def gaps_layer(
-    store: Store, township: str, interval: TimeInterval | None = None
+    store: Store,
+    township: str,
+    interval: TimeInterval | None = None,
+    *,
+    layers: TownshipLayers | None = None,
 ) -> gpd.GeoDataFrame:
     """The gaps of every week with a stored result (only weeks meeting ``interval``), each
-    week brought up to date first (a week whose inputs changed is computed again)."""
-    layers = store.load_layers(township)
+    week brought up to date first (a week whose inputs changed is computed again).
+    ``layers``: the township's layers when the caller holds them (else they are loaded)."""
+    layers = layers or store.load_layers(township)
     tz = layers.info.tz
     results = []
     for text in store.coverage_weeks(township):
@@ -490,15 +502,18 @@ def gaps_layer(
             or (interval.end is not None and start > interval.end)
         ):
             continue
-        results.append(week_coverage(store, township, week))
+        results.append(week_coverage(store, township, week, layers=layers))
     return gaps_frame(results)
 
 
-def day_coverage(store: Store, township: str, day: date) -> dict[str, Any]:
-    """The daily view (日巡查) of a township for one local day, as a JSON-ready dict."""
+def day_coverage(
+    store: Store, township: str, day: date, *, layers: TownshipLayers | None = None
+) -> dict[str, Any]:
+    """The daily view (日巡查) of a township for one local day, as a JSON-ready dict.
+    ``layers``: the township's layers when the caller holds them (else they are loaded)."""
     from geo.coverage.daily import day_bounds, evaluate_day
 
-    layers = store.load_layers(township)
+    layers = layers or store.load_layers(township)
     start, end = day_bounds(day, layers)
     squads = evaluate_day(layers, store.week_fixes(township, start, end), day)
     return {
@@ -512,14 +527,17 @@ def day_coverage(store: Store, township: str, day: date) -> dict[str, Any]:
     }
 
 
-def month_coverage(store: Store, township: str, month_text: str) -> dict[str, Any]:
-    """The monthly review (月调度) of a township as a JSON-ready dict."""
+def month_coverage(
+    store: Store, township: str, month_text: str, *, layers: TownshipLayers | None = None
+) -> dict[str, Any]:
+    """The monthly review (月调度) of a township as a JSON-ready dict. The layers are loaded
+    once (or taken from ``layers``) and passed to every week of the month."""
     from geo.coverage.daily import day_bounds, evaluate_day
     from geo.coverage.monthly import Month, month_review
 
     month = Month.parse(month_text)
-    layers = store.load_layers(township)
-    weeks = [week_coverage(store, township, week) for week in month.weeks()]
+    layers = layers or store.load_layers(township)
+    weeks = [week_coverage(store, township, week, layers=layers) for week in month.weeks()]
     start, _ = day_bounds(month.days[0], layers)
     _, end = day_bounds(month.days[-1], layers)
     fixes = store.week_fixes(township, start, end)
@@ -536,12 +554,23 @@ def month_coverage(store: Store, township: str, month_text: str) -> dict[str, An
     return {"township_code": township, **month_review(month, weeks, effort, layers.info.metric_crs)}
 
 
-def month_report(store: Store, township: str, month_text: str, *, lang: Lang = "zh") -> str:
-    """The monthly review report (月调度) of a township as a printable HTML page."""
+def month_report(
+    store: Store,
+    township: str,
+    month_text: str,
+    *,
+    lang: Lang = "zh",
+    layers: TownshipLayers | None = None,
+) -> str:
+    """The monthly review report (月调度) of a township as a printable HTML page.
+
+    The township's layers are loaded once for the whole report (or taken from ``layers``)
+    and passed to the month's review, each of its weeks and the page.
+    """
     from geo.outputs.monthly_report import monthly_report_html
 
-    review = month_coverage(store, township, month_text)
-    layers = store.load_layers(township)
+    layers = layers or store.load_layers(township)
+    review = month_coverage(store, township, month_text, layers=layers)
     camera_weeks: dict[str, list[str]] = {str(c): [] for c in layers.cameras["code"]}
     for text in review["weeks"]:
         statuses = week_layers(store, layers, IsoWeek.parse(text)).cameras
@@ -550,3 +579,56 @@ def month_report(store: Store, township: str, month_text: str, *, lang: Lang = "
     return monthly_report_html(
         review, layers, lang=lang, generated_at=datetime.now(UTC), camera_weeks=camera_weeks
     )
+
+
+def week_map(
+    store: Store,
+    township: str,
+    week: IsoWeek,
+    *,
+    tianditu_key: str | None = None,
+    collapsed_control: bool = False,
+    layers: TownshipLayers | None = None,
+) -> MapPage:
+    """The week's coverage map (Folium): villages by verdict, gaps, the week's tracks and the
+    cameras with their status in that week (as coverage counted them).
+
+    The result is the stored one while its inputs are unchanged (:func:`week_coverage`).
+    ``layers``: the township's layers when the caller holds them (else they are loaded).
+
+    Returns
+    -------
+    MapPage
+        The page (its policy in a ``<meta>`` tag too, for a file) and the policy for a header.
+    """
+    from geo.outputs.weekly_map import map_page, weekly_map
+
+    layers = layers or store.load_layers(township)
+    result = week_coverage(store, township, week, layers=layers)
+    start, end = week.bounds(layers.info.tz)
+    fmap = weekly_map(
+        week_layers(store, layers, week),
+        result,
+        store.week_tracks(township, start, end),
+        tianditu_key=tianditu_key,
+        collapsed_control=collapsed_control,
+    )
+    return map_page(fmap)
+
+
+def dashboard_view(
+    store: Store,
+    township: str,
+    week: IsoWeek | None,
+    lang: Lang,
+    *,
+    layers: TownshipLayers | None = None,
+) -> DashboardView:
+    """What the dashboard shows: ``week`` (default: the last complete week in the township's
+    time zone) with its verdicts and ranked gaps, named in ``lang``.
+    ``layers``: the township's layers when the caller holds them (else they are loaded)."""
+    from geo.outputs.dashboard import dashboard_view as view
+
+    layers = layers or store.load_layers(township)
+    week = week or IsoWeek.last_complete(datetime.now(UTC), layers.info.tz)
+    return view(layers, week_coverage(store, township, week, layers=layers), week, lang)

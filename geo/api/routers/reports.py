@@ -65,10 +65,15 @@ async def get_monthly_report(
     each squad's minutes, km and days, and the cameras not online. The page carries its own
     styles and charts (inline SVG, no scripts), so it works offline and prints well."""
     chosen = pick_lang(lang, accept_language)
-    html = await run_in_threadpool(operations.month_report, store, township, month, lang=chosen)
+    # In a worker thread: the layers (loaded once, on first use) and the month's weeks.
+    html = await run_in_threadpool(
+        lambda: operations.month_report(
+            store, township.code, month, lang=chosen, layers=township.layers
+        )
+    )
     if fmt == "pdf":
         pdf = await run_in_threadpool(monthly_report_pdf, html)
-        name = f"{township}-{Month.parse(month)}-report.pdf"
+        name = f"{township.code}-{Month.parse(month)}-report.pdf"
         return Response(
             pdf,
             media_type="application/pdf",
