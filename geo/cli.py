@@ -20,6 +20,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from geo.errors import GeoError
+from geo.i18n import Lang
 from geo.weeks import IsoWeek, parse_day
 
 if TYPE_CHECKING:  # heavy (pydantic-settings, geopandas): imported when a command runs
@@ -61,7 +62,14 @@ TownshipOpt = Annotated[
     str | None,
     typer.Option("--township", "-t", help="Township code (default: the store's only township)."),
 ]
-Format = Literal["table", "json"]
+# The choices of options: Typer refuses any other value (exit status 2, naming the choices)
+# and `--help` lists them. mypy holds each to the type of the function it is passed to.
+TableFormat = Literal["table", "json"]
+ReportFormat = Literal["text", "json"]
+CoverageFormat = Literal["table", "json", "geojson"]
+ExportFormat = Literal["gpkg", "geojson", "shp"]
+Method = Literal["fast", "exact"]
+LangOpt = Annotated[Lang, typer.Option(help="Language of names and texts.")]
 StartOpt = Annotated[
     str | None,
     typer.Option(
@@ -149,7 +157,7 @@ def layers_load(
 @layers_app.command("export")
 def layers_export(
     directory: Annotated[Path, typer.Argument(help="Folder to write the layers into.")],
-    fmt: Annotated[str, typer.Option("--format", "-f", help="gpkg, geojson or shp.")] = "gpkg",
+    fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="File format.")] = "gpkg",
     township: TownshipOpt = None,
 ) -> None:
     """Write the stored layers of a township to files that QGIS opens.
@@ -183,7 +191,9 @@ def tracks_import(
         bool,
         typer.Option("--dry-run", help="Read, check and clean, print the report, store nothing."),
     ] = False,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    fmt: Annotated[
+        ReportFormat, typer.Option("--format", "-f", help="The report as text or JSON.")
+    ] = "text",
     township: TownshipOpt = None,
     start: StartOpt = None,
 ) -> None:
@@ -198,7 +208,6 @@ def tracks_import(
     from geo import operations
     from geo.ingest.pipeline import prepare_upload
 
-    _check_format(fmt, ("text", "json"))
     store, code = _open(township)
     layers = store.load_layers(code)
     failed = 0
@@ -271,7 +280,9 @@ def drone_import(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Read and check, print the report, store nothing.")
     ] = False,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    fmt: Annotated[
+        ReportFormat, typer.Option("--format", "-f", help="The report as text or JSON.")
+    ] = "text",
     township: TownshipOpt = None,
     start: StartOpt = None,
 ) -> None:
@@ -286,7 +297,6 @@ def drone_import(
     """
     from geo import operations
 
-    _check_format(fmt, ("text", "json"))
     store, code = _open(township)
     layers = store.load_layers(code)
     failed = 0
@@ -326,13 +336,6 @@ def drone_import(
         sys.stdout.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
     if failed:
         raise typer.Exit(2)
-
-
-def _check_format(fmt: str, allowed: tuple[str, ...]) -> None:
-    from geo.errors import InvalidInput
-
-    if fmt not in allowed:
-        raise InvalidInput(f"--format {fmt!r} is not one of {', '.join(allowed)}")
 
 
 def _read_file(path: Path) -> bytes:
@@ -377,7 +380,7 @@ def simulate(
     out.print(f"wrote {len(paths)} GPX files ({fixes:,} fixes) to {directory}")
 
 
-def print_coverage(result_dict: dict[str, object], *, lang: str = "zh") -> None:
+def print_coverage(result_dict: dict[str, object], *, lang: Lang = "zh") -> None:
     """Print the weekly table."""
     zh = lang == "zh"
     status = {
@@ -436,15 +439,16 @@ def print_coverage(result_dict: dict[str, object], *, lang: str = "zh") -> None:
 def coverage(
     week: Annotated[str, typer.Argument(help="ISO week, e.g. 2026-W47.")],
     fmt: Annotated[
-        str, typer.Option("--format", "-f", help="table, json, or geojson (the ranked gaps).")
+        CoverageFormat,
+        typer.Option("--format", "-f", help="The table, JSON, or GeoJSON (the ranked gaps)."),
     ] = "table",
     refresh: Annotated[
         bool, typer.Option(help="Compute again even if a stored result is current.")
     ] = False,
     method: Annotated[
-        str, typer.Option(help="fast (default) or exact (the vector reference, slower).")
+        Method, typer.Option(help="The engine: fast, or exact (the vector reference, slower).")
     ] = "fast",
-    lang: Annotated[str, typer.Option(help="zh or en.")] = "zh",
+    lang: LangOpt = "zh",
     township: TownshipOpt = None,
 ) -> None:
     """The weekly rule (周覆盖) for every village: verdict, patrol days, road and area coverage,
@@ -454,22 +458,11 @@ def coverage(
     `geo coverage 2026-W47 --format geojson > gaps.geojson`
     """
     from geo import operations
-    from geo.errors import InvalidInput
 
-    if fmt not in ("table", "json", "geojson"):
-        raise InvalidInput(f"--format {fmt!r} is not one of table, json, geojson")
-    if lang not in ("zh", "en"):
-        raise InvalidInput(f"--lang {lang!r} is not one of zh, en")
-    if method not in ("fast", "exact"):
-        raise InvalidInput(f"--method {method!r} is not one of fast, exact")
     store, code = _open(township)
     started = time.perf_counter()
     result = operations.week_coverage(
-        store,
-        code,
-        IsoWeek.parse(week),
-        refresh=refresh,
-        method="exact" if method == "exact" else "fast",
+        store, code, IsoWeek.parse(week), refresh=refresh, method=method
     )
     elapsed = time.perf_counter() - started
     if fmt == "json":
@@ -485,7 +478,7 @@ def coverage(
 @app.command()
 def daily(
     day: Annotated[str, typer.Argument(help="Local date, e.g. 2026-11-18.")],
-    fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+    fmt: Annotated[TableFormat, typer.Option("--format", "-f", help="Output.")] = "table",
     township: TownshipOpt = None,
 ) -> None:
     """The daily view (日巡查): per squad, minutes and km on patrol, villages entered and
@@ -495,7 +488,6 @@ def daily(
     """
     from geo import operations
 
-    _check_format(fmt, ("table", "json"))
     store, code = _open(township)
     body = operations.day_coverage(store, code, parse_day(day))
     if fmt == "json":
@@ -547,7 +539,7 @@ def report_month(
         Path | None,
         typer.Option("--output", "-o", help="File to write (default: under GEO_MAPS_DIR)."),
     ] = None,
-    lang: Annotated[str, typer.Option(help="zh (default) or en.")] = "zh",
+    lang: LangOpt = "zh",
     pdf: Annotated[bool, typer.Option("--pdf", help="Write PDF (A4) instead of HTML.")] = False,
     township: TownshipOpt = None,
 ) -> None:
@@ -560,18 +552,14 @@ def report_month(
     Example: `geo report month 2026-11 --lang en --pdf -o 2026-11.pdf`
     """
     from geo import operations
-    from geo.errors import InvalidInput
-    from geo.outputs.monthly_report import monthly_report_pdf
-
-    if lang not in ("zh", "en"):
-        raise InvalidInput(f"--lang {lang!r} is not one of zh, en")
     from geo.coverage.monthly import Month
+    from geo.outputs.monthly_report import monthly_report_pdf
     from geo.paths import output_path
 
     store, code = _open(township)
     name = f"{code}-{Month.parse(month)}-report.{'pdf' if pdf else 'html'}"
     path = output or output_path(get_settings().output.maps_dir, name)
-    html = operations.month_report(store, code, month, lang="en" if lang == "en" else "zh")
+    html = operations.month_report(store, code, month, lang=lang)
     path.parent.mkdir(parents=True, exist_ok=True)
     if pdf:
         path.write_bytes(monthly_report_pdf(html))
@@ -702,13 +690,12 @@ def keys_create(
 
 @keys_app.command("list")
 def keys_list(
-    fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+    fmt: Annotated[TableFormat, typer.Option("--format", "-f", help="Output.")] = "table",
 ) -> None:
     """List the API keys (never their secrets), revoked ones included.
 
     Example: `geo keys list --format json`
     """
-    _check_format(fmt, ("table", "json"))
     keys = [k.listing() for k in _store(get_settings()).api_keys()]
     if fmt == "json":
         out.print_json(json.dumps(keys, ensure_ascii=False))
@@ -763,8 +750,10 @@ def audit_list(
     township: Annotated[
         str | None, typer.Option("--township", "-t", help="Only entries of this township.")
     ] = None,
-    limit: Annotated[int, typer.Option(help="At most this many entries, newest first.")] = 50,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+    limit: Annotated[
+        int, typer.Option(min=1, max=100_000, help="At most this many entries, newest first.")
+    ] = 50,
+    fmt: Annotated[TableFormat, typer.Option("--format", "-f", help="Output.")] = "table",
 ) -> None:
     """List the audit log, newest first: who (an API key id, or cli) loaded or edited layers,
     changed a camera's status, created, revoked or used an API key, and when.
@@ -777,9 +766,6 @@ def audit_list(
     from geo.layers import check_township_code
     from geo.operations import as_utc
 
-    _check_format(fmt, ("table", "json"))
-    if not 1 <= limit <= 100_000:
-        raise InvalidInput(f"--limit {limit} is not between 1 and 100000")
     start = None
     if since:
         try:

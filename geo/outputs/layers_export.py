@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from geo.errors import InvalidInput
 from geo.layers import TownshipLayers, check_township_code
 from geo.paths import output_path
 
-EXPORT_FORMATS = {
+ExportFormat = Literal["gpkg", "geojson", "shp"]
+EXPORT_FORMATS: dict[str, tuple[str, str]] = {
     "gpkg": ("GPKG", ".gpkg"),
     "geojson": ("GeoJSON", ".geojson"),
     "shp": ("ESRI Shapefile", ".shp"),
 }
 
 
-def export_layers(layers: TownshipLayers, directory: Path, *, fmt: str = "gpkg") -> list[Path]:
+def export_layers(
+    layers: TownshipLayers, directory: Path, *, fmt: ExportFormat = "gpkg"
+) -> list[Path]:
     """Write every non-empty layer; GeoPackage puts them all in one file.
 
     Returns
