@@ -466,11 +466,13 @@ def coverage(
     )
     elapsed = time.perf_counter() - started
     if fmt == "json":
-        sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n")
+        table = result.model_dump(mode="json")
+        sys.stdout.write(json.dumps(table, ensure_ascii=False, indent=2) + "\n")
     elif fmt == "geojson":
-        sys.stdout.write(json.dumps(result.gaps_geojson(), ensure_ascii=False) + "\n")
+        gaps = result.gaps_geojson().model_dump(mode="json")
+        sys.stdout.write(json.dumps(gaps, ensure_ascii=False) + "\n")
     else:
-        print_coverage(result.to_dict(), lang=lang)
+        print_coverage(result.model_dump(mode="json"), lang=lang)
         label = "用时" if lang == "zh" else "took"
         typer.echo(f"{label} {elapsed:.2f} s ({result.method})", err=True)
 
@@ -489,7 +491,7 @@ def daily(
     from geo import operations
 
     store, code = _open(township)
-    body = operations.day_coverage(store, code, parse_day(day))
+    body = operations.day_coverage(store, code, parse_day(day)).model_dump(mode="json")
     if fmt == "json":
         sys.stdout.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
         return
@@ -528,7 +530,7 @@ def monthly(
     from geo import operations
 
     store, code = _open(township)
-    body = operations.month_coverage(store, code, month)
+    body = operations.month_coverage(store, code, month).model_dump(mode="json")
     sys.stdout.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
 
 
@@ -849,7 +851,7 @@ def demo(
         )
     out.print(f"simulated {iso}: {len(paths)} GPX files imported from {gpx_dir}")
     result = operations.week_coverage(store, layers.info.code, iso)
-    print_coverage(result.to_dict())
+    print_coverage(result.model_dump(mode="json"))
     path = write_week_map(settings, iso, layers.info.code, None)
     out.print(f"map: {path}")
     if serve_after:

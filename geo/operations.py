@@ -43,6 +43,8 @@ from geo.tracks.limits import DEFAULT_LIMITS, ReadLimits
 from geo.weeks import IsoWeek
 
 if TYPE_CHECKING:  # Folium is imported when a map is drawn
+    from geo.coverage.daily import DayCoverage
+    from geo.coverage.monthly import MonthReview
     from geo.outputs.dashboard import DashboardView
     from geo.outputs.weekly_map import MapPage
 
@@ -508,32 +510,29 @@ def gaps_layer(
 
 def day_coverage(
     store: Store, township: str, day: date, *, layers: TownshipLayers | None = None
-) -> dict[str, Any]:
-    """The daily view (日巡查) of a township for one local day, as a JSON-ready dict.
+) -> DayCoverage:
+    """The daily view (日巡查) of a township for one local day.
     ``layers``: the township's layers when the caller holds them (else they are loaded)."""
-    from geo.coverage.daily import day_bounds, evaluate_day
+    from geo.coverage.daily import DayCoverage, day_bounds, evaluate_day
 
     layers = layers or store.load_layers(township)
     start, end = day_bounds(day, layers)
-    squads = evaluate_day(layers, store.week_fixes(township, start, end), day)
-    return {
-        "township_code": township,
-        "date": day.isoformat(),
-        "time_zone": layers.info.timezone,
-        "min_minutes": layers.info.rules.min_minutes_in_village,
-        "squads_passed": sum(s.status == "pass" for s in squads),
-        "squads_total": len(squads),
-        "squads": [s.to_dict() for s in squads],
-    }
+    return DayCoverage(
+        township_code=township,
+        date=day.isoformat(),
+        time_zone=layers.info.timezone,
+        min_minutes=layers.info.rules.min_minutes_in_village,
+        squads=evaluate_day(layers, store.week_fixes(township, start, end), day),
+    )
 
 
 def month_coverage(
     store: Store, township: str, month_text: str, *, layers: TownshipLayers | None = None
-) -> dict[str, Any]:
-    """The monthly review (月调度) of a township as a JSON-ready dict. The layers are loaded
-    once (or taken from ``layers``) and passed to every week of the month."""
+) -> MonthReview:
+    """The monthly review (月调度) of a township. The layers are loaded once (or taken from
+    ``layers``) and passed to every week of the month."""
     from geo.coverage.daily import day_bounds, evaluate_day
-    from geo.coverage.monthly import Month, month_review
+    from geo.coverage.monthly import Month, month_review, squad_effort
 
     month = Month.parse(month_text)
     layers = layers or store.load_layers(township)
@@ -541,17 +540,8 @@ def month_coverage(
     start, _ = day_bounds(month.days[0], layers)
     _, end = day_bounds(month.days[-1], layers)
     fixes = store.week_fixes(township, start, end)
-    effort: dict[str, dict[str, float]] = {}
-    for day in month.days:
-        for squad in evaluate_day(layers, fixes, day):
-            e = effort.setdefault(
-                squad.squad, {"days_patrolled": 0, "days_passed": 0, "minutes": 0.0, "km": 0.0}
-            )
-            e["days_patrolled"] += squad.minutes > 0
-            e["days_passed"] += squad.status == "pass"
-            e["minutes"] = round(e["minutes"] + squad.minutes, 2)
-            e["km"] = round(e["km"] + squad.distance_km, 3)
-    return {"township_code": township, **month_review(month, weeks, effort, layers.info.metric_crs)}
+    effort = squad_effort(evaluate_day(layers, fixes, day) for day in month.days)
+    return month_review(month, weeks, effort, layers.info.metric_crs)
 
 
 def month_report(
@@ -572,7 +562,7 @@ def month_report(
     layers = layers or store.load_layers(township)
     review = month_coverage(store, township, month_text, layers=layers)
     camera_weeks: dict[str, list[str]] = {str(c): [] for c in layers.cameras["code"]}
-    for text in review["weeks"]:
+    for text in review.weeks:
         statuses = week_layers(store, layers, IsoWeek.parse(text)).cameras
         for code, status in zip(statuses["code"], statuses["status"], strict=True):
             camera_weeks[str(code)].append(str(status))

@@ -3,46 +3,110 @@ which villages it entered, and whether it met the daily minimum."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
 import shapely
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    computed_field,
+    model_serializer,
+)
 
 from geo.coverage.evaluate import link_segments
+from geo.coverage.result import Km, Minutes
 from geo.layers import TownshipLayers
 
 DayStatus = Literal["pass", "fail", "no_data"]
 
 
-@dataclass(frozen=True)
-class SquadDay:
+class SquadDay(BaseModel):
     """One squad's patrol on one local day."""
 
-    squad: str
-    village_code: str | None
-    status: DayStatus
-    minutes: float
-    distance_km: float
-    minutes_in_own_village: float | None
-    villages_entered: list[str]
+    model_config = ConfigDict(frozen=True)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "squad": self.squad,
-            "village_code": self.village_code,
-            "status": self.status,
-            "minutes": round(self.minutes, 2),
-            "distance_km": round(self.distance_km, 3),
-            "minutes_in_own_village": (
-                None
-                if self.minutes_in_own_village is None
-                else round(self.minutes_in_own_village, 2)
-            ),
-            "villages_entered": self.villages_entered,
-        }
+    squad: str = Field(examples=["squad-01"])
+    village_code: str | None = Field(
+        description="The squad's own village (none for a township squad)",
+        examples=["433122207201"],
+    )
+    status: DayStatus = Field(examples=["pass"])
+    minutes: Annotated[Minutes, Field(examples=[182.5])]
+    distance_km: Annotated[Km, Field(examples=[24.1])]
+    minutes_in_own_village: Annotated[Minutes | None, Field(examples=[170.0])]
+    villages_entered: list[str] = Field(examples=[["433122207201"]])
+
+
+class DayCoverage(BaseModel):
+    """The daily view (日巡查) of a township for one local day."""
+
+    model_config = ConfigDict(
+        frozen=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "township_code": "433122207",
+                    "date": "2026-11-18",
+                    "time_zone": "Asia/Shanghai",
+                    "min_minutes": 10.0,
+                    "squads_passed": 6,
+                    "squads_total": 8,
+                    "squads": [
+                        {
+                            "squad": "squad-01",
+                            "village_code": "433122207201",
+                            "status": "pass",
+                            "minutes": 182.5,
+                            "distance_km": 24.1,
+                            "minutes_in_own_village": 170.0,
+                            "villages_entered": ["433122207201"],
+                        }
+                    ],
+                }
+            ]
+        },
+    )
+
+    township_code: str
+    date: str
+    time_zone: str
+    min_minutes: float = Field(ge=0)
+    squads: list[SquadDay]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def squads_passed(self) -> int:
+        """How many squads met the daily minimum."""
+        return sum(s.status == "pass" for s in self.squads)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def squads_total(self) -> int:
+        """How many squads the township has."""
+        return len(self.squads)
+
+    # No return annotation: pydantic would take it for the JSON schema instead of the fields.
+    @model_serializer(mode="wrap")
+    def _in_view_order(self, handler: SerializerFunctionWrapHandler):  # type: ignore[no-untyped-def]
+        data: dict[str, Any] = handler(self)
+        return {key: data[key] for key in _DAY_ORDER if key in data}
+
+
+#: The daily view's keys in the order clients have always seen them.
+_DAY_ORDER = (
+    "township_code",
+    "date",
+    "time_zone",
+    "min_minutes",
+    "squads_passed",
+    "squads_total",
+    "squads",
+)
 
 
 def day_bounds(day: date, layers: TownshipLayers) -> tuple[datetime, datetime]:

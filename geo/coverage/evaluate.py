@@ -9,7 +9,6 @@ days, thresholds, checkpoints, reasons, gap ranking) is applied here, the same f
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -411,7 +410,7 @@ def _date_gaps(
         last = None
         if len(hit):
             last = times.iloc[hit].max().tz_convert(tz).date().isoformat()
-        out.append(replace(gap, last_covered=last))
+        out.append(gap.model_copy(update={"last_covered": last}))
     return out
 
 
@@ -423,17 +422,6 @@ def _rank_gaps(gaps: list[Gap], crs: str) -> list[Gap]:
         return []
     geoms = gpd.GeoSeries([g.geometry for g in order], crs=crs).to_crs("EPSG:4326").to_numpy()
     return [
-        Gap(
-            kind=g.kind,
-            rank=k + 1,
-            village_code=g.village_code,
-            area_m2=g.area_m2,
-            length_m=g.length_m,
-            road_length_m=g.road_length_m,
-            checkpoints=g.checkpoints,
-            distance_to_road_m=g.distance_to_road_m,
-            last_covered=g.last_covered,
-            geometry=geom,
-        )
+        g.model_copy(update={"rank": k + 1, "geometry": geom})
         for k, (g, geom) in enumerate(zip(order, geoms, strict=True))
     ]

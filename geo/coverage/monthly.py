@@ -4,14 +4,17 @@ coverage, the gaps that persisted two or more weeks, and each squad's effort."""
 from __future__ import annotations
 
 import calendar
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import geopandas as gpd
 import shapely
+from pydantic import BaseModel, ConfigDict, Field
 
-from geo.coverage.result import Gap, WeekCoverage
+from geo.coverage.daily import SquadDay
+from geo.coverage.result import Gap, GapProperties, Share, VillageStatus, WeekCoverage
 from geo.errors import InvalidInput
 from geo.weeks import IsoWeek, check_year
 
@@ -66,7 +69,89 @@ def _same(a: Gap, b: Gap, crs: str) -> bool:
     return bool(overlap >= SAME_GAP_SHARE * min(ga.length, gb.length))
 
 
-def persistent_gaps(weeks: list[WeekCoverage], crs: str) -> list[dict[str, Any]]:
+class VillageWeek(BaseModel):
+    """One village's verdict and coverage in one week of the month."""
+
+    model_config = ConfigDict(frozen=True)
+
+    status: VillageStatus
+    road_coverage: Share | None
+    area_coverage: Share
+    surveillance_coverage: Share
+    patrol_days: int = Field(ge=0, le=7)
+
+
+class VillageMonth(BaseModel):
+    """One village over the month."""
+
+    model_config = ConfigDict(frozen=True)
+
+    village_code: str
+    name: str
+    name_en: str
+    squad: str
+    weeks: dict[str, VillageWeek] = Field(description="By ISO week")
+    weeks_passed: int = Field(ge=0)
+    trend: float | None = Field(
+        description="Last week's coverage minus the first week's (road, else area)"
+    )
+
+
+class PersistentGap(GapProperties):
+    """A gap of the month's last week that was a gap in the weeks before too."""
+
+    weeks: int = Field(ge=2, description="Consecutive weeks it has lasted")
+    since: str = Field(description="The ISO week it started")
+
+
+class SquadEffort(BaseModel):
+    """A squad's effort over the month."""
+
+    model_config = ConfigDict(frozen=True)
+
+    days_patrolled: int = Field(ge=0)
+    days_passed: int = Field(ge=0)
+    minutes: float = Field(ge=0)
+    km: float = Field(ge=0)
+
+
+class MonthReview(BaseModel):
+    """The monthly review (月调度) of a township."""
+
+    model_config = ConfigDict(
+        frozen=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "township_code": "433122207",
+                    "month": "2026-11",
+                    "weeks": ["2026-W45", "2026-W46", "2026-W47", "2026-W48"],
+                    "township_weeks_passed": 0,
+                    "villages": [],
+                    "persistent_gaps": [],
+                    "squad_effort": {
+                        "squad-01": {
+                            "days_patrolled": 14,
+                            "days_passed": 14,
+                            "minutes": 2520.0,
+                            "km": 352.4,
+                        }
+                    },
+                }
+            ]
+        },
+    )
+
+    township_code: str
+    month: str = Field(examples=["2026-11"])
+    weeks: list[str] = Field(description="ISO weeks whose Thursday is in the month")
+    township_weeks_passed: int = Field(ge=0)
+    villages: list[VillageMonth]
+    persistent_gaps: list[PersistentGap]
+    squad_effort: dict[str, SquadEffort]
+
+
+def persistent_gaps(weeks: list[WeekCoverage], crs: str) -> list[PersistentGap]:
     """Gaps of the month's last week that were already gaps in the week(s) before, with how
     many consecutive weeks each has lasted (two or more)."""
     if len(weeks) < 2:
@@ -82,14 +167,34 @@ def persistent_gaps(weeks: list[WeekCoverage], crs: str) -> list[dict[str, Any]]
             run += 1
             current = match
         if run >= 2:
-            out.append({**gap.properties(), "weeks": run, "since": weeks[-run].week})
-    return sorted(out, key=lambda g: (-g["weeks"], g["rank"]))
+            out.append(PersistentGap(**gap.properties(), weeks=run, since=weeks[-run].week))
+    return sorted(out, key=lambda g: (-g.weeks, g.rank))
+
+
+def squad_effort(days: Iterable[list[SquadDay]]) -> dict[str, SquadEffort]:
+    """Each squad's effort over some days (each day as :func:`geo.coverage.daily.evaluate_day`
+    judged it): days with patrol, days passed, minutes and km (summed as rounded)."""
+    sums: dict[str, tuple[int, int, float, float]] = {}
+    for day in days:
+        for squad in day:
+            patrolled, passed, minutes, km = sums.get(squad.squad, (0, 0, 0.0, 0.0))
+            sums[squad.squad] = (
+                patrolled + (squad.minutes > 0),
+                passed + (squad.status == "pass"),
+                round(minutes + squad.minutes, 2),
+                round(km + squad.distance_km, 3),
+            )
+    return {
+        name: SquadEffort(days_patrolled=p, days_passed=d, minutes=m, km=k)
+        for name, (p, d, m, k) in sums.items()
+    }
 
 
 def month_review(
-    month: Month, weeks: list[WeekCoverage], effort: dict[str, dict[str, float]], crs: str
-) -> dict[str, Any]:
-    """Assemble the monthly review from the month's weekly results and squad effort."""
+    month: Month, weeks: list[WeekCoverage], effort: dict[str, SquadEffort], crs: str
+) -> MonthReview:
+    """Assemble the monthly review from the month's weekly results (of one township) and
+    squad effort."""
     villages: dict[str, dict[str, Any]] = {}
     for week in weeks:
         for v in week.villages:
@@ -103,29 +208,29 @@ def month_review(
                     "weeks": {},
                 },
             )
-            entry["weeks"][week.week] = {
-                "status": v.status,
-                "road_coverage": v.road_coverage,
-                "area_coverage": v.area_coverage,
-                "surveillance_coverage": v.surveillance_coverage,
-                "patrol_days": v.patrol_days,
-            }
+            entry["weeks"][week.week] = VillageWeek(
+                status=v.status,
+                road_coverage=v.road_coverage,
+                area_coverage=v.area_coverage,
+                surveillance_coverage=v.surveillance_coverage,
+                patrol_days=v.patrol_days,
+            )
     for entry in villages.values():
+        judged = [w for w in entry["weeks"].values() if w.status != "no_data"]
         # Weeks without uploads say nothing about coverage: the trend runs over the others.
         series = [
-            w["road_coverage"] if w["road_coverage"] is not None else w["area_coverage"]
-            for w in entry["weeks"].values()
-            if w["status"] != "no_data"
+            w.road_coverage if w.road_coverage is not None else w.area_coverage for w in judged
         ]
-        entry["weeks_passed"] = sum(w["status"] == "pass" for w in entry["weeks"].values())
+        entry["weeks_passed"] = sum(w.status == "pass" for w in entry["weeks"].values())
         entry["trend"] = round(series[-1] - series[0], 6) if len(series) >= 2 else None
-    return {
-        "month": str(month),
-        "weeks": [w.week for w in weeks],
-        "township_weeks_passed": sum(w.meets_requirement for w in weeks),
-        "villages": list(villages.values()),
+    return MonthReview(
+        township_code=weeks[0].township_code if weeks else "",
+        month=str(month),
+        weeks=[w.week for w in weeks],
+        township_weeks_passed=sum(w.meets_requirement for w in weeks),
+        villages=[VillageMonth(**entry) for entry in villages.values()],
         # A week without a single fix (still to come, or every phone silent) says nothing
         # about gaps: persistence is judged over the weeks that had patrol data.
-        "persistent_gaps": persistent_gaps([w for w in weeks if w.fixes_used > 0], crs),
-        "squad_effort": effort,
-    }
+        persistent_gaps=persistent_gaps([w for w in weeks if w.fixes_used > 0], crs),
+        squad_effort=effort,
+    )

@@ -51,7 +51,7 @@ class DashboardView:
     week: str
     previous: str
     next: str
-    #: The week's table (:meth:`geo.coverage.result.WeekCoverage.to_dict`).
+    #: The week's table as JSON (:class:`geo.coverage.result.WeekCoverage` dumped).
     result: dict[str, Any]
     gaps: list[GapItem]
 
@@ -94,7 +94,7 @@ def dashboard_view(
         week=str(week),
         previous=str(week.previous()),
         next=str(week.next()),
-        result=result.to_dict(),
+        result=result.model_dump(mode="json"),
         gaps=gaps,
     )
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from geo.coverage.monthly import MonthReview
 from geo.errors import FeatureUnavailable
 from geo.i18n import Lang, texts
 from geo.layers import TownshipLayers
@@ -47,48 +48,40 @@ def _week_columns(weeks: list[str]) -> list[dict[str, str]]:
     return columns
 
 
-def _village_rows(
-    review: dict[str, Any], layers: TownshipLayers, lang: Lang
-) -> list[dict[str, Any]]:
+def _village_rows(review: MonthReview, layers: TownshipLayers, lang: Lang) -> list[dict[str, Any]]:
     t = texts(lang)
     rules = layers.info.rules
-    labels = [f"W{IsoWeek.parse(w).week:02d}" for w in review["weeks"]]
+    labels = [f"W{IsoWeek.parse(w).week:02d}" for w in review.weeks]
     rows = []
-    for v in review["villages"]:
-        name = v["name"] if lang == "zh" else (v["name_en"] or v["name"])
-        weeks = [v["weeks"].get(w) for w in review["weeks"]]
+    for v in review.villages:
+        name = v.name if lang == "zh" else (v.name_en or v.name)
+        weeks = [v.weeks.get(w) for w in review.weeks]
         cells = []
         for week in weeks:
             if week is None:
                 cells.append({"status": "no_data", "text": t["no_data"], "detail": ""})
                 continue
-            shown = (
-                week["road_coverage"]
-                if week["road_coverage"] is not None
-                else week["area_coverage"]
-            )
-            idle = week["status"] == "no_data" and week["patrol_days"] == 0
+            shown = week.road_coverage if week.road_coverage is not None else week.area_coverage
+            idle = week.status == "no_data" and week.patrol_days == 0
             cells.append(
                 {
-                    "status": week["status"],
-                    "text": t[week["status"]],
+                    "status": week.status,
+                    "text": t[week.status],
                     "detail": "—"
                     if idle
-                    else f"{_percent(shown)} · {week['patrol_days']}{t['days_unit']}",
+                    else f"{_percent(shown)} · {week.patrol_days}{t['days_unit']}",
                 }
             )
-        has_roads = any(w is not None and w["road_coverage"] is not None for w in weeks)
+        has_roads = any(w is not None and w.road_coverage is not None for w in weeks)
         # A week without a single patrol day and without uploads has no measure to draw:
         # no point, rather than a point at 0 that reads as a failure.
-        idle_weeks = [
-            w is None or (w["status"] == "no_data" and w["patrol_days"] == 0) for w in weeks
-        ]
+        idle_weeks = [w is None or (w.status == "no_data" and w.patrol_days == 0) for w in weeks]
         measured = [None if idle else w for w, idle in zip(weeks, idle_weeks, strict=True)]
         series = [
             Series(
                 t["roads"] if has_roads else t["area"],
                 [
-                    None if w is None else (w["road_coverage"] if has_roads else w["area_coverage"])
+                    None if w is None else (w.road_coverage if has_roads else w.area_coverage)
                     for w in measured
                 ],
                 ROAD_COLOUR,
@@ -98,7 +91,7 @@ def _village_rows(
             series.append(
                 Series(
                     t["area"],
-                    [None if w is None else w["area_coverage"] for w in measured],
+                    [None if w is None else w.area_coverage for w in measured],
                     AREA_COLOUR,
                     dash="5 3",
                 )
@@ -110,16 +103,16 @@ def _village_rows(
             title=f"{name}: {t['trends']}",
             threshold=required,
             threshold_label=_percent(required),
-            hollow=[w is None or w["status"] == "no_data" for w in weeks],
+            hollow=[w is None or w.status == "no_data" for w in weeks],
         )
-        trend = v["trend"]
+        trend = v.trend
         rows.append(
             {
-                "code": v["village_code"],
+                "code": v.village_code,
                 "name": name,
-                "squad": v["squad"],
+                "squad": v.squad,
                 "cells": cells,
-                "weeks_passed": v["weeks_passed"],
+                "weeks_passed": v.weeks_passed,
                 "chart": chart,
                 "change": None if trend is None else f"{trend * 100:+.0f}",
             }
@@ -137,29 +130,29 @@ def _village_names(layers: TownshipLayers, lang: Lang) -> dict[str, str]:
     return names
 
 
-def _gap_rows(review: dict[str, Any], layers: TownshipLayers, lang: Lang) -> list[dict[str, Any]]:
+def _gap_rows(review: MonthReview, layers: TownshipLayers, lang: Lang) -> list[dict[str, Any]]:
     t = texts(lang)
     names = _village_names(layers, lang)
     rows = []
-    for gap in review["persistent_gaps"][:SHOWN_GAPS]:
-        if gap["kind"] == "road":
-            kind, size = t["gap_road"], f"{gap['length_m']:,.0f} {t['metres']}"
+    for gap in review.persistent_gaps[:SHOWN_GAPS]:
+        if gap.kind == "road":
+            kind, size = t["gap_road"], f"{gap.length_m:,.0f} {t['metres']}"
         else:
-            kind, size = t["gap_area"], f"{gap['area_m2'] / 10_000:,.1f} {t['hectares']}"
+            kind, size = t["gap_area"], f"{gap.area_m2 / 10_000:,.1f} {t['hectares']}"
         rows.append(
             {
-                "village": names.get(gap["village_code"], gap["village_code"]),
+                "village": names.get(gap.village_code, gap.village_code),
                 "kind": kind,
                 "size": size,
-                "weeks": gap["weeks"],
-                "since": gap["since"],
-                "last_covered": gap["last_covered"] or t["never"],
+                "weeks": gap.weeks,
+                "since": gap.since,
+                "last_covered": gap.last_covered or t["never"],
             }
         )
     return rows
 
 
-def _squad_rows(review: dict[str, Any], layers: TownshipLayers, lang: Lang) -> list[dict[str, Any]]:
+def _squad_rows(review: MonthReview, layers: TownshipLayers, lang: Lang) -> list[dict[str, Any]]:
     names = _village_names(layers, lang)
     village_of = {
         str(squad): names.get(str(code), str(code))
@@ -167,7 +160,7 @@ def _squad_rows(review: dict[str, Any], layers: TownshipLayers, lang: Lang) -> l
         if squad
     }
     rows = []
-    for squad, effort in sorted(review["squad_effort"].items()):
+    for squad, effort in sorted(review.squad_effort.items()):
         own = layers.info.squads.get(squad, {})
         label = village_of.get(squad) or (
             own.get("name", "") if lang == "zh" else own.get("name_en") or own.get("name", "")
@@ -176,11 +169,11 @@ def _squad_rows(review: dict[str, Any], layers: TownshipLayers, lang: Lang) -> l
             {
                 "squad": squad,
                 "label": label,
-                "days_patrolled": int(effort["days_patrolled"]),
-                "days_passed": int(effort["days_passed"]),
-                "minutes": f"{effort['minutes']:,.0f}",
-                "hours": f"{effort['minutes'] / 60:,.1f}",
-                "km": f"{effort['km']:,.1f}",
+                "days_patrolled": int(effort.days_patrolled),
+                "days_passed": int(effort.days_passed),
+                "minutes": f"{effort.minutes:,.0f}",
+                "hours": f"{effort.minutes / 60:,.1f}",
+                "km": f"{effort.km:,.1f}",
             }
         )
     return rows
@@ -218,7 +211,7 @@ def _camera_rows(
 
 
 def monthly_report_html(
-    review: dict[str, Any],
+    review: MonthReview,
     layers: TownshipLayers,
     *,
     lang: Lang = "zh",
@@ -238,7 +231,7 @@ def monthly_report_html(
     generated_at
         When the report is made (shown on it, in the township's time zone).
     camera_weeks
-        Camera code → its status in each week of ``review["weeks"]`` (from the status
+        Camera code → its status in each week of ``review.weeks`` (from the status
         history, as coverage counted it); the layer's current status for cameras left out.
 
     Returns
@@ -248,7 +241,7 @@ def monthly_report_html(
     """
     info = layers.info
     t = texts(lang)
-    persistent = review["persistent_gaps"]
+    persistent = review.persistent_gaps
     return (
         templates()
         .get_template("monthly_report.html")
@@ -257,16 +250,16 @@ def monthly_report_html(
             t=t,
             township=info.name if lang == "zh" else (info.name_en or info.name),
             township_code=info.code,
-            month=review["month"],
+            month=review.month,
             generated=generated_at.astimezone(info.tz).strftime("%Y-%m-%d %H:%M"),
-            weeks=_week_columns(review["weeks"]),
-            township_weeks_passed=review["township_weeks_passed"],
+            weeks=_week_columns(review.weeks),
+            township_weeks_passed=review.township_weeks_passed,
             villages=_village_rows(review, layers, lang),
             gaps=_gap_rows(review, layers, lang),
             gaps_total=len(persistent),
             more_gaps=t["more_gaps"].format(n=max(len(persistent) - SHOWN_GAPS, 0)),
             squads=_squad_rows(review, layers, lang),
-            cameras=_camera_rows(layers, camera_weeks or {}, review["weeks"], lang),
+            cameras=_camera_rows(layers, camera_weeks or {}, review.weeks, lang),
             cameras_total=len(layers.cameras),
             # No scripts at all, also when the page is opened from a file.
             policy=csp.policy(header=False),

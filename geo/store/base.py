@@ -7,12 +7,13 @@ code, so one store can hold a whole county.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from datetime import datetime
-from typing import Any, Literal, Protocol
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal, Protocol
 
 import geopandas as gpd
 import pandas as pd
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
 
 from geo.audit import AuditEntry
 from geo.coverage.camera_status import StatusChange
@@ -63,40 +64,52 @@ def check_idempotent_retry(existing: UploadRecord, upload: NewUpload) -> UploadR
             f"Idempotency-Key {upload.idempotency_key!r} was already used for upload "
             f"{existing.id} ({existing.filename}, squad {existing.squad}) with other content"
         )
-    return replace(existing, duplicate=True)
+    return existing.model_copy(update={"duplicate": True})
 
 
-@dataclass(frozen=True)
-class UploadRecord:
-    """A stored upload. ``duplicate`` is True when the same file had been stored before and
-    this call stored nothing."""
+def _utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC)
+
+
+#: A stored upload as the API answers it (the example of the upload routes).
+UPLOAD_RECORD_EXAMPLE: dict[str, Any] = {
+    "id": 12,
+    "township": "433122207",
+    "squad": "squad-01",
+    "device": "phone-01",
+    "filename": "2026-11-18.gpx",
+    "source_format": "gpx",
+    "source_crs": "gcj02",
+    "sha256": "9f2b5c0e" + "0" * 56,
+    "uploaded_at": "2026-11-18T10:02:11+00:00",
+    "duplicate": False,
+    "report": {"fixes_read": 1051, "fixes_kept": 1050, "speed_spikes": 1, "segments": 1},
+}
+
+
+class UploadRecord(BaseModel):
+    """A stored upload and its cleaning report. ``duplicate`` is True when the same file had
+    been stored before and this call stored nothing."""
+
+    model_config = ConfigDict(frozen=True, json_schema_extra={"examples": [UPLOAD_RECORD_EXAMPLE]})
 
     id: int
-    township: str
-    squad: str
+    township: str = Field(examples=["433122207"])
+    squad: str = Field(examples=["squad-01"])
     device: str
     filename: str
-    source_format: str
-    source_crs: str
+    source_format: str = Field(examples=["gpx"])
+    source_crs: str = Field(examples=["wgs84"])
     sha256: str
-    uploaded_at: datetime
-    report: dict[str, Any]
-    duplicate: bool = False
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "township": self.township,
-            "squad": self.squad,
-            "device": self.device,
-            "filename": self.filename,
-            "source_format": self.source_format,
-            "source_crs": self.source_crs,
-            "sha256": self.sha256,
-            "uploaded_at": self.uploaded_at.isoformat(),
-            "report": self.report,
-            "duplicate": self.duplicate,
-        }
+    uploaded_at: Annotated[
+        datetime,
+        AfterValidator(_utc),
+        PlainSerializer(lambda moment: moment.isoformat(), return_type=str),
+    ]
+    duplicate: bool = Field(default=False, description="True when this file had been stored before")
+    report: dict[str, Any] = Field(
+        examples=[{"fixes_read": 1051, "fixes_kept": 1050, "speed_spikes": 1, "segments": 1}]
+    )
 
 
 class Store(Protocol):

@@ -13,7 +13,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geo.audit import Action, AuditEntry
 from geo.coverage.camera_status import SINCE_EVER, StatusChange
-from geo.coverage.result import Gap, VillageCoverage, WeekCoverage
+from geo.coverage.result import WeekCoverage
 from geo.ingest.cleaning import Drop
 from geo.keys import ApiKey, Role
 from geo.layers import LAYER_COLUMNS, WGS84, TownshipInfo, TownshipLayers
@@ -118,26 +118,19 @@ def fix_time_range(fixes: pd.DataFrame) -> tuple[datetime | None, datetime | Non
 
 
 def upload_record(row: dict[str, Any], *, duplicate: bool = False) -> UploadRecord:
+    """A stored ``uploads`` row (report as JSON text or a dict) as an :class:`UploadRecord`."""
     report = row["report"]
-    uploaded = row["uploaded_at"]
-    if isinstance(uploaded, str):
-        uploaded = datetime.fromisoformat(uploaded.replace("Z", "+00:00"))
-    return UploadRecord(
-        id=int(row["id"]),
-        township=row["township"],
-        squad=row["squad"],
-        device=row["device"],
-        filename=row["filename"],
-        source_format=row["source_format"],
-        source_crs=row["source_crs"],
-        sha256=row["sha256"],
-        uploaded_at=uploaded.astimezone(UTC),
-        report=json.loads(report) if isinstance(report, str) else report,
-        duplicate=duplicate,
+    return UploadRecord.model_validate(
+        {
+            **row,
+            "report": json.loads(report) if isinstance(report, str) else report,
+            "duplicate": duplicate,
+        }
     )
 
 
 def coverage_rows(result: WeekCoverage, fingerprint: str) -> list[dict[str, Any]]:
+    """The ``coverage_results`` rows of a result: one per village, its measures as dumped."""
     return [
         {
             "township": result.township_code,
@@ -145,7 +138,7 @@ def coverage_rows(result: WeekCoverage, fingerprint: str) -> list[dict[str, Any]
             "village_code": v.village_code,
             "status": v.status,
             "meets_requirement": v.meets_requirement,
-            "result": v.to_dict(),
+            "result": v.model_dump(mode="json"),
             "computed_at": result.computed_at,
             "fingerprint": fingerprint,
             "fixes_used": result.fixes_used,
@@ -158,6 +151,7 @@ def coverage_rows(result: WeekCoverage, fingerprint: str) -> list[dict[str, Any]
 
 
 def gap_rows(result: WeekCoverage) -> list[dict[str, Any]]:
+    """The ``coverage_gaps`` rows of a result (properties as dumped, geometry as shapely)."""
     return [
         {
             "township": result.township_code,
@@ -181,44 +175,28 @@ def week_coverage(
     gaps: list[tuple[dict[str, Any], BaseGeometry]],
 ) -> tuple[WeekCoverage, str]:
     """Rebuild a stored result from its village rows (in id order) and gap rows."""
-    villages = [
-        VillageCoverage.from_dict(
-            json.loads(r["result"]) if isinstance(r["result"], str) else r["result"]
-        )
-        for r in results
-    ]
-    gap_list = []
-    for props, geom in gaps:
-        p = json.loads(props) if isinstance(props, str) else props
-        gap_list.append(
-            Gap(
-                kind=p["kind"],
-                rank=int(p["rank"]),
-                village_code=p["village_code"],
-                area_m2=float(p["area_m2"]),
-                length_m=float(p["length_m"]),
-                road_length_m=float(p["road_length_m"]),
-                checkpoints=int(p["checkpoints"]),
-                distance_to_road_m=p["distance_to_road_m"],
-                last_covered=p["last_covered"],
-                geometry=geom,
-            )
-        )
+
+    def loaded(value: dict[str, Any] | str) -> dict[str, Any]:
+        return json.loads(value) if isinstance(value, str) else value
+
     first = results[0]
-    return (
-        WeekCoverage(
-            township_code=township,
-            week=week,
-            computed_at=first["computed_at"],
-            villages=villages,
-            gaps=sorted(gap_list, key=lambda g: g.rank),
-            fixes_used=int(first["fixes_used"]),
-            method=first["method"],
-            cameras_online=int(first.get("cameras_online") or 0),
-            drone_flights=int(first.get("drone_flights") or 0),
-        ),
-        first["fingerprint"],
+    result = WeekCoverage.model_validate(
+        {
+            "township_code": township,
+            "week": week,
+            "computed_at": first["computed_at"],
+            "villages": [loaded(r["result"]) for r in results],
+            "gaps": sorted(
+                ({**loaded(props), "geometry": geom} for props, geom in gaps),
+                key=lambda g: int(g["rank"]),
+            ),
+            "fixes_used": first["fixes_used"],
+            "method": first["method"],
+            "cameras_online": first.get("cameras_online") or 0,
+            "drone_flights": first.get("drone_flights") or 0,
+        }
     )
+    return result, first["fingerprint"]
 
 
 #: Stored column names of each layer, in order.

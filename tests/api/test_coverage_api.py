@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from geo import access, operations
 from geo.api.app import create_app
-from geo.api.models import WeekCoverageModel
+from geo.coverage import WeekCoverage
 from geo.keys import Role
 from geo.layers import TownshipLayers
 from geo.settings import LayerSettings, Settings, StoreSettings
@@ -56,7 +56,7 @@ def test_health_and_readiness(client: TestClient) -> None:
 def test_weekly_table(client: TestClient) -> None:
     response = client.get("/api/v1/coverage/2026-W47")
     assert response.status_code == 200
-    body = WeekCoverageModel.model_validate(response.json())
+    body = WeekCoverage.model_validate(response.json())
     assert body.week == "2026-W47" and body.villages_total == 7
     statuses = {v.squad: v.status for v in body.villages}
     assert statuses["squad-02"] == "no_data"

@@ -100,7 +100,7 @@ def parse(html: str) -> _Tables:
 def check_report(html: str, store: Store, layers: TownshipLayers, lang: str) -> None:
     """Known content: one row per village, the month's weeks as columns, each week's verdict
     in words, the persistent gaps, every squad, the cameras not online; nothing executable."""
-    review = operations.month_coverage(store, "433122207", "2026-11")
+    review = operations.month_coverage(store, "433122207", "2026-11").model_dump(mode="json")
     page = parse(html)
     assert page.scripts == 0
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and HOSTILE_NAME not in html
@@ -316,4 +316,4 @@ def test_the_report_loads_the_layers_once(
     assert loads == ["433122207"]
     loads.clear()
     review = operations.month_coverage(store, "433122207", "2026-11")
-    assert review["weeks"] == MONTH_WEEKS and loads == ["433122207"]
+    assert review.weeks == MONTH_WEEKS and loads == ["433122207"]

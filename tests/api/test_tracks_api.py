@@ -11,12 +11,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from geo.api.app import create_app
-from geo.api.models import UploadModel
 from geo.errors import NotFound
 from geo.keys import Role
 from geo.layers import TownshipLayers
 from geo.settings import ServerSettings
-from geo.store import Store
+from geo.store import Store, UploadRecord
 from tests.api.test_coverage_api import bearer, settings_for
 from tests.storage.test_store import village_track_gpx
 
@@ -36,7 +35,7 @@ def test_raw_upload_is_stored_once(client: TestClient, demo_layers: TownshipLaye
     data = village_track_gpx(demo_layers, start="2026-11-18 09:00")
     first = client.post("/api/v1/tracks?squad=squad-01&device=p1&filename=a.gpx", content=data)
     assert first.status_code == 201, first.text
-    body = UploadModel.model_validate(first.json())
+    body = UploadRecord.model_validate(first.json())
     assert body.report["fixes_read"] == 240 and body.report["segments"] == 1
     assert body.filename == "a.gpx" and not body.duplicate
     again = client.post("/api/v1/tracks?squad=squad-01&device=p1", content=data)
@@ -207,5 +206,5 @@ def test_a_file_naming_its_system_is_converted_and_a_conflicting_crs_refused(
     assert client.get("/api/v1/coverage/2026-W47").json()["fixes_used"] == 0
     done = client.post("/api/v1/tracks?squad=squad-04&filename=gcj.csv", content=data)
     assert done.status_code == 201, done.text
-    body = UploadModel.model_validate(done.json())
+    body = UploadRecord.model_validate(done.json())
     assert body.source_crs == "gcj02" and body.report["warnings"] == []

@@ -34,15 +34,15 @@ def test_a_gap_left_two_weeks_running_persists() -> None:
     weeks = [evaluate_week(layers, fixes, IsoWeek(2026, n)) for n in (46, 47, 48)]
     crs = layers.info.metric_crs
     two = persistent_gaps(weeks[:2], crs)
-    road = [g for g in two if g["kind"] == "road"]
-    assert len(road) == 1 and road[0]["weeks"] == 2 and road[0]["since"] == "2026-W46"
-    assert road[0]["length_m"] == pytest.approx(SIDE / 2 - 50, abs=1.0)
+    road = [g for g in two if g.kind == "road"]
+    assert len(road) == 1 and road[0].weeks == 2 and road[0].since == "2026-W46"
+    assert road[0].length_m == pytest.approx(SIDE / 2 - 50, abs=1.0)
     # Ridden in full in week 48: the road gap is gone.
-    assert [g for g in persistent_gaps(weeks, crs) if g["kind"] == "road"] == []
+    assert [g for g in persistent_gaps(weeks, crs) if g.kind == "road"] == []
     review = month_review(Month(2026, 11), weeks, {}, crs)
-    village = review["villages"][0]
-    assert village["weeks_passed"] == 1
-    assert village["trend"] == pytest.approx(1.0 - (SIDE / 2 + 50) / SIDE, abs=1e-3)
+    village = review.villages[0]
+    assert village.weeks_passed == 1
+    assert village.trend == pytest.approx(1.0 - (SIDE / 2 + 50) / SIDE, abs=1e-3)
 
 
 def test_gaps_carry_the_last_date_a_patrol_reached_them() -> None:
@@ -66,11 +66,11 @@ def test_the_trend_leaves_out_weeks_without_data() -> None:
     full = straight_track(1000.0, x_from=0, x_to=SIDE, start="2026-11-18 08:00", minutes=20)
     fixes = pd.concat([half, full], ignore_index=True)
     weeks = [evaluate_week(layers, fixes, IsoWeek(2026, n)) for n in (45, 46, 47, 48)]
-    village = month_review(Month(2026, 11), weeks, {}, layers.info.metric_crs)["villages"][0]
-    assert [w["status"] for w in village["weeks"].values()][::3] == ["no_data", "no_data"]
-    assert village["trend"] == pytest.approx(1.0 - (SIDE / 2 + 50) / SIDE, abs=1e-3)
+    village = month_review(Month(2026, 11), weeks, {}, layers.info.metric_crs).villages[0]
+    assert [w.status for w in village.weeks.values()][::3] == ["no_data", "no_data"]
+    assert village.trend == pytest.approx(1.0 - (SIDE / 2 + 50) / SIDE, abs=1e-3)
     one_week_of_data = month_review(Month(2026, 11), weeks[:2], {}, layers.info.metric_crs)
-    assert one_week_of_data["villages"][0]["trend"] is None
+    assert one_week_of_data.villages[0].trend is None
 
 
 def test_weeks_without_any_fix_do_not_make_gaps_persist() -> None:
@@ -87,5 +87,5 @@ def test_weeks_without_any_fix_do_not_make_gaps_persist() -> None:
     weeks = [evaluate_week(layers, fixes, IsoWeek(2026, n)) for n in (45, 46, 47, 48)]
     assert [w.fixes_used > 0 for w in weeks] == [False, True, True, False]
     review = month_review(Month(2026, 11), weeks, {}, layers.info.metric_crs)
-    road = [g for g in review["persistent_gaps"] if g["kind"] == "road"]
-    assert [(g["weeks"], g["since"]) for g in road] == [(2, "2026-W46")]
+    road = [g for g in review.persistent_gaps if g.kind == "road"]
+    assert [(g.weeks, g.since) for g in road] == [(2, "2026-W46")]

@@ -18,8 +18,11 @@ from geo.api.dependencies import (
     WeekDep,
 )
 from geo.api.geojson import GeoJSONResponse
-from geo.api.models import DayCoverageModel, HealthModel, MonthReviewModel, WeekCoverageModel
+from geo.api.models import HealthModel
 from geo.api.openapi import problem_responses
+from geo.coverage.daily import DayCoverage
+from geo.coverage.monthly import MonthReview
+from geo.coverage.result import WeekCoverage
 from geo.weeks import parse_day
 
 router = APIRouter()
@@ -54,22 +57,22 @@ def readyz(store: StoreDep) -> dict[str, str]:
 
 @router.get(
     "/api/v1/coverage/{week}",
-    response_model=WeekCoverageModel,
+    response_model=WeekCoverage,
     responses=PROBLEMS,
     tags=["coverage"],
     dependencies=[Depends(require(*READERS))],
     summary="Weekly coverage table (周覆盖)",
     response_description="Each village's measures, verdict and reasons; the township's verdict",
 )
-def get_coverage(week: WeekDep, township: TownshipDep, store: StoreDep) -> dict[str, Any]:
+def get_coverage(week: WeekDep, township: TownshipDep, store: StoreDep) -> WeekCoverage:
     """The weekly table (周覆盖): each village's measures, verdict and reasons, and the
     township's verdict. Computed on first request and again whenever its inputs change."""
-    return operations.week_coverage(store, township.code, week, layers=township.layers).to_dict()
+    return operations.week_coverage(store, township.code, week, layers=township.layers)
 
 
 @router.get(
     "/api/v1/coverage/daily/{day}",
-    response_model=DayCoverageModel,
+    response_model=DayCoverage,
     responses=PROBLEMS,
     tags=["coverage"],
     dependencies=[Depends(require(*READERS))],
@@ -80,7 +83,7 @@ def get_daily(
     day: DayPath,
     township: TownshipDep,
     store: StoreDep,
-) -> dict[str, Any]:
+) -> DayCoverage:
     """The daily view (日巡查): per squad, minutes and km on patrol, villages entered, and
     whether it met the daily minimum inside its own village (``no_data`` without uploads)."""
     return operations.day_coverage(store, township.code, parse_day(day), layers=township.layers)
@@ -88,7 +91,7 @@ def get_daily(
 
 @router.get(
     "/api/v1/coverage/monthly/{month}",
-    response_model=MonthReviewModel,
+    response_model=MonthReview,
     responses=PROBLEMS,
     tags=["coverage"],
     dependencies=[Depends(require(*READERS))],
@@ -99,7 +102,7 @@ def get_monthly(
     month: MonthPath,
     township: TownshipDep,
     store: StoreDep,
-) -> dict[str, Any]:
+) -> MonthReview:
     """The monthly review (月调度): each village's weekly verdicts and coverage trend, gaps
     that persisted two or more weeks, and each squad's effort over the month."""
     return operations.month_coverage(store, township.code, month, layers=township.layers)
@@ -218,4 +221,4 @@ def get_coverage_gaps(week: WeekDep, township: TownshipDep, store: StoreDep) -> 
     first, then area): area gaps with their area, village, distance to the nearest road and
     the last date a patrol covered them; road gaps with their length."""
     result = operations.week_coverage(store, township.code, week, layers=township.layers)
-    return GeoJSONResponse(result.gaps_geojson())
+    return GeoJSONResponse(result.gaps_geojson().model_dump(mode="json"))

@@ -19,18 +19,14 @@ from geo.api.dependencies import (
     TownshipDep,
 )
 from geo.api.geojson import GeoJSONResponse
-from geo.api.models import (
-    UPLOAD_RECORD_EXAMPLE,
-    PositionBatchModel,
-    TrackCollectionModel,
-    UploadModel,
-)
+from geo.api.models import PositionBatchModel, TrackCollectionModel
 from geo.api.openapi import problem_responses
 from geo.api.parse_slots import ParseSlots
 from geo.api.routers.coverage import PROBLEMS
 from geo.errors import InvalidInput, PayloadTooLarge, UnsupportedMediaType
 from geo.features import track_features
 from geo.keys import Principal, Role
+from geo.store.base import UPLOAD_RECORD_EXAMPLE, UploadRecord
 from geo.weeks import IsoWeek
 
 router = APIRouter(tags=["tracks"])
@@ -144,14 +140,17 @@ UPLOAD_PROBLEMS = {**AUTH_PROBLEMS, **problem_responses(404, 409, 413, 422, 503)
 
 @router.post(
     "/api/v1/tracks",
-    response_model=UploadModel,
+    response_model=UploadRecord,
     status_code=201,
     summary="Upload a track file",
     response_description="Stored: the upload and its cleaning report",
     responses={
         **UPLOAD_PROBLEMS,
         **problem_responses(415),
-        200: {"model": UploadModel, "description": "Sent before: the first upload, nothing stored"},
+        200: {
+            "model": UploadRecord,
+            "description": "Sent before: the first upload, nothing stored",
+        },
     },
     openapi_extra={
         "requestBody": {
@@ -213,7 +212,7 @@ async def post_track(
             examples=["phone-01:2026-11-18"],
         ),
     ] = None,
-) -> dict[str, Any]:
+) -> UploadRecord:
     """Upload one track file (GPX) as the body or as multipart. The file is cleaned and stored
     in one transaction; sending the same file again stores nothing and answers 200 with the
     first upload. A patrol key uploads for its own squad only (403 otherwise)."""
@@ -241,18 +240,21 @@ async def post_track(
         result = await ingest.run(store_upload)
     if result.record.duplicate:
         response.status_code = 200
-    return result.record.to_dict()
+    return result.record
 
 
 @router.post(
     "/api/v1/positions",
-    response_model=UploadModel,
+    response_model=UploadRecord,
     status_code=201,
     summary="Send a batch of live positions",
     response_description="Stored: the batch as an upload and its cleaning report",
     responses={
         **UPLOAD_PROBLEMS,
-        200: {"model": UploadModel, "description": "Sent before: the first answer, nothing stored"},
+        200: {
+            "model": UploadRecord,
+            "description": "Sent before: the first answer, nothing stored",
+        },
     },
 )
 async def post_positions(
@@ -263,7 +265,7 @@ async def post_positions(
     settings: SettingsDep,
     township: TownshipDep,
     ingest: IngestThreadsDep,
-) -> dict[str, Any]:
+) -> UploadRecord:
     """A batch of live fixes from a phone. Each batch is stored once per device and batch id
     (a retry answers 200 with the first result); batches of one device join into one track.
     A patrol key sends its own squad's positions only (403 otherwise)."""
@@ -293,12 +295,12 @@ async def post_positions(
     result = await ingest.run(store_batch)
     if result.record.duplicate:
         response.status_code = 200
-    return result.record.to_dict()
+    return result.record
 
 
 @router.get(
     "/api/v1/tracks",
-    response_model=list[UploadModel],
+    response_model=list[UploadRecord],
     summary="List stored uploads",
     response_description="The uploads with their cleaning reports, oldest first",
     responses={
@@ -324,7 +326,7 @@ def list_uploads(
         str | None,
         Query(description="Only uploads with fixes in this ISO week.", examples=["2026-W47"]),
     ] = None,
-) -> list[dict[str, Any]]:
+) -> list[UploadRecord]:
     """Stored uploads with their cleaning reports, oldest first."""
     if principal.role is Role.PATROL:
         squad = squad or principal.squad
@@ -332,7 +334,7 @@ def list_uploads(
     start = end = None
     if week:
         start, end = IsoWeek.parse(week).bounds(township.layers.info.tz)
-    return [u.to_dict() for u in store.uploads(township.code, squad=squad, start=start, end=end)]
+    return store.uploads(township.code, squad=squad, start=start, end=end)
 
 
 @router.get(
@@ -370,5 +372,9 @@ def get_upload_tracks(
     principal.check_scope(record.township, record.squad)
     features = track_features(upload_id, store.upload_segments(upload_id))
     return GeoJSONResponse(
-        {"type": "FeatureCollection", "upload": record.to_dict(), "features": features}
+        {
+            "type": "FeatureCollection",
+            "upload": record.model_dump(mode="json"),
+            "features": features,
+        }
     )
