@@ -554,12 +554,11 @@ def report_month(
     Example: `geo report month 2026-11 --lang en --pdf -o 2026-11.pdf`
     """
     from geo import operations
-    from geo.coverage.monthly import Month
-    from geo.outputs.monthly_report import monthly_report_pdf
+    from geo.outputs.monthly_report import monthly_report_pdf, report_filename
     from geo.paths import output_path
 
     store, code = _open(township)
-    name = f"{code}-{Month.parse(month)}-report.{'pdf' if pdf else 'html'}"
+    name = report_filename(code, month, pdf=pdf)
     path = output or output_path(get_settings().output.maps_dir, name)
     html = operations.month_report(store, code, month, lang=lang)
     path.parent.mkdir(parents=True, exist_ok=True)

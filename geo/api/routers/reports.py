@@ -13,9 +13,8 @@ from geo.api.auth import AUTH_PROBLEMS, PAGE_AUTH_RESPONSES, READERS, require
 from geo.api.dependencies import MonthPath, StoreDep, TownshipDep
 from geo.api.openapi import problem_responses
 from geo.api.routers.coverage import PROBLEMS
-from geo.coverage.monthly import Month
 from geo.i18n import pick_lang
-from geo.outputs.monthly_report import monthly_report_pdf
+from geo.outputs.monthly_report import monthly_report_pdf, report_filename
 
 router = APIRouter(
     tags=["reports"],
@@ -73,7 +72,7 @@ async def get_monthly_report(
     )
     if fmt == "pdf":
         pdf = await run_in_threadpool(monthly_report_pdf, html)
-        name = f"{township.code}-{Month.parse(month)}-report.pdf"
+        name = report_filename(township.code, month, pdf=True)
         return Response(
             pdf,
             media_type="application/pdf",
