@@ -763,9 +763,8 @@ def audit_list(
 
     Example: `geo audit list --limit 500 --format json > audit.json`
     """
+    from geo import operations
     from geo.errors import InvalidInput
-    from geo.layers import check_township_code
-    from geo.operations import as_utc
 
     start = None
     if since:
@@ -776,12 +775,10 @@ def audit_list(
                 f"--since {since!r} is not a date or time; write it like 2026-11-20 or "
                 "2026-11-20T08:00+08:00"
             ) from None
-        start = as_utc(start if start.tzinfo else start.replace(tzinfo=UTC))
-    if township:
-        check_township_code(township, place="--township")
+    store = _store(get_settings())
     entries = [
         e.to_dict()
-        for e in _store(get_settings()).audit_entries(since=start, township=township, limit=limit)
+        for e in operations.audit_entries(store, since=start, township=township, limit=limit)
     ]
     if fmt == "json":
         sys.stdout.write(json.dumps(entries, ensure_ascii=False, indent=2) + "\n")

@@ -246,6 +246,23 @@ def as_utc(moment: datetime) -> datetime:
         return edge.replace(tzinfo=UTC)
 
 
+def audit_entries(
+    store: Store,
+    *,
+    since: datetime | None = None,
+    township: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[AuditEntry]:
+    """Audit entries, newest first: only those at or after ``since`` (a time without an
+    offset is UTC) and of ``township`` (a division code, checked before it is looked up)."""
+    if township is not None:
+        check_township_code(township, place="township")
+    if since is not None:
+        since = as_utc(since if since.tzinfo else since.replace(tzinfo=UTC))
+    return store.audit_entries(since=since, township=township, limit=limit, offset=offset)
+
+
 @dataclass(frozen=True)
 class FlightImport:
     """A drone flight's id, whether it was new, and its report."""
