@@ -19,7 +19,16 @@ from geo.coverage import WeekCoverage, evaluate_week
 from geo.coverage.camera_status import StatusChange, week_statuses
 from geo.coverage.evaluate import Method
 from geo.errors import InvalidInput, NotFound
-from geo.features import TimeInterval, feature_ids, gaps_frame, to_features
+from geo.features import (
+    DEFAULT_LIMIT,
+    Bbox,
+    FeaturePage,
+    TimeInterval,
+    feature_ids,
+    gaps_frame,
+    select_features,
+    to_features,
+)
 from geo.i18n import Lang
 from geo.ingest.pipeline import (
     PreparedUpload,
@@ -523,6 +532,54 @@ def gaps_layer(
             continue
         results.append(week_coverage(store, township, week, layers=layers))
     return gaps_frame(results)
+
+
+def feature_page(
+    store: Store,
+    layers: TownshipLayers,
+    collection: str,
+    *,
+    bbox: Bbox | None = None,
+    interval: TimeInterval | None = None,
+    limit: int = DEFAULT_LIMIT,
+    offset: int = 0,
+) -> FeaturePage:
+    """One page of a layer's features, or of the gaps of the stored weeks (``gaps``, each
+    week brought up to date first), filtered by ``bbox`` and ``interval``
+    (:func:`geo.features.select_features`)."""
+    frame = (
+        gaps_layer(store, layers.info.code, interval, layers=layers)
+        if collection == "gaps"
+        else layers.layer(collection)
+    )
+    return select_features(
+        collection,
+        frame,
+        tz=layers.info.tz,
+        bbox=bbox,
+        interval=interval,
+        limit=limit,
+        offset=offset,
+    )
+
+
+def collection_feature(
+    store: Store, layers: TownshipLayers, collection: str, fid: str
+) -> dict[str, Any]:
+    """One feature by id: a layer's code (:func:`layer_feature`) or a gap's
+    ``<week>-<rank>`` (:class:`NotFound` when there is none)."""
+    if collection != "gaps":
+        return layer_feature(layers, collection, fid)
+    week_text, _, rank = fid.rpartition("-")
+    weeks = store.coverage_weeks(layers.info.code)
+    if week_text not in weeks or not rank.isdigit():
+        raise NotFound(f"gaps has no feature {fid!r}; ids are <week>-<rank>, e.g. 2026-W47-1")
+    start = IsoWeek.parse(week_text).bounds(layers.info.tz)[0]
+    frame = gaps_layer(store, layers.info.code, TimeInterval(start, start), layers=layers)
+    page = select_features("gaps", frame[frame["id"] == fid], tz=layers.info.tz, limit=1)
+    if not page.features:
+        raise NotFound(f"gaps has no feature {fid!r}")
+    return page.features[0]
 
 
 def day_coverage(

@@ -29,7 +29,7 @@ from geo.api.feature_models import (
 )
 from geo.api.geojson import GeoJSONResponse, absolute, page_collection, page_links
 from geo.api.problems import problem_response
-from geo.features import DEFAULT_LIMIT, LAYER_NAMES, MAX_LIMIT, parse_bbox, select_features
+from geo.features import DEFAULT_LIMIT, LAYER_NAMES, MAX_LIMIT, parse_bbox
 from geo.keys import Principal, Role
 from geo.layer_edits import check_layer_name
 
@@ -104,11 +104,10 @@ def get_layer(
     """The layer as a GeoJSON FeatureCollection in WGS-84, in stored order, with a ``next``
     link while more features match."""
     check_layer_name(layer)
-    layers = township.layers
-    page = select_features(
+    page = operations.feature_page(
+        township.store,
+        township.layers,
         layer,
-        layers.layer(layer),
-        tz=layers.info.tz,
         bbox=parse_bbox(bbox) if bbox else None,
         limit=limit,
         offset=offset,

@@ -48,11 +48,9 @@ from geo.features import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
     TEMPORAL_LAYERS,
-    Bbox,
     TimeInterval,
     parse_bbox,
     parse_datetime,
-    select_features,
     spatial_extent,
     temporal_extent,
 )
@@ -405,21 +403,13 @@ def items(
     _check_format(f)
     if bbox_crs not in (None, CRS84):
         raise InvalidQuery(f"bbox-crs {bbox_crs!r} is not supported; use {CRS84}")
-    layers = township.layers
-    tz = layers.info.tz
-    box: Bbox | None = parse_bbox(bbox) if bbox is not None else None
-    interval = parse_datetime(datetime_, tz) if datetime_ is not None else None
-    frame = (
-        operations.gaps_layer(township.store, township.code, interval, layers=layers)
-        if collection == "gaps"
-        else layers.layer(collection)
-    )
-    page = select_features(
+    tz = township.layers.info.tz
+    page = operations.feature_page(
+        township.store,
+        township.layers,
         collection,
-        frame,
-        tz=tz,
-        bbox=box,
-        interval=interval,
+        bbox=parse_bbox(bbox) if bbox is not None else None,
+        interval=parse_datetime(datetime_, tz) if datetime_ is not None else None,
         limit=min(limit, MAX_LIMIT),
         offset=offset,
     )
@@ -458,10 +448,7 @@ def item(
     ``<week>-<rank>`` of a gap."""
     _check_collection(collection)
     _check_format(f)
-    if collection == "gaps":
-        feature = _gap(township.store, township.layers, fid)
-    else:
-        feature = operations.layer_feature(township.layers, collection, fid)
+    feature = operations.collection_feature(township.store, township.layers, collection, fid)
     q = _township_query(request)
     base = f"/ogc/collections/{collection}"
     feature["links"] = [
@@ -469,21 +456,6 @@ def item(
         link(absolute(request, base, **q), "collection", JSON, COLLECTIONS[collection][0]),
     ]
     return feature
-
-
-def _gap(store: Store, layers: TownshipLayers, fid: str) -> dict[str, Any]:
-    week_text, _, rank = fid.rpartition("-")
-    weeks = store.coverage_weeks(layers.info.code)
-    if week_text not in weeks or not rank.isdigit():
-        raise NotFound(f"gaps has no feature {fid!r}; ids are <week>-<rank>, e.g. 2026-W47-1")
-    start = IsoWeek.parse(week_text).bounds(layers.info.tz)[0]
-    frame = operations.gaps_layer(
-        store, layers.info.code, TimeInterval(start, start), layers=layers
-    )
-    page = select_features("gaps", frame[frame["id"] == fid], tz=layers.info.tz, limit=1)
-    if not page.features:
-        raise NotFound(f"gaps has no feature {fid!r}")
-    return page.features[0]
 
 
 def _check_format(f: str | None) -> None:
