@@ -16,7 +16,7 @@ import pandas as pd
 
 from geo.audit import CLI_ACTOR, Action, AuditEntry, entry
 from geo.coverage import WeekCoverage, evaluate_week
-from geo.coverage.camera_status import StatusChange, week_statuses
+from geo.coverage.camera_status import CameraStatus, StatusChange, week_statuses
 from geo.coverage.evaluate import Method
 from geo.errors import InvalidInput, NotFound
 from geo.features import (
@@ -454,7 +454,7 @@ def set_camera_status(
     note: str = "",
     changed_by: str = "",
     actor: str = CLI_ACTOR,
-) -> dict[str, Any]:
+) -> CameraStatus:
     """Record that camera ``code`` has ``status`` from ``changed_at`` (default now) on, with
     its audit entry (``actor``: the API key id).
 
@@ -463,8 +463,8 @@ def set_camera_status(
 
     Returns
     -------
-    dict
-        ``code``, the camera's current ``status`` and its ``history`` (oldest first).
+    CameraStatus
+        The camera's current ``status`` and its ``history`` (oldest first).
     """
     if status not in CAMERA_STATUSES:
         raise InvalidInput(
@@ -490,23 +490,21 @@ def set_camera_status(
     )
     current = store.add_camera_status(township, change, audit=audit)
     history = store.camera_status_changes(township, camera=code)
-    return {
-        "code": code,
-        "status": current,
-        "history": [c.to_dict() for c in sorted(history, key=lambda c: c.changed_at)],
-    }
+    return CameraStatus(
+        code=code, status=current, history=sorted(history, key=lambda c: c.changed_at)
+    )
 
 
-def camera_status_history(store: Store, township: str, code: str) -> dict[str, Any]:
+def camera_status_history(store: Store, township: str, code: str) -> CameraStatus:
     """A camera's current status and its recorded changes, oldest first."""
     layers = store.load_layers(township)
     position = find_feature(layers, "cameras", code)
     history = store.camera_status_changes(township, camera=code)
-    return {
-        "code": code,
-        "status": str(layers.cameras["status"].iloc[position]),
-        "history": [c.to_dict() for c in sorted(history, key=lambda c: c.changed_at)],
-    }
+    return CameraStatus(
+        code=code,
+        status=str(layers.cameras["status"].iloc[position]),
+        history=sorted(history, key=lambda c: c.changed_at),
+    )
 
 
 def gaps_layer(
@@ -587,17 +585,11 @@ def day_coverage(
 ) -> DayCoverage:
     """The daily view (日巡查) of a township for one local day.
     ``layers``: the township's layers when the caller holds them (else they are loaded)."""
-    from geo.coverage.daily import DayCoverage, day_bounds, evaluate_day
+    from geo.coverage.daily import day_bounds, day_view
 
     layers = layers or store.load_layers(township)
     start, end = day_bounds(day, layers)
-    return DayCoverage(
-        township_code=township,
-        date=day.isoformat(),
-        time_zone=layers.info.timezone,
-        min_minutes=layers.info.rules.min_minutes_in_village,
-        squads=evaluate_day(layers, store.week_fixes(township, start, end), day),
-    )
+    return day_view(layers, store.week_fixes(township, start, end), day)
 
 
 def month_coverage(

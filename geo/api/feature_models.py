@@ -194,23 +194,6 @@ class CameraStatusIn(BaseModel):
     note: Text = Field(default="", max_length=1000)
 
 
-class StatusChangeModel(BaseModel):
-    camera_code: str = Field(examples=["CAM-07"])
-    status: str = Field(examples=["offline"])
-    changed_at: str = Field(examples=["2026-11-18T04:00:00+00:00"])
-    note: str
-    changed_by: str
-
-
-class CameraStatusModel(BaseModel):
-    """A camera's current status and its recorded changes, oldest first (the first row keeps
-    the status the layers gave before the first recorded change)."""
-
-    code: str = Field(examples=["CAM-07"])
-    status: str = Field(examples=["offline"])
-    history: list[StatusChangeModel]
-
-
 class LandingPageModel(BaseModel):
     title: str
     description: str

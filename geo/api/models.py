@@ -53,29 +53,22 @@ class PositionModel(BaseModel):
     accuracy_m: float | None = Field(default=None, ge=0, examples=[8.0])
 
 
+#: A batch of one live fix (the example of the positions route).
+POSITION_BATCH_EXAMPLE: dict[str, Any] = {
+    "batch_id": "2026-11-18T09:00:00/0001",
+    "squad": "squad-01",
+    "device": "phone-01",
+    "crs": "gcj02",
+    "fixes": [
+        {"time": "2026-11-18T09:00:05+08:00", "lon": 109.9012, "lat": 28.1503, "accuracy_m": 8.0}
+    ],
+}
+
+
 class PositionBatchModel(BaseModel):
     """A batch of live fixes from one phone; sending the same batch again stores nothing."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "batch_id": "2026-11-18T09:00:00/0001",
-                    "squad": "squad-01",
-                    "device": "phone-01",
-                    "crs": "gcj02",
-                    "fixes": [
-                        {
-                            "time": "2026-11-18T09:00:05+08:00",
-                            "lon": 109.9012,
-                            "lat": 28.1503,
-                            "accuracy_m": 8.0,
-                        }
-                    ],
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [POSITION_BATCH_EXAMPLE]})
 
     batch_id: Text = Field(min_length=1, max_length=200, examples=["2026-11-18T09:00:00/0001"])
     squad: Text = Field(min_length=1, examples=["squad-01"])

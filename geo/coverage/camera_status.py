@@ -11,11 +11,14 @@ its first change is recorded (``changed_at`` 1970-01-01), since the change overw
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Final
+from typing import Annotated, Final
 
 import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.dataclasses import dataclass
+
+from geo.coverage.result import IsoTime
 
 #: ``changed_at`` of the row keeping a camera's layer status before its first recorded change.
 SINCE_EVER: Final[datetime] = datetime(1970, 1, 1, tzinfo=UTC)
@@ -27,20 +30,22 @@ ONLINE_SHARE: Final[float] = 0.5
 class StatusChange:
     """One recorded status of a camera, valid from ``changed_at`` (time-zone aware)."""
 
-    camera_code: str
-    status: str
-    changed_at: datetime
+    camera_code: Annotated[str, Field(examples=["CAM-07"])]
+    status: Annotated[str, Field(examples=["offline"])]
+    changed_at: Annotated[IsoTime, Field(examples=["2026-11-18T04:00:00+00:00"])]
     note: str = ""
     changed_by: str = ""
 
-    def to_dict(self) -> dict[str, str]:
-        return {
-            "camera_code": self.camera_code,
-            "status": self.status,
-            "changed_at": self.changed_at.isoformat(),
-            "note": self.note,
-            "changed_by": self.changed_by,
-        }
+
+class CameraStatus(BaseModel):
+    """A camera's current status and its recorded changes, oldest first (the first row keeps
+    the status the layers gave before the first recorded change)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str = Field(examples=["CAM-07"])
+    status: str = Field(examples=["offline"])
+    history: list[StatusChange]
 
 
 def current_status(changes: list[StatusChange], layer_status: str) -> str:

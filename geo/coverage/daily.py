@@ -9,17 +9,10 @@ from typing import Annotated, Any, Literal
 import numpy as np
 import pandas as pd
 import shapely
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    SerializerFunctionWrapHandler,
-    computed_field,
-    model_serializer,
-)
+from pydantic import BaseModel, ConfigDict, Field
 
 from geo.coverage.evaluate import link_segments
-from geo.coverage.result import Km, Minutes
+from geo.coverage.result import Km, Minutes, with_example
 from geo.layers import TownshipLayers
 
 DayStatus = Literal["pass", "fail", "no_data"]
@@ -42,71 +35,40 @@ class SquadDay(BaseModel):
     villages_entered: list[str] = Field(examples=[["433122207201"]])
 
 
-class DayCoverage(BaseModel):
-    """The daily view (日巡查) of a township for one local day."""
+#: The daily view of the demo township (its OpenAPI example).
+_DAY_EXAMPLE: dict[str, Any] = {
+    "township_code": "433122207",
+    "date": "2026-11-18",
+    "time_zone": "Asia/Shanghai",
+    "min_minutes": 10.0,
+    "squads_passed": 6,
+    "squads_total": 8,
+    "squads": [
+        {
+            "squad": "squad-01",
+            "village_code": "433122207201",
+            "status": "pass",
+            "minutes": 182.5,
+            "distance_km": 24.1,
+            "minutes_in_own_village": 170.0,
+            "villages_entered": ["433122207201"],
+        }
+    ],
+}
 
-    model_config = ConfigDict(
-        frozen=True,
-        json_schema_extra={
-            "examples": [
-                {
-                    "township_code": "433122207",
-                    "date": "2026-11-18",
-                    "time_zone": "Asia/Shanghai",
-                    "min_minutes": 10.0,
-                    "squads_passed": 6,
-                    "squads_total": 8,
-                    "squads": [
-                        {
-                            "squad": "squad-01",
-                            "village_code": "433122207201",
-                            "status": "pass",
-                            "minutes": 182.5,
-                            "distance_km": 24.1,
-                            "minutes_in_own_village": 170.0,
-                            "villages_entered": ["433122207201"],
-                        }
-                    ],
-                }
-            ]
-        },
-    )
+
+class DayCoverage(BaseModel):
+    """The daily view (日巡查) of a township for one local day (:func:`day_view`)."""
+
+    model_config = with_example(_DAY_EXAMPLE)
 
     township_code: str
     date: str
     time_zone: str
     min_minutes: float = Field(ge=0)
+    squads_passed: int = Field(ge=0)
+    squads_total: int = Field(ge=0)
     squads: list[SquadDay]
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def squads_passed(self) -> int:
-        """How many squads met the daily minimum."""
-        return sum(s.status == "pass" for s in self.squads)
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def squads_total(self) -> int:
-        """How many squads the township has."""
-        return len(self.squads)
-
-    # No return annotation: pydantic would take it for the JSON schema instead of the fields.
-    @model_serializer(mode="wrap")
-    def _in_view_order(self, handler: SerializerFunctionWrapHandler):  # type: ignore[no-untyped-def]
-        data: dict[str, Any] = handler(self)
-        return {key: data[key] for key in _DAY_ORDER if key in data}
-
-
-#: The daily view's keys in the order clients have always seen them.
-_DAY_ORDER = (
-    "township_code",
-    "date",
-    "time_zone",
-    "min_minutes",
-    "squads_passed",
-    "squads_total",
-    "squads",
-)
 
 
 def day_bounds(day: date, layers: TownshipLayers) -> tuple[datetime, datetime]:
@@ -175,3 +137,18 @@ def evaluate_day(layers: TownshipLayers, fixes: pd.DataFrame, day: date) -> list
             )
         )
     return out
+
+
+def day_view(layers: TownshipLayers, fixes: pd.DataFrame, day: date) -> DayCoverage:
+    """The daily view of the township for one local day: each squad judged by
+    :func:`evaluate_day`, and how many passed."""
+    squads = evaluate_day(layers, fixes, day)
+    return DayCoverage(
+        township_code=layers.info.code,
+        date=day.isoformat(),
+        time_zone=layers.info.timezone,
+        min_minutes=layers.info.rules.min_minutes_in_village,
+        squads_passed=sum(s.status == "pass" for s in squads),
+        squads_total=len(squads),
+        squads=squads,
+    )

@@ -14,7 +14,14 @@ import shapely
 from pydantic import BaseModel, ConfigDict, Field
 
 from geo.coverage.daily import SquadDay
-from geo.coverage.result import Gap, GapProperties, Share, VillageStatus, WeekCoverage
+from geo.coverage.result import (
+    Gap,
+    GapProperties,
+    Share,
+    VillageStatus,
+    WeekCoverage,
+    with_example,
+)
 from geo.errors import InvalidInput
 from geo.weeks import IsoWeek, check_year
 
@@ -115,32 +122,24 @@ class SquadEffort(BaseModel):
     km: float = Field(ge=0)
 
 
+#: The monthly review of the demo township (its OpenAPI example, shortened).
+_MONTH_EXAMPLE: dict[str, Any] = {
+    "township_code": "433122207",
+    "month": "2026-11",
+    "weeks": ["2026-W45", "2026-W46", "2026-W47", "2026-W48"],
+    "township_weeks_passed": 0,
+    "villages": [],
+    "persistent_gaps": [],
+    "squad_effort": {
+        "squad-01": {"days_patrolled": 14, "days_passed": 14, "minutes": 2520.0, "km": 352.4}
+    },
+}
+
+
 class MonthReview(BaseModel):
     """The monthly review (月调度) of a township."""
 
-    model_config = ConfigDict(
-        frozen=True,
-        json_schema_extra={
-            "examples": [
-                {
-                    "township_code": "433122207",
-                    "month": "2026-11",
-                    "weeks": ["2026-W45", "2026-W46", "2026-W47", "2026-W48"],
-                    "township_weeks_passed": 0,
-                    "villages": [],
-                    "persistent_gaps": [],
-                    "squad_effort": {
-                        "squad-01": {
-                            "days_patrolled": 14,
-                            "days_passed": 14,
-                            "minutes": 2520.0,
-                            "km": 352.4,
-                        }
-                    },
-                }
-            ]
-        },
-    )
+    model_config = with_example(_MONTH_EXAMPLE)
 
     township_code: str
     month: str = Field(examples=["2026-11"])

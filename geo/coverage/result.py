@@ -8,6 +8,7 @@ Measures keep full precision in memory and are rounded when dumped (minutes to 0
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import shapely
@@ -34,6 +35,8 @@ def rounded(digits: int) -> PlainSerializer:
     return PlainSerializer(lambda value: round(value, digits))
 
 
+#: A time, dumped as ISO 8601 text with its offset (``2026-11-18T04:00:00+00:00``).
+IsoTime = Annotated[datetime, PlainSerializer(lambda moment: moment.isoformat(), return_type=str)]
 #: Minutes, rounded to 0.01 when dumped.
 Minutes = Annotated[float, Field(ge=0), rounded(2)]
 #: Kilometres, rounded to 0.001 when dumped.
@@ -43,6 +46,11 @@ Metres = Annotated[float, Field(ge=0), rounded(1)]
 #: A share of 0..1, rounded to 1e-6 when dumped (its maximum is documented, not checked: a
 #: ratio of two areas may pass 1 by a rounding error that the dump takes away).
 Share = Annotated[float, Field(ge=0, json_schema_extra={"maximum": 1}), rounded(6)]
+
+
+def with_example(example: dict[str, Any]) -> ConfigDict:
+    """The config of a frozen result model whose OpenAPI schema shows ``example``."""
+    return ConfigDict(frozen=True, json_schema_extra={"examples": [example]})
 
 
 def _geometry(value: Any) -> BaseGeometry:
@@ -137,6 +145,22 @@ _VILLAGE_EXAMPLE: dict[str, Any] = {
 }
 
 
+#: The weekly table of the demo township (its OpenAPI example).
+_WEEK_EXAMPLE: dict[str, Any] = {
+    "township_code": "433122207",
+    "week": "2026-W47",
+    "computed_at": "2026-11-23T01:00:00+00:00",
+    "method": "vector",
+    "meets_requirement": False,
+    "villages_passed": 5,
+    "villages_total": 7,
+    "fixes_used": 151203,
+    "cameras_online": 31,
+    "drone_flights": 1,
+    "villages": [_VILLAGE_EXAMPLE],
+}
+
+
 class GapProperties(BaseModel):
     """What a gap is, without its geometry (a gap's GeoJSON properties)."""
 
@@ -195,26 +219,7 @@ class WeekCoverage(BaseModel):
     as a FeatureCollection by :meth:`gaps_geojson`.
     """
 
-    model_config = ConfigDict(
-        frozen=True,
-        json_schema_extra={
-            "examples": [
-                {
-                    "township_code": "433122207",
-                    "week": "2026-W47",
-                    "computed_at": "2026-11-23T01:00:00+00:00",
-                    "method": "vector",
-                    "meets_requirement": False,
-                    "villages_passed": 5,
-                    "villages_total": 7,
-                    "fixes_used": 151203,
-                    "cameras_online": 31,
-                    "drone_flights": 1,
-                    "villages": [_VILLAGE_EXAMPLE],
-                }
-            ]
-        },
-    )
+    model_config = with_example(_WEEK_EXAMPLE)
 
     township_code: str = Field(examples=["433122207"])
     week: str = Field(examples=["2026-W47"])
@@ -256,7 +261,7 @@ class WeekCoverage(BaseModel):
             features=[
                 GapFeature(
                     id=f"{self.week}-{g.rank}",
-                    properties=GapFeatureProperties(week=self.week, **dict(g)),
+                    properties=GapFeatureProperties(week=self.week, **g.properties()),
                     geometry=g.geometry,
                 )
                 for g in sorted(self.gaps, key=lambda g: g.rank)

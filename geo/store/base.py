@@ -13,11 +13,11 @@ from typing import Annotated, Any, Literal, Protocol
 
 import geopandas as gpd
 import pandas as pd
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import AfterValidator, BaseModel, Field
 
 from geo.audit import AuditEntry
 from geo.coverage.camera_status import StatusChange
-from geo.coverage.result import WeekCoverage
+from geo.coverage.result import IsoTime, WeekCoverage, with_example
 from geo.errors import Conflict
 from geo.keys import ApiKey
 from geo.layers import TownshipLayers
@@ -91,7 +91,7 @@ class UploadRecord(BaseModel):
     """A stored upload and its cleaning report. ``duplicate`` is True when the same file had
     been stored before and this call stored nothing."""
 
-    model_config = ConfigDict(frozen=True, json_schema_extra={"examples": [UPLOAD_RECORD_EXAMPLE]})
+    model_config = with_example(UPLOAD_RECORD_EXAMPLE)
 
     id: int
     township: str = Field(examples=["433122207"])
@@ -101,11 +101,7 @@ class UploadRecord(BaseModel):
     source_format: str = Field(examples=["gpx"])
     source_crs: str = Field(examples=["wgs84"])
     sha256: str
-    uploaded_at: Annotated[
-        datetime,
-        AfterValidator(_utc),
-        PlainSerializer(lambda moment: moment.isoformat(), return_type=str),
-    ]
+    uploaded_at: Annotated[IsoTime, AfterValidator(_utc)]
     duplicate: bool = Field(default=False, description="True when this file had been stored before")
     report: dict[str, Any] = Field(
         examples=[{"fixes_read": 1051, "fixes_kept": 1050, "speed_spikes": 1, "segments": 1}]

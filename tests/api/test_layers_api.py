@@ -15,7 +15,8 @@ from shapely.geometry import mapping
 
 from geo import operations
 from geo.api.app import create_app
-from geo.api.feature_models import CameraStatusModel, FeatureCollectionModel, FeatureModel
+from geo.api.feature_models import FeatureCollectionModel, FeatureModel
+from geo.coverage.camera_status import CameraStatus
 from geo.keys import Role
 from geo.layers import TownshipLayers
 from geo.store import Store
@@ -320,7 +321,7 @@ def test_patch_records_the_status_and_the_week_uses_it(client: TestClient, store
         json={"status": "offline", "changed_at": "2026-11-16T08:00:00+08:00", "note": "断电"},
     )
     assert response.status_code == 200, response.text
-    body = CameraStatusModel.model_validate(response.json())
+    body = CameraStatus.model_validate(response.json())
     assert body.status == "offline"
     assert [(h.status, h.note) for h in body.history] == [
         ("online", "status in the layers before the first recorded change"),
@@ -328,7 +329,7 @@ def test_patch_records_the_status_and_the_week_uses_it(client: TestClient, store
     ]
     assert client.get(f"/api/v1/layers/cameras/{code}").json()["properties"]["status"] == "offline"
     history = client.get(f"/api/v1/cameras/{code}/status").json()
-    assert CameraStatusModel.model_validate(history) == body
+    assert CameraStatus.model_validate(history) == body
     start, end = WEEK.bounds(store.load_layers(TOWNSHIP).info.tz)
     assert (
         store.inputs_fingerprint(TOWNSHIP, start - operations.GAP_LOOKBACK, end) != (fingerprint[1])

@@ -21,7 +21,6 @@ from geo.api.feature_models import (
     CAMERA_STATUS_EXAMPLE,
     STORED_CAMERA_EXAMPLE,
     CameraStatusIn,
-    CameraStatusModel,
     FeatureCollectionModel,
     FeatureIn,
     FeatureModel,
@@ -29,6 +28,7 @@ from geo.api.feature_models import (
 )
 from geo.api.geojson import GeoJSONResponse, absolute, page_collection, page_links
 from geo.api.problems import problem_response
+from geo.coverage.camera_status import CameraStatus
 from geo.features import DEFAULT_LIMIT, LAYER_NAMES, MAX_LIMIT, parse_bbox
 from geo.keys import Principal, Role
 from geo.layer_edits import check_layer_name
@@ -139,7 +139,7 @@ def get_layer_feature(
 @read_router.get(
     "/api/v1/cameras/{code}/status",
     summary="A camera's status and its history",
-    response_model=CameraStatusModel,
+    response_model=CameraStatus,
     response_description="The camera's current status and its recorded changes",
     responses={
         **READ_PROBLEMS,
@@ -150,9 +150,7 @@ def get_layer_feature(
     },
     tags=["cameras"],
 )
-def get_camera_status(
-    code: CameraCodePath, store: StoreDep, township: TownshipDep
-) -> dict[str, Any]:
+def get_camera_status(code: CameraCodePath, store: StoreDep, township: TownshipDep) -> CameraStatus:
     """The camera's current status and every recorded change, oldest first."""
     return operations.camera_status_history(store, township.code, code)
 
@@ -249,7 +247,7 @@ def delete_layer_feature(
 @write_router.patch(
     "/api/v1/cameras/{code}",
     summary="Record a camera's status change",
-    response_model=CameraStatusModel,
+    response_model=CameraStatus,
     response_description="Recorded: the camera's status and its recorded changes",
     responses={
         **WRITE_PROBLEMS,
@@ -267,7 +265,7 @@ def patch_camera_status(
     store: StoreDep,
     township: TownshipDep,
     principal: Editor,
-) -> dict[str, Any]:
+) -> CameraStatus:
     """Record that the camera has ``status`` from ``changed_at`` (default now) on. Weekly
     coverage counts a camera as online when it was online at least half of the week, so the
     weeks this change touches are computed again on their next read. The change is recorded
