@@ -1,7 +1,10 @@
 """The ``geo`` command line (Typer). Every command has ``--help`` with an example.
 
 Errors a user can fix are printed as one line (``geo: error: FILE: PLACE: PROBLEM``) with exit
-status 2; nothing prints a traceback unless GEO_DEBUG=1.
+status 2; nothing prints a traceback unless GEO_DEBUG=1. Options with choices (formats,
+languages, engines) are ``Literal`` types: Typer refuses another value as a usage error (exit
+status 2, naming the choices) and ``--help`` lists them. Each command translates its options
+into one call below it (:mod:`geo.operations`, :mod:`geo.outputs`) and prints the result.
 """
 
 from __future__ import annotations
