@@ -12,8 +12,9 @@ import shapely
 from numpy.typing import NDArray
 
 from geo.errors import InvalidFile
+from geo.ingest import plausibility
 from geo.ingest.chinacrs import wgs84_to_bd09, wgs84_to_gcj02
-from geo.ingest.pipeline import plausibility, prepare_upload
+from geo.ingest.pipeline import prepare_upload
 from geo.layers import TownshipLayers
 from geo.projection import from_metric, to_metric
 from geo.simulate import simulate_week

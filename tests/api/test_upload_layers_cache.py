@@ -9,7 +9,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from geo.api.app import create_app
-from geo.ingest.pipeline import plausibility
+from geo.ingest import plausibility
 from geo.keys import Role
 from geo.layers import TownshipLayers
 from geo.store import Store
