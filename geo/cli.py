@@ -1,7 +1,10 @@
 """The ``geo`` command line (Typer). Every command has ``--help`` with an example.
 
 Errors a user can fix are printed as one line (``geo: error: FILE: PLACE: PROBLEM``) with exit
-status 2; nothing prints a traceback unless GEO_DEBUG=1.
+status 2; nothing prints a traceback unless GEO_DEBUG=1. Options with choices (formats,
+languages, engines) are ``Literal`` types: Typer refuses another value as a usage error (exit
+status 2, naming the choices) and ``--help`` lists them. Each command translates its options
+into one call below it (:mod:`geo.operations`, :mod:`geo.outputs`) and prints the result.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from geo.errors import GeoError
+from geo.i18n import Lang
 from geo.weeks import IsoWeek, parse_day
 
 if TYPE_CHECKING:  # heavy (pydantic-settings, geopandas): imported when a command runs
@@ -61,7 +65,14 @@ TownshipOpt = Annotated[
     str | None,
     typer.Option("--township", "-t", help="Township code (default: the store's only township)."),
 ]
-Format = Literal["table", "json"]
+# The choices of options: Typer refuses any other value (exit status 2, naming the choices)
+# and `--help` lists them. mypy holds each to the type of the function it is passed to.
+TableFormat = Literal["table", "json"]
+ReportFormat = Literal["text", "json"]
+CoverageFormat = Literal["table", "json", "geojson"]
+ExportFormat = Literal["gpkg", "geojson", "shp"]
+Method = Literal["fast", "exact"]
+LangOpt = Annotated[Lang, typer.Option(help="Language of names and texts.")]
 StartOpt = Annotated[
     str | None,
     typer.Option(
@@ -149,7 +160,7 @@ def layers_load(
 @layers_app.command("export")
 def layers_export(
     directory: Annotated[Path, typer.Argument(help="Folder to write the layers into.")],
-    fmt: Annotated[str, typer.Option("--format", "-f", help="gpkg, geojson or shp.")] = "gpkg",
+    fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="File format.")] = "gpkg",
     township: TownshipOpt = None,
 ) -> None:
     """Write the stored layers of a township to files that QGIS opens.
@@ -183,7 +194,9 @@ def tracks_import(
         bool,
         typer.Option("--dry-run", help="Read, check and clean, print the report, store nothing."),
     ] = False,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    fmt: Annotated[
+        ReportFormat, typer.Option("--format", "-f", help="The report as text or JSON.")
+    ] = "text",
     township: TownshipOpt = None,
     start: StartOpt = None,
 ) -> None:
@@ -198,7 +211,6 @@ def tracks_import(
     from geo import operations
     from geo.ingest.pipeline import prepare_upload
 
-    _check_format(fmt, ("text", "json"))
     store, code = _open(township)
     layers = store.load_layers(code)
     failed = 0
@@ -271,7 +283,9 @@ def drone_import(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Read and check, print the report, store nothing.")
     ] = False,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    fmt: Annotated[
+        ReportFormat, typer.Option("--format", "-f", help="The report as text or JSON.")
+    ] = "text",
     township: TownshipOpt = None,
     start: StartOpt = None,
 ) -> None:
@@ -286,7 +300,6 @@ def drone_import(
     """
     from geo import operations
 
-    _check_format(fmt, ("text", "json"))
     store, code = _open(township)
     layers = store.load_layers(code)
     failed = 0
@@ -326,13 +339,6 @@ def drone_import(
         sys.stdout.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
     if failed:
         raise typer.Exit(2)
-
-
-def _check_format(fmt: str, allowed: tuple[str, ...]) -> None:
-    from geo.errors import InvalidInput
-
-    if fmt not in allowed:
-        raise InvalidInput(f"--format {fmt!r} is not one of {', '.join(allowed)}")
 
 
 def _read_file(path: Path) -> bytes:
@@ -377,7 +383,7 @@ def simulate(
     out.print(f"wrote {len(paths)} GPX files ({fixes:,} fixes) to {directory}")
 
 
-def print_coverage(result_dict: dict[str, object], *, lang: str = "zh") -> None:
+def print_coverage(result_dict: dict[str, object], *, lang: Lang = "zh") -> None:
     """Print the weekly table."""
     zh = lang == "zh"
     status = {
@@ -436,15 +442,16 @@ def print_coverage(result_dict: dict[str, object], *, lang: str = "zh") -> None:
 def coverage(
     week: Annotated[str, typer.Argument(help="ISO week, e.g. 2026-W47.")],
     fmt: Annotated[
-        str, typer.Option("--format", "-f", help="table, json, or geojson (the ranked gaps).")
+        CoverageFormat,
+        typer.Option("--format", "-f", help="The table, JSON, or GeoJSON (the ranked gaps)."),
     ] = "table",
     refresh: Annotated[
         bool, typer.Option(help="Compute again even if a stored result is current.")
     ] = False,
     method: Annotated[
-        str, typer.Option(help="fast (default) or exact (the vector reference, slower).")
+        Method, typer.Option(help="The engine: fast, or exact (the vector reference, slower).")
     ] = "fast",
-    lang: Annotated[str, typer.Option(help="zh or en.")] = "zh",
+    lang: LangOpt = "zh",
     township: TownshipOpt = None,
 ) -> None:
     """The weekly rule (周覆盖) for every village: verdict, patrol days, road and area coverage,
@@ -454,22 +461,11 @@ def coverage(
     `geo coverage 2026-W47 --format geojson > gaps.geojson`
     """
     from geo import operations
-    from geo.errors import InvalidInput
 
-    if fmt not in ("table", "json", "geojson"):
-        raise InvalidInput(f"--format {fmt!r} is not one of table, json, geojson")
-    if lang not in ("zh", "en"):
-        raise InvalidInput(f"--lang {lang!r} is not one of zh, en")
-    if method not in ("fast", "exact"):
-        raise InvalidInput(f"--method {method!r} is not one of fast, exact")
     store, code = _open(township)
     started = time.perf_counter()
     result = operations.week_coverage(
-        store,
-        code,
-        IsoWeek.parse(week),
-        refresh=refresh,
-        method="exact" if method == "exact" else "fast",
+        store, code, IsoWeek.parse(week), refresh=refresh, method=method
     )
     elapsed = time.perf_counter() - started
     if fmt == "json":
@@ -487,7 +483,7 @@ def coverage(
 @app.command()
 def daily(
     day: Annotated[str, typer.Argument(help="Local date, e.g. 2026-11-18.")],
-    fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+    fmt: Annotated[TableFormat, typer.Option("--format", "-f", help="Output.")] = "table",
     township: TownshipOpt = None,
 ) -> None:
     """The daily view (日巡查): per squad, minutes and km on patrol, villages entered and
@@ -497,7 +493,6 @@ def daily(
     """
     from geo import operations
 
-    _check_format(fmt, ("table", "json"))
     store, code = _open(township)
     body = operations.day_coverage(store, code, parse_day(day)).model_dump(mode="json")
     if fmt == "json":
@@ -549,7 +544,7 @@ def report_month(
         Path | None,
         typer.Option("--output", "-o", help="File to write (default: under GEO_MAPS_DIR)."),
     ] = None,
-    lang: Annotated[str, typer.Option(help="zh (default) or en.")] = "zh",
+    lang: LangOpt = "zh",
     pdf: Annotated[bool, typer.Option("--pdf", help="Write PDF (A4) instead of HTML.")] = False,
     township: TownshipOpt = None,
 ) -> None:
@@ -562,18 +557,13 @@ def report_month(
     Example: `geo report month 2026-11 --lang en --pdf -o 2026-11.pdf`
     """
     from geo import operations
-    from geo.errors import InvalidInput
-    from geo.outputs.monthly_report import monthly_report_pdf
-
-    if lang not in ("zh", "en"):
-        raise InvalidInput(f"--lang {lang!r} is not one of zh, en")
-    from geo.coverage.monthly import Month
+    from geo.outputs.monthly_report import monthly_report_pdf, report_filename
     from geo.paths import output_path
 
     store, code = _open(township)
-    name = f"{code}-{Month.parse(month)}-report.{'pdf' if pdf else 'html'}"
+    name = report_filename(code, month, pdf=pdf)
     path = output or output_path(get_settings().output.maps_dir, name)
-    html = operations.month_report(store, code, month, lang="en" if lang == "en" else "zh")
+    html = operations.month_report(store, code, month, lang=lang)
     path.parent.mkdir(parents=True, exist_ok=True)
     if pdf:
         path.write_bytes(monthly_report_pdf(html))
@@ -602,21 +592,16 @@ def map_command(
 def write_week_map(
     settings: Settings, week: IsoWeek, township: str | None, output: Path | None
 ) -> Path:
-    """Compute (or reuse) the week's result and write its map; return the file."""
+    """Write the week's map (:func:`geo.operations.week_map`) to a file; return the file."""
     from geo import operations
-    from geo.outputs.weekly_map import map_html, weekly_map
     from geo.paths import output_path
 
     store = _store(settings)
     code = operations.resolve_township(store, township or settings.layers.township)
     path = output or output_path(settings.output.maps_dir, f"{code}-{week}.html")
-    layers = operations.week_layers(store, store.load_layers(code), week)
-    result = operations.week_coverage(store, code, week)
-    start, end = week.bounds(layers.info.tz)
-    tracks = store.week_tracks(code, start, end)
+    page = operations.week_map(store, code, week, tianditu_key=settings.output.tianditu_key)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fmap = weekly_map(layers, result, tracks, tianditu_key=settings.output.tianditu_key)
-    path.write_text(map_html(fmap), encoding="utf-8")
+    path.write_text(page.html, encoding="utf-8")
     return path
 
 
@@ -709,13 +694,12 @@ def keys_create(
 
 @keys_app.command("list")
 def keys_list(
-    fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+    fmt: Annotated[TableFormat, typer.Option("--format", "-f", help="Output.")] = "table",
 ) -> None:
     """List the API keys (never their secrets), revoked ones included.
 
     Example: `geo keys list --format json`
     """
-    _check_format(fmt, ("table", "json"))
     keys = [k.listing() for k in _store(get_settings()).api_keys()]
     if fmt == "json":
         out.print_json(json.dumps(keys, ensure_ascii=False))
@@ -770,8 +754,10 @@ def audit_list(
     township: Annotated[
         str | None, typer.Option("--township", "-t", help="Only entries of this township.")
     ] = None,
-    limit: Annotated[int, typer.Option(help="At most this many entries, newest first.")] = 50,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+    limit: Annotated[
+        int, typer.Option(min=1, max=100_000, help="At most this many entries, newest first.")
+    ] = 50,
+    fmt: Annotated[TableFormat, typer.Option("--format", "-f", help="Output.")] = "table",
 ) -> None:
     """List the audit log, newest first: who (an API key id, or cli) loaded or edited layers,
     changed a camera's status, created, revoked or used an API key, and when.
@@ -780,13 +766,9 @@ def audit_list(
 
     Example: `geo audit list --limit 500 --format json > audit.json`
     """
+    from geo import operations
     from geo.errors import InvalidInput
-    from geo.layers import check_township_code
-    from geo.operations import as_utc
 
-    _check_format(fmt, ("table", "json"))
-    if not 1 <= limit <= 100_000:
-        raise InvalidInput(f"--limit {limit} is not between 1 and 100000")
     start = None
     if since:
         try:
@@ -796,12 +778,10 @@ def audit_list(
                 f"--since {since!r} is not a date or time; write it like 2026-11-20 or "
                 "2026-11-20T08:00+08:00"
             ) from None
-        start = as_utc(start if start.tzinfo else start.replace(tzinfo=UTC))
-    if township:
-        check_township_code(township, place="--township")
+    store = _store(get_settings())
     entries = [
         e.to_dict()
-        for e in _store(get_settings()).audit_entries(since=start, township=township, limit=limit)
+        for e in operations.audit_entries(store, since=start, township=township, limit=limit)
     ]
     if fmt == "json":
         sys.stdout.write(json.dumps(entries, ensure_ascii=False, indent=2) + "\n")

@@ -305,6 +305,46 @@ def to_features(layer: str, frame: gpd.GeoDataFrame) -> list[dict[str, Any]]:
     return out
 
 
+def track_features(upload_id: int, segments: gpd.GeoDataFrame) -> list[dict[str, Any]]:
+    """An upload's cleaned segments as RFC 7946 features (WGS-84 lines), one per segment.
+
+    Parameters
+    ----------
+    upload_id
+        The upload the segments belong to (a property of each feature).
+    segments
+        The segments as :meth:`geo.store.base.Store.upload_segments` returns them (``squad``,
+        ``device``, ``segment``, ``started_at``, ``ended_at``, ``fixes``, geometry).
+
+    Examples
+    --------
+    >>> import geopandas as gpd, pandas as pd, shapely
+    >>> t = pd.Timestamp("2026-11-18T01:00:00Z")
+    >>> frame = gpd.GeoDataFrame({"squad": ["squad-01"], "device": ["phone-01"], "segment": [0],
+    ...     "started_at": [t], "ended_at": [t + pd.Timedelta(minutes=5)], "fixes": [21]},
+    ...     geometry=[shapely.LineString([(109.90, 28.15), (109.91, 28.15)])], crs="EPSG:4326")
+    >>> feature = track_features(12, frame)[0]
+    >>> feature["geometry"]["type"], feature["properties"]["ended_at"]
+    ('LineString', '2026-11-18T01:05:00+00:00')
+    """
+    return [
+        {
+            "type": "Feature",
+            "geometry": _geojson_geometry(row.geometry),
+            "properties": {
+                "upload_id": upload_id,
+                "squad": row.squad,
+                "device": row.device,
+                "segment": int(row.segment),
+                "started_at": row.started_at.isoformat(),
+                "ended_at": row.ended_at.isoformat(),
+                "fixes": int(row.fixes),
+            },
+        }
+        for row in segments.itertuples()
+    ]
+
+
 def _geojson_geometry(geom: Any) -> dict[str, Any] | None:
     """GeoJSON of a geometry; heights are dropped when some are unknown (NaN), since JSON
     has no NaN and a position's numbers must all be given."""

@@ -19,7 +19,16 @@ from geo.coverage import WeekCoverage, evaluate_week
 from geo.coverage.camera_status import CameraStatus, StatusChange, week_statuses
 from geo.coverage.evaluate import Method
 from geo.errors import InvalidInput, NotFound
-from geo.features import TimeInterval, feature_ids, gaps_frame, to_features
+from geo.features import (
+    DEFAULT_LIMIT,
+    Bbox,
+    FeaturePage,
+    TimeInterval,
+    feature_ids,
+    gaps_frame,
+    select_features,
+    to_features,
+)
 from geo.i18n import Lang
 from geo.ingest.pipeline import (
     PreparedUpload,
@@ -42,9 +51,11 @@ from geo.tracks.fixes import ParsedTrack, make_fixes
 from geo.tracks.limits import DEFAULT_LIMITS, ReadLimits
 from geo.weeks import IsoWeek
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # Folium is imported when a map is drawn
     from geo.coverage.daily import DayCoverage
     from geo.coverage.monthly import MonthReview
+    from geo.outputs.dashboard import DashboardView
+    from geo.outputs.weekly_map import MapPage
 
 #: How far back a gap's "last covered" date is looked for.
 GAP_LOOKBACK = timedelta(weeks=8)
@@ -244,6 +255,23 @@ def as_utc(moment: datetime) -> datetime:
         return edge.replace(tzinfo=UTC)
 
 
+def audit_entries(
+    store: Store,
+    *,
+    since: datetime | None = None,
+    township: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[AuditEntry]:
+    """Audit entries, newest first: only those at or after ``since`` (a time without an
+    offset is UTC) and of ``township`` (a division code, checked before it is looked up)."""
+    if township is not None:
+        check_township_code(township, place="township")
+    if since is not None:
+        since = as_utc(since if since.tzinfo else since.replace(tzinfo=UTC))
+    return store.audit_entries(since=since, township=township, limit=limit, offset=offset)
+
+
 @dataclass(frozen=True)
 class FlightImport:
     """A drone flight's id, whether it was new, and its report."""
@@ -293,6 +321,7 @@ def week_coverage(
     *,
     refresh: bool = False,
     method: Method = "fast",
+    layers: TownshipLayers | None = None,
 ) -> WeekCoverage:
     """The township's result for a week: the stored one while its inputs are unchanged (and
     it was computed by ``method``), otherwise computed again.
@@ -306,8 +335,10 @@ def week_coverage(
     ----------
     method
         ``fast`` (the default engine) or ``exact`` (the vector reference; slower).
+    layers
+        The township's layers when the caller holds them (else they are loaded).
     """
-    layers = store.load_layers(township)
+    layers = layers or store.load_layers(township)
     start, end = week.bounds(layers.info.tz)
     fingerprint = store.inputs_fingerprint(township, start - GAP_LOOKBACK, end)
     if not refresh:
@@ -477,11 +508,16 @@ def camera_status_history(store: Store, township: str, code: str) -> CameraStatu
 
 
 def gaps_layer(
-    store: Store, township: str, interval: TimeInterval | None = None
+    store: Store,
+    township: str,
+    interval: TimeInterval | None = None,
+    *,
+    layers: TownshipLayers | None = None,
 ) -> gpd.GeoDataFrame:
     """The gaps of every week with a stored result (only weeks meeting ``interval``), each
-    week brought up to date first (a week whose inputs changed is computed again)."""
-    layers = store.load_layers(township)
+    week brought up to date first (a week whose inputs changed is computed again).
+    ``layers``: the township's layers when the caller holds them (else they are loaded)."""
+    layers = layers or store.load_layers(township)
     tz = layers.info.tz
     results = []
     for text in store.coverage_weeks(township):
@@ -492,27 +528,81 @@ def gaps_layer(
             or (interval.end is not None and start > interval.end)
         ):
             continue
-        results.append(week_coverage(store, township, week))
+        results.append(week_coverage(store, township, week, layers=layers))
     return gaps_frame(results)
 
 
-def day_coverage(store: Store, township: str, day: date) -> DayCoverage:
-    """The daily view (日巡查) of a township for one local day."""
+def feature_page(
+    store: Store,
+    layers: TownshipLayers,
+    collection: str,
+    *,
+    bbox: Bbox | None = None,
+    interval: TimeInterval | None = None,
+    limit: int = DEFAULT_LIMIT,
+    offset: int = 0,
+) -> FeaturePage:
+    """One page of a layer's features, or of the gaps of the stored weeks (``gaps``, each
+    week brought up to date first), filtered by ``bbox`` and ``interval``
+    (:func:`geo.features.select_features`)."""
+    frame = (
+        gaps_layer(store, layers.info.code, interval, layers=layers)
+        if collection == "gaps"
+        else layers.layer(collection)
+    )
+    return select_features(
+        collection,
+        frame,
+        tz=layers.info.tz,
+        bbox=bbox,
+        interval=interval,
+        limit=limit,
+        offset=offset,
+    )
+
+
+def collection_feature(
+    store: Store, layers: TownshipLayers, collection: str, fid: str
+) -> dict[str, Any]:
+    """One feature by id: a layer's code (:func:`layer_feature`) or a gap's
+    ``<week>-<rank>`` (:class:`NotFound` when there is none)."""
+    if collection != "gaps":
+        return layer_feature(layers, collection, fid)
+    week_text, _, rank = fid.rpartition("-")
+    weeks = store.coverage_weeks(layers.info.code)
+    if week_text not in weeks or not rank.isdigit():
+        raise NotFound(f"gaps has no feature {fid!r}; ids are <week>-<rank>, e.g. 2026-W47-1")
+    start = IsoWeek.parse(week_text).bounds(layers.info.tz)[0]
+    frame = gaps_layer(store, layers.info.code, TimeInterval(start, start), layers=layers)
+    page = select_features("gaps", frame[frame["id"] == fid], tz=layers.info.tz, limit=1)
+    if not page.features:
+        raise NotFound(f"gaps has no feature {fid!r}")
+    return page.features[0]
+
+
+def day_coverage(
+    store: Store, township: str, day: date, *, layers: TownshipLayers | None = None
+) -> DayCoverage:
+    """The daily view (日巡查) of a township for one local day.
+    ``layers``: the township's layers when the caller holds them (else they are loaded)."""
     from geo.coverage.daily import day_bounds, day_view
 
-    layers = store.load_layers(township)
+    layers = layers or store.load_layers(township)
     start, end = day_bounds(day, layers)
     return day_view(layers, store.week_fixes(township, start, end), day)
 
 
-def month_coverage(store: Store, township: str, month_text: str) -> MonthReview:
-    """The monthly review (月调度) of a township."""
+def month_coverage(
+    store: Store, township: str, month_text: str, *, layers: TownshipLayers | None = None
+) -> MonthReview:
+    """The monthly review (月调度) of a township. The layers are loaded once (or taken from
+    ``layers``) and passed to every week of the month."""
     from geo.coverage.daily import day_bounds, evaluate_day
     from geo.coverage.monthly import Month, month_review, squad_effort
 
     month = Month.parse(month_text)
-    layers = store.load_layers(township)
-    weeks = [week_coverage(store, township, week) for week in month.weeks()]
+    layers = layers or store.load_layers(township)
+    weeks = [week_coverage(store, township, week, layers=layers) for week in month.weeks()]
     start, _ = day_bounds(month.days[0], layers)
     _, end = day_bounds(month.days[-1], layers)
     fixes = store.week_fixes(township, start, end)
@@ -520,12 +610,23 @@ def month_coverage(store: Store, township: str, month_text: str) -> MonthReview:
     return month_review(month, weeks, effort, layers.info.metric_crs)
 
 
-def month_report(store: Store, township: str, month_text: str, *, lang: Lang = "zh") -> str:
-    """The monthly review report (月调度) of a township as a printable HTML page."""
+def month_report(
+    store: Store,
+    township: str,
+    month_text: str,
+    *,
+    lang: Lang = "zh",
+    layers: TownshipLayers | None = None,
+) -> str:
+    """The monthly review report (月调度) of a township as a printable HTML page.
+
+    The township's layers are loaded once for the whole report (or taken from ``layers``)
+    and passed to the month's review, each of its weeks and the page.
+    """
     from geo.outputs.monthly_report import monthly_report_html
 
-    review = month_coverage(store, township, month_text)
-    layers = store.load_layers(township)
+    layers = layers or store.load_layers(township)
+    review = month_coverage(store, township, month_text, layers=layers)
     camera_weeks: dict[str, list[str]] = {str(c): [] for c in layers.cameras["code"]}
     for text in review.weeks:
         statuses = week_layers(store, layers, IsoWeek.parse(text)).cameras
@@ -534,3 +635,56 @@ def month_report(store: Store, township: str, month_text: str, *, lang: Lang = "
     return monthly_report_html(
         review, layers, lang=lang, generated_at=datetime.now(UTC), camera_weeks=camera_weeks
     )
+
+
+def week_map(
+    store: Store,
+    township: str,
+    week: IsoWeek,
+    *,
+    tianditu_key: str | None = None,
+    collapsed_control: bool = False,
+    layers: TownshipLayers | None = None,
+) -> MapPage:
+    """The week's coverage map (Folium): villages by verdict, gaps, the week's tracks and the
+    cameras with their status in that week (as coverage counted them).
+
+    The result is the stored one while its inputs are unchanged (:func:`week_coverage`).
+    ``layers``: the township's layers when the caller holds them (else they are loaded).
+
+    Returns
+    -------
+    MapPage
+        The page (its policy in a ``<meta>`` tag too, for a file) and the policy for a header.
+    """
+    from geo.outputs.weekly_map import map_page, weekly_map
+
+    layers = layers or store.load_layers(township)
+    result = week_coverage(store, township, week, layers=layers)
+    start, end = week.bounds(layers.info.tz)
+    fmap = weekly_map(
+        week_layers(store, layers, week),
+        result,
+        store.week_tracks(township, start, end),
+        tianditu_key=tianditu_key,
+        collapsed_control=collapsed_control,
+    )
+    return map_page(fmap)
+
+
+def dashboard_view(
+    store: Store,
+    township: str,
+    week: IsoWeek | None,
+    lang: Lang,
+    *,
+    layers: TownshipLayers | None = None,
+) -> DashboardView:
+    """What the dashboard shows: ``week`` (default: the last complete week in the township's
+    time zone) with its verdicts and ranked gaps, named in ``lang``.
+    ``layers``: the township's layers when the caller holds them (else they are loaded)."""
+    from geo.outputs.dashboard import dashboard_view as view
+
+    layers = layers or store.load_layers(township)
+    week = week or IsoWeek.last_complete(datetime.now(UTC), layers.info.tz)
+    return view(layers, week_coverage(store, township, week, layers=layers), week, lang)

@@ -217,3 +217,36 @@ def test_serve_refuses_several_processes_on_the_geopackage_store(tmp_path: Path)
     done = run(["serve", "--workers", "2"], tmp_path)
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "GeoPackage store has a single writer" in done.stderr
+
+
+def test_choices_are_listed_by_help_and_checked(tmp_path: Path) -> None:
+    """Options with choices are Literal types: ``--help`` lists the choices and another value
+    is refused before the command runs (exit status 2, naming the choices)."""
+    cases = {
+        ("coverage",): ("<table|json|geojson>", "<fast|exact>", "<zh|en>"),
+        ("daily",): ("<table|json>",),
+        ("report", "month"): ("<zh|en>",),
+        ("layers", "export"): ("<gpkg|geojson|shp>",),
+        ("tracks", "import"): ("<text|json>",),
+        ("drone", "import"): ("<text|json>",),
+        ("keys", "list"): ("<table|json>",),
+        ("audit", "list"): ("<table|json>",),
+    }
+    for command, choices in cases.items():
+        shown = run([*command, "--help"], tmp_path)
+        assert shown.returncode == 0, command
+        for choice in choices:
+            assert choice in shown.stdout, (command, choice)
+    refusals = [
+        (["coverage", "2026-W47", "--format", "xml"], "'xml' is not one of"),
+        (["coverage", "2026-W47", "--method", "slow"], "'slow' is not one of"),
+        (["report", "month", "2026-11", "--lang", "fr"], "'fr' is not one of"),
+        (["keys", "list", "--format", "csv"], "'csv' is not one of"),
+        (["audit", "list", "--limit", "0"], "greater than or equal to 1"),
+    ]
+    for args, words in refusals:
+        done = run(args, tmp_path)
+        assert done.returncode == 2, args
+        assert words in " ".join(done.stderr.split()), (args, done.stderr)
+        assert "Traceback" not in done.stderr
+    assert not (tmp_path / "geo.gpkg").exists()  # refused before any store was opened

@@ -227,6 +227,7 @@ class Require:
                 target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
                 raise PageAccessDenied(exc, target) from None
             raise
+        request.state.principal = principal  # the township context checks its scope
         return principal
 
 

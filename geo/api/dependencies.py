@@ -1,16 +1,19 @@
-"""FastAPI dependencies: the store, settings, the township's layers for uploads and the ingest
-threads from the app's state, the township, the week, and the text rule every request's
-parameters and headers are held to."""
+"""FastAPI dependencies: the store, settings, the township's layers cache and the ingest
+threads from the app's state, the request's township (:class:`TownshipContext`), the week, and
+the text rule every request's parameters and headers are held to."""
 
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
 
 from geo import operations
 from geo.api.ingest_threads import IngestThreads
+from geo.keys import Principal
 from geo.layers import TownshipLayers
 from geo.settings import Settings
 from geo.store import Store
@@ -93,9 +96,35 @@ LayersCacheDep = Annotated[LayersCache, Depends(get_layers_cache)]
 IngestThreadsDep = Annotated[IngestThreads, Depends(get_ingest_threads)]
 
 
+@dataclass
+class TownshipContext:
+    """The township a request works on, resolved and checked once per request.
+
+    Routes take it (``township: TownshipDep``) instead of resolving the township themselves:
+    the code is the ``township`` query parameter, else ``GEO_TOWNSHIP``, else the store's only
+    township (:func:`geo.operations.resolve_township`: a malformed code is 422, an unknown one
+    404), and a patrol key of another township is refused (403) once the route's key check
+    has run (:meth:`geo.keys.Principal.check_township`). The layers are loaded on first use,
+    through the app's :class:`LayersCache` (reused while the store's layers are unchanged).
+    """
+
+    code: str
+    store: Store
+    #: The code the request named (None when it left the township to the default).
+    requested: str | None = None
+    cache: LayersCache = field(default_factory=LayersCache, repr=False)
+
+    @cached_property
+    def layers(self) -> TownshipLayers:
+        """The township's layers (shared: read them, never change them in place)."""
+        return self.cache.get(self.store, self.code)
+
+
 def get_township(
+    request: Request,
     store: StoreDep,
     settings: SettingsDep,
+    cache: LayersCacheDep,
     township: Annotated[
         str | None,
         Query(
@@ -103,8 +132,12 @@ def get_township(
             examples=["433122207"],
         ),
     ] = None,
-) -> str:
-    return operations.resolve_township(store, township or settings.layers.township)
+) -> TownshipContext:
+    code = operations.resolve_township(store, township or settings.layers.township)
+    principal: Principal | None = getattr(request.state, "principal", None)
+    if principal is not None:
+        principal.check_township(code)
+    return TownshipContext(code=code, store=store, requested=township, cache=cache)
 
 
 def get_week(
@@ -138,7 +171,7 @@ DayPath = Annotated[
         json_schema_extra={"pattern": r"^\d{4}-\d{2}-\d{2}$"},
     ),
 ]
-TownshipDep = Annotated[str, Depends(get_township)]
+TownshipDep = Annotated[TownshipContext, Depends(get_township)]
 WeekDep = Annotated[IsoWeek, Depends(get_week)]
 
 #: The paging offset of the layer and OGC item lists.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -69,3 +70,17 @@ def page_links(request: Request, page: FeaturePage) -> list[dict[str, str]]:
     if page.prev_offset is not None:
         links.append(link(at(page.prev_offset), "prev", GEOJSON, "previous page"))
     return links
+
+
+def page_collection(page: FeaturePage, links: list[dict[str, str]]) -> dict[str, Any]:
+    """A page of features as a GeoJSON FeatureCollection with the OGC API – Features members
+    (``numberMatched``, ``numberReturned``, ``timeStamp``) and its ``links``; served alike by
+    the layer endpoints and ``/ogc``."""
+    return {
+        "type": "FeatureCollection",
+        "features": page.features,
+        "numberMatched": page.number_matched,
+        "numberReturned": page.number_returned,
+        "timeStamp": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "links": links,
+    }

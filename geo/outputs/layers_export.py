@@ -48,7 +48,7 @@ DBF_TEXT_BYTES = 254
 
 
 def export_layers(
-    layers: TownshipLayers, directory: Path, *, fmt: ExportFormat | str = "gpkg"
+    layers: TownshipLayers, directory: Path, *, fmt: ExportFormat = "gpkg"
 ) -> list[Path]:
     """Write every non-empty layer; GeoPackage puts them all in one file.
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from geo.coverage.monthly import MonthReview
+from geo.coverage.monthly import Month, MonthReview
 from geo.errors import FeatureUnavailable
 from geo.i18n import Lang, texts
 from geo.layers import TownshipLayers
@@ -265,6 +265,17 @@ def monthly_report_html(
             policy=csp.policy(header=False),
         )
     )
+
+
+def report_filename(township: str, month: str, *, pdf: bool = False) -> str:
+    """The report's file name (CLI default and the PDF's ``Content-Disposition``).
+
+    Examples
+    --------
+    >>> report_filename("433122207", "2026-11", pdf=True)
+    '433122207-2026-11-report.pdf'
+    """
+    return f"{township}-{Month.parse(month)}-report.{'pdf' if pdf else 'html'}"
 
 
 def monthly_report_pdf(html: str) -> bytes:

@@ -295,3 +295,25 @@ def test_cameras_offline_follow_the_status_history(
     for code in cameras.loc[cameras["status"] != "online", "code"]:
         assert rows[code][4] == "W45, W46, W47, W48"
     assert len(rows) == 1 + int((cameras["status"] != "online").sum())
+
+
+def test_the_report_loads_the_layers_once(
+    month_store: tuple[Store, TownshipLayers, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The report loads the township's layers once and passes them down to the month's review,
+    each of its weeks and the page (it loaded them 2 + N times for N weeks before)."""
+    store, _, _ = month_store
+    loads: list[str] = []
+    load = store.load_layers
+
+    def counted(township: str) -> TownshipLayers:
+        loads.append(township)
+        return load(township)
+
+    monkeypatch.setattr(store, "load_layers", counted)
+    html = operations.month_report(store, "433122207", "2026-11")
+    assert "2026-11" in html
+    assert loads == ["433122207"]
+    loads.clear()
+    review = operations.month_coverage(store, "433122207", "2026-11")
+    assert review.weeks == MONTH_WEEKS and loads == ["433122207"]

@@ -3,7 +3,7 @@ newest first, for admin keys only."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
@@ -14,7 +14,6 @@ from geo.api.auth import AUTH_PROBLEMS, require
 from geo.api.dependencies import StoreDep
 from geo.api.openapi import problem_responses
 from geo.keys import Role
-from geo.layers import check_township_code
 
 router = APIRouter(
     tags=["audit"],
@@ -102,11 +101,9 @@ def get_audit(
     """Who changed which layer feature, camera status or API key, and when (each entry is
     written in the transaction of its change); a key's use is recorded once a minute at
     most. Admin keys only."""
-    if township is not None:
-        check_township_code(township, place="township")
-    if since is not None:
-        since = operations.as_utc(since if since.tzinfo else since.replace(tzinfo=UTC))
-    found = store.audit_entries(since=since, township=township, limit=limit + 1, offset=offset)
+    found = operations.audit_entries(
+        store, since=since, township=township, limit=limit + 1, offset=offset
+    )
     return {
         "entries": [e.to_dict() for e in found[:limit]],
         "limit": limit,

@@ -23,7 +23,6 @@ from geo.api.openapi import problem_responses
 from geo.coverage.daily import DayCoverage
 from geo.coverage.monthly import MonthReview
 from geo.coverage.result import WeekCoverage
-from geo.outputs.weekly_map import map_page, weekly_map
 from geo.weeks import parse_day
 
 router = APIRouter()
@@ -68,7 +67,7 @@ def readyz(store: StoreDep) -> dict[str, str]:
 def get_coverage(week: WeekDep, township: TownshipDep, store: StoreDep) -> WeekCoverage:
     """The weekly table (周覆盖): each village's measures, verdict and reasons, and the
     township's verdict. Computed on first request and again whenever its inputs change."""
-    return operations.week_coverage(store, township, week)
+    return operations.week_coverage(store, township.code, week, layers=township.layers)
 
 
 @router.get(
@@ -87,7 +86,7 @@ def get_daily(
 ) -> DayCoverage:
     """The daily view (日巡查): per squad, minutes and km on patrol, villages entered, and
     whether it met the daily minimum inside its own village (``no_data`` without uploads)."""
-    return operations.day_coverage(store, township, parse_day(day))
+    return operations.day_coverage(store, township.code, parse_day(day), layers=township.layers)
 
 
 @router.get(
@@ -106,7 +105,7 @@ def get_monthly(
 ) -> MonthReview:
     """The monthly review (月调度): each village's weekly verdicts and coverage trend, gaps
     that persisted two or more weeks, and each squad's effort over the month."""
-    return operations.month_coverage(store, township, month)
+    return operations.month_coverage(store, township.code, month, layers=township.layers)
 
 
 @router.get(
@@ -135,19 +134,14 @@ def get_coverage_map(
 ) -> HTMLResponse:
     """The week's coverage map (Folium HTML): villages by verdict, gaps, tracks, cameras.
     It is a page: without a valid key it sends the browser to ``/signin`` (303)."""
-    # Cameras drawn with their status in that week (as coverage counted them).
-    layers = operations.week_layers(store, store.load_layers(township), week)
-    result = operations.week_coverage(store, township, week)
-    start, end = week.bounds(layers.info.tz)
-    tracks = store.week_tracks(township, start, end)
-    fmap = weekly_map(
-        layers,
-        result,
-        tracks,
+    page = operations.week_map(
+        store,
+        township.code,
+        week,
         tianditu_key=settings.output.tianditu_key,
         collapsed_control=collapsed,
+        layers=township.layers,
     )
-    page = map_page(fmap)
     return HTMLResponse(page.html, headers={"Content-Security-Policy": page.policy})
 
 
@@ -226,5 +220,5 @@ def get_coverage_gaps(week: WeekDep, township: TownshipDep, store: StoreDep) -> 
     """The week's gaps, ranked for leaders (uncovered road length and missed checkpoints
     first, then area): area gaps with their area, village, distance to the nearest road and
     the last date a patrol covered them; road gaps with their length."""
-    gaps = operations.week_coverage(store, township, week).gaps_geojson()
-    return GeoJSONResponse(gaps.model_dump(mode="json"))
+    result = operations.week_coverage(store, township.code, week, layers=township.layers)
+    return GeoJSONResponse(result.gaps_geojson().model_dump(mode="json"))

@@ -9,7 +9,6 @@ layers in one transaction.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
@@ -27,10 +26,10 @@ from geo.api.feature_models import (
     FeatureModel,
     page_example,
 )
-from geo.api.geojson import GeoJSONResponse, absolute, page_links
+from geo.api.geojson import GeoJSONResponse, absolute, page_collection, page_links
 from geo.api.problems import problem_response
 from geo.coverage.camera_status import CameraStatus
-from geo.features import DEFAULT_LIMIT, LAYER_NAMES, MAX_LIMIT, parse_bbox, select_features
+from geo.features import DEFAULT_LIMIT, LAYER_NAMES, MAX_LIMIT, parse_bbox
 from geo.keys import Principal, Role
 from geo.layer_edits import check_layer_name
 
@@ -90,7 +89,6 @@ GEOJSON = "application/geo+json"
 def get_layer(
     layer: LayerPath,
     request: Request,
-    store: StoreDep,
     township: TownshipDep,
     limit: Annotated[
         int, Query(ge=1, le=MAX_LIMIT, description="Page size", examples=[100])
@@ -106,23 +104,15 @@ def get_layer(
     """The layer as a GeoJSON FeatureCollection in WGS-84, in stored order, with a ``next``
     link while more features match."""
     check_layer_name(layer)
-    layers = store.load_layers(township)
-    page = select_features(
+    page = operations.feature_page(
+        township.store,
+        township.layers,
         layer,
-        layers.layer(layer),
-        tz=layers.info.tz,
         bbox=parse_bbox(bbox) if bbox else None,
         limit=limit,
         offset=offset,
     )
-    return {
-        "type": "FeatureCollection",
-        "features": page.features,
-        "numberMatched": page.number_matched,
-        "numberReturned": page.number_returned,
-        "timeStamp": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
-        "links": page_links(request, page),
-    }
+    return page_collection(page, page_links(request, page))
 
 
 @read_router.get(
@@ -140,10 +130,10 @@ def get_layer(
     },
 )
 def get_layer_feature(
-    layer: LayerPath, fid: FeatureIdPath, store: StoreDep, township: TownshipDep
+    layer: LayerPath, fid: FeatureIdPath, township: TownshipDep
 ) -> dict[str, Any]:
     """One feature by its code (``flight_id`` for drone flights)."""
-    return operations.layer_feature(store.load_layers(township), layer, fid)
+    return operations.layer_feature(township.layers, layer, fid)
 
 
 @read_router.get(
@@ -162,7 +152,7 @@ def get_layer_feature(
 )
 def get_camera_status(code: CameraCodePath, store: StoreDep, township: TownshipDep) -> CameraStatus:
     """The camera's current status and every recorded change, oldest first."""
-    return operations.camera_status_history(store, township, code)
+    return operations.camera_status_history(store, township.code, code)
 
 
 @write_router.post(
@@ -202,7 +192,7 @@ def post_layer_feature(
     computed again on its next read."""
     check_layer_name(layer)
     stored = operations.add_layer_feature(
-        store, township, layer, feature.model_dump(), actor=principal.key_id
+        store, township.code, layer, feature.model_dump(), actor=principal.key_id
     )
     response.headers["Location"] = absolute(request, f"/api/v1/layers/{layer}/{stored['id']}")
     return stored
@@ -233,7 +223,7 @@ def put_layer_feature(
     """Replace one feature (its code stays the one in the path); checked like a POST. A
     camera's status is changed with ``PATCH /api/v1/cameras/{code}`` instead."""
     return operations.replace_layer_feature(
-        store, township, layer, fid, feature.model_dump(), actor=principal.key_id
+        store, township.code, layer, fid, feature.model_dump(), actor=principal.key_id
     )
 
 
@@ -250,7 +240,7 @@ def delete_layer_feature(
 ) -> Response:
     """Delete one feature; refused (422) when the township would break a rule, e.g. a
     village that still holds cameras."""
-    operations.delete_layer_feature(store, township, layer, fid, actor=principal.key_id)
+    operations.delete_layer_feature(store, township.code, layer, fid, actor=principal.key_id)
     return Response(status_code=204)
 
 
@@ -282,7 +272,7 @@ def patch_camera_status(
     with the name (or id) of the key that made it."""
     return operations.set_camera_status(
         store,
-        township,
+        township.code,
         code,
         change.status,
         changed_at=change.changed_at,

@@ -21,7 +21,7 @@ from fastapi.routing import APIRoute
 
 from geo import __version__, operations
 from geo.api.auth import AUTH_PROBLEMS, READERS, require
-from geo.api.dependencies import OffsetQuery, StoreDep, TownshipDep
+from geo.api.dependencies import OffsetQuery, TownshipDep
 from geo.api.feature_models import (
     BASE_URL_EXAMPLE,
     STORED_CAMERA_EXAMPLE,
@@ -33,18 +33,24 @@ from geo.api.feature_models import (
     LinkedFeatureModel,
     page_example,
 )
-from geo.api.geojson import GEOJSON, JSON, GeoJSONResponse, absolute, link, page_links
+from geo.api.geojson import (
+    GEOJSON,
+    JSON,
+    GeoJSONResponse,
+    absolute,
+    link,
+    page_collection,
+    page_links,
+)
 from geo.api.problems import problem_response
 from geo.errors import InvalidQuery, NotFound
 from geo.features import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
     TEMPORAL_LAYERS,
-    Bbox,
     TimeInterval,
     parse_bbox,
     parse_datetime,
-    select_features,
     spatial_extent,
     temporal_extent,
 )
@@ -260,13 +266,14 @@ def api_definition(request: Request) -> JSONResponse:
         **_ok("Every collection with its extent and links", COLLECTIONS_EXAMPLE),
     },
 )
-def collections(request: Request, store: StoreDep, township: TownshipDep) -> dict[str, Any]:
+def collections(request: Request, township: TownshipDep) -> dict[str, Any]:
     """Every collection with its extent and links."""
-    layers = store.load_layers(township)
     q = _township_query(request)
     return {
         "links": [link(absolute(request, "/ogc/collections", **q), "self", JSON, "collections")],
-        "collections": [_collection(request, store, layers, name) for name in COLLECTIONS],
+        "collections": [
+            _collection(request, township.store, township.layers, name) for name in COLLECTIONS
+        ],
     }
 
 
@@ -283,11 +290,11 @@ def collections(request: Request, store: StoreDep, township: TownshipDep) -> dic
     },
 )
 def collection(
-    collection: CollectionPath, request: Request, store: StoreDep, township: TownshipDep
+    collection: CollectionPath, request: Request, township: TownshipDep
 ) -> dict[str, Any]:
     """The collection's title, extent (CRS84; time for drone flights and gaps) and links."""
     _check_collection(collection)
-    return _collection(request, store, store.load_layers(township), collection)
+    return _collection(request, township.store, township.layers, collection)
 
 
 def _collection(
@@ -359,7 +366,6 @@ def _iso(moment: datetime | None) -> str | None:
 def items(
     collection: CollectionPath,
     request: Request,
-    store: StoreDep,
     township: TownshipDep,
     limit: Annotated[
         int,
@@ -397,21 +403,13 @@ def items(
     _check_format(f)
     if bbox_crs not in (None, CRS84):
         raise InvalidQuery(f"bbox-crs {bbox_crs!r} is not supported; use {CRS84}")
-    layers = store.load_layers(township)
-    tz = layers.info.tz
-    box: Bbox | None = parse_bbox(bbox) if bbox is not None else None
-    interval = parse_datetime(datetime_, tz) if datetime_ is not None else None
-    frame = (
-        operations.gaps_layer(store, layers.info.code, interval)
-        if collection == "gaps"
-        else layers.layer(collection)
-    )
-    page = select_features(
+    tz = township.layers.info.tz
+    page = operations.feature_page(
+        township.store,
+        township.layers,
         collection,
-        frame,
-        tz=tz,
-        bbox=box,
-        interval=interval,
+        bbox=parse_bbox(bbox) if bbox is not None else None,
+        interval=parse_datetime(datetime_, tz) if datetime_ is not None else None,
         limit=min(limit, MAX_LIMIT),
         offset=offset,
     )
@@ -421,14 +419,7 @@ def items(
     links.append(
         link(absolute(request, f"/ogc/collections/{collection}", **q), "collection", JSON, title)
     )
-    return {
-        "type": "FeatureCollection",
-        "features": page.features,
-        "numberMatched": page.number_matched,
-        "numberReturned": page.number_returned,
-        "timeStamp": _iso(datetime.now(UTC).replace(microsecond=0)),
-        "links": links,
-    }
+    return page_collection(page, links)
 
 
 @router.get(
@@ -450,7 +441,6 @@ def item(
     collection: CollectionPath,
     fid: Annotated[str, Path(description="The feature's id", examples=["CAM-07"])],
     request: Request,
-    store: StoreDep,
     township: TownshipDep,
     f: FormatQuery = None,
 ) -> dict[str, Any]:
@@ -458,11 +448,7 @@ def item(
     ``<week>-<rank>`` of a gap."""
     _check_collection(collection)
     _check_format(f)
-    layers = store.load_layers(township)
-    if collection == "gaps":
-        feature = _gap(store, layers, fid)
-    else:
-        feature = operations.layer_feature(layers, collection, fid)
+    feature = operations.collection_feature(township.store, township.layers, collection, fid)
     q = _township_query(request)
     base = f"/ogc/collections/{collection}"
     feature["links"] = [
@@ -470,19 +456,6 @@ def item(
         link(absolute(request, base, **q), "collection", JSON, COLLECTIONS[collection][0]),
     ]
     return feature
-
-
-def _gap(store: Store, layers: TownshipLayers, fid: str) -> dict[str, Any]:
-    week_text, _, rank = fid.rpartition("-")
-    weeks = store.coverage_weeks(layers.info.code)
-    if week_text not in weeks or not rank.isdigit():
-        raise NotFound(f"gaps has no feature {fid!r}; ids are <week>-<rank>, e.g. 2026-W47-1")
-    start = IsoWeek.parse(week_text).bounds(layers.info.tz)[0]
-    frame = operations.gaps_layer(store, layers.info.code, TimeInterval(start, start))
-    page = select_features("gaps", frame[frame["id"] == fid], tz=layers.info.tz, limit=1)
-    if not page.features:
-        raise NotFound(f"gaps has no feature {fid!r}")
-    return page.features[0]
 
 
 def _check_format(f: str | None) -> None:

@@ -13,9 +13,8 @@ from geo.api.auth import AUTH_PROBLEMS, PAGE_AUTH_RESPONSES, READERS, require
 from geo.api.dependencies import MonthPath, StoreDep, TownshipDep
 from geo.api.openapi import problem_responses
 from geo.api.routers.coverage import PROBLEMS
-from geo.coverage.monthly import Month
 from geo.i18n import pick_lang
-from geo.outputs.monthly_report import monthly_report_pdf
+from geo.outputs.monthly_report import monthly_report_pdf, report_filename
 
 router = APIRouter(
     tags=["reports"],
@@ -65,10 +64,15 @@ async def get_monthly_report(
     each squad's minutes, km and days, and the cameras not online. The page carries its own
     styles and charts (inline SVG, no scripts), so it works offline and prints well."""
     chosen = pick_lang(lang, accept_language)
-    html = await run_in_threadpool(operations.month_report, store, township, month, lang=chosen)
+    # In a worker thread: the layers (loaded once, on first use) and the month's weeks.
+    html = await run_in_threadpool(
+        lambda: operations.month_report(
+            store, township.code, month, lang=chosen, layers=township.layers
+        )
+    )
     if fmt == "pdf":
         pdf = await run_in_threadpool(monthly_report_pdf, html)
-        name = f"{township}-{Month.parse(month)}-report.pdf"
+        name = report_filename(township.code, month, pdf=True)
         return Response(
             pdf,
             media_type="application/pdf",

@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 from typing import Annotated, Any
 
-import shapely.geometry
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from starlette.datastructures import UploadFile
 
@@ -15,7 +14,6 @@ from geo.api.auth import AUTH_PROBLEMS, READERS, require
 from geo.api.body_limit import allow_body
 from geo.api.dependencies import (
     IngestThreadsDep,
-    LayersCacheDep,
     SettingsDep,
     StoreDep,
     TownshipDep,
@@ -26,6 +24,7 @@ from geo.api.openapi import problem_responses
 from geo.api.parse_slots import ParseSlots
 from geo.api.routers.coverage import PROBLEMS
 from geo.errors import InvalidInput, PayloadTooLarge, UnsupportedMediaType
+from geo.features import track_features
 from geo.keys import Principal, Role
 from geo.store.base import UPLOAD_RECORD_EXAMPLE, UploadRecord
 from geo.weeks import IsoWeek
@@ -175,7 +174,6 @@ async def post_track(
     response: Response,
     store: StoreDep,
     settings: SettingsDep,
-    layers_cache: LayersCacheDep,
     ingest: IngestThreadsDep,
     township: TownshipDep,
     squad: Annotated[
@@ -219,7 +217,7 @@ async def post_track(
     in one transaction; sending the same file again stores nothing and answers 200 with the
     first upload. A patrol key uploads for its own squad only (403 otherwise)."""
     check_upload_type(request)
-    principal.check_scope(township, squad)
+    principal.check_scope(township.code, squad)
     data, part_name = await _read_upload(request, settings.server.max_upload_bytes)
 
     def store_upload() -> operations.ImportResult:
@@ -227,11 +225,11 @@ async def post_track(
             store,
             data,
             filename=filename or part_name,
-            township=township,
+            township=township.code,
             squad=squad,
             device=device,
             crs=crs,
-            layers=layers_cache.get(store, township),
+            layers=township.layers,
             idempotency_key=idempotency_key,
             limits=settings.server.read_limits(),
             start=start,
@@ -266,13 +264,12 @@ async def post_positions(
     store: StoreDep,
     settings: SettingsDep,
     township: TownshipDep,
-    layers_cache: LayersCacheDep,
     ingest: IngestThreadsDep,
 ) -> UploadRecord:
     """A batch of live fixes from a phone. Each batch is stored once per device and batch id
     (a retry answers 200 with the first result); batches of one device join into one track.
     A patrol key sends its own squad's positions only (403 otherwise)."""
-    principal.check_scope(township, batch.squad)
+    principal.check_scope(township.code, batch.squad)
     limit = settings.server.max_batch_fixes
     if len(batch.fixes) > limit:
         raise PayloadTooLarge(
@@ -286,13 +283,13 @@ async def post_positions(
     def store_batch() -> operations.ImportResult:
         return operations.import_positions(
             store,
-            township=township,
+            township=township.code,
             batch_id=batch.batch_id,
             squad=batch.squad,
             device=batch.device,
             crs=batch.crs,
             fixes=fixes,
-            layers=layers_cache.get(store, township),
+            layers=township.layers,
         )
 
     result = await ingest.run(store_batch)
@@ -333,11 +330,11 @@ def list_uploads(
     """Stored uploads with their cleaning reports, oldest first."""
     if principal.role is Role.PATROL:
         squad = squad or principal.squad
-        principal.check_scope(township, squad or "")
+        principal.check_scope(township.code, squad or "")
     start = end = None
     if week:
-        start, end = IsoWeek.parse(week).bounds(store.load_layers(township).info.tz)
-    return store.uploads(township, squad=squad, start=start, end=end)
+        start, end = IsoWeek.parse(week).bounds(township.layers.info.tz)
+    return store.uploads(township.code, squad=squad, start=start, end=end)
 
 
 @router.get(
@@ -373,23 +370,7 @@ def get_upload_tracks(
     """One upload's cleaned segments as a GeoJSON FeatureCollection (WGS-84 lon/lat)."""
     record = store.upload(upload_id)
     principal.check_scope(record.township, record.squad)
-    segments = store.upload_segments(upload_id)
-    features = [
-        {
-            "type": "Feature",
-            "geometry": shapely.geometry.mapping(row.geometry),
-            "properties": {
-                "upload_id": upload_id,
-                "squad": row.squad,
-                "device": row.device,
-                "segment": int(row.segment),
-                "started_at": row.started_at.isoformat(),
-                "ended_at": row.ended_at.isoformat(),
-                "fixes": int(row.fixes),
-            },
-        }
-        for row in segments.itertuples()
-    ]
+    features = track_features(upload_id, store.upload_segments(upload_id))
     return GeoJSONResponse(
         {
             "type": "FeatureCollection",
