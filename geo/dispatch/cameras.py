@@ -12,17 +12,16 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import Annotated
 
 import geopandas as gpd
 import numpy as np
 import shapely
 from numpy.typing import NDArray
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 from shapely.geometry.base import BaseGeometry
 
-from geo.coverage.result import WeekCoverage
+from geo.coverage.result import Geometry, Metres, WeekCoverage, rounded
 from geo.coverage.surveillance import camera_sectors
 from geo.dispatch.terrain import Dem, viewsheds
 from geo.layers import TownshipLayers
@@ -58,60 +57,42 @@ class CameraSettings(BaseModel):
         return [float(b) for b in np.arange(self.bearings) * 360.0 / self.bearings]
 
 
-@dataclass(frozen=True)
-class CameraSite:
+class CameraSite(BaseModel):
     """A suggested camera: where, facing where, and the uncovered area it adds (m²);
-    ``point`` and ``sector`` in WGS-84, ``*_m`` in the township's metric CRS."""
+    ``point`` and ``sector`` in WGS-84, ``*_m`` in the township's metric CRS (in memory only,
+    not dumped)."""
 
-    rank: int
-    village_code: str
+    model_config = ConfigDict(frozen=True)
+
+    rank: int = Field(ge=1)
+    village_code: str = Field(examples=["433122207201"])
     road_code: str
-    bearing_deg: float
+    bearing_deg: Annotated[float, rounded(1)]
     fov_deg: float
     range_m: float
     ptz: bool
-    added_m2: float
-    point: BaseGeometry
-    sector: BaseGeometry
-    point_m: BaseGeometry
-    sector_m: BaseGeometry
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "rank": self.rank,
-            "village_code": self.village_code,
-            "road_code": self.road_code,
-            "bearing_deg": round(self.bearing_deg, 1),
-            "fov_deg": self.fov_deg,
-            "range_m": self.range_m,
-            "ptz": self.ptz,
-            "added_m2": round(self.added_m2, 1),
-            "point": shapely.geometry.mapping(self.point),
-            "sector": shapely.geometry.mapping(self.sector),
-        }
+    added_m2: Metres
+    point: Geometry
+    sector: Geometry
+    point_m: Geometry = Field(exclude=True)
+    sector_m: Geometry = Field(exclude=True)
 
 
-@dataclass(frozen=True)
-class CameraSuggestions:
+class CameraSuggestions(BaseModel):
     """The suggested sites, best first, and the uncovered area before and after them (m²)."""
 
-    township_code: str
+    model_config = ConfigDict(frozen=True)
+
+    township_code: str = Field(examples=["433122207"])
     settings: CameraSettings
-    uncovered_m2: float
+    uncovered_m2: Metres
     sites: list[CameraSite]
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
-    def uncovered_after_m2(self) -> float:
+    def uncovered_after_m2(self) -> Annotated[float, rounded(1)]:
+        """The area still uncovered once every suggested camera stands (m²)."""
         return self.uncovered_m2 - sum(s.added_m2 for s in self.sites)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "township_code": self.township_code,
-            "settings": self.settings.model_dump(),
-            "uncovered_m2": round(self.uncovered_m2, 1),
-            "uncovered_after_m2": round(self.uncovered_after_m2, 1),
-            "sites": [s.to_dict() for s in self.sites],
-        }
 
 
 def uncovered_area(
@@ -234,7 +215,9 @@ def suggest_cameras(
                 sector_m=sectors[k] if seen is None else seen(k),
             )
         )
-    return CameraSuggestions(layers.info.code, settings, total, sites)
+    return CameraSuggestions(
+        township_code=layers.info.code, settings=settings, uncovered_m2=total, sites=sites
+    )
 
 
 def _candidates(

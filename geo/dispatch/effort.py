@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import Annotated
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
 
-from geo.coverage.result import WeekCoverage
+from geo.coverage.result import Minutes, WeekCoverage, rounded
 from geo.rules import Rules
 
 
-@dataclass(frozen=True)
-class Effort:
+class Effort(BaseModel):
     """How a squad usually patrols: minutes on a patrol day, patrol days a week and its pace
     (distance over minutes in its villages, stops included).
 
@@ -20,9 +20,11 @@ class Effort:
     were taken).
     """
 
-    minutes_per_day: float
-    patrol_days: int
-    speed_kmh: float
+    model_config = ConfigDict(frozen=True)
+
+    minutes_per_day: Minutes
+    patrol_days: int = Field(ge=0, le=7)
+    speed_kmh: Annotated[float, Field(gt=0), rounded(2)]
     measured: bool
 
 
@@ -72,7 +74,17 @@ def squad_effort(
         day_minutes.extend(patrol)
         days_per_week.append(len(patrol))
     if not day_minutes:
-        return Effort(float(default_minutes), int(default_days), default_speed_kmh, False)
+        return Effort(
+            minutes_per_day=float(default_minutes),
+            patrol_days=int(default_days),
+            speed_kmh=default_speed_kmh,
+            measured=False,
+        )
     days = int(np.clip(round(float(np.mean(days_per_week))), 1, 7))
     speed = km / hours if km > 0 and hours > 0 else default_speed_kmh
-    return Effort(float(np.median(day_minutes)), days, float(speed), measured=True)
+    return Effort(
+        minutes_per_day=float(np.median(day_minutes)),
+        patrol_days=days,
+        speed_kmh=float(speed),
+        measured=True,
+    )

@@ -21,8 +21,10 @@ def day_gpx(day: DayRoute, *, squad: str, base: Base, creator: str = "geo") -> b
     Examples
     --------
     >>> route = shapely.LineString([(109.9, 28.1), (109.91, 28.1)])
-    >>> day = DayRoute(1, 980.0, 4.0, route, route, [], [])
-    >>> gpx = day_gpx(day, squad="squad-01", base=Base("CP-1", "村部", shapely.Point(109.9, 28.1)))
+    >>> day = DayRoute(day=1, length_m=980.0, minutes=4.0, route_m=route, route=route,
+    ...     pieces=[], checkpoints=[])
+    >>> base = Base(code="CP-1", name="村部", point=shapely.Point(109.9, 28.1))
+    >>> gpx = day_gpx(day, squad="squad-01", base=base)
     >>> gpx.count(b"<trkpt"), gpx.count(b"<wpt")
     (2, 1)
     """

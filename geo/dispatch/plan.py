@@ -12,17 +12,17 @@ fits the squad's usual minutes, as a rural-postman route from and back to the sq
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
 
 import geopandas as gpd
 import numpy as np
 import shapely
 from numpy.typing import NDArray
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 from shapely.geometry.base import BaseGeometry
 
-from geo.coverage.result import WeekCoverage
+from geo.coverage.result import Geometry, Km, Metres, Minutes, WeekCoverage, rounded
 from geo.dispatch.effort import Effort, squad_effort
 from geo.dispatch.postman import ShortestPaths, Tour, rural_postman, tour_length
 from geo.dispatch.roadgraph import Edge, RoadNetwork, build_network, snap_to_roads
@@ -37,6 +37,10 @@ BASE_KIND = "village_committee"
 
 PieceKind = Literal["gap", "routine"]
 UnplannedReason = Literal["unreachable", "beyond_day", "no_time"]
+#: Road coverage, a share rounded to 1e-4 when dumped.
+Coverage = Annotated[float, Field(ge=0, le=1), rounded(4)]
+#: Metres of a computed field, rounded to 0.1 when dumped.
+RoundedMetres = Annotated[float, rounded(1)]
 
 
 class PlanSettings(BaseModel):
@@ -87,202 +91,149 @@ class PlanSettings(BaseModel):
     )
 
 
-@dataclass(frozen=True)
-class PlannedPiece:
+class PlannedPiece(BaseModel):
     """A road piece of the plan (geometry in WGS-84).
 
     ``kind`` is ``gap`` (uncovered last week; ``weeks_uncovered`` weeks in a row) or
     ``routine`` (covered last week, planned so the week's coverage holds).
     """
 
+    model_config = ConfigDict(frozen=True)
+
     piece: int
-    village_code: str
+    village_code: str = Field(examples=["433122207201"])
     kind: PieceKind
     road_code: str
     road_name: str
-    length_m: float
-    weeks_uncovered: int
-    checkpoints_near: int
-    value: float
-    geometry: BaseGeometry
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "piece": self.piece,
-            "village_code": self.village_code,
-            "kind": self.kind,
-            "road_code": self.road_code,
-            "road_name": self.road_name,
-            "length_m": round(self.length_m, 1),
-            "weeks_uncovered": self.weeks_uncovered,
-            "checkpoints_near": self.checkpoints_near,
-            "value": round(self.value, 1),
-            "geometry": shapely.geometry.mapping(self.geometry),
-        }
+    length_m: Metres
+    weeks_uncovered: int = Field(ge=0)
+    checkpoints_near: int = Field(ge=0)
+    value: Metres = Field(description="Length × weeks uncovered × (1 + checkpoints near)")
+    geometry: Geometry
 
 
-@dataclass(frozen=True)
-class PlannedCheckpoint:
+class PlannedCheckpoint(BaseModel):
     """A mandatory checkpoint missed last week, reached at ``road_point`` (WGS-84), the road
     point nearest to it, ``road_distance_m`` away."""
+
+    model_config = ConfigDict(frozen=True)
 
     code: str
     name: str
     village_code: str
-    road_distance_m: float
-    road_point: BaseGeometry
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "code": self.code,
-            "name": self.name,
-            "village_code": self.village_code,
-            "road_distance_m": round(self.road_distance_m, 1),
-            "road_point": shapely.geometry.mapping(self.road_point),
-        }
+    road_distance_m: Metres
+    road_point: Geometry
 
 
-@dataclass(frozen=True)
-class Base:
+class Base(BaseModel):
     """Where a squad's day starts and ends: a checkpoint or, without one, the road node nearest
     the village's centroid (``code`` empty). ``point`` is the road point, in WGS-84."""
 
+    model_config = ConfigDict(frozen=True)
+
     code: str
     name: str
-    point: BaseGeometry
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "name": self.name, "point": shapely.geometry.mapping(self.point)}
+    point: Geometry
 
 
-@dataclass(frozen=True)
-class DayRoute:
-    """One day of a squad's plan: the ordered closed route from its base, in metres and in
-    WGS-84, with the pieces and checkpoints it covers."""
+class DayRoute(BaseModel):
+    """One day of a squad's plan: the ordered closed route from its base, in WGS-84 (and in
+    metres in memory, ``route_m``, not dumped), with the pieces and checkpoints it covers."""
 
-    day: int
-    length_m: float
-    minutes: float
-    route_m: BaseGeometry
-    route: BaseGeometry
+    model_config = ConfigDict(frozen=True)
+
+    day: int = Field(ge=1, le=7)
+    length_m: Metres
+    minutes: Minutes
+    route_m: Geometry = Field(exclude=True)
+    route: Geometry
     pieces: list[PlannedPiece]
     checkpoints: list[PlannedCheckpoint]
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "day": self.day,
-            "length_m": round(self.length_m, 1),
-            "minutes": round(self.minutes, 1),
-            "route": shapely.geometry.mapping(self.route),
-            "pieces": [p.to_dict() for p in self.pieces],
-            "checkpoints": [c.to_dict() for c in self.checkpoints],
-        }
 
-
-@dataclass(frozen=True)
-class Unplanned:
+class Unplanned(BaseModel):
     """Work the plan leaves out: ``unreachable`` (no road joins it to the base),
     ``beyond_day`` (the round trip alone exceeds a day's minutes) or ``no_time`` (the week's
     patrol days are full; reported for required work only). ``kind`` is ``gap`` or
     ``checkpoint`` (required work) or ``routine``; ``minutes_needed`` is the round trip's
     duration when it is ``beyond_day``."""
 
+    model_config = ConfigDict(frozen=True)
+
     squad: str
     village_code: str
     what: Literal["piece", "checkpoint"]
     kind: Literal["gap", "routine", "checkpoint"]
     ref: str
-    length_m: float
+    length_m: Metres
     reason: UnplannedReason
-    geometry: BaseGeometry
-    minutes_needed: float | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "squad": self.squad,
-            "village_code": self.village_code,
-            "what": self.what,
-            "kind": self.kind,
-            "ref": self.ref,
-            "length_m": round(self.length_m, 1),
-            "reason": self.reason,
-            "minutes_needed": None
-            if self.minutes_needed is None
-            else round(self.minutes_needed, 1),
-            "geometry": shapely.geometry.mapping(self.geometry),
-        }
+    minutes_needed: Minutes | None = None
+    geometry: Geometry
 
 
-@dataclass(frozen=True)
-class SquadPlan:
+class SquadPlan(BaseModel):
     """A squad's week: its base, usual effort and the route of each patrol day."""
 
-    squad: str
+    model_config = ConfigDict(frozen=True)
+
+    squad: str = Field(examples=["squad-01"])
     base: Base
     effort: Effort
     days: list[DayRoute]
     unplanned: list[Unplanned]
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
-    def length_m(self) -> float:
+    def length_m(self) -> RoundedMetres:
+        """The squad's planned length over the week."""
         return sum(d.length_m for d in self.days)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "squad": self.squad,
-            "base": self.base.to_dict(),
-            "minutes_per_day": round(self.effort.minutes_per_day, 1),
-            "patrol_days": self.effort.patrol_days,
-            "speed_kmh": round(self.effort.speed_kmh, 2),
-            "effort_measured": self.effort.measured,
-            "length_m": round(self.length_m, 1),
-            "days": [d.to_dict() for d in self.days],
-            "unplanned": [u.to_dict() for u in self.unplanned],
-        }
 
-
-@dataclass(frozen=True)
-class VillageReach:
+class VillageReach(BaseModel):
     """The road coverage a village would reach if the plan were walked (footprint radius
     ``rules.patrol_radius_m`` of every planned route against the village's roads, as the
     weekly rule counts every patrol), beside last week's."""
 
-    village_code: str
-    name: str
-    squad: str
-    road_length_km: float
-    last_week: float | None
-    planned: float | None
+    model_config = ConfigDict(frozen=True)
 
-    def to_dict(self) -> dict[str, Any]:
-        def r(x: float | None) -> float | None:
-            return None if x is None else round(x, 4)
-
-        return {
-            "village_code": self.village_code,
-            "name": self.name,
-            "squad": self.squad,
-            "road_length_km": round(self.road_length_km, 3),
-            "last_week": r(self.last_week),
-            "planned": r(self.planned),
-        }
+    village_code: str = Field(examples=["433122207201"])
+    name: str = Field(examples=["小章村"])
+    squad: str = Field(examples=["squad-01"])
+    road_length_km: Km
+    last_week: Coverage | None
+    planned: Coverage | None
 
 
-@dataclass(frozen=True)
-class PatrolPlan:
+class PatrolPlan(BaseModel):
     """The plan of one township for ``week``, made from the results of ``based_on``."""
 
-    township_code: str
-    week: str
-    based_on: list[str]
+    model_config = ConfigDict(frozen=True)
+
+    township_code: str = Field(examples=["433122207"])
+    week: str = Field(examples=["2026-W48"])
+    based_on: list[str] = Field(examples=[["2026-W46", "2026-W47"]])
     settings: PlanSettings
     squads: list[SquadPlan]
-    villages: list[VillageReach] = field(default_factory=list)
+    villages: list[VillageReach] = Field(default_factory=list)
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
-    def length_m(self) -> float:
+    def length_m(self) -> RoundedMetres:
         """The plan's total length over every squad and day."""
         return sum(s.length_m for s in self.squads)
+
+    def squad(self, name: str) -> SquadPlan:
+        """The plan of squad ``name``.
+
+        Raises
+        ------
+        KeyError
+            When the plan has no such squad.
+        """
+        for s in self.squads:
+            if s.squad == name:
+                return s
+        raise KeyError(name)
 
     def rows(self) -> list[dict[str, Any]]:
         """One row per squad and day, for a table: squad, day, km, minutes, the gap and
@@ -290,7 +241,8 @@ class PatrolPlan:
 
         Examples
         --------
-        >>> PatrolPlan("433122207", "2026-W48", ["2026-W47"], PlanSettings(), []).rows()
+        >>> PatrolPlan(township_code="433122207", week="2026-W48", based_on=["2026-W47"],
+        ...     settings=PlanSettings(), squads=[]).rows()
         []
         """
         return [
@@ -309,17 +261,6 @@ class PatrolPlan:
             for squad in self.squads
             for day in squad.days
         ]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "township_code": self.township_code,
-            "week": self.week,
-            "based_on": list(self.based_on),
-            "settings": self.settings.model_dump(),
-            "length_m": round(self.length_m, 1),
-            "squads": [s.to_dict() for s in self.squads],
-            "villages": [v.to_dict() for v in self.villages],
-        }
 
 
 @dataclass(frozen=True, eq=False)
@@ -418,9 +359,11 @@ def plan_week(
             default_speed_kmh=settings.default_speed_kmh,
         )
         if settings.speed_kmh is not None:
-            effort = replace(effort, speed_kmh=settings.speed_kmh)
+            effort = effort.model_copy(update={"speed_kmh": settings.speed_kmh})
         if squad in settings.patrol_days:
-            effort = replace(effort, patrol_days=min(max(settings.patrol_days[squad], 0), 7))
+            effort = effort.model_copy(
+                update={"patrol_days": min(max(settings.patrol_days[squad], 0), 7)}
+            )
         base_cp, base_pt = bases[squad]
         base_on_road = snap_to_roads(road_lines, np.asarray([base_pt], dtype=object))[0]
         depot = network.nearest_node(base_on_road.x, base_on_road.y)
@@ -430,7 +373,9 @@ def plan_week(
         days, unplanned = _schedule(network, paths, depot, work, effort, settings, squad, crs)
         base_wgs = _to_wgs84(np.asarray([shapely.Point(network.nodes[depot])]), crs)[0]
         base = Base(code=base_cp[0], name=base_cp[1], point=base_wgs)
-        plans.append(SquadPlan(squad, base, effort, days, unplanned))
+        plans.append(
+            SquadPlan(squad=squad, base=base, effort=effort, days=days, unplanned=unplanned)
+        )
 
     return PatrolPlan(
         township_code=layers.info.code,
@@ -697,28 +642,28 @@ def _unplanned(
     if item.piece is not None:
         p = item.piece
         return Unplanned(
-            squad,
-            p.village_code,
-            "piece",
-            p.kind,
-            str(p.piece),
-            p.length_m,
-            reason,
-            p.geometry,
-            minutes,
+            squad=squad,
+            village_code=p.village_code,
+            what="piece",
+            kind=p.kind,
+            ref=str(p.piece),
+            length_m=p.length_m,
+            reason=reason,
+            geometry=p.geometry,
+            minutes_needed=minutes,
         )
     assert item.checkpoint is not None
     c = item.checkpoint
     return Unplanned(
-        squad,
-        c.village_code,
-        "checkpoint",
-        "checkpoint",
-        c.code,
-        0.0,
-        reason,
-        c.road_point,
-        minutes,
+        squad=squad,
+        village_code=c.village_code,
+        what="checkpoint",
+        kind="checkpoint",
+        ref=c.code,
+        length_m=0.0,
+        reason=reason,
+        geometry=c.road_point,
+        minutes_needed=minutes,
     )
 
 

@@ -16,17 +16,15 @@ Sending the alerts (outbox, webhooks) is not done here.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from geo.coverage.evaluate import evaluate_week
 from geo.coverage.result import Reason, VillageCoverage, WeekCoverage
 from geo.dispatch.effort import squad_effort
-from geo.dispatch.plan import PlanSettings, plan_week
+from geo.dispatch.plan import Coverage, PlanSettings, plan_week
 from geo.layers import TownshipLayers
 from geo.weeks import IsoWeek
 
@@ -52,8 +50,7 @@ class RiskSettings(BaseModel):
     )
 
 
-@dataclass(frozen=True)
-class VillageRisk:
+class VillageRisk(BaseModel):
     """One village's outlook for the rest of the week.
 
     ``road_coverage`` is the coverage so far; ``reachable`` the most the days left can bring
@@ -61,60 +58,42 @@ class VillageRisk:
     up to the day judged, without a fix of the squad.
     """
 
-    village_code: str
-    name: str
-    squad: str
+    model_config = ConfigDict(frozen=True)
+
+    village_code: str = Field(examples=["433122207201"])
+    name: str = Field(examples=["小章村"])
+    squad: str = Field(examples=["squad-01"])
     at_risk: bool
     reasons: list[Reason]
     meets_so_far: bool
-    road_coverage: float | None
-    reachable: float | None
-    patrol_days_left: int
-    silent_days: int
+    road_coverage: Coverage | None
+    reachable: Coverage | None
+    patrol_days_left: int = Field(ge=0, le=7)
+    silent_days: int = Field(ge=0)
     missed_mandatory: list[str]
 
-    def to_dict(self) -> dict[str, Any]:
-        def r(x: float | None) -> float | None:
-            return None if x is None else round(x, 4)
 
-        return {
-            "village_code": self.village_code,
-            "name": self.name,
-            "squad": self.squad,
-            "at_risk": self.at_risk,
-            "reasons": [x.model_dump() for x in self.reasons],
-            "meets_so_far": self.meets_so_far,
-            "road_coverage": r(self.road_coverage),
-            "reachable": r(self.reachable),
-            "patrol_days_left": self.patrol_days_left,
-            "silent_days": self.silent_days,
-            "missed_mandatory": list(self.missed_mandatory),
-        }
-
-
-@dataclass(frozen=True)
-class WeekRisk:
+class WeekRisk(BaseModel):
     """The township's outlook on ``as_of`` (the last day counted) for ``week``."""
 
-    township_code: str
-    week: str
+    model_config = ConfigDict(frozen=True)
+
+    township_code: str = Field(examples=["433122207"])
+    week: str = Field(examples=["2026-W48"])
     as_of: date
-    days_left: int
+    days_left: int = Field(ge=0, le=7)
     villages: list[VillageRisk]
 
     @property
     def at_risk(self) -> list[VillageRisk]:
+        """The villages at risk."""
         return [v for v in self.villages if v.at_risk]
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "township_code": self.township_code,
-            "week": self.week,
-            "as_of": self.as_of.isoformat(),
-            "days_left": self.days_left,
-            "villages_at_risk": len(self.at_risk),
-            "villages": [v.to_dict() for v in self.villages],
-        }
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def villages_at_risk(self) -> int:
+        """How many villages are at risk."""
+        return len(self.at_risk)
 
 
 def week_risk(
@@ -228,7 +207,13 @@ def assess_risk(
                 settings,
             )
         )
-    return WeekRisk(so_far.township_code, so_far.week, as_of, days_left, out)
+    return WeekRisk(
+        township_code=so_far.township_code,
+        week=so_far.week,
+        as_of=as_of,
+        days_left=days_left,
+        villages=out,
+    )
 
 
 def days_since(week: IsoWeek, as_of: date) -> int:

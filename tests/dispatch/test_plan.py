@@ -155,7 +155,7 @@ def test_the_demo_week_plan(demo_layers: TownshipLayers, demo_week: WeekCoverage
     assert _km(plan, "planned") >= _km(plan, "last_week")
     assert by_village["433122207207"].status == "no_data"  # the silent village gets a plan
     assert next(v for v in plan.villages if v.village_code == "433122207207").planned > 0.8
-    assert plan.to_dict()["squads"][0]["days"][0]["route"]["type"] == "LineString"
+    assert plan.model_dump(mode="json")["squads"][0]["days"][0]["route"]["type"] == "LineString"
     rows = plan.rows()
     assert len(rows) == sum(len(s.days) for s in plan.squads)
     assert sum(r["km"] for r in rows) == pytest.approx(plan.length_m / 1000, abs=0.05)

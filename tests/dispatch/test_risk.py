@@ -80,7 +80,7 @@ def test_a_silent_squad_alerts_on_wednesday_not_on_monday() -> None:
     ]
     assert "67%" in village.reasons[0].en and "小学" in village.reasons[2].zh
     assert wednesday.at_risk == [village]
-    assert wednesday.to_dict()["villages_at_risk"] == 1
+    assert wednesday.model_dump(mode="json")["villages_at_risk"] == 1
 
 
 def test_a_village_that_already_passes_is_not_at_risk() -> None:
