@@ -29,6 +29,7 @@ from geo.weeks import IsoWeek, parse_day
 if TYPE_CHECKING:  # heavy (pydantic-settings, geopandas): imported when a command runs
     from rich.progress import Progress
 
+    from geo.dispatch.plan import PatrolPlan
     from geo.settings import Settings
     from geo.store.base import Store
 
@@ -50,6 +51,9 @@ report_app = typer.Typer(help="Printable reports: the monthly review.", no_args_
 audit_app = typer.Typer(
     help="The audit log: layer edits, camera status changes, API key use.", no_args_is_help=True
 )
+cameras_app = typer.Typer(
+    help="Surveillance cameras: where the next ones go.", no_args_is_help=True
+)
 app.add_typer(layers_app, name="layers")
 app.add_typer(tracks_app, name="tracks")
 app.add_typer(db_app, name="db")
@@ -57,6 +61,7 @@ app.add_typer(drone_app, name="drone")
 app.add_typer(keys_app, name="keys")
 app.add_typer(report_app, name="report")
 app.add_typer(audit_app, name="audit")
+app.add_typer(cameras_app, name="cameras")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -570,6 +575,171 @@ def report_month(
     else:
         path.write_text(html, encoding="utf-8")
     out.print(str(path), highlight=False)
+
+
+@app.command()
+def plan(
+    week: Annotated[str, typer.Argument(help="ISO week to plan, e.g. 2026-W48.")],
+    squad: Annotated[str | None, typer.Option("--squad", "-s", help="This squad only.")] = None,
+    fmt: Annotated[TableFormat, typer.Option("--format", "-f", help="Output.")] = "table",
+    gpx_dir: Annotated[
+        Path | None,
+        typer.Option("--gpx-dir", help="Also write each squad's day as GPX into this folder."),
+    ] = None,
+    lang: LangOpt = "zh",
+    township: TownshipOpt = None,
+) -> None:
+    """Next week's patrol plan (月调度): for each squad and day a route from its base over the
+    roads it left uncovered, its missed mandatory checkpoints and its other roads, within its
+    usual minutes; made from the four weeks before WEEK. The table ends with each village's
+    road coverage last week and if the plan is walked.
+
+    Example: `geo plan 2026-W48 --squad squad-06 --gpx-dir gpx/`
+
+    Example: `geo plan 2026-W48 --format json > plan.json`
+    """
+    from geo import operations
+
+    store, code = _open(township)
+    started = time.perf_counter()
+    result = operations.patrol_plan(store, code, IsoWeek.parse(week), squad=squad)
+    elapsed = time.perf_counter() - started
+    if gpx_dir is not None:
+        _write_plan_gpx(result, gpx_dir)
+    if fmt == "json":
+        body = result.model_dump(mode="json")
+        sys.stdout.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
+        return
+    print_plan(result.model_dump(mode="json"), result.rows(), lang=lang)
+    label = "用时" if lang == "zh" else "took"
+    typer.echo(f"{label} {elapsed:.2f} s", err=True)
+
+
+def print_plan(
+    body: dict[str, object], rows: list[dict[str, object]], *, lang: Lang = "zh"
+) -> None:
+    """Print the plan's table (one row per squad and day) and the coverage it reaches."""
+    zh = lang == "zh"
+    table = Table(title=f"{body['week']} " + ("巡查计划" if zh else "patrol plan"))
+    for header in (
+        ("中队", "squad"),
+        ("天", "day"),
+        ("公里", "km"),
+        ("分钟", "min"),
+        ("缺口公里", "gap km"),
+        ("常规公里", "routine km"),
+        ("必到点", "checkpoints"),
+        ("起点", "base"),
+    ):
+        table.add_column(header[0] if zh else header[1], no_wrap=True)
+    for row in rows:
+        checkpoints = row["checkpoints"]
+        assert isinstance(checkpoints, list)
+        table.add_row(
+            str(row["squad"]),
+            str(row["day"]),
+            f"{row['km']:.1f}",
+            str(row["minutes"]),
+            f"{row['gap_km']:.1f}",
+            f"{row['routine_km']:.1f}",
+            "、".join(checkpoints) if zh else ", ".join(checkpoints),
+            str(row["base"]) or "—",
+        )
+    out.print(table)
+    reach = Table(title="道路覆盖率：上周 → 按计划" if zh else "Road coverage: last week → planned")
+    for header in (("村", "village"), ("中队", "squad"), ("上周", "last week"), ("计划", "plan")):
+        reach.add_column(header[0] if zh else header[1], no_wrap=True)
+    villages = body["villages"]
+    assert isinstance(villages, list)
+    for v in villages:
+        reach.add_row(
+            v["name"],
+            v["squad"],
+            "—" if v["last_week"] is None else f"{v['last_week']:.0%}",
+            "—" if v["planned"] is None else f"{v['planned']:.0%}",
+        )
+    out.print(reach)
+    squads = body["squads"]
+    assert isinstance(squads, list)
+    unplanned = [u for s in squads for u in s["unplanned"] if u["kind"] != "routine"]
+    length = body["length_m"]
+    assert isinstance(length, float | int)
+    if zh:
+        out.print(f"合计 {length / 1000:.1f} 公里；未能安排的必做项 {len(unplanned)} 个")
+    else:
+        out.print(f"Total {length / 1000:.1f} km; required work left unplanned: {len(unplanned)}")
+
+
+def _write_plan_gpx(result: PatrolPlan, directory: Path) -> None:
+    from geo.dispatch.gpx import plan_gpx
+    from geo.paths import output_path
+
+    files = plan_gpx(result)
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, data in files.items():
+        output_path(directory, name, what="squad or week").write_bytes(data)
+    err.print(f"wrote {len(files)} GPX files to {directory}", highlight=False)
+
+
+@cameras_app.command("suggest")
+def cameras_suggest(
+    count: Annotated[int, typer.Option("--count", "-k", min=1, max=100, help="Sites (K).")] = 3,
+    village: Annotated[
+        str | None, typer.Option("--village", help="Only this village (its code).")
+    ] = None,
+    week: Annotated[
+        str | None,
+        typer.Option(
+            help="Place them over this week's area gaps (default: the villages minus what the "
+            "cameras online now see)."
+        ),
+    ] = None,
+    fmt: Annotated[TableFormat, typer.Option("--format", "-f", help="Output.")] = "table",
+    township: TownshipOpt = None,
+) -> None:
+    """Where the next K cameras go: sites along the roads adding the most uncovered area
+    (greedy maximal coverage with the cameras' sector model), best first, each with its
+    bearing and the area it adds.
+
+    Example: `geo cameras suggest --count 5 --week 2026-W47`
+
+    Example: `geo cameras suggest --count 2 --village 433122207206 --format json`
+    """
+    from geo import operations
+
+    store, code = _open(township)
+    iso = IsoWeek.parse(week) if week else None
+    found = operations.camera_suggestions(store, code, count=count, village=village, week=iso)
+    body = found.model_dump(mode="json")
+    if fmt == "json":
+        sys.stdout.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
+        return
+    table = Table(title="建议摄像头位置 suggested camera sites")
+    for header in (
+        "序 rank",
+        "村 village",
+        "道路 road",
+        "经度 lon",
+        "纬度 lat",
+        "朝向 bearing",
+        "新增 m²",
+    ):
+        table.add_column(header, no_wrap=True)
+    for site in body["sites"]:
+        lon, lat = site["point"]["coordinates"]
+        table.add_row(
+            str(site["rank"]),
+            site["village_code"],
+            site["road_code"],
+            f"{lon:.6f}",
+            f"{lat:.6f}",
+            f"{site['bearing_deg']:.0f}°",
+            f"{site['added_m2']:,.0f}",
+        )
+    out.print(table)
+    out.print(
+        f"未覆盖 uncovered: {body['uncovered_m2']:,.0f} m² → {body['uncovered_after_m2']:,.0f} m²"
+    )
 
 
 @app.command("map")

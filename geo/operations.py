@@ -54,11 +54,16 @@ from geo.weeks import IsoWeek
 if TYPE_CHECKING:  # Folium is imported when a map is drawn
     from geo.coverage.daily import DayCoverage
     from geo.coverage.monthly import MonthReview
+    from geo.dispatch.cameras import CameraSuggestions
+    from geo.dispatch.plan import PatrolPlan
     from geo.outputs.dashboard import DashboardView
     from geo.outputs.weekly_map import MapPage
 
 #: How far back a gap's "last covered" date is looked for.
 GAP_LOOKBACK = timedelta(weeks=8)
+#: How many weeks before the planned one a patrol plan reads (last week and the ones before it:
+#: how long a road stayed uncovered, each squad's usual effort).
+PLAN_WEEKS_BACK = 4
 #: How far ahead of the server's clock a camera status change may be dated.
 CLOCK_SKEW = timedelta(minutes=5)
 
@@ -688,3 +693,95 @@ def dashboard_view(
     layers = layers or store.load_layers(township)
     week = week or IsoWeek.last_complete(datetime.now(UTC), layers.info.tz)
     return view(layers, week_coverage(store, township, week, layers=layers), week, lang)
+
+
+def patrol_plan(
+    store: Store,
+    township: str,
+    week: IsoWeek,
+    *,
+    squad: str | None = None,
+    layers: TownshipLayers | None = None,
+) -> PatrolPlan:
+    """The patrol plan (月调度) of ``week``, made from the :data:`PLAN_WEEKS_BACK` weeks before
+    it (each the stored result while its inputs are unchanged, :func:`week_coverage`).
+
+    Parameters
+    ----------
+    squad
+        Plan this squad only (:class:`NotFound` when no village has it).
+    layers
+        The township's layers when the caller holds them (else they are loaded).
+    """
+    from geo.dispatch.plan import PlanSettings, plan_week
+
+    layers = layers or store.load_layers(township)
+    if squad is not None:
+        check_text(squad, "squad")
+        squads = sorted({str(s) for s in layers.villages["squad"] if s})
+        if squad not in squads:
+            raise NotFound(f"squad {squad!r} has no village (squads: {', '.join(squads)})")
+    recent = []
+    before = week
+    for _ in range(PLAN_WEEKS_BACK):
+        before = before.previous()
+        recent.append(week_coverage(store, township, before, layers=layers))
+    settings = PlanSettings(squads=None if squad is None else [squad])
+    return plan_week(layers, recent, settings)
+
+
+def plan_day_gpx(
+    store: Store,
+    township: str,
+    week: IsoWeek,
+    squad: str,
+    day: int,
+    *,
+    layers: TownshipLayers | None = None,
+) -> bytes:
+    """The planned route of one squad and day as GPX 1.1 (:func:`geo.dispatch.gpx.day_gpx`);
+    :class:`NotFound` when the squad has no such day in the plan."""
+    from geo.dispatch.gpx import day_gpx
+
+    plan = patrol_plan(store, township, week, squad=squad, layers=layers)
+    squad_plan = plan.squad(squad)
+    for planned in squad_plan.days:
+        if planned.day == day:
+            return day_gpx(planned, squad=squad, base=squad_plan.base)
+    raise NotFound(f"squad {squad} has {len(squad_plan.days)} planned day(s) in {week}, not {day}")
+
+
+def camera_suggestions(
+    store: Store,
+    township: str,
+    *,
+    count: int,
+    village: str | None = None,
+    week: IsoWeek | None = None,
+    layers: TownshipLayers | None = None,
+) -> CameraSuggestions:
+    """Where the next ``count`` cameras go: the road sites adding the most uncovered area.
+
+    Uncovered is the ``week``'s area gaps (what no patrol, online camera or drone reached that
+    week), or without a week the villages minus the sectors of the cameras online now.
+
+    Parameters
+    ----------
+    village
+        Only this village's area and roads (:class:`NotFound` when there is none).
+    layers
+        The township's layers when the caller holds them (else they are loaded).
+    """
+    from geo.dispatch.cameras import CameraSettings, suggest_cameras, uncovered_area
+
+    layers = layers or store.load_layers(township)
+    if village is not None:
+        check_text(village, "village")
+        if village not in {str(c) for c in layers.villages["code"]}:
+            raise NotFound(f"village {village!r} is not in township {township}")
+    settings = CameraSettings(count=count, village=village)
+    if week is None:
+        return suggest_cameras(layers, uncovered_area(layers, village=village), settings)
+    result = week_coverage(store, township, week, layers=layers)
+    of_week = week_layers(store, layers, week)
+    return suggest_cameras(of_week, uncovered_area(of_week, result, village=village), settings)

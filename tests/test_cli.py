@@ -104,6 +104,8 @@ def test_every_command_has_help_with_an_example(tmp_path: Path) -> None:
         ["keys", "revoke"],
         ["report", "month"],
         ["audit", "list"],
+        ["plan"],
+        ["cameras", "suggest"],
     ):
         done = run([*command, "--help"], tmp_path)
         assert done.returncode == 0, command
