@@ -13,7 +13,7 @@ from geo.api.dependencies import LayersCache, refuse_bad_text
 from geo.api.ingest_threads import IngestThreads, warm_up
 from geo.api.parse_slots import ParseSlots
 from geo.api.request_id import RequestIdMiddleware
-from geo.api.routers import audit, dashboard, layers, ogc, reports, signin, tracks
+from geo.api.routers import audit, dashboard, layers, ogc, plan, reports, signin, tracks
 from geo.api.routers.coverage import router
 from geo.api.security_headers import SecurityHeadersMiddleware
 from geo.settings import Settings, get_settings
@@ -73,6 +73,7 @@ def create_app(settings: Settings | None = None, *, warm: bool = False) -> FastA
     app.include_router(layers.write_router)
     app.include_router(ogc.router)
     app.include_router(audit.router)
+    app.include_router(plan.router)
     openapi.install(app)
     return app
 

@@ -12,16 +12,16 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 import geopandas as gpd
 import numpy as np
 import shapely
 from numpy.typing import NDArray
-from pydantic import BaseModel, ConfigDict, Field, computed_field
+from pydantic import BaseModel, ConfigDict, Field
 from shapely.geometry.base import BaseGeometry
 
-from geo.coverage.result import Geometry, Metres, WeekCoverage, rounded
+from geo.coverage.result import Geometry, Metres, WeekCoverage, rounded, with_example
 from geo.coverage.surveillance import camera_sectors
 from geo.dispatch.terrain import Dem, viewsheds
 from geo.layers import TownshipLayers
@@ -59,8 +59,8 @@ class CameraSettings(BaseModel):
 
 class CameraSite(BaseModel):
     """A suggested camera: where, facing where, and the uncovered area it adds (m²);
-    ``point`` and ``sector`` in WGS-84, ``*_m`` in the township's metric CRS (in memory only,
-    not dumped)."""
+    ``point`` and ``sector`` in WGS-84, ``*_m`` in the township's metric CRS (in memory only:
+    not dumped, empty when read back from a dump)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -74,25 +74,55 @@ class CameraSite(BaseModel):
     added_m2: Metres
     point: Geometry
     sector: Geometry
-    point_m: Geometry = Field(exclude=True)
-    sector_m: Geometry = Field(exclude=True)
+    point_m: Geometry = Field(default_factory=shapely.Point, exclude=True)
+    sector_m: Geometry = Field(default_factory=shapely.Polygon, exclude=True)
+
+
+#: Two sites in the demo township's 瓦槽村 (the OpenAPI example of suggestions).
+_SUGGESTIONS_EXAMPLE: dict[str, Any] = {
+    "township_code": "433122207",
+    "settings": CameraSettings(count=1, village="433122207206").model_dump(mode="json"),
+    "uncovered_m2": 9435810.0,
+    "uncovered_after_m2": 9430789.8,
+    "sites": [
+        {
+            "rank": 1,
+            "village_code": "433122207206",
+            "road_code": "R024",
+            "bearing_deg": 270.0,
+            "fov_deg": 90.0,
+            "range_m": 80.0,
+            "ptz": False,
+            "added_m2": 5020.2,
+            "point": {"type": "Point", "coordinates": [109.89836, 28.13074]},
+            "sector": {
+                "type": "Polygon",
+                "coordinates": [
+                    [
+                        [109.89836, 28.13074],
+                        [109.89777, 28.13125],
+                        [109.89777, 28.13023],
+                        [109.89836, 28.13074],
+                    ]
+                ],
+            },
+        }
+    ],
+}
 
 
 class CameraSuggestions(BaseModel):
     """The suggested sites, best first, and the uncovered area before and after them (m²)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = with_example(_SUGGESTIONS_EXAMPLE)
 
     township_code: str = Field(examples=["433122207"])
     settings: CameraSettings
     uncovered_m2: Metres
+    uncovered_after_m2: Metres = Field(
+        description="The area still uncovered once every suggested camera stands (m²)"
+    )
     sites: list[CameraSite]
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def uncovered_after_m2(self) -> Annotated[float, rounded(1)]:
-        """The area still uncovered once every suggested camera stands (m²)."""
-        return self.uncovered_m2 - sum(s.added_m2 for s in self.sites)
 
 
 def uncovered_area(
@@ -216,7 +246,11 @@ def suggest_cameras(
             )
         )
     return CameraSuggestions(
-        township_code=layers.info.code, settings=settings, uncovered_m2=total, sites=sites
+        township_code=layers.info.code,
+        settings=settings,
+        uncovered_m2=total,
+        uncovered_after_m2=max(total - sum(s.added_m2 for s in sites), 0.0),
+        sites=sites,
     )
 
 

@@ -19,10 +19,18 @@ import geopandas as gpd
 import numpy as np
 import shapely
 from numpy.typing import NDArray
-from pydantic import BaseModel, ConfigDict, Field, computed_field
+from pydantic import BaseModel, ConfigDict, Field
 from shapely.geometry.base import BaseGeometry
 
-from geo.coverage.result import Geometry, Km, Metres, Minutes, WeekCoverage, rounded
+from geo.coverage.result import (
+    Geometry,
+    Km,
+    Metres,
+    Minutes,
+    WeekCoverage,
+    rounded,
+    with_example,
+)
 from geo.dispatch.effort import Effort, squad_effort
 from geo.dispatch.postman import ShortestPaths, Tour, rural_postman, tour_length
 from geo.dispatch.roadgraph import Edge, RoadNetwork, build_network, snap_to_roads
@@ -39,8 +47,6 @@ PieceKind = Literal["gap", "routine"]
 UnplannedReason = Literal["unreachable", "beyond_day", "no_time"]
 #: Road coverage, a share rounded to 1e-4 when dumped.
 Coverage = Annotated[float, Field(ge=0, le=1), rounded(4)]
-#: Metres of a computed field, rounded to 0.1 when dumped.
-RoundedMetres = Annotated[float, rounded(1)]
 
 
 class PlanSettings(BaseModel):
@@ -138,14 +144,15 @@ class Base(BaseModel):
 
 class DayRoute(BaseModel):
     """One day of a squad's plan: the ordered closed route from its base, in WGS-84 (and in
-    metres in memory, ``route_m``, not dumped), with the pieces and checkpoints it covers."""
+    metres, ``route_m``, in memory only: not dumped, empty when read back from a dump), with
+    the pieces and checkpoints it covers."""
 
     model_config = ConfigDict(frozen=True)
 
     day: int = Field(ge=1, le=7)
     length_m: Metres
     minutes: Minutes
-    route_m: Geometry = Field(exclude=True)
+    route_m: Geometry = Field(default_factory=shapely.LineString, exclude=True)
     route: Geometry
     pieces: list[PlannedPiece]
     checkpoints: list[PlannedCheckpoint]
@@ -181,12 +188,7 @@ class SquadPlan(BaseModel):
     effort: Effort
     days: list[DayRoute]
     unplanned: list[Unplanned]
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def length_m(self) -> RoundedMetres:
-        """The squad's planned length over the week."""
-        return sum(d.length_m for d in self.days)
+    length_m: Metres = Field(description="The squad's planned length over the week")
 
 
 class VillageReach(BaseModel):
@@ -204,23 +206,108 @@ class VillageReach(BaseModel):
     planned: Coverage | None
 
 
+#: One squad's day of the demo plan, shortened (the OpenAPI example of a plan).
+_PLAN_EXAMPLE: dict[str, Any] = {
+    "township_code": "433122207",
+    "week": "2026-W48",
+    "based_on": ["2026-W44", "2026-W45", "2026-W46", "2026-W47"],
+    "settings": PlanSettings(squads=["squad-06"]).model_dump(mode="json"),
+    "squads": [
+        {
+            "squad": "squad-06",
+            "base": {
+                "code": "CP-17",
+                "name": "瓦槽村村部",
+                "point": {"type": "Point", "coordinates": [109.90241, 28.12469]},
+            },
+            "effort": {
+                "minutes_per_day": 28.85,
+                "patrol_days": 7,
+                "speed_kmh": 14.11,
+                "measured": True,
+            },
+            "days": [
+                {
+                    "day": 1,
+                    "length_m": 5040.0,
+                    "minutes": 26.42,
+                    "route": {
+                        "type": "LineString",
+                        "coordinates": [[109.90241, 28.12469], [109.90451, 28.12349]],
+                    },
+                    "pieces": [
+                        {
+                            "piece": 49,
+                            "village_code": "433122207206",
+                            "kind": "gap",
+                            "road_code": "R051",
+                            "road_name": "瓦槽村一组机耕道",
+                            "length_m": 1140.0,
+                            "weeks_uncovered": 4,
+                            "checkpoints_near": 1,
+                            "value": 9119.9,
+                            "geometry": {
+                                "type": "LineString",
+                                "coordinates": [[109.90451, 28.12349], [109.90468, 28.1234]],
+                            },
+                        }
+                    ],
+                    "checkpoints": [
+                        {
+                            "code": "CP-16",
+                            "name": "瓦槽村小学",
+                            "village_code": "433122207206",
+                            "road_distance_m": 25.0,
+                            "road_point": {"type": "Point", "coordinates": [109.90451, 28.12349]},
+                        }
+                    ],
+                }
+            ],
+            "unplanned": [
+                {
+                    "squad": "squad-06",
+                    "village_code": "433122207206",
+                    "what": "piece",
+                    "kind": "gap",
+                    "ref": "57",
+                    "length_m": 1058.2,
+                    "reason": "beyond_day",
+                    "minutes_needed": 35.32,
+                    "geometry": {
+                        "type": "LineString",
+                        "coordinates": [[109.91871, 28.13349], [109.9201, 28.12436]],
+                    },
+                }
+            ],
+            "length_m": 17856.6,
+        }
+    ],
+    "length_m": 17856.6,
+    "villages": [
+        {
+            "village_code": "433122207206",
+            "name": "瓦槽村",
+            "squad": "squad-06",
+            "road_length_km": 9.6,
+            "last_week": 0.7496,
+            "planned": 0.7803,
+        }
+    ],
+}
+
+
 class PatrolPlan(BaseModel):
     """The plan of one township for ``week``, made from the results of ``based_on``."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = with_example(_PLAN_EXAMPLE)
 
     township_code: str = Field(examples=["433122207"])
     week: str = Field(examples=["2026-W48"])
     based_on: list[str] = Field(examples=[["2026-W46", "2026-W47"]])
     settings: PlanSettings
     squads: list[SquadPlan]
+    length_m: Metres = Field(description="The plan's total length over every squad and day")
     villages: list[VillageReach] = Field(default_factory=list)
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def length_m(self) -> RoundedMetres:
-        """The plan's total length over every squad and day."""
-        return sum(s.length_m for s in self.squads)
 
     def squad(self, name: str) -> SquadPlan:
         """The plan of squad ``name``.
@@ -242,7 +329,7 @@ class PatrolPlan(BaseModel):
         Examples
         --------
         >>> PatrolPlan(township_code="433122207", week="2026-W48", based_on=["2026-W47"],
-        ...     settings=PlanSettings(), squads=[]).rows()
+        ...     settings=PlanSettings(), squads=[], length_m=0.0).rows()
         []
         """
         return [
@@ -374,7 +461,14 @@ def plan_week(
         base_wgs = _to_wgs84(np.asarray([shapely.Point(network.nodes[depot])]), crs)[0]
         base = Base(code=base_cp[0], name=base_cp[1], point=base_wgs)
         plans.append(
-            SquadPlan(squad=squad, base=base, effort=effort, days=days, unplanned=unplanned)
+            SquadPlan(
+                squad=squad,
+                base=base,
+                effort=effort,
+                days=days,
+                unplanned=unplanned,
+                length_m=sum(d.length_m for d in days),
+            )
         )
 
     return PatrolPlan(
@@ -383,6 +477,7 @@ def plan_week(
         based_on=[w.week for w in weeks],
         settings=settings,
         squads=plans,
+        length_m=sum(p.length_m for p in plans),
         villages=_reach(plans, villages, road_lines, last, rules.patrol_radius_m),
     )
 

@@ -97,7 +97,9 @@ def call(
     """A request of ``route`` as a key of ``squad`` would send it (path filled in)."""
     values = {
         "week": "2026-W47",
-        "day": "2026-11-18",
+        # A planned day is a number; a daily view's a date.
+        "day": "1" if route.path.startswith("/api/v1/plan/") else "2026-11-18",
+        "squad": squad,
         "month": "2026-11",
         "upload_id": str(world.uploads[squad]),
         "layer": "cameras",
@@ -183,6 +185,12 @@ def other_squad_requests(world: World, layers: TownshipLayers) -> dict[tuple[str
         ),
         ("GET", "/api/v1/tracks/{upload_id}"): lambda h: world.client.get(
             f"/api/v1/tracks/{world.uploads['squad-02']}", headers=h
+        ),
+        ("GET", "/api/v1/plan/{week}"): lambda h: world.client.get(
+            "/api/v1/plan/2026-W48?squad=squad-02", headers=h
+        ),
+        ("GET", "/api/v1/plan/{week}/{squad}/{day}.gpx"): lambda h: world.client.get(
+            "/api/v1/plan/2026-W48/squad-02/1.gpx", headers=h
         ),
     }
 

@@ -9,7 +9,7 @@ import pytest
 import shapely
 
 from geo.coverage.result import Gap, WeekCoverage
-from geo.dispatch.cameras import CameraSettings, suggest_cameras, uncovered_area
+from geo.dispatch.cameras import CameraSettings, CameraSuggestions, suggest_cameras, uncovered_area
 from geo.layers import TownshipLayers
 from tests.dispatch.builders import CODE, VILLAGE, X0, Y0, line, to_wgs84, township
 
@@ -106,3 +106,7 @@ def test_the_demo_week(demo_layers: TownshipLayers, demo_week: WeekCoverage) -> 
         demo_layers, uncovered, CameraSettings(count=2, village=found.sites[0].village_code)
     )
     assert {s.village_code for s in one.sites} == {found.sites[0].village_code}
+    dumped = found.model_dump(mode="json")
+    assert "point_m" not in dumped["sites"][0]
+    assert dumped["uncovered_after_m2"] == pytest.approx(found.uncovered_m2 - sum(gains), abs=0.1)
+    assert CameraSuggestions.model_validate(dumped).model_dump(mode="json") == dumped

@@ -156,6 +156,10 @@ def test_the_demo_week_plan(demo_layers: TownshipLayers, demo_week: WeekCoverage
     assert by_village["433122207207"].status == "no_data"  # the silent village gets a plan
     assert next(v for v in plan.villages if v.village_code == "433122207207").planned > 0.8
     assert plan.model_dump(mode="json")["squads"][0]["days"][0]["route"]["type"] == "LineString"
+    # The dump (what the CLI prints and the API answers) reads back as the same plan.
+    dumped = plan.model_dump(mode="json")
+    assert "route_m" not in dumped["squads"][0]["days"][0]
+    assert PatrolPlan.model_validate(dumped).model_dump(mode="json") == dumped
     rows = plan.rows()
     assert len(rows) == sum(len(s.days) for s in plan.squads)
     assert sum(r["km"] for r in rows) == pytest.approx(plan.length_m / 1000, abs=0.05)
