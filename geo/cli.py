@@ -586,6 +586,10 @@ def plan(
         Path | None,
         typer.Option("--gpx-dir", help="Also write each squad's day as GPX into this folder."),
     ] = None,
+    sheet: Annotated[
+        Path | None,
+        typer.Option("--sheet", help="Also write each squad's printable A4 sheet (HTML) here."),
+    ] = None,
     lang: LangOpt = "zh",
     township: TownshipOpt = None,
 ) -> None:
@@ -594,7 +598,7 @@ def plan(
     usual minutes; made from the four weeks before WEEK. The table ends with each village's
     road coverage last week and if the plan is walked.
 
-    Example: `geo plan 2026-W48 --squad squad-06 --gpx-dir gpx/`
+    Example: `geo plan 2026-W48 --squad squad-06 --gpx-dir gpx/ --sheet sheets/`
 
     Example: `geo plan 2026-W48 --format json > plan.json`
     """
@@ -606,6 +610,8 @@ def plan(
     elapsed = time.perf_counter() - started
     if gpx_dir is not None:
         _write_plan_gpx(result, gpx_dir)
+    if sheet is not None:
+        _write_plan_sheets(result, store, code, sheet, lang)
     if fmt == "json":
         body = result.model_dump(mode="json")
         sys.stdout.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
@@ -679,6 +685,24 @@ def _write_plan_gpx(result: PatrolPlan, directory: Path) -> None:
     for name, data in files.items():
         output_path(directory, name, what="squad or week").write_bytes(data)
     err.print(f"wrote {len(files)} GPX files to {directory}", highlight=False)
+
+
+def _write_plan_sheets(
+    result: PatrolPlan, store: Store, township: str, directory: Path, lang: Lang
+) -> None:
+    from geo.outputs.plan_sheet import plan_sheet_html, sheet_filename
+    from geo.paths import output_path
+
+    layers = store.load_layers(township)
+    directory.mkdir(parents=True, exist_ok=True)
+    now = datetime.now(UTC)
+    for squad in result.squads:
+        path = output_path(
+            directory, sheet_filename(township, result.week, squad.squad), what="squad or week"
+        )
+        html = plan_sheet_html(result, squad.squad, layers, lang=lang, generated_at=now)
+        path.write_text(html, encoding="utf-8")
+    err.print(f"wrote {len(result.squads)} plan sheets to {directory}", highlight=False)
 
 
 @cameras_app.command("suggest")

@@ -785,3 +785,21 @@ def camera_suggestions(
     result = week_coverage(store, township, week, layers=layers)
     of_week = week_layers(store, layers, week)
     return suggest_cameras(of_week, uncovered_area(of_week, result, village=village), settings)
+
+
+def plan_sheet(
+    store: Store,
+    township: str,
+    week: IsoWeek,
+    squad: str,
+    *,
+    lang: Lang = "zh",
+    layers: TownshipLayers | None = None,
+) -> str:
+    """The printable A4 sheet (HTML) of one squad's week of the patrol plan
+    (:func:`geo.outputs.plan_sheet.plan_sheet_html`)."""
+    from geo.outputs.plan_sheet import plan_sheet_html
+
+    layers = layers or store.load_layers(township)
+    plan = patrol_plan(store, township, week, squad=squad, layers=layers)
+    return plan_sheet_html(plan, squad, layers, lang=lang, generated_at=datetime.now(UTC))

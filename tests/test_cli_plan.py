@@ -56,6 +56,15 @@ def test_plan_json_is_the_plan_model_and_agrees_with_gpx(demo_dir: Path) -> None
     assert waca["planned"] > waca["last_week"]  # the plan reaches more of its roads
 
 
+def test_plan_sheets_one_per_squad(demo_dir: Path) -> None:
+    done = plan(["--squad", "squad-06", "--sheet", str(demo_dir / "sheets")], demo_dir)
+    assert done.returncode == 0, done.stderr
+    sheets = list((demo_dir / "sheets").glob("*.html"))
+    assert [p.name for p in sheets] == ["433122207-2026-W48-squad-06-sheet.html"]
+    html = sheets[0].read_text(encoding="utf-8")
+    assert "巡查计划单" in html and "squad-06" in html and "<script" not in html
+
+
 def test_plan_errors_are_one_line(demo_dir: Path) -> None:
     unknown = plan(["--squad", "squad-99"], demo_dir)
     assert unknown.returncode == 2 and "squad 'squad-99' has no village" in unknown.stderr

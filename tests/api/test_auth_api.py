@@ -192,6 +192,9 @@ def other_squad_requests(world: World, layers: TownshipLayers) -> dict[tuple[str
         ("GET", "/api/v1/plan/{week}/{squad}/{day}.gpx"): lambda h: world.client.get(
             "/api/v1/plan/2026-W48/squad-02/1.gpx", headers=h
         ),
+        ("GET", "/api/v1/plan/{week}/{squad}/sheet"): lambda h: world.client.get(
+            "/api/v1/plan/2026-W48/squad-02/sheet", headers=h
+        ),
     }
 
 

@@ -73,7 +73,11 @@ def test_every_operation_is_documented(document: dict[str, Any]) -> None:
 
 
 #: Pages in the document: their 403 is the sign-in page with the reason (HTML).
-PAGES = {"GET /api/v1/coverage/{week}/map", "GET /api/v1/reports/monthly/{month}"}
+PAGES = {
+    "GET /api/v1/coverage/{week}/map",
+    "GET /api/v1/reports/monthly/{month}",
+    "GET /api/v1/plan/{week}/{squad}/sheet",
+}
 
 
 def test_every_error_answer_is_a_documented_problem(document: dict[str, Any]) -> None:

@@ -135,3 +135,42 @@ def test_the_openapi_examples_are_valid_results() -> None:
     for model in (PatrolPlan, CameraSuggestions):
         example = model.model_json_schema()["examples"][0]
         assert model.model_validate(example).model_dump(mode="json") == example
+
+
+def test_the_printable_sheet(served: Served) -> None:
+    leader = served.headers[Role.LEADER]
+    response = served.client.get("/api/v1/plan/2026-W48/squad-06/sheet", headers=leader)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/html")
+    assert "script-src" in response.headers["content-security-policy"]
+    html = response.text
+    assert "<script" not in html and 'http-equiv="Content-Security-Policy"' in html
+    plan = operations.patrol_plan(
+        served.store, "433122207", IsoWeek.parse("2026-W48"), squad="squad-06"
+    )
+    days = plan.squad("squad-06").days
+    assert html.count('<section class="day">') == len(days) == html.count("<svg")
+    assert "巡查计划单" in html and "瓦槽村小学" in html and "第 1 天" in html
+    # The first day's sketch: the school numbered on it, the required roads in red.
+    first = html[html.index('<section class="day">') :]
+    first = first[: first.index("</section>")]
+    assert first.count("<circle") == len(days[0].checkpoints) == 1
+    assert first.count('class="required"') >= sum(p.kind == "gap" for p in days[0].pieces) > 0
+    english = served.client.get("/api/v1/plan/2026-W48/squad-06/sheet?lang=en", headers=leader)
+    assert "Patrol plan sheet" in english.text and "Day 1" in english.text
+    patrol = served.headers[Role.PATROL]
+    own = served.client.get("/api/v1/plan/2026-W48/squad-06/sheet", headers=patrol)
+    assert own.status_code == 200
+    other = served.client.get("/api/v1/plan/2026-W48/squad-02/sheet", headers=patrol)
+    assert other.status_code == 403
+
+
+def test_the_sheet_as_pdf(served: Served) -> None:
+    pytest.importorskip("weasyprint")
+    response = served.client.get(
+        "/api/v1/plan/2026-W48/squad-06/sheet?format=pdf", headers=served.headers[Role.PLANNER]
+    )
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    assert "433122207-2026-W48-squad-06-sheet.pdf" in response.headers["content-disposition"]

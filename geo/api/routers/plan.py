@@ -3,25 +3,31 @@ next cameras go. Each is one call to :mod:`geo.operations`."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query
-from fastapi.responses import Response
+from fastapi import APIRouter, Depends, Header, Path, Query
+from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from geo import operations
-from geo.api.auth import READERS, require
+from geo.api.auth import PAGE_AUTH_RESPONSES, READERS, require
 from geo.api.dependencies import StoreDep, TownshipDep, WeekDep
+from geo.api.openapi import problem_responses
 from geo.api.routers.coverage import PROBLEMS
 from geo.dispatch.cameras import CameraSuggestions
 from geo.dispatch.plan import PatrolPlan
+from geo.i18n import pick_lang
 from geo.keys import Principal, Role
+from geo.outputs.monthly_report import monthly_report_pdf
+from geo.outputs.plan_sheet import sheet_filename
 from geo.weeks import IsoWeek
 
 router = APIRouter(tags=["dispatch"], responses=PROBLEMS)
 
 #: A patrol key reads its own squad's plan; leaders, planners and admins every squad's.
 PlanReader = Annotated[Principal, Depends(require(Role.PATROL, *READERS))]
+#: The same, for the printable sheet (a page: a browser without a key is sent to sign in).
+SheetReader = Annotated[Principal, Depends(require(Role.PATROL, *READERS, page=True))]
 SquadPath = Annotated[
     str, Path(description="The squad, as in the villages layer.", examples=["squad-06"])
 ]
@@ -109,6 +115,64 @@ async def get_plan_gpx(
         media_type="application/gpx+xml",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
+
+
+@router.get(
+    "/api/v1/plan/{week}/{squad}/sheet",
+    response_class=HTMLResponse,
+    summary="A squad's printable plan sheet (A4)",
+    responses={
+        200: {
+            "description": "The sheet: a self-contained HTML page that prints on A4, or a PDF "
+            "with `?format=pdf`.",
+            "content": {
+                "text/html": {"example": '<!doctype html><html lang="zh-CN">...</html>'},
+                "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+            },
+        },
+        **problem_responses(501),
+        **PAGE_AUTH_RESPONSES,
+    },
+)
+async def get_plan_sheet(
+    week: WeekDep,
+    squad: SquadPath,
+    township: TownshipDep,
+    store: StoreDep,
+    principal: SheetReader,
+    lang: Annotated[
+        Literal["zh", "en"] | None,
+        Query(
+            description="Language; Chinese by default (or the browser's language).",
+            examples=["en"],
+        ),
+    ] = None,
+    fmt: Annotated[
+        Literal["html", "pdf"],
+        Query(alias="format", description="html (default) or pdf (A4).", examples=["pdf"]),
+    ] = "html",
+    accept_language: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> Response:
+    """One squad's week of the plan to print and carry: its base and usual effort, then each
+    day's route as a sketch with the checkpoints to visit numbered on it, its length and
+    minutes, the required roads and a line to sign; the required work left unplanned and the
+    road coverage the plan would reach. No scripts; works offline."""
+    _squad(principal, township.code, squad)
+    chosen = pick_lang(lang, accept_language)
+    html = await run_in_threadpool(
+        lambda: operations.plan_sheet(
+            store, township.code, week, squad, lang=chosen, layers=township.layers
+        )
+    )
+    if fmt == "pdf":
+        pdf = await run_in_threadpool(monthly_report_pdf, html)
+        name = sheet_filename(township.code, str(week), squad, pdf=True)
+        return Response(
+            pdf,
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'inline; filename="{name}"'},
+        )
+    return HTMLResponse(html)
 
 
 @router.get(
