@@ -665,6 +665,14 @@ def print_plan(
             "—" if v["planned"] is None else f"{v['planned']:.0%}",
         )
     out.print(reach)
+    # Over the township: road kilometres reached, last week and if the plan is walked.
+    known = [v for v in villages if v["last_week"] is not None and v["planned"] is not None]
+    road_km = sum(v["road_length_km"] for v in known)
+    if road_km > 0:
+        last = sum(v["last_week"] * v["road_length_km"] for v in known) / road_km
+        planned = sum(v["planned"] * v["road_length_km"] for v in known) / road_km
+        label = "全乡道路覆盖率" if zh else "Township road coverage"
+        out.print(f"{label}: {last:.0%} → {planned:.0%}")
     squads = body["squads"]
     assert isinstance(squads, list)
     unplanned = [u for s in squads for u in s["unplanned"] if u["kind"] != "routine"]

@@ -32,6 +32,7 @@ def test_plan_table_lists_each_squad_day_and_the_coverage_reached(demo_dir: Path
         assert f"squad-0{squad}" in done.stdout
     assert "瓦槽村小学" in done.stdout  # squad-06's missed school is on its plan
     assert "道路覆盖率：上周 → 按计划" in done.stdout and "合计" in done.stdout
+    assert "全乡道路覆盖率: " in done.stdout
     english = plan(["--lang", "en", "--squad", "squad-06"], demo_dir)
     assert english.returncode == 0, english.stderr
     assert "patrol plan" in english.stdout and "squad-01" not in english.stdout
