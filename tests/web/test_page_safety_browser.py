@@ -36,6 +36,8 @@ from tests.web.hostile import HOSTILE, hostile, hostile_layers
 from tests.web.test_map_browser import browser  # noqa: F401 - the fixture
 
 WEEK = IsoWeek(2026, 47)
+#: The hostile squad of the first village (hostile_layers' name for squad-01), in a path.
+SQUAD_PATH = quote(hostile("S0").replace("</script>", "<script>"), safe="")
 #: Seconds an answer may take (a week's coverage is computed on the first read).
 TIMEOUT = 120
 
@@ -59,6 +61,8 @@ PAGES = (
     Page("/api/v1/coverage/{week}/map", "/api/v1/coverage/2026-W47/map"),
     Page("/api/v1/reports/monthly/{month}", "/api/v1/reports/monthly/2026-11"),
     Page("/api/v1/reports/monthly/{month}", "/api/v1/reports/monthly/2026-11?lang=en"),
+    Page("/api/v1/plan/{week}/{squad}/sheet", f"/api/v1/plan/2026-W48/{SQUAD_PATH}/sheet"),
+    Page("/api/v1/plan/{week}/{squad}/sheet", f"/api/v1/plan/2026-W48/{SQUAD_PATH}/sheet?lang=en"),
     # The address comes back in the form and the language link.
     Page("/signin", "/signin?next=" + quote("/?q=" + HOSTILE), text="", key=None),
     # A role the page does not admit: the sign-in page with the reason (the path in it).
