@@ -18,7 +18,7 @@ from geo.layers import TownshipLayers
 from geo.settings import LayerSettings, Settings, StoreSettings
 from geo.store import Store
 from geo.weeks import IsoWeek
-from tests.conftest import SimulatedStores, _truncate
+from tests.api.simulated_stores import simulated_store
 
 WEEK = IsoWeek.parse("2026-W47")
 
@@ -35,25 +35,16 @@ def served(
     request: pytest.FixtureRequest,
     tmp_path_factory: pytest.TempPathFactory,
     demo_layers: TownshipLayers,
-    simulated_stores: SimulatedStores,
 ) -> Iterator[Served]:
     """A store holding the simulated demo week 2026-W47, served, with a key of each role (the
     patrol key of squad-06)."""
     tmp = tmp_path_factory.mktemp("plan-api")
-    store: Store
-    if request.param == "gpkg":
-        store = simulated_stores.copy(tmp / "geo.gpkg", demo_layers, [WEEK])
-        settings = Settings(store=StoreSettings(database_url=None, gpkg_path=tmp / "geo.gpkg"))
-    else:
-        url = request.getfixturevalue("postgis_url")
-        _truncate(url)
-        from geo.store.postgis import PostGISStore
-
-        store = PostGISStore(url)
-        store.save_layers(demo_layers)
-        operations.simulate_and_import(store, demo_layers, WEEK, tmp / "gpx")
-        settings = Settings(store=StoreSettings(database_url=url, gpkg_path=tmp / "unused.gpkg"))
-    settings = Settings(store=settings.store, layers=LayerSettings(township=None))
+    store = simulated_store(request, tmp, demo_layers, [WEEK])
+    url = getattr(store, "url", None)
+    gpkg = tmp / "geo.gpkg"
+    settings = Settings(
+        store=StoreSettings(database_url=url, gpkg_path=gpkg), layers=LayerSettings(township=None)
+    )
     # The week's result stored (as `geo coverage` leaves it): every plan reads the same one.
     operations.week_coverage(store, "433122207", WEEK)
     headers = {}
