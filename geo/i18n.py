@@ -26,6 +26,7 @@ TEXT: dict[str, dict[str, str]] = {
     "fail": {"zh": "未达标", "en": "Fail"},
     "no_data": {"zh": "无数据", "en": "No data"},
     "gaps": {"zh": "未覆盖排行", "en": "Gaps, most urgent first"},
+    "plan_sheet": {"zh": "下周巡查计划单", "en": "Next week's plan sheet"},
     "gap_area": {"zh": "未覆盖区域", "en": "Uncovered area"},
     "gap_road": {"zh": "未巡道路", "en": "Unpatrolled road"},
     "hectares": {"zh": "公顷", "en": "ha"},

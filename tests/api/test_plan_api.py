@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -165,3 +166,15 @@ def test_the_sheet_as_pdf(served: Served) -> None:
     assert response.headers["content-type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
     assert "433122207-2026-W48-squad-06-sheet.pdf" in response.headers["content-disposition"]
+
+
+def test_the_dashboard_links_each_squad_to_next_weeks_sheet(served: Served) -> None:
+    leader = served.headers[Role.LEADER]
+    page = served.client.get("/?week=2026-W47", headers=leader)
+    assert page.status_code == 200, page.text
+    links = re.findall(r'class="plan-sheet" href="([^"]+)"', page.text)
+    assert len(links) == 7
+    wanted = "/api/v1/plan/2026-W48/squad-06/sheet?lang=zh"
+    assert wanted in links
+    sheet = served.client.get(wanted, headers=leader)
+    assert sheet.status_code == 200 and "瓦槽村小学" in sheet.text
