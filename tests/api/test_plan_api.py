@@ -154,7 +154,9 @@ def test_the_printable_sheet(served: Served) -> None:
     own = served.client.get("/api/v1/plan/2026-W48/squad-06/sheet", headers=patrol)
     assert own.status_code == 200
     other = served.client.get("/api/v1/plan/2026-W48/squad-02/sheet", headers=patrol)
-    assert other.status_code == 403
+    assert other.status_code == 403  # a page: the sign-in page says why
+    assert other.headers["content-type"].startswith("text/html")
+    assert "belongs to squad-06" in other.text
 
 
 def test_the_sheet_as_pdf(served: Served) -> None:

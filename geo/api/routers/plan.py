@@ -5,17 +5,18 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Header, Path, Query
+from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from geo import operations
-from geo.api.auth import PAGE_AUTH_RESPONSES, READERS, require
+from geo.api.auth import PAGE_AUTH_RESPONSES, READERS, PageAccessDenied, require
 from geo.api.dependencies import StoreDep, TownshipDep, WeekDep
 from geo.api.openapi import problem_responses
 from geo.api.routers.coverage import PROBLEMS
 from geo.dispatch.cameras import CameraSuggestions
 from geo.dispatch.plan import PatrolPlan
+from geo.errors import Forbidden
 from geo.i18n import pick_lang
 from geo.keys import Principal, Role
 from geo.outputs.monthly_report import monthly_report_pdf
@@ -135,6 +136,7 @@ async def get_plan_gpx(
     },
 )
 async def get_plan_sheet(
+    request: Request,
     week: WeekDep,
     squad: SquadPath,
     township: TownshipDep,
@@ -157,7 +159,11 @@ async def get_plan_sheet(
     day's route as a sketch with the checkpoints to visit numbered on it, its length and
     minutes, the required roads and a line to sign; the required work left unplanned and the
     road coverage the plan would reach. No scripts; works offline."""
-    _squad(principal, township.code, squad)
+    try:
+        _squad(principal, township.code, squad)
+    except Forbidden as exc:  # a page: the sign-in page says why, as for a role not admitted
+        query = f"?{request.url.query}" if request.url.query else ""
+        raise PageAccessDenied(exc, request.url.path + query) from None
     chosen = pick_lang(lang, accept_language)
     html = await run_in_threadpool(
         lambda: operations.plan_sheet(
