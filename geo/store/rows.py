@@ -5,7 +5,6 @@ Rows come from :class:`geo.store.sql.SqlStore` on either backend with the same P
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -113,15 +112,8 @@ def fix_time_range(fixes: pd.DataFrame) -> tuple[datetime | None, datetime | Non
 
 
 def upload_record(row: dict[str, Any], *, duplicate: bool = False) -> UploadRecord:
-    """A stored ``uploads`` row (report as JSON text or a dict) as an :class:`UploadRecord`."""
-    report = row["report"]
-    return UploadRecord.model_validate(
-        {
-            **row,
-            "report": json.loads(report) if isinstance(report, str) else report,
-            "duplicate": duplicate,
-        }
-    )
+    """A stored ``uploads`` row as an :class:`UploadRecord`."""
+    return UploadRecord.model_validate({**row, "duplicate": duplicate})
 
 
 def coverage_rows(result: WeekCoverage, fingerprint: str) -> list[dict[str, Any]]:
@@ -171,18 +163,15 @@ def week_coverage(
 ) -> tuple[WeekCoverage, str]:
     """Rebuild a stored result from its village rows (in id order) and gap rows."""
 
-    def loaded(value: dict[str, Any] | str) -> dict[str, Any]:
-        return json.loads(value) if isinstance(value, str) else value
-
     first = results[0]
     result = WeekCoverage.model_validate(
         {
             "township_code": township,
             "week": week,
             "computed_at": first["computed_at"],
-            "villages": [loaded(r["result"]) for r in results],
+            "villages": [r["result"] for r in results],
             "gaps": sorted(
-                ({**loaded(props), "geometry": geom} for props, geom in gaps),
+                ({**props, "geometry": geom} for props, geom in gaps),
                 key=lambda g: int(g["rank"]),
             ),
             "fixes_used": first["fixes_used"],
