@@ -471,3 +471,21 @@ def test_devices_are_registered_listed_revoked_and_their_codes_drawn(
     assert client.delete("/api/v1/devices/000000000000", headers=admin).status_code == 404
     entries = [e.action.value for e in store.audit_entries()]
     assert "device.create" in entries and "device.revoke" in entries
+
+
+def test_the_admins_dashboard_lists_the_phones_with_last_fix_and_battery(
+    client: TestClient, admin: dict[str, str], demo_layers: TownshipLayers, store: Store
+) -> None:
+    device_id = register(client, admin, name="一组 张三")
+    (fix,) = road_fixes(demo_layers, 1)
+    answer = client.post(
+        "/api/v1/osmand", content=json.dumps(traccar_json(device_id, fix, 0.42)), headers=JSON
+    )
+    assert answer.status_code == 200, answer.text
+    page = client.get(f"/?week={WEEK}", headers=admin)
+    assert page.status_code == 200
+    assert 'id="devices"' in page.text and "一组 张三" in page.text
+    assert "2026-11-18 09:00" in page.text and "42%" in page.text  # township time, battery
+    assert device_id not in page.text
+    leader = client.get(f"/?week={WEEK}", headers=bearer(store, Role.LEADER))
+    assert leader.status_code == 200 and 'id="devices"' not in leader.text
