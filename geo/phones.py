@@ -113,11 +113,14 @@ class Sender:
     """The device's hash (None for a patrol key): its last fix and battery are recorded."""
 
 
-def sender_for(store: Store, credential: str, username: str | None = None) -> Sender:
+def sender_for(
+    store: Store, credential: str, username: str | None = None, *, keys: bool = True
+) -> Sender:
     """The sender behind a tracker request's credential.
 
-    A device id is looked up by its hash; a patrol key (OwnTracks and GPSLogger send it as
-    their Basic password) sends for its own squad, under the Basic user name.
+    A device id is looked up by its hash; with ``keys``, a patrol key (OwnTracks and
+    GPSLogger send it as their Basic password; never in an OsmAnd URL, where it would be
+    logged) sends for its own squad, under the Basic user name.
 
     Raises
     ------
@@ -125,7 +128,7 @@ def sender_for(store: Store, credential: str, username: str | None = None) -> Se
         An unknown or revoked device id, or a key that is not a valid patrol key (logged at
         most once a minute per id).
     """
-    if not is_device_id(credential) and credential.startswith("geo_"):
+    if keys and not is_device_id(credential) and credential.startswith("geo_"):
         principal = access.authenticate(store, credential)
         if principal.role is not Role.PATROL or not principal.township or not principal.squad:
             raise AuthenticationRequired(
@@ -239,7 +242,7 @@ def receive(
     protocol = protocol_of(endpoint, request)
     try:
         batch = _parse(endpoint, request, UTC, limits)
-        sender = sender_for(store, batch.credential, batch.username)
+        sender = sender_for(store, batch.credential, batch.username, keys=endpoint != "osmand")
         layers = layers_for(sender.township)
         if endpoint != "owntracks":
             # Times written without an offset are the township's local time.

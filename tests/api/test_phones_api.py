@@ -489,3 +489,14 @@ def test_the_admins_dashboard_lists_the_phones_with_last_fix_and_battery(
     assert device_id not in page.text
     leader = client.get(f"/?week={WEEK}", headers=bearer(store, Role.LEADER))
     assert leader.status_code == 200 and 'id="devices"' not in leader.text
+
+
+def test_a_patrol_key_is_no_osmand_id(
+    client: TestClient, admin: dict[str, str], demo_layers: TownshipLayers, store: Store
+) -> None:
+    """A key in an OsmAnd URL would be written to every access log: only Basic takes keys."""
+    patrol = bearer(store, Role.PATROL, squad="squad-01")["Authorization"].split()[1]
+    (fix,) = road_fixes(demo_layers, 1)
+    answer = client.get(f"/api/v1/osmand?{osmand_query(patrol, fix)}")
+    assert answer.status_code == 401
+    assert store.uploads("433122207") == []
