@@ -22,7 +22,7 @@ from fastapi.testclient import TestClient
 
 from geo import phones
 from geo.api.app import create_app
-from geo.devices import decode_owntracks_link
+from geo.devices import decode_owntracks_link, new_device_id
 from geo.errors import StoreUnavailable
 from geo.keys import Role
 from geo.layers import TownshipLayers
@@ -333,7 +333,7 @@ def test_unknown_and_revoked_devices_are_401_nothing_stored_logged_once_a_minute
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     (fix,) = road_fixes(demo_layers, 1)
-    unknown = "A" * 27
+    unknown = new_device_id().device_id  # never seen: the log is per process and per id
     with caplog.at_level(logging.WARNING, logger="geo.phones"):
         for _ in range(3):
             answer = client.get(f"/api/v1/osmand?{osmand_query(unknown, fix)}")
