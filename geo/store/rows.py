@@ -16,6 +16,7 @@ from shapely.geometry.base import BaseGeometry
 from geo.audit import Action, AuditEntry
 from geo.coverage.camera_status import SINCE_EVER, StatusChange
 from geo.coverage.result import WeekCoverage
+from geo.devices import Device
 from geo.ingest.cleaning import Drop
 from geo.keys import ApiKey, Role
 from geo.layers import LAYER_COLUMNS, WGS84, TownshipInfo, TownshipLayers
@@ -280,3 +281,35 @@ def audit_entry(row: dict[str, Any]) -> AuditEntry:
         detail=dict(row["detail"] or {}),
         id=int(row["id"]),
     )
+
+
+def device(row: dict[str, Any]) -> Device:
+    """A stored ``devices`` row as a :class:`geo.devices.Device`."""
+    return Device(
+        public_id=row["public_id"],
+        id_sha256=row["id_sha256"],
+        township=row["township"],
+        squad=row["squad"],
+        name=row["name"] or "",
+        crs=row["crs"],
+        created_at=row["created_at"],
+        revoked_at=row["revoked_at"],
+        last_fix_at=row["last_fix_at"],
+        last_battery=row["last_battery"],
+    )
+
+
+def device_row(device: Device) -> dict[str, Any]:
+    """The ``devices`` row of a newly registered device."""
+    return {
+        "public_id": device.public_id,
+        "id_sha256": device.id_sha256,
+        "township": device.township,
+        "squad": device.squad,
+        "name": device.name,
+        "crs": device.crs,
+        "created_at": device.created_at.astimezone(UTC),
+        "revoked_at": None,
+        "last_fix_at": None,
+        "last_battery": None,
+    }
