@@ -6,7 +6,8 @@ GeoJSON's and OGC's CRS84 axis order, so features are written without reprojecti
 
 Feature ids are the layer's code (``code``; ``flight_id`` for drone flights). A checkpoint
 without a code gets ``cp-`` and a hash of its name and position, which stays the same across
-reloads while the checkpoint does not move or change its name. Gaps are ``<week>-<rank>``.
+reloads while the checkpoint does not move or change its name. Gaps are ``<week>-<rank>``
+(area and road gaps share a week's ranks, so an id names one gap of either collection).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import shapely
 from numpy.typing import NDArray
 from shapely.geometry import mapping
 
-from geo.coverage.result import WeekCoverage
+from geo.coverage.result import GapKind, WeekCoverage
 from geo.errors import InvalidQuery
 from geo.layers import WGS84
 from geo.weeks import IsoWeek
@@ -47,10 +48,13 @@ ID_COLUMN: Final[dict[str, str]] = {
     "cameras": "code",
     "checkpoints": "code",
     "drone_flights": "flight_id",
-    "gaps": "id",
+    "area_gaps": "id",
+    "road_gaps": "id",
 }
+#: The gap collections, one geometry type each: area gaps are polygons, road gaps lines.
+GAP_COLLECTIONS: Final[dict[str, GapKind]] = {"area_gaps": "area", "road_gaps": "road"}
 #: Layers with a time: drone flights (start to end) and gaps (their ISO week).
-TEMPORAL_LAYERS: Final[tuple[str, ...]] = ("drone_flights", "gaps")
+TEMPORAL_LAYERS: Final[tuple[str, ...]] = ("drone_flights", *GAP_COLLECTIONS)
 MAX_LIMIT: Final[int] = 1000
 DEFAULT_LIMIT: Final[int] = 100
 
@@ -221,7 +225,7 @@ def feature_times(layer: str, frame: pd.DataFrame, tz: ZoneInfo) -> tuple[pd.Ser
         start = pd.to_datetime(frame["started_at"], utc=True, errors="coerce", format="ISO8601")
         end = pd.to_datetime(frame["ended_at"], utc=True, errors="coerce", format="ISO8601")
         return start, end.fillna(start)
-    if layer == "gaps":
+    if layer in GAP_COLLECTIONS:
         bounds = {w: IsoWeek.parse(w).bounds(tz) for w in set(frame["week"])}
         # A week is [Monday 00:00, next Monday 00:00): its last instant is just before the end.
         last = pd.Timedelta(microseconds=1)
@@ -393,7 +397,8 @@ def select_features(
     Parameters
     ----------
     layer
-        The layer's name (``cameras``, ..., or ``gaps``); decides ids and times.
+        The layer's name (``cameras``, ..., ``area_gaps`` or ``road_gaps``); decides ids
+        and times.
     frame
         The layer in WGS-84, in its stored order (pages are stable in that order).
     tz
@@ -424,13 +429,16 @@ def select_features(
     )
 
 
-def gaps_frame(results: list[WeekCoverage]) -> gpd.GeoDataFrame:
+def gaps_frame(results: list[WeekCoverage], kind: GapKind | None = None) -> gpd.GeoDataFrame:
     """The gaps of several weeks as one layer: id ``<week>-<rank>``, ``week`` and the gap's
-    properties, ordered by week then rank."""
+    properties, ordered by week then rank; only gaps of ``kind`` when it is given (so that a
+    layer holds one geometry type: polygons for areas, lines for roads)."""
     records: list[dict[str, Any]] = []
     geoms: list[Any] = []
     for result in sorted(results, key=lambda r: r.week):
         for gap in sorted(result.gaps, key=lambda g: g.rank):
+            if kind is not None and gap.kind != kind:
+                continue
             records.append(
                 {"id": f"{result.week}-{gap.rank}", "week": result.week, **gap.properties()}
             )

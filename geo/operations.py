@@ -18,9 +18,11 @@ from geo.audit import CLI_ACTOR, Action, AuditEntry, entry
 from geo.coverage import WeekCoverage, evaluate_week
 from geo.coverage.camera_status import CameraStatus, StatusChange, week_statuses
 from geo.coverage.evaluate import Method
+from geo.coverage.result import GapKind
 from geo.errors import InvalidInput, NotFound
 from geo.features import (
     DEFAULT_LIMIT,
+    GAP_COLLECTIONS,
     Bbox,
     FeaturePage,
     TimeInterval,
@@ -512,10 +514,12 @@ def gaps_layer(
     township: str,
     interval: TimeInterval | None = None,
     *,
+    kind: GapKind | None = None,
     layers: TownshipLayers | None = None,
 ) -> gpd.GeoDataFrame:
-    """The gaps of every week with a stored result (only weeks meeting ``interval``), each
-    week brought up to date first (a week whose inputs changed is computed again).
+    """The gaps of every week with a stored result (only weeks meeting ``interval``; only
+    gaps of ``kind`` when given), each week brought up to date first (a week whose inputs
+    changed is computed again).
     ``layers``: the township's layers when the caller holds them (else they are loaded)."""
     layers = layers or store.load_layers(township)
     tz = layers.info.tz
@@ -529,7 +533,7 @@ def gaps_layer(
         ):
             continue
         results.append(week_coverage(store, township, week, layers=layers))
-    return gaps_frame(results)
+    return gaps_frame(results, kind)
 
 
 def feature_page(
@@ -542,12 +546,14 @@ def feature_page(
     limit: int = DEFAULT_LIMIT,
     offset: int = 0,
 ) -> FeaturePage:
-    """One page of a layer's features, or of the gaps of the stored weeks (``gaps``, each
-    week brought up to date first), filtered by ``bbox`` and ``interval``
+    """One page of a layer's features, or of the gaps of the stored weeks (``area_gaps``,
+    ``road_gaps``: each week brought up to date first), filtered by ``bbox`` and ``interval``
     (:func:`geo.features.select_features`)."""
     frame = (
-        gaps_layer(store, layers.info.code, interval, layers=layers)
-        if collection == "gaps"
+        gaps_layer(
+            store, layers.info.code, interval, kind=GAP_COLLECTIONS[collection], layers=layers
+        )
+        if collection in GAP_COLLECTIONS
         else layers.layer(collection)
     )
     return select_features(
@@ -565,18 +571,27 @@ def collection_feature(
     store: Store, layers: TownshipLayers, collection: str, fid: str
 ) -> dict[str, Any]:
     """One feature by id: a layer's code (:func:`layer_feature`) or a gap's
-    ``<week>-<rank>`` (:class:`NotFound` when there is none)."""
-    if collection != "gaps":
+    ``<week>-<rank>`` (:class:`NotFound` when there is none, or when the gap of that rank is
+    of the other kind)."""
+    if collection not in GAP_COLLECTIONS:
         return layer_feature(layers, collection, fid)
     week_text, _, rank = fid.rpartition("-")
     weeks = store.coverage_weeks(layers.info.code)
     if week_text not in weeks or not rank.isdigit():
-        raise NotFound(f"gaps has no feature {fid!r}; ids are <week>-<rank>, e.g. 2026-W47-1")
+        raise NotFound(
+            f"{collection} has no feature {fid!r}; ids are <week>-<rank>, e.g. 2026-W47-1"
+        )
     start = IsoWeek.parse(week_text).bounds(layers.info.tz)[0]
-    frame = gaps_layer(store, layers.info.code, TimeInterval(start, start), layers=layers)
-    page = select_features("gaps", frame[frame["id"] == fid], tz=layers.info.tz, limit=1)
+    frame = gaps_layer(
+        store,
+        layers.info.code,
+        TimeInterval(start, start),
+        kind=GAP_COLLECTIONS[collection],
+        layers=layers,
+    )
+    page = select_features(collection, frame[frame["id"] == fid], tz=layers.info.tz, limit=1)
     if not page.features:
-        raise NotFound(f"gaps has no feature {fid!r}")
+        raise NotFound(f"{collection} has no feature {fid!r}")
     return page.features[0]
 
 

@@ -63,7 +63,8 @@ def test_qgis_walk_sees_every_camera_once(client: TestClient, demo_layers: Towns
         "cameras",
         "checkpoints",
         "drone_flights",
-        "gaps",
+        "area_gaps",
+        "road_gaps",
     ]
     cameras = next(c for c in body.collections if c.id == "cameras")
     self_link = next(x.href for x in cameras.links if x.rel == "self")
@@ -148,7 +149,9 @@ def test_drone_flights_by_datetime(client: TestClient) -> None:
         ("/ogc/collections/tracks", 404, "no collection 'tracks'"),
         ("/ogc/collections/patrol_tracks/items", 404, "no collection"),
         ("/ogc/collections/cameras/items/CAM-99", 404, "CAM-99"),
-        ("/ogc/collections/gaps/items/2026-W47-1", 404, "gaps has no feature"),
+        ("/ogc/collections/area_gaps/items/2026-W47-1", 404, "area_gaps has no feature"),
+        ("/ogc/collections/road_gaps/items/2026-W47-1", 404, "road_gaps has no feature"),
+        ("/ogc/collections/gaps", 404, "no collection 'gaps'"),
         ("/ogc/collections/cameras/items?bbox=109.8,28.1,110", 400, "4 numbers"),
         ("/ogc/collections/cameras/items?bbox=north", 400, "not a list of numbers"),
         ("/ogc/collections/cameras/items?limit=0", 400, "limit: Input should be greater"),
@@ -209,9 +212,10 @@ def test_one_feature_with_its_links(client: TestClient) -> None:
 def test_gaps_of_each_computed_week(
     client: TestClient, store: Store, demo_layers: TownshipLayers
 ) -> None:
-    empty = client.get("/ogc/collections/gaps").json()
-    assert "temporal" not in empty["extent"]
-    assert client.get("/ogc/collections/gaps/items").json()["numberMatched"] == 0
+    for name in ("area_gaps", "road_gaps"):
+        empty = client.get(f"/ogc/collections/{name}").json()
+        assert "temporal" not in empty["extent"]
+        assert client.get(f"/ogc/collections/{name}/items").json()["numberMatched"] == 0
     for day in ("2026-11-11 09:00", "2026-11-18 09:00"):  # a patrol in W46 and W47
         operations.import_track(
             store,
@@ -222,20 +226,36 @@ def test_gaps_of_each_computed_week(
         )
     week = operations.week_coverage(store, TOWNSHIP, IsoWeek(2026, 47))
     operations.week_coverage(store, TOWNSHIP, IsoWeek(2026, 46))
-    collection = client.get("/ogc/collections/gaps").json()
-    assert collection["extent"]["temporal"]["interval"] == [
-        ["2026-11-08T16:00:00Z", "2026-11-22T16:00:00Z"]
-    ]
-    in_w47 = client.get(
-        "/ogc/collections/gaps/items",
-        params={"datetime": "2026-11-18T12:00:00+08:00", "limit": 1000},
-    ).json()
-    assert in_w47["numberMatched"] == len(week.gaps) > 0
-    assert {f["properties"]["week"] for f in in_w47["features"]} == {"2026-W47"}
-    first = in_w47["features"][0]
-    assert first["id"] == "2026-W47-1" and first["properties"]["rank"] == 1
-    one = client.get("/ogc/collections/gaps/items/2026-W47-1").json()
-    assert one["properties"] == first["properties"]
-    both = client.get("/ogc/collections/gaps/items", params={"limit": 1000}).json()
-    assert {f["properties"]["week"] for f in both["features"]} == {"2026-W46", "2026-W47"}
-    assert client.get("/ogc/collections/gaps/items/2026-W47-9999").status_code == 404
+    kinds = {"area_gaps": ("area", {"Polygon"}), "road_gaps": ("road", {"LineString"})}
+    ids: list[str] = []
+    for name, (kind, types) in kinds.items():
+        collection = client.get(f"/ogc/collections/{name}").json()
+        assert collection["extent"]["temporal"]["interval"] == [
+            ["2026-11-08T16:00:00Z", "2026-11-22T16:00:00Z"]
+        ]
+        in_w47 = client.get(
+            f"/ogc/collections/{name}/items",
+            params={"datetime": "2026-11-18T12:00:00+08:00", "limit": 1000},
+        ).json()
+        of_kind = sorted((g for g in week.gaps if g.kind == kind), key=lambda g: g.rank)
+        assert in_w47["numberMatched"] == len(of_kind) > 0
+        assert {f["properties"]["week"] for f in in_w47["features"]} == {"2026-W47"}
+        # one geometry type per collection, so QGIS draws every feature
+        assert {f["geometry"]["type"] for f in in_w47["features"]} == types
+        assert {f["properties"]["kind"] for f in in_w47["features"]} == {kind}
+        first = in_w47["features"][0]
+        assert first["id"] == f"2026-W47-{of_kind[0].rank}"
+        assert first["properties"]["rank"] == of_kind[0].rank
+        one = client.get(f"/ogc/collections/{name}/items/{first['id']}").json()
+        assert one["properties"] == first["properties"]
+        other = "road_gaps" if name == "area_gaps" else "area_gaps"
+        assert client.get(f"/ogc/collections/{other}/items/{first['id']}").status_code == 404
+        both = client.get(f"/ogc/collections/{name}/items", params={"limit": 1000}).json()
+        assert {f["properties"]["week"] for f in both["features"]} == {"2026-W46", "2026-W47"}
+        ids += [f["id"] for f in both["features"]]
+        assert client.get(f"/ogc/collections/{name}/items/2026-W47-9999").status_code == 404
+    # together the two collections hold every gap of both weeks, each once
+    w46 = operations.week_coverage(store, TOWNSHIP, IsoWeek(2026, 46))
+    assert sorted(ids) == sorted(
+        [f"2026-W47-{g.rank}" for g in week.gaps] + [f"2026-W46-{g.rank}" for g in w46.gaps]
+    )

@@ -95,7 +95,8 @@ def test_owslib_reads_collections_and_every_camera(server: Server) -> None:
         "cameras",
         "checkpoints",
         "drone_flights",
-        "gaps",
+        "area_gaps",
+        "road_gaps",
     }
     conformance = api.conformance()["conformsTo"]
     assert "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson" in conformance

@@ -46,6 +46,7 @@ from geo.api.problems import problem_response
 from geo.errors import InvalidQuery, NotFound
 from geo.features import (
     DEFAULT_LIMIT,
+    GAP_COLLECTIONS,
     MAX_LIMIT,
     TEMPORAL_LAYERS,
     TimeInterval,
@@ -79,9 +80,14 @@ COLLECTIONS: Final[dict[str, tuple[str, str]]] = {
         "无人机航线 Drone flights",
         "Drone flight tracks (3-D where heights are known); filter by datetime",
     ),
-    "gaps": (
-        "未覆盖 Gaps",
-        "Uncovered areas and roads of every computed week, most urgent first (rank); "
+    "area_gaps": (
+        "未覆盖区域 Area gaps",
+        "Uncovered areas (polygons) of every computed week, most urgent first (rank); "
+        "the week is the property `week` and the feature's time (filter with datetime)",
+    ),
+    "road_gaps": (
+        "未覆盖道路 Road gaps",
+        "Uncovered road stretches (lines) of every computed week, most urgent first (rank); "
         "the week is the property `week` and the feature's time (filter with datetime)",
     ),
 }
@@ -304,7 +310,7 @@ def _collection(
     q = _township_query(request)
     base = f"/ogc/collections/{name}"
     extent: dict[str, Any] = {}
-    if name == "gaps":
+    if name in GAP_COLLECTIONS:
         # The township's box and the stored weeks: no week is computed just to list it.
         bbox = spatial_extent(layers.outline)
         weeks = store.coverage_weeks(layers.info.code)
@@ -445,7 +451,7 @@ def item(
     f: FormatQuery = None,
 ) -> dict[str, Any]:
     """One feature by id: a layer's code (``flight_id`` of drone flights), or
-    ``<week>-<rank>`` of a gap."""
+    ``<week>-<rank>`` of an area or road gap."""
     _check_collection(collection)
     _check_format(f)
     feature = operations.collection_feature(township.store, township.layers, collection, fid)
