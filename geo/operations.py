@@ -20,12 +20,14 @@ from geo.coverage.camera_status import CameraStatus, StatusChange, week_statuses
 from geo.coverage.evaluate import Method
 from geo.coverage.result import GapKind
 from geo.errors import InvalidInput, NotFound
+from geo.feature_query import FeatureQuery
 from geo.features import (
     DEFAULT_LIMIT,
     GAP_COLLECTIONS,
     Bbox,
     FeaturePage,
     TimeInterval,
+    check_temporal,
     feature_ids,
     gaps_frame,
     select_features,
@@ -48,6 +50,7 @@ from geo.layers import (
     read_layers_dir,
 )
 from geo.store import Store, UploadRecord
+from geo.store.cql_sql import layer_condition
 from geo.text import check_text
 from geo.tracks.fixes import ParsedTrack, make_fixes
 from geo.tracks.limits import DEFAULT_LIMITS, ReadLimits
@@ -543,27 +546,47 @@ def feature_page(
     *,
     bbox: Bbox | None = None,
     interval: TimeInterval | None = None,
+    query: FeatureQuery | None = None,
     limit: int = DEFAULT_LIMIT,
     offset: int = 0,
 ) -> FeaturePage:
     """One page of a layer's features, or of the gaps of the stored weeks (``area_gaps``,
-    ``road_gaps``: each week brought up to date first), filtered by ``bbox`` and ``interval``
-    (:func:`geo.features.select_features`)."""
-    frame = (
-        gaps_layer(
+    ``road_gaps``: each week brought up to date first), filtered by ``bbox`` (CRS84),
+    ``interval`` and the ``query``'s CQL2 filter (geometries in CRS84,
+    :func:`geo.feature_query.in_storage_crs`), sorted by its ``sortby``.
+
+    A stored layer is filtered, sorted and paged in SQL (:meth:`Store.layer_features`),
+    except a drone flights' ``interval``, applied to the SQL's matches (their times are
+    text with offsets); the gaps, computed per week, are filtered by pygeofilter's
+    GeoPandas evaluator (:func:`geo.features.select_features`).
+    """
+    query = query or FeatureQuery()
+    if collection in GAP_COLLECTIONS:
+        frame = gaps_layer(
             store, layers.info.code, interval, kind=GAP_COLLECTIONS[collection], layers=layers
         )
-        if collection in GAP_COLLECTIONS
-        else layers.layer(collection)
-    )
+        return select_features(
+            collection,
+            frame,
+            tz=layers.info.tz,
+            bbox=bbox,
+            interval=interval,
+            query=query,
+            limit=limit,
+            offset=offset,
+        )
+    if interval is not None:
+        check_temporal(collection)
+    where = layer_condition(collection, bbox, query.filter)
+    order = [(k.name, k.descending) for k in query.sortby]
+    if interval is None:
+        frame, matched = store.layer_features(
+            layers.info.code, collection, where=where, order_by=order, limit=limit, offset=offset
+        )
+        return FeaturePage(to_features(collection, frame), matched, offset, limit)
+    frame, _ = store.layer_features(layers.info.code, collection, where=where, order_by=order)
     return select_features(
-        collection,
-        frame,
-        tz=layers.info.tz,
-        bbox=bbox,
-        interval=interval,
-        limit=limit,
-        offset=offset,
+        collection, frame, tz=layers.info.tz, interval=interval, limit=limit, offset=offset
     )
 
 

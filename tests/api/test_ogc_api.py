@@ -160,7 +160,16 @@ def test_drone_flights_by_datetime(client: TestClient) -> None:
         ("/ogc/collections/drone_flights/items?datetime=today", 400, "RFC 3339"),
         ("/ogc/collections/cameras/items?datetime=2026-11-04T00:00:00Z", 400, "has no time"),
         ("/ogc/collections/cameras/items?f=html", 400, "GeoJSON"),
-        ("/ogc/collections/cameras/items?bbox-crs=EPSG:4326", 400, "not supported"),
+        ("/ogc/collections/cameras/items?bbox-crs=EPSG:32649", 400, "not supported"),
+        ("/ogc/collections/cameras/items?crs=EPSG:2000", 400, "not supported"),
+        ("/ogc/collections/cameras/items?colour=red", 400, "unknown query parameter colour"),
+        ("/ogc/collections?limit=3", 400, "unknown query parameter limit"),
+        ("/ogc/collections/cameras/items?filter=status%20%3D", 400, "not valid cql2-text"),
+        ("/ogc/collections/cameras/items?filter=colour='red'", 400, "no property colour"),
+        ("/ogc/collections/cameras/items?filter-lang=ecql&filter=x", 400, "not offered"),
+        ("/ogc/collections/cameras/items?sortby=-colour", 400, "no property colour"),
+        ("/ogc/collections/cameras/queryables?x=1", 400, "unknown query parameter x"),
+        ("/ogc/collections/gaps/queryables", 404, "no collection"),
     ],
 )
 def test_errors_are_problem_details(client: TestClient, path: str, status: int, words: str) -> None:
@@ -259,3 +268,104 @@ def test_gaps_of_each_computed_week(
     assert sorted(ids) == sorted(
         [f"2026-W47-{g.rank}" for g in week.gaps] + [f"2026-W46-{g.rank}" for g in w46.gaps]
     )
+
+
+def test_cql2_filters_in_text_and_json(client: TestClient, demo_layers: TownshipLayers) -> None:
+    offline = sorted(demo_layers.cameras.loc[demo_layers.cameras.status == "offline", "code"])
+    assert offline
+    for params in (
+        {"filter": "status = 'offline'"},
+        {"filter": "status='offline'", "filter-lang": "cql2-text"},
+        {
+            "filter": '{"op": "=", "args": [{"property": "status"}, "offline"]}',
+            "filter-lang": "cql2-json",
+        },
+    ):
+        body = client.get("/ogc/collections/cameras/items", params=params).json()
+        assert sorted(f["id"] for f in body["features"]) == offline, params
+        assert body["numberMatched"] == len(offline)
+    cams = demo_layers.cameras
+
+    def ids(text: str) -> list[str]:
+        response = client.get("/ogc/collections/cameras/items", params={"filter": text})
+        assert response.status_code == 200, response.text
+        return sorted(f["id"] for f in response.json()["features"])
+
+    assert ids("range_m > 100 AND NOT ptz = true") == sorted(
+        cams.loc[(cams.range_m > 100) & ~cams.ptz.astype(bool), "code"]
+    )
+    assert ids("status IN ('offline', 'maintenance')") == sorted(
+        cams.loc[cams.status.isin(["offline", "maintenance"]), "code"]
+    )
+    assert ids("height_m BETWEEN 4 AND 5") == sorted(cams.loc[cams.height_m.between(4, 5), "code"])
+    assert ids("name LIKE '%村部'") == sorted(cams.loc[cams.name.str.endswith("村部"), "code"])
+    assert ids("bearing_deg IS NULL") == sorted(cams.loc[cams.bearing_deg.isna(), "code"])
+    box = (109.80, 28.10, 109.90, 28.20)
+    inside = sorted(cams.loc[cams.intersects(shapely.box(*box)), "code"])
+    assert 0 < len(inside) < 34
+    assert ids(f"S_INTERSECTS(geometry, BBOX({','.join(map(str, box))}))") == inside
+    polygon = shapely.box(*box).wkt
+    assert ids(f"S_INTERSECTS(geometry, {polygon})") == inside
+    assert ids(f"S_WITHIN(geometry, {polygon})") == inside
+    assert ids(f"S_DISJOINT(geometry, {polygon})") == sorted(set(cams.code) - set(inside))
+
+
+def test_sortby_and_properties(client: TestClient, demo_layers: TownshipLayers) -> None:
+    body = client.get(
+        "/ogc/collections/cameras/items",
+        params={"sortby": "-range_m,code", "properties": "code,range_m", "limit": 5},
+    ).json()
+    want = demo_layers.cameras.sort_values(["range_m", "code"], ascending=[False, True])
+    assert [f["id"] for f in body["features"]] == list(want["code"][:5])
+    assert all(set(f["properties"]) == {"code", "range_m"} for f in body["features"])
+    following = client.get(href(body["links"], "next")).json()
+    assert [f["id"] for f in following["features"]] == list(want["code"][5:10])
+
+
+def test_crs_of_answers_and_boxes(client: TestClient) -> None:
+    plain = client.get("/ogc/collections/cameras/items/CAM-07").json()
+    lon, lat = plain["geometry"]["coordinates"]
+    collection = client.get("/ogc/collections/cameras").json()
+    for code in (4326, 4490, 4546, 3857):
+        assert f"http://www.opengis.net/def/crs/EPSG/0/{code}" in collection["crs"]
+    metres = client.get(
+        "/ogc/collections/cameras/items", params={"crs": "EPSG:4546", "filter": "code='CAM-07'"}
+    )
+    assert metres.headers["content-crs"] == "<http://www.opengis.net/def/crs/EPSG/0/4546>"
+    # metres in EPSG:4546's own axis order: northing, then easting (CM 111°E)
+    north, east = metres.json()["features"][0]["geometry"]["coordinates"]
+    assert 3_000_000 < north < 3_200_000 and 300_000 < east < 500_000
+    latlon = client.get(
+        "/ogc/collections/cameras/items",
+        params={"crs": "http://www.opengis.net/def/crs/EPSG/0/4326", "filter": "code='CAM-07'"},
+    ).json()
+    assert latlon["features"][0]["geometry"]["coordinates"] == pytest.approx([lat, lon])
+    default = client.get("/ogc/collections/cameras/items", params={"limit": 1})
+    assert default.headers["content-crs"] == f"<{CRS84}>"
+    # a box in Web Mercator around CAM-07 finds it
+    import pyproj
+
+    mx, my = pyproj.Transformer.from_crs("OGC:CRS84", "EPSG:3857").transform(lon, lat)
+    box = f"{mx - 20},{my - 20},{mx + 20},{my + 20}"
+    found = client.get(
+        "/ogc/collections/cameras/items", params={"bbox": box, "bbox-crs": "EPSG:3857"}
+    ).json()
+    assert "CAM-07" in [f["id"] for f in found["features"]] and found["numberMatched"] < 5
+
+
+def test_queryables(client: TestClient) -> None:
+    response = client.get("/ogc/collections/cameras/queryables")
+    assert response.headers["content-type"] == "application/schema+json"
+    schema = response.json()
+    assert schema["type"] == "object" and schema["$id"].endswith("/cameras/queryables")
+    assert schema["properties"]["status"]["type"] == "string"
+    assert schema["properties"]["range_m"]["type"] == "number"
+    assert schema["properties"]["geometry"]["format"] == "geometry-point"
+    gaps = client.get("/ogc/collections/road_gaps/queryables").json()
+    assert gaps["properties"]["rank"]["type"] == "integer"
+    assert gaps["properties"]["geometry"]["format"] == "geometry-linestring"
+    rels = [x["rel"] for x in client.get("/ogc/collections/cameras").json()["links"]]
+    assert "http://www.opengis.net/def/rel/ogc/1.0/queryables" in rels
+    conforms = client.get("/ogc/conformance").json()["conformsTo"]
+    assert "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter" in conforms
+    assert "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text" in conforms

@@ -11,10 +11,12 @@ each squad was and when. Bad parameters are 400, unknown collections and feature
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
@@ -43,29 +45,58 @@ from geo.api.geojson import (
     page_links,
 )
 from geo.api.problems import problem_response
+from geo.coverage.result import GapFeatureProperties
 from geo.errors import InvalidQuery, NotFound
+from geo.feature_query import (
+    FeatureQuery,
+    in_storage_crs,
+    offered_crs,
+    parse_filter,
+    parse_properties,
+    parse_sortby,
+    read_crs,
+    reproject,
+    transformer,
+)
 from geo.features import (
     DEFAULT_LIMIT,
     GAP_COLLECTIONS,
     MAX_LIMIT,
     TEMPORAL_LAYERS,
+    Bbox,
     TimeInterval,
     parse_bbox,
     parse_datetime,
+    shape_features,
     spatial_extent,
     temporal_extent,
 )
 from geo.layers import TownshipLayers
 from geo.store import Store
+from geo.store.cql_sql import layer_queryables
 from geo.weeks import IsoWeek
 
 CRS84: Final = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 GREGORIAN: Final = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
 OPENAPI_JSON: Final = "application/vnd.oai.openapi+json;version=3.0"
+SCHEMA_JSON: Final = "application/schema+json"
+_FILTER: Final = "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf"
+_CQL2: Final = "http://www.opengis.net/spec/cql2/1.0/conf"
 CONFORMANCE: Final = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    f"{_FILTER}/queryables",
+    f"{_FILTER}/filter",
+    f"{_FILTER}/features-filter",
+    f"{_CQL2}/cql2-text",
+    f"{_CQL2}/cql2-json",
+    f"{_CQL2}/basic-cql2",
+    f"{_CQL2}/advanced-comparison-operators",
+    f"{_CQL2}/basic-spatial-functions",
+    f"{_CQL2}/basic-spatial-functions-plus",
+    f"{_CQL2}/spatial-functions",
 ]
 #: Collection id → (title in Chinese and English, description).
 COLLECTIONS: Final[dict[str, tuple[str, str]]] = {
@@ -161,14 +192,36 @@ class OpenAPIResponse(JSONResponse):
     media_type = OPENAPI_JSON
 
 
+class SchemaResponse(JSONResponse):
+    media_type = SCHEMA_JSON
+
+
+def _query_names(dependant: Dependant) -> set[str]:
+    """The query parameters an operation and its dependencies declare."""
+    names = {p.alias for p in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
 class OgcRoute(APIRoute):
-    """A route whose request validation errors (``limit=ten``) are 400 problems, as OGC API –
-    Features requires for bad parameters, instead of the API's usual 422."""
+    """A route whose request validation errors (``limit=ten``) and unknown query parameters
+    are 400 problems, as OGC API – Features requires for bad parameters, instead of the
+    API's usual 422 (unknown parameters are ignored elsewhere)."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
+        # The parameters this operation declares, and the township every route takes.
+        known = _query_names(self.dependant) | {"township"}
 
         async def route(request: Request) -> Response:
+            unknown = sorted(set(request.query_params) - known)
+            if unknown:
+                # OGC API – Features, /req/core/query-param-unknown: 400
+                raise InvalidQuery(
+                    f"unknown query parameter {', '.join(unknown)}; this operation takes "
+                    f"{', '.join(sorted(known))}"
+                )
             try:
                 return await handler(request)
             except RequestValidationError as exc:
@@ -340,10 +393,16 @@ def _collection(
         "links": [
             link(absolute(request, base, **q), "self", JSON, title),
             link(absolute(request, f"{base}/items", **q), "items", GEOJSON, title),
+            link(
+                absolute(request, f"{base}/queryables", **q),
+                "http://www.opengis.net/def/rel/ogc/1.0/queryables",
+                SCHEMA_JSON,
+                f"{title}: queryables",
+            ),
         ],
         "extent": extent,
         "itemType": "feature",
-        "crs": [CRS84],
+        "crs": offered_crs(layers.info.metric_crs),
         "storageCrs": CRS84,
     }
 
@@ -399,33 +458,175 @@ def items(
         ),
     ] = None,
     bbox_crs: Annotated[
-        str | None, Query(alias="bbox-crs", description="Only CRS84", examples=[CRS84])
+        str | None,
+        Query(
+            alias="bbox-crs",
+            description="The CRS of bbox: CRS84 (default), EPSG:4326, EPSG:4490 (latitude "
+            "first), the township's metric CRS or EPSG:3857",
+            examples=[CRS84],
+        ),
+    ] = None,
+    crs: Annotated[
+        str | None,
+        Query(
+            description="The CRS of the answer's coordinates (one of the collection's crs); "
+            "the answer's Content-Crs header names it",
+            examples=["http://www.opengis.net/def/crs/EPSG/0/4546"],
+        ),
+    ] = None,
+    filter_: Annotated[
+        str | None,
+        Query(
+            alias="filter",
+            description="A CQL2 filter over the queryables (comparison, AND/OR/NOT, LIKE, "
+            "IN, BETWEEN, IS NULL, S_INTERSECTS and the other spatial functions)",
+            examples=["status = 'offline'"],
+        ),
+    ] = None,
+    filter_lang: Annotated[
+        str | None,
+        Query(alias="filter-lang", description="cql2-text (default) or cql2-json"),
+    ] = None,
+    filter_crs: Annotated[
+        str | None,
+        Query(alias="filter-crs", description="The CRS of the filter's geometries (as crs)"),
+    ] = None,
+    sortby: Annotated[
+        str | None,
+        Query(description="Queryables to sort by, each with + or -", examples=["-status,code"]),
+    ] = None,
+    properties: Annotated[
+        str | None,
+        Query(description="The properties to return, by name", examples=["code,status"]),
     ] = None,
     f: FormatQuery = None,
-) -> dict[str, Any]:
-    """Features matching ``bbox`` and ``datetime``, ``limit`` at a time from ``offset``,
-    with ``next`` and ``prev`` links, ``numberMatched`` and ``numberReturned``."""
+) -> Response:
+    """Features matching ``bbox``, ``datetime`` and ``filter``, sorted by ``sortby``,
+    ``limit`` at a time from ``offset``, with ``next`` and ``prev`` links,
+    ``numberMatched`` and ``numberReturned``; coordinates in ``crs``."""
     _check_collection(collection)
     _check_format(f)
-    if bbox_crs not in (None, CRS84):
-        raise InvalidQuery(f"bbox-crs {bbox_crs!r} is not supported; use {CRS84}")
-    tz = township.layers.info.tz
+    info = township.layers.info
+    tz = info.tz
+    out_crs = read_crs(crs, info.metric_crs, parameter="crs") if crs else CRS84
+    query = FeatureQuery(
+        filter=in_storage_crs(
+            parse_filter(filter_, filter_lang),
+            transformer(
+                read_crs(filter_crs, info.metric_crs, parameter="filter-crs")
+                if filter_crs
+                else CRS84,
+                CRS84,
+            ),
+        )
+        if filter_ is not None
+        else None,
+        sortby=parse_sortby(sortby) if sortby else [],
+        properties=parse_properties(properties) if properties is not None else None,
+    )
+    query.check(queryables_of(collection), collection)
+    box_crs = read_crs(bbox_crs, info.metric_crs, parameter="bbox-crs") if bbox_crs else CRS84
+    box = None
+    if bbox is not None:
+        box = _bbox_in(bbox, box_crs)
     page = operations.feature_page(
         township.store,
         township.layers,
         collection,
-        bbox=parse_bbox(bbox) if bbox is not None else None,
+        bbox=box,
         interval=parse_datetime(datetime_, tz) if datetime_ is not None else None,
+        query=query,
         limit=min(limit, MAX_LIMIT),
         offset=offset,
     )
+    if query.properties is not None or out_crs != CRS84:
+        to_out = transformer(CRS84, out_crs)
+        page = replace(
+            page,
+            features=shape_features(
+                page.features,
+                query.properties,
+                (lambda g: reproject(g, to_out)) if out_crs != CRS84 else None,
+            ),
+        )
     q = _township_query(request)
     links = page_links(request, page)
     title = COLLECTIONS[collection][0]
     links.append(
         link(absolute(request, f"/ogc/collections/{collection}", **q), "collection", JSON, title)
     )
-    return page_collection(page, links)
+    body = FeatureCollectionModel.model_validate(page_collection(page, links))
+    return GeoJSONResponse(
+        body.model_dump(mode="json", by_alias=True, exclude_none=True),
+        headers={"Content-Crs": f"<{out_crs}>"},
+    )
+
+
+def _bbox_in(text: str, source: str) -> Bbox:
+    """A bbox given in ``source`` (an offered CRS), as the CRS84 box around it."""
+    if source == CRS84:
+        return parse_bbox(text)
+    try:
+        numbers = [float(v) for v in text.split(",")]
+    except ValueError:
+        raise InvalidQuery(f"bbox {text!r} is not a list of numbers") from None
+    if len(numbers) != 4:
+        raise InvalidQuery(f"bbox {text!r} needs 4 numbers in {source}")
+    to84 = transformer(source, CRS84)
+    left, bottom, right, top = numbers
+    minx, miny, maxx, maxy = to84.transform_bounds(left, bottom, right, top)
+    return parse_bbox(f"{minx},{miny},{maxx},{maxy}")
+
+
+def queryables_of(collection: str) -> dict[str, dict[str, Any]]:
+    """The queryable properties of a collection (JSON Schema property schemas)."""
+    if collection in GAP_COLLECTIONS:
+        schema = GapFeatureProperties.model_json_schema()["properties"]
+        props = {name: {"title": name, **_plain(value)} for name, value in schema.items()}
+        geometry = "geometry-polygon" if collection == "area_gaps" else "geometry-linestring"
+        return {**props, "geometry": {"format": geometry, "title": "geometry"}}
+    return layer_queryables(collection)
+
+
+def _plain(schema: dict[str, Any]) -> dict[str, Any]:
+    """A pydantic property schema with its type (``anyOf`` with null: the type, nullable)."""
+    if "anyOf" in schema:
+        kinds = [s.get("type") for s in schema["anyOf"] if s.get("type") != "null"]
+        return {"type": kinds[0]} if kinds else {}
+    return {k: v for k, v in schema.items() if k in ("type", "enum", "minimum")}
+
+
+@router.get(
+    "/collections/{collection}/queryables",
+    summary="The collection's queryable properties (JSON Schema)",
+    response_class=SchemaResponse,
+    response_description="A JSON Schema of the properties filter and sortby may name",
+    responses={
+        **OGC_PROBLEMS,
+        **_ok(
+            "A JSON Schema of the properties filter and sortby may name",
+            {"type": "object", "properties": {"status": {"type": "string"}}},
+            SCHEMA_JSON,
+        ),
+    },
+)
+def queryables(
+    collection: CollectionPath, request: Request, f: FormatQuery = None
+) -> SchemaResponse:
+    """The properties ``filter``, ``sortby`` and ``properties`` may name, with their types."""
+    _check_collection(collection)
+    _check_format(f)
+    url = absolute(request, f"/ogc/collections/{collection}/queryables", **_township_query(request))
+    return SchemaResponse(
+        {
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$id": url,
+            "type": "object",
+            "title": COLLECTIONS[collection][0],
+            "properties": queryables_of(collection),
+            "additionalProperties": False,
+        }
+    )
 
 
 @router.get(
