@@ -196,6 +196,22 @@ class SchemaResponse(JSONResponse):
     media_type = SCHEMA_JSON
 
 
+_KNOWN_PARAMETERS: Final = "geo.ogc.parameters"
+
+
+def refuse_unknown_parameters(request: Request) -> None:
+    """Answer 400 to a query parameter the operation does not declare (OGC API – Features,
+    /req/core/query-param-unknown); run after the key is checked, so that a caller without
+    one learns nothing of the parameters."""
+    known: set[str] = request.scope.get(_KNOWN_PARAMETERS, set())
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        raise InvalidQuery(
+            f"unknown query parameter {', '.join(unknown)}; this operation takes "
+            f"{', '.join(sorted(known))}"
+        )
+
+
 def _query_names(dependant: Dependant) -> set[str]:
     """The query parameters an operation and its dependencies declare."""
     names = {p.alias for p in dependant.query_params}
@@ -215,13 +231,7 @@ class OgcRoute(APIRoute):
         known = _query_names(self.dependant) | {"township"}
 
         async def route(request: Request) -> Response:
-            unknown = sorted(set(request.query_params) - known)
-            if unknown:
-                # OGC API – Features, /req/core/query-param-unknown: 400
-                raise InvalidQuery(
-                    f"unknown query parameter {', '.join(unknown)}; this operation takes "
-                    f"{', '.join(sorted(known))}"
-                )
+            request.scope[_KNOWN_PARAMETERS] = known  # for refuse_unknown_parameters
             try:
                 return await handler(request)
             except RequestValidationError as exc:
@@ -238,7 +248,7 @@ router = APIRouter(
     prefix="/ogc",
     tags=["OGC API – Features"],
     route_class=OgcRoute,
-    dependencies=[Depends(require(*READERS))],
+    dependencies=[Depends(require(*READERS)), Depends(refuse_unknown_parameters)],
     responses=AUTH_PROBLEMS,
 )
 CollectionPath = Annotated[
@@ -485,11 +495,19 @@ def items(
     ] = None,
     filter_lang: Annotated[
         str | None,
-        Query(alias="filter-lang", description="cql2-text (default) or cql2-json"),
+        Query(
+            alias="filter-lang",
+            description="cql2-text (default) or cql2-json",
+            examples=["cql2-text"],
+        ),
     ] = None,
     filter_crs: Annotated[
         str | None,
-        Query(alias="filter-crs", description="The CRS of the filter's geometries (as crs)"),
+        Query(
+            alias="filter-crs",
+            description="The CRS of the filter's geometries (one of the collection's crs)",
+            examples=[CRS84],
+        ),
     ] = None,
     sortby: Annotated[
         str | None,
