@@ -78,14 +78,16 @@ from geo.weeks import IsoWeek
 
 CRS84: Final = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 GREGORIAN: Final = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
-OPENAPI_JSON: Final = "application/vnd.oai.openapi+json;version=3.0"
+#: FastAPI writes OpenAPI 3.1, so the document is announced as 3.1, and the conformance
+#: list leaves out Part 1's "oas30" class (it requires a 3.0 document; Part 1 has no 3.1
+#: class). GDAL finds the document at /ogc/api, QGIS by the link's relation.
+OPENAPI_JSON: Final = "application/vnd.oai.openapi+json;version=3.1"
 SCHEMA_JSON: Final = "application/schema+json"
 _FILTER: Final = "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf"
 _CQL2: Final = "http://www.opengis.net/spec/cql2/1.0/conf"
 CONFORMANCE: Final = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
-    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
     f"{_FILTER}/queryables",
     f"{_FILTER}/filter",
@@ -131,7 +133,7 @@ LANDING_EXAMPLE: Final[dict[str, Any]] = {
     "description": "The township's layers and weekly coverage gaps as OGC API – Features.",
     "links": [
         link(_URL, "self", JSON, "this document"),
-        link(f"{BASE_URL_EXAMPLE}/openapi.json", "service-desc", OPENAPI_JSON, "API definition"),
+        link(f"{_URL}/api", "service-desc", OPENAPI_JSON, "API definition"),
         link(f"{BASE_URL_EXAMPLE}/docs", "service-doc", "text/html", "API documentation"),
         link(f"{_URL}/conformance", "conformance", JSON, "conformance"),
         link(f"{_URL}/collections", "data", JSON, "collections"),
@@ -289,9 +291,7 @@ def landing_page(request: Request) -> dict[str, Any]:
         "description": "The township's layers and weekly coverage gaps as OGC API – Features.",
         "links": [
             link(absolute(request, "/ogc", **q), "self", JSON, "this document"),
-            link(
-                absolute(request, "/openapi.json"), "service-desc", OPENAPI_JSON, "API definition"
-            ),
+            link(absolute(request, "/ogc/api"), "service-desc", OPENAPI_JSON, "API definition"),
             link(absolute(request, "/docs"), "service-doc", "text/html", "API documentation"),
             link(absolute(request, "/ogc/conformance", **q), "conformance", JSON, "conformance"),
             link(absolute(request, "/ogc/collections", **q), "data", JSON, "collections"),
@@ -307,7 +307,8 @@ def landing_page(request: Request) -> dict[str, Any]:
     responses=_ok("The conformance classes the service implements", {"conformsTo": CONFORMANCE}),
 )
 def conformance() -> dict[str, Any]:
-    """Part 1 Core, GeoJSON and OpenAPI 3.0."""
+    """Part 1 Core and GeoJSON, Part 2 CRS, Part 3 filtering with the CQL2 classes
+    implemented."""
     return {"conformsTo": CONFORMANCE}
 
 
