@@ -163,7 +163,8 @@ def test_drone_flights_by_datetime(client: TestClient) -> None:
         ("/ogc/collections/cameras/items?offset=-1", 400, "offset: Input should be greater"),
         ("/ogc/collections/drone_flights/items?datetime=today", 400, "RFC 3339"),
         ("/ogc/collections/cameras/items?datetime=2026-11-04T00:00:00Z", 400, "has no time"),
-        ("/ogc/collections/cameras/items?f=html", 400, "GeoJSON"),
+        ("/ogc/collections/cameras/items?f=xml", 400, "not offered"),
+        ("/ogc/collections/cameras/items/CAM-07?f=html", 400, "not offered"),
         ("/ogc/collections/cameras/items?bbox-crs=EPSG:32649", 400, "not supported"),
         ("/ogc/collections/cameras/items?crs=EPSG:2000", 400, "not supported"),
         ("/ogc/collections/cameras/items?colour=red", 400, "unknown query parameter colour"),
@@ -373,3 +374,17 @@ def test_queryables(client: TestClient) -> None:
     conforms = client.get("/ogc/conformance").json()["conformsTo"]
     assert "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter" in conforms
     assert "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text" in conforms
+
+
+def test_html_pages(client: TestClient) -> None:
+    for path in ("/ogc", "/ogc/collections", "/ogc/collections/cameras"):
+        page = client.get(path, params={"f": "html"})
+        assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+        assert "script-src 'none'" in page.headers["content-security-policy"]
+    assert "监控 Cameras" in client.get("/ogc/collections", params={"f": "html"}).text
+    items = client.get("/ogc/collections/cameras/items", params={"f": "html", "limit": 5})
+    assert items.status_code == 200 and items.headers["content-type"].startswith("text/html")
+    assert 'id="map"' in items.text and "CAM-01" in items.text
+    assert "'sha256-" in items.headers["content-security-policy"]
+    assert items.headers["content-crs"] == f"<{CRS84}>"
+    assert client.get("/ogc", params={"f": "json"}).json()["links"]

@@ -18,7 +18,7 @@ from typing import Annotated, Any, Final
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.routing import APIRoute
 
 from geo import __version__, operations
@@ -72,6 +72,7 @@ from geo.features import (
     temporal_extent,
 )
 from geo.layers import TownshipLayers
+from geo.outputs import ogc_html
 from geo.store import Store
 from geo.store.cql_sql import layer_queryables
 from geo.weeks import IsoWeek
@@ -184,10 +185,14 @@ OGC_PROBLEMS: dict[int | str, dict[str, Any]] = {
 
 
 def _ok(
-    description: str, example: dict[str, Any], media: str = JSON
+    description: str, example: dict[str, Any], media: str = JSON, *, page: bool = False
 ) -> dict[int | str, dict[str, Any]]:
-    """The ``responses=`` entry of a route's 200 answer with its example."""
-    return {200: {"description": description, "content": {media: {"example": example}}}}
+    """The ``responses=`` entry of a route's 200 answer with its example (and its HTML page,
+    ``f=html``, when ``page``)."""
+    content: dict[str, Any] = {media: {"example": example}}
+    if page:
+        content["text/html"] = {"example": '<!DOCTYPE html><html lang="zh">…</html>'}
+    return {200: {"description": description, "content": content}}
 
 
 class OpenAPIResponse(JSONResponse):
@@ -257,6 +262,12 @@ CollectionPath = Annotated[
     str, Path(description=f"One of {', '.join(COLLECTIONS)}", examples=["cameras"])
 ]
 FormatQuery = Annotated[str | None, Query(description="Only json (GeoJSON)", examples=["json"])]
+PageFormatQuery = Annotated[
+    str | None,
+    Query(
+        description="json (the default) or html (a page to read in a browser)", examples=["html"]
+    ),
+]
 
 
 def _township_query(request: Request) -> dict[str, str]:
@@ -279,14 +290,19 @@ def _check_collection(collection: str) -> None:
     response_description="Links to the API definition, conformance and collections",
     responses={
         **OGC_PROBLEMS,
-        **_ok("Links to the API definition, conformance and collections", LANDING_EXAMPLE),
+        **_ok(
+            "Links to the API definition, conformance and collections",
+            LANDING_EXAMPLE,
+            page=True,
+        ),
     },
 )
 @router.get("/", response_model=LandingPageModel, include_in_schema=False)
-def landing_page(request: Request) -> dict[str, Any]:
+def landing_page(request: Request, f: PageFormatQuery = None) -> dict[str, Any] | Response:
     """Links to the API definition, the conformance classes and the collections."""
+    _check_format(f, html=True)
     q = _township_query(request)
-    return {
+    document = {
         "title": "geo: 巡查覆盖 Patrol coverage",
         "description": "The township's layers and weekly coverage gaps as OGC API – Features.",
         "links": [
@@ -297,6 +313,7 @@ def landing_page(request: Request) -> dict[str, Any]:
             link(absolute(request, "/ogc/collections", **q), "data", JSON, "collections"),
         ],
     }
+    return _html(ogc_html.landing_page(document)) if f == "html" else document
 
 
 @router.get(
@@ -333,18 +350,22 @@ def api_definition(request: Request) -> JSONResponse:
     response_description="Every collection with its extent and links",
     responses={
         **OGC_PROBLEMS,
-        **_ok("Every collection with its extent and links", COLLECTIONS_EXAMPLE),
+        **_ok("Every collection with its extent and links", COLLECTIONS_EXAMPLE, page=True),
     },
 )
-def collections(request: Request, township: TownshipDep) -> dict[str, Any]:
+def collections(
+    request: Request, township: TownshipDep, f: PageFormatQuery = None
+) -> dict[str, Any] | Response:
     """Every collection with its extent and links."""
+    _check_format(f, html=True)
     q = _township_query(request)
-    return {
+    document = {
         "links": [link(absolute(request, "/ogc/collections", **q), "self", JSON, "collections")],
         "collections": [
             _collection(request, township.store, township.layers, name) for name in COLLECTIONS
         ],
     }
+    return _html(ogc_html.collections_page(document)) if f == "html" else document
 
 
 @router.get(
@@ -356,15 +377,24 @@ def collections(request: Request, township: TownshipDep) -> dict[str, Any]:
     response_description="The collection's title, extent and links",
     responses={
         **OGC_PROBLEMS,
-        **_ok("The collection's title, extent and links", COLLECTION_EXAMPLE),
+        **_ok("The collection's title, extent and links", COLLECTION_EXAMPLE, page=True),
     },
 )
 def collection(
-    collection: CollectionPath, request: Request, township: TownshipDep
-) -> dict[str, Any]:
+    collection: CollectionPath,
+    request: Request,
+    township: TownshipDep,
+    f: PageFormatQuery = None,
+) -> dict[str, Any] | Response:
     """The collection's title, extent (CRS84; time for drone flights and gaps) and links."""
     _check_collection(collection)
-    return _collection(request, township.store, township.layers, collection)
+    _check_format(f, html=True)
+    document = _collection(request, township.store, township.layers, collection)
+    return _html(ogc_html.collection_page(document)) if f == "html" else document
+
+
+def _html(page: ogc_html.HtmlPage) -> HTMLResponse:
+    return HTMLResponse(page.html, headers={"Content-Security-Policy": page.policy})
 
 
 def _collection(
@@ -436,6 +466,7 @@ def _iso(moment: datetime | None) -> str | None:
             "numberMatched, numberReturned and paging links",
             ITEMS_EXAMPLE,
             GEOJSON,
+            page=True,
         ),
     },
 )
@@ -518,13 +549,13 @@ def items(
         str | None,
         Query(description="The properties to return, by name", examples=["code,status"]),
     ] = None,
-    f: FormatQuery = None,
+    f: PageFormatQuery = None,
 ) -> Response:
     """Features matching ``bbox``, ``datetime`` and ``filter``, sorted by ``sortby``,
     ``limit`` at a time from ``offset``, with ``next`` and ``prev`` links,
     ``numberMatched`` and ``numberReturned``; coordinates in ``crs``."""
     _check_collection(collection)
-    _check_format(f)
+    _check_format(f, html=True)
     info = township.layers.info
     tz = info.tz
     out_crs = read_crs(crs, info.metric_crs, parameter="crs") if crs else CRS84
@@ -575,10 +606,13 @@ def items(
         link(absolute(request, f"/ogc/collections/{collection}", **q), "collection", JSON, title)
     )
     body = FeatureCollectionModel.model_validate(page_collection(page, links))
-    return GeoJSONResponse(
-        body.model_dump(mode="json", by_alias=True, exclude_none=True),
-        headers={"Content-Crs": f"<{out_crs}>"},
-    )
+    document = body.model_dump(mode="json", by_alias=True, exclude_none=True)
+    if f == "html":
+        answer: Response = _html(ogc_html.items_page(title, document))
+    else:
+        answer = GeoJSONResponse(document)
+    answer.headers["Content-Crs"] = f"<{out_crs}>"
+    return answer
 
 
 def _bbox_in(text: str, source: str) -> Bbox:
@@ -684,6 +718,7 @@ def item(
     return feature
 
 
-def _check_format(f: str | None) -> None:
-    if f not in (None, "json", "geojson"):
-        raise InvalidQuery(f"f={f!r} is not offered; this service answers in GeoJSON (f=json)")
+def _check_format(f: str | None, *, html: bool = False) -> None:
+    offered = ("json", "geojson", "html") if html else ("json", "geojson")
+    if f is not None and f not in offered:
+        raise InvalidQuery(f"f={f!r} is not offered; use {' or '.join(offered)}")
