@@ -145,6 +145,18 @@ def test_drone_flights_by_datetime(client: TestClient) -> None:
         "DJI-20261106-01",
     ]
     assert matched("2026-11-06") == ["DJI-20261106-01"]  # a local day
+    # datetime with a filter and a sort key: the SQL's matches, then the time
+    both = client.get(
+        "/ogc/collections/drone_flights/items",
+        params={"datetime": "2026-11-01/2026-11-30", "sortby": "-flight_id", "limit": 1},
+    ).json()
+    assert [f["id"] for f in both["features"]] == ["DJI-20261106-01"]
+    assert both["numberMatched"] == 2 and "next" in [x["rel"] for x in both["links"]]
+    one = client.get(
+        "/ogc/collections/drone_flights/items",
+        params={"datetime": "2026-11-01/2026-11-30", "filter": "flight_id LIKE '%1104%'"},
+    ).json()
+    assert [f["id"] for f in one["features"]] == ["DJI-20261104-01"]
 
 
 @pytest.mark.parametrize(
@@ -268,6 +280,21 @@ def test_gaps_of_each_computed_week(
         assert {f["properties"]["week"] for f in both["features"]} == {"2026-W46", "2026-W47"}
         ids += [f["id"] for f in both["features"]]
         assert client.get(f"/ogc/collections/{name}/items/2026-W47-9999").status_code == 404
+    # filters and sort keys on the computed gaps (pygeofilter's GeoPandas evaluator)
+    roads = [g for g in week.gaps if g.kind == "road"]
+    village = roads[0].village_code
+    chosen = client.get(
+        "/ogc/collections/road_gaps/items",
+        params={
+            "filter": f"village_code = '{village}' AND week = '2026-W47'",
+            "sortby": "-rank",
+            "properties": "rank,village_code",
+            "limit": 1000,
+        },
+    ).json()
+    want = sorted((g.rank for g in roads if g.village_code == village), reverse=True)
+    assert [f["properties"]["rank"] for f in chosen["features"]] == want
+    assert all(set(f["properties"]) == {"rank", "village_code"} for f in chosen["features"])
     # together the two collections hold every gap of both weeks, each once
     w46 = operations.week_coverage(store, TOWNSHIP, IsoWeek(2026, 46))
     assert sorted(ids) == sorted(
