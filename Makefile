@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 ARGS   ?=
 
-.PHONY: install demo test test-qgis fuzz bench bench-load lint clean
+.PHONY: install demo test test-qgis fuzz bench bench-load bench-live lint clean
 
 install: $(STAMP)
 
@@ -44,6 +44,11 @@ bench: install
 ## for 10 phones and 15 s, ARGS="--before DIR" to compare with older code in the same run.
 bench-load: install
 	$(BIN)/python bench/load.py $(ARGS)
+
+## Phones sending with their apps' protocols (50 of each for 60 s; its own cluster unless
+## ARGS="--admin-url postgresql+psycopg://...@127.0.0.1:PORT/postgres"); ARGS=--quick.
+bench-live: install
+	$(BIN)/python bench/live.py $(ARGS)
 
 lint: install
 	$(BIN)/ruff check .

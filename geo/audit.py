@@ -35,6 +35,10 @@ class Action(StrEnum):
     """An API key revoked (``geo keys revoke``)."""
     KEY_USE = "key.use"
     """An API key used: the first use in each minute (when ``last_used_at`` is written)."""
+    DEVICE_CREATE = "device.create"
+    """A phone registered (``geo devices add``, ``POST /api/v1/devices``)."""
+    DEVICE_REVOKE = "device.revoke"
+    """A phone's device id revoked (``geo devices revoke``, ``DELETE /api/v1/devices/{id}``)."""
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,10 @@ keys_app = typer.Typer(
     help="API keys for the HTTP API and the dashboard: create, list, revoke.",
     no_args_is_help=True,
 )
+devices_app = typer.Typer(
+    help="Phones sending live positions (Traccar Client, OwnTracks, GPSLogger): add, list, revoke.",
+    no_args_is_help=True,
+)
 report_app = typer.Typer(help="Printable reports: the monthly review.", no_args_is_help=True)
 audit_app = typer.Typer(
     help="The audit log: layer edits, camera status changes, API key use.", no_args_is_help=True
@@ -55,6 +59,7 @@ app.add_typer(tracks_app, name="tracks")
 app.add_typer(db_app, name="db")
 app.add_typer(drone_app, name="drone")
 app.add_typer(keys_app, name="keys")
+app.add_typer(devices_app, name="devices")
 app.add_typer(report_app, name="report")
 app.add_typer(audit_app, name="audit")
 
@@ -617,13 +622,26 @@ def serve(
             "the GeoPackage store, which has a single writer and refuses more.",
         ),
     ] = None,
+    osmand_port: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=65535,
+            help="Also serve the OsmAnd protocol (OsmAnd, Traccar Client) at / on this port, "
+            "as Traccar's own server does on 5055 (docs/phones.md).",
+        ),
+    ] = None,
 ) -> None:
     """Serve the HTTP API and the dashboard on the configured store. Every route but the
-    health checks and the sign-in page needs an API key (`geo keys create`).
+    health checks, the sign-in page and the tracker apps' endpoints (a device id is their
+    credential) needs an API key (`geo keys create`).
 
     Example: `geo serve --port 8000`, then open http://127.0.0.1:8000/docs
 
     Example: `GEO_DATABASE_URL=postgresql+psycopg://geo@db/geo geo serve --workers 4`
+
+    Example: `geo serve --host 0.0.0.0 --osmand-port 5055` (Traccar Client's server URL:
+    http://<host>:5055)
     """
     import uvicorn
 
@@ -651,15 +669,39 @@ def serve(
         )
     # By name, so that each worker process builds its own app (store, caches, ingest threads)
     # from the same environment.
-    uvicorn.run(
-        "geo.api.app:served_app",
-        factory=True,
-        workers=workers,
-        host=host or settings.server.host,
-        port=port or settings.server.port,
-        log_level="info",
-        log_config=log_config("info"),
-    )
+    options = {
+        "factory": True,
+        "workers": workers,
+        "host": host or settings.server.host,
+        "port": port or settings.server.port,
+        "log_level": "info",
+        "log_config": log_config("info"),
+    }
+    if osmand_port is None:
+        uvicorn.run("geo.api.app:served_app", **options)  # type: ignore[arg-type]
+        return
+    _serve_with_osmand_port(options, osmand_port)
+
+
+def _serve_with_osmand_port(options: dict[str, object], osmand_port: int) -> None:
+    """Serve the app on its port and on ``osmand_port`` (one server, both sockets; the app
+    answers the OsmAnd protocol at ``/`` on the second: :class:`geo.api.routers.phones.
+    OsmAndPort`), with the workers asked for."""
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    from geo.settings import get_settings as load
+
+    os.environ["GEO_OSMAND_PORT"] = str(osmand_port)  # read by each worker's settings
+    load.cache_clear()
+    config = uvicorn.Config("geo.api.app:served_app", **options)  # type: ignore[arg-type]
+    second = uvicorn.Config("geo.api.app:served_app", host=config.host, port=osmand_port)
+    sockets = [config.bind_socket(), second.bind_socket()]
+    server = uvicorn.Server(config)
+    if config.workers > 1:
+        Multiprocess(config, sockets=sockets).run()
+    else:
+        server.run(sockets=sockets)
 
 
 @keys_app.command("create")
@@ -743,6 +785,113 @@ def keys_revoke(
     key = access.revoke_key(_store(get_settings()), key_id)
     when = f"{key.revoked_at:%Y-%m-%d %H:%M:%S} UTC" if key.revoked_at else ""
     out.print(f"revoked {key.role.value} key {key.key_id} ({key.name}) at {when}")
+
+
+SetupAppName = Literal["traccar", "owntracks", "gpslogger"]
+
+
+@devices_app.command("add")
+def devices_add(
+    squad: Annotated[str, typer.Option(help="The squad whose phone this is.")],
+    name: Annotated[str, typer.Option(help="A label for people (shown in lists).")] = "",
+    crs: Annotated[
+        str,
+        typer.Option(
+            help="What the phone's app reports: wgs84 (plain Android), gcj02 or bd09 (a ROM "
+            "or SDK based on Amap or Baidu)."
+        ),
+    ] = "wgs84",
+    url: Annotated[
+        str | None,
+        typer.Option(
+            help="The server's address as the phone reaches it, e.g. https://geo.example.cn "
+            "(default: http://<GEO_HOST>:<GEO_PORT>)."
+        ),
+    ] = None,
+    qr: Annotated[
+        SetupAppName, typer.Option(help="The app whose set-up QR code is printed.")
+    ] = "traccar",
+    township: TownshipOpt = None,
+) -> None:
+    """Register a phone of a squad and print its set-up links and a QR code to scan. The
+    device id is shown this once: only its hash is stored (a lost phone is revoked and a new
+    id issued). docs/phones.md says how each app is set up.
+
+    Example: `geo devices add --squad squad-01 --name "一组 张三" --url https://geo.example.cn`
+
+    Example: `geo devices add --squad squad-02 --crs gcj02 --qr owntracks`
+    """
+    from geo import phones
+    from geo.devices import qr_text
+
+    settings = get_settings()
+    store = _store(settings)
+    new, device = phones.register_device(
+        store, squad=squad, name=name, crs=crs, township=township or settings.layers.township
+    )
+    base = url or f"http://{settings.server.host}:{settings.server.port}"
+    links = {
+        app: phones.setup_payload(store, app, new.device_id, base)
+        for app in ("traccar", "owntracks", "gpslogger")
+    }
+    err.print(
+        f"registered device {device.public_id} of {device.squad} (township {device.township}, "
+        f"{device.crs}). 保存好设备编号，它不会再显示 (store it now: it will not be shown again):",
+        highlight=False,
+    )
+    out.print(f"device id: {new.device_id}", highlight=False)
+    for app, link in links.items():
+        out.print(f"{app}: {link}", highlight=False, soft_wrap=True)
+    out.print(f"QR code for {qr}:", highlight=False)
+    out.print(qr_text(links[qr]), highlight=False, end="")
+
+
+@devices_app.command("list")
+def devices_list(
+    fmt: Annotated[TableFormat, typer.Option("--format", "-f", help="Output.")] = "table",
+    township: Annotated[
+        str | None, typer.Option("--township", "-t", help="Only this township's phones.")
+    ] = None,
+) -> None:
+    """List the registered phones (never their ids), revoked ones included, with their last
+    fix and battery.
+
+    Example: `geo devices list --format json`
+    """
+    devices = [d.listing() for d in _store(get_settings()).devices(township)]
+    if fmt == "json":
+        out.print_json(json.dumps(devices, ensure_ascii=False))
+        return
+    table = Table(title="Devices")
+    columns = ("id", "township", "squad", "name", "crs", "created_at", "last_fix_at")
+    for column in (*columns, "battery", "revoked_at"):
+        table.add_column(column)
+    for d in devices:
+        battery = d["last_battery"]
+        table.add_row(
+            *(str(d[c] or "") for c in columns),
+            "" if battery is None else f"{battery:.0f}%",
+            str(d["revoked_at"] or ""),
+        )
+    out.print(table)
+
+
+@devices_app.command("revoke")
+def devices_revoke(
+    device: Annotated[
+        str, typer.Argument(help="The device's id as `geo devices list` shows it (or its id).")
+    ],
+) -> None:
+    """Revoke a phone (lost, or handed on): its app is refused (401) from now on; what it sent
+    before stays.
+
+    Example: `geo devices revoke 3f9a1c0b7e21`
+    """
+    from geo import phones
+
+    revoked = phones.revoke_device(_store(get_settings()), device)
+    when = f"{revoked.revoked_at:%Y-%m-%d %H:%M:%S} UTC" if revoked.revoked_at else ""
+    out.print(f"revoked device {revoked.public_id} of {revoked.squad} ({revoked.name}) at {when}")
 
 
 @audit_app.command("list")

@@ -141,6 +141,10 @@ class Device(BaseModel):
     crs: str = "wgs84"
     created_at: datetime
     revoked_at: datetime | None = None
+    last_fix_at: datetime | None = None
+    """The latest fix time the device sent (UTC), None before its first."""
+    last_battery: float | None = None
+    """Its battery (%) at that fix, when the app reports it."""
 
     @field_validator("township", "squad", "name")
     @classmethod
@@ -187,8 +191,8 @@ class Device(BaseModel):
             created_at=created_at,
         )
 
-    def listing(self) -> dict[str, str | None]:
-        """What ``geo devices list`` shows."""
+    def listing(self) -> dict[str, str | float | None]:
+        """What ``geo devices list`` and ``GET /api/v1/devices`` show (never the hash)."""
         return {
             "id": self.public_id,
             "township": self.township,
@@ -199,6 +203,10 @@ class Device(BaseModel):
             "revoked_at": self.revoked_at.isoformat(timespec="seconds")
             if self.revoked_at
             else None,
+            "last_fix_at": self.last_fix_at.isoformat(timespec="seconds")
+            if self.last_fix_at
+            else None,
+            "last_battery": self.last_battery,
         }
 
 

@@ -36,6 +36,15 @@ TEXT: dict[str, dict[str, str]] = {
     "map": {"zh": "地图", "en": "Map"},
     "other_lang": {"zh": "English", "en": "中文"},
     "computed": {"zh": "计算于", "en": "computed"},
+    "devices": {"zh": "定位手机", "en": "Phones"},
+    "device": {"zh": "手机", "en": "Phone"},
+    "last_fix": {"zh": "最后定位", "en": "Last fix"},
+    "battery": {"zh": "电量", "en": "Battery"},
+    "revoked": {"zh": "已吊销", "en": "revoked"},
+    "no_devices": {
+        "zh": "尚无登记的手机（geo devices add）",
+        "en": "No phones registered yet (geo devices add)",
+    },
     "signin_title": {"zh": "登录", "en": "Sign in"},
     "signin_intro": {
         "zh": "请粘贴管理员发给您的访问密钥（geo_ 开头）。",

@@ -717,12 +717,15 @@ def dashboard_view(
     lang: Lang,
     *,
     layers: TownshipLayers | None = None,
+    devices: bool = False,
 ) -> DashboardView:
     """What the dashboard shows: ``week`` (default: the last complete week in the township's
-    time zone) with its verdicts and ranked gaps, named in ``lang``.
+    time zone) with its verdicts and ranked gaps, named in ``lang``; with ``devices`` (an
+    admin's view) the township's phones, their last fix and battery.
     ``layers``: the township's layers when the caller holds them (else they are loaded)."""
     from geo.outputs.dashboard import dashboard_view as view
 
     layers = layers or store.load_layers(township)
     week = week or IsoWeek.last_complete(datetime.now(UTC), layers.info.tz)
-    return view(layers, week_coverage(store, township, week, layers=layers), week, lang)
+    phones = store.devices(township) if devices else None
+    return view(layers, week_coverage(store, township, week, layers=layers), week, lang, phones)

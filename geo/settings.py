@@ -66,7 +66,10 @@ class ServerSettings(BaseSettings):
     max_unpack_ratio: float = DEFAULT_LIMITS.max_unpack_ratio
     """Most unpacked bytes per compressed byte (413 when passed: a compression bomb)."""
     max_batch_fixes: int = 1_000
-    """Most fixes in one live batch of ``POST /api/v1/positions`` (413 above)."""
+    """Most fixes in one live batch of ``POST /api/v1/positions`` or one tracker request
+    (413 above)."""
+    osmand_port: int | None = None
+    """A second port serving the OsmAnd protocol at ``/`` (``geo serve --osmand-port``)."""
     max_heavy_parses: int = 2
     """Heavy uploads (compressed, or over ``heavy_upload_bytes``) parsed at once; others wait."""
     heavy_upload_bytes: int = 1_000_000

@@ -13,7 +13,7 @@ from geo.api.dependencies import LayersCache, refuse_bad_text
 from geo.api.ingest_threads import IngestThreads, warm_up
 from geo.api.parse_slots import ParseSlots
 from geo.api.request_id import RequestIdMiddleware
-from geo.api.routers import audit, dashboard, layers, ogc, reports, signin, tracks
+from geo.api.routers import audit, dashboard, layers, ogc, phones, reports, signin, tracks
 from geo.api.routers.coverage import router
 from geo.api.security_headers import SecurityHeadersMiddleware
 from geo.settings import Settings, get_settings
@@ -59,6 +59,8 @@ def create_app(settings: Settings | None = None, *, warm: bool = False) -> FastA
     problems.install(app)
     body_limit.install(app, settings.server.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
+    if settings.server.osmand_port:
+        app.add_middleware(phones.OsmAndPort, port=settings.server.osmand_port)
     # Outermost: every answer gets the headers, errors and 500s included.
     app.add_middleware(
         SecurityHeadersMiddleware,
@@ -73,6 +75,8 @@ def create_app(settings: Settings | None = None, *, warm: bool = False) -> FastA
     app.include_router(layers.write_router)
     app.include_router(ogc.router)
     app.include_router(audit.router)
+    app.include_router(phones.trackers)
+    app.include_router(phones.router)
     openapi.install(app)
     return app
 

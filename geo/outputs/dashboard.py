@@ -17,6 +17,7 @@ import shapely
 from markupsafe import Markup
 
 from geo.coverage.result import WeekCoverage
+from geo.devices import Device
 from geo.i18n import Lang, texts
 from geo.layers import TownshipLayers
 from geo.outputs import csp
@@ -42,6 +43,18 @@ class GapItem:
 
 
 @dataclass(frozen=True)
+class DeviceItem:
+    """One phone in the admin's list: who, and when it last sent a fix (township time)."""
+
+    public_id: str
+    name: str
+    squad: str
+    last_fix: str | None
+    battery: float | None
+    revoked: bool
+
+
+@dataclass(frozen=True)
 class DashboardView:
     """What the dashboard shows for one township, week and language."""
 
@@ -54,10 +67,16 @@ class DashboardView:
     #: The week's table as JSON (:class:`geo.coverage.result.WeekCoverage` dumped).
     result: dict[str, Any]
     gaps: list[GapItem]
+    #: The township's phones (admins only; None for other roles).
+    devices: list[DeviceItem] | None = None
 
 
 def dashboard_view(
-    layers: TownshipLayers, result: WeekCoverage, week: IsoWeek, lang: Lang
+    layers: TownshipLayers,
+    result: WeekCoverage,
+    week: IsoWeek,
+    lang: Lang,
+    devices: list[Device] | None = None,
 ) -> DashboardView:
     """The dashboard's view model from the township's layers and the week's result.
 
@@ -71,6 +90,8 @@ def dashboard_view(
         The week shown (its neighbours are linked).
     lang
         ``"zh"`` or ``"en"``: the names shown.
+    devices
+        The township's phones, listed for admins (None: no list).
     """
     column = "name" if lang == "zh" else "name_en"
     names = dict(zip(layers.villages["code"], layers.villages[column], strict=True))
@@ -96,6 +117,19 @@ def dashboard_view(
         next=str(week.next()),
         result=result.model_dump(mode="json"),
         gaps=gaps,
+        devices=None if devices is None else [_device_item(d, layers) for d in devices],
+    )
+
+
+def _device_item(device: Device, layers: TownshipLayers) -> DeviceItem:
+    last = device.last_fix_at
+    return DeviceItem(
+        public_id=device.public_id,
+        name=device.name,
+        squad=device.squad,
+        last_fix=None if last is None else f"{last.astimezone(layers.info.tz):%Y-%m-%d %H:%M}",
+        battery=device.last_battery,
+        revoked=not device.active,
     )
 
 

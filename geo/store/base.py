@@ -18,6 +18,7 @@ from pydantic import AfterValidator, BaseModel, Field
 from geo.audit import AuditEntry
 from geo.coverage.camera_status import StatusChange
 from geo.coverage.result import IsoTime, WeekCoverage, with_example
+from geo.devices import Device
 from geo.errors import Conflict
 from geo.keys import ApiKey
 from geo.layers import TownshipLayers
@@ -256,6 +257,27 @@ class Store(Protocol):
     def touch_api_key(self, key_id: str, at: datetime, *, audit: AuditEntry | None = None) -> None:
         """Record that the key was used at ``at`` (callers do this at most once a minute),
         with ``audit`` in the same transaction."""
+
+    def add_device(self, device: Device, *, audit: AuditEntry | None = None) -> None:
+        """Register a phone (the hash of its id, never the id) and ``audit`` in one
+        transaction; :class:`geo.errors.Conflict` when its id is taken."""
+
+    def device_by_hash(self, id_sha256: str) -> Device | None:
+        """The device whose id hashes to ``id_sha256`` (revoked ones too), or None."""
+
+    def devices(self, township: str | None = None) -> list[Device]:
+        """Every device (of ``township`` when given), revoked ones included, oldest first."""
+
+    def revoke_device(
+        self, public_id: str, at: datetime, *, audit: AuditEntry | None = None
+    ) -> Device:
+        """Mark a device revoked from ``at`` on (a device revoked before keeps its first time;
+        ``audit`` is written only when this call revoked it); :class:`geo.errors.NotFound`
+        for an unknown public id."""
+
+    def touch_device(self, id_sha256: str, last_fix_at: datetime, battery: float | None) -> None:
+        """Record the device's latest fix time and battery, when ``last_fix_at`` is later
+        than the one stored."""
 
     def audit_entries(
         self,

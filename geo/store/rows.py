@@ -5,7 +5,6 @@ Rows come from :class:`geo.store.sql.SqlStore` on either backend with the same P
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -17,6 +16,7 @@ from shapely.geometry.base import BaseGeometry
 from geo.audit import Action, AuditEntry
 from geo.coverage.camera_status import SINCE_EVER, StatusChange
 from geo.coverage.result import WeekCoverage
+from geo.devices import Device
 from geo.ingest.cleaning import Drop
 from geo.keys import ApiKey, Role
 from geo.layers import LAYER_COLUMNS, WGS84, TownshipInfo, TownshipLayers
@@ -113,15 +113,8 @@ def fix_time_range(fixes: pd.DataFrame) -> tuple[datetime | None, datetime | Non
 
 
 def upload_record(row: dict[str, Any], *, duplicate: bool = False) -> UploadRecord:
-    """A stored ``uploads`` row (report as JSON text or a dict) as an :class:`UploadRecord`."""
-    report = row["report"]
-    return UploadRecord.model_validate(
-        {
-            **row,
-            "report": json.loads(report) if isinstance(report, str) else report,
-            "duplicate": duplicate,
-        }
-    )
+    """A stored ``uploads`` row as an :class:`UploadRecord`."""
+    return UploadRecord.model_validate({**row, "duplicate": duplicate})
 
 
 def coverage_rows(result: WeekCoverage, fingerprint: str) -> list[dict[str, Any]]:
@@ -171,18 +164,15 @@ def week_coverage(
 ) -> tuple[WeekCoverage, str]:
     """Rebuild a stored result from its village rows (in id order) and gap rows."""
 
-    def loaded(value: dict[str, Any] | str) -> dict[str, Any]:
-        return json.loads(value) if isinstance(value, str) else value
-
     first = results[0]
     result = WeekCoverage.model_validate(
         {
             "township_code": township,
             "week": week,
             "computed_at": first["computed_at"],
-            "villages": [loaded(r["result"]) for r in results],
+            "villages": [r["result"] for r in results],
             "gaps": sorted(
-                ({**loaded(props), "geometry": geom} for props, geom in gaps),
+                ({**props, "geometry": geom} for props, geom in gaps),
                 key=lambda g: int(g["rank"]),
             ),
             "fixes_used": first["fixes_used"],
@@ -291,3 +281,35 @@ def audit_entry(row: dict[str, Any]) -> AuditEntry:
         detail=dict(row["detail"] or {}),
         id=int(row["id"]),
     )
+
+
+def device(row: dict[str, Any]) -> Device:
+    """A stored ``devices`` row as a :class:`geo.devices.Device`."""
+    return Device(
+        public_id=row["public_id"],
+        id_sha256=row["id_sha256"],
+        township=row["township"],
+        squad=row["squad"],
+        name=row["name"] or "",
+        crs=row["crs"],
+        created_at=row["created_at"],
+        revoked_at=row["revoked_at"],
+        last_fix_at=row["last_fix_at"],
+        last_battery=row["last_battery"],
+    )
+
+
+def device_row(device: Device) -> dict[str, Any]:
+    """The ``devices`` row of a newly registered device."""
+    return {
+        "public_id": device.public_id,
+        "id_sha256": device.id_sha256,
+        "township": device.township,
+        "squad": device.squad,
+        "name": device.name,
+        "crs": device.crs,
+        "created_at": device.created_at.astimezone(UTC),
+        "revoked_at": None,
+        "last_fix_at": None,
+        "last_battery": None,
+    }

@@ -38,6 +38,7 @@ from sqlalchemy.exc import IntegrityError
 from geo.audit import AuditEntry
 from geo.coverage.camera_status import StatusChange
 from geo.coverage.result import WeekCoverage
+from geo.devices import Device
 from geo.errors import Conflict, NotFound, StoreUnavailable
 from geo.keys import ApiKey
 from geo.layers import TownshipLayers
@@ -49,6 +50,7 @@ from geo.store.tables import (
     CameraStatusChange,
     CoverageGap,
     CoverageResult,
+    DeviceRow,
     Fix,
     PatrolTrack,
     Township,
@@ -67,6 +69,7 @@ _RESULTS = _table(CoverageResult)
 _GAPS = _table(CoverageGap)
 _KEYS = _table(ApiKeyRow)
 _AUDIT = _table(AuditLog)
+_DEVICES = _table(DeviceRow)
 _TOWNSHIP = _table(Township)
 
 
@@ -563,6 +566,55 @@ class SqlStore:
         with self._begin(write=True) as conn:
             conn.execute(update(_KEYS).where(_KEYS.c.key_id == key_id).values(last_used_at=at))
             _add_audit(conn, audit)
+
+    def add_device(self, device: Device, *, audit: AuditEntry | None = None) -> None:
+        try:
+            with self._begin(write=True) as conn:
+                conn.execute(insert(_DEVICES).values(**rows.device_row(device)))
+                _add_audit(conn, audit)
+        except IntegrityError:
+            raise Conflict(f"a device with id {device.public_id} exists already") from None
+
+    def device_by_hash(self, id_sha256: str) -> Device | None:
+        with self._begin() as conn:
+            row = conn.execute(select(_DEVICES).where(_DEVICES.c.id_sha256 == id_sha256)).first()
+        return None if row is None else rows.device(row._asdict())
+
+    def devices(self, township: str | None = None) -> list[Device]:
+        query = select(_DEVICES).order_by(_DEVICES.c.id)
+        if township is not None:
+            query = query.where(_DEVICES.c.township == township)
+        with self._begin() as conn:
+            found = conn.execute(query).all()
+        return [rows.device(r._asdict()) for r in found]
+
+    def revoke_device(
+        self, public_id: str, at: datetime, *, audit: AuditEntry | None = None
+    ) -> Device:
+        d = _DEVICES.c
+        with self._begin(write=True) as conn:
+            revoked = conn.execute(
+                update(_DEVICES)
+                .where(d.public_id == public_id, d.revoked_at.is_(None))
+                .values(revoked_at=at)
+            ).rowcount
+            if revoked:
+                _add_audit(conn, audit)
+            row = conn.execute(select(_DEVICES).where(d.public_id == public_id)).first()
+        if row is None:
+            raise NotFound(f"no device with id {public_id}; see geo devices list")
+        return rows.device(row._asdict())
+
+    def touch_device(self, id_sha256: str, last_fix_at: datetime, battery: float | None) -> None:
+        d = _DEVICES.c
+        # Only a later fix moves the device's last fix (a replayed old batch does not).
+        later = (d.last_fix_at.is_(None)) | (d.last_fix_at < last_fix_at)
+        with self._begin(write=True) as conn:
+            conn.execute(
+                update(_DEVICES)
+                .where(d.id_sha256 == id_sha256, later)
+                .values(last_fix_at=last_fix_at, last_battery=battery)
+            )
 
     def audit_entries(
         self,

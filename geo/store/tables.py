@@ -268,6 +268,24 @@ class ApiKey(Base):
     last_used_at: Mapped[datetime | None] = mapped_column(UtcTime, nullable=True)
 
 
+class DeviceRow(Base):
+    """A phone registered to a squad (:class:`geo.devices.Device`): only the SHA-256 of its
+    device id is kept, and that hash is the lookup key of every tracker request."""
+
+    __tablename__ = "devices"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    public_id: Mapped[str] = mapped_column(String, unique=True)
+    id_sha256: Mapped[str] = mapped_column(String, unique=True)
+    township: Mapped[str] = mapped_column(String, index=True)
+    squad: Mapped[str] = mapped_column(String)
+    name: Mapped[str] = mapped_column(String, default="")
+    crs: Mapped[str] = mapped_column(String, default="wgs84")
+    created_at: Mapped[datetime] = mapped_column(UtcTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcTime, nullable=True)
+    last_fix_at: Mapped[datetime | None] = mapped_column(UtcTime, nullable=True)
+    last_battery: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
 class AuditLog(Base):
     """One entry of the audit log (:mod:`geo.audit`): a layer edit, a camera status change or
     an API key's creation, revocation or use, written in the transaction of the change."""

@@ -16,7 +16,7 @@ import pytest
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.testclient import TestClient
 
-from geo import access, operations
+from geo import access, operations, phones
 from geo.api import problems
 from geo.api.app import create_app
 from geo.api.auth import AUTH_PROBLEMS, COOKIE, RouteAccess, access_table, declared_access, require
@@ -33,6 +33,10 @@ ROUTES = declared_access(create_app(Settings()))
 PROTECTED = [r for r in ROUTES if r.roles is not None]
 OPEN = {("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/signin"), ("POST", "/signin")}
 OPEN |= {("POST", "/signout")}
+# The tracker apps' endpoints: the device id (or a patrol key as the Basic password) is their
+# credential, checked by geo.phones (tests/api/test_phones_api.py).
+OPEN |= {(m, "/api/v1/osmand") for m in ("GET", "POST")}
+OPEN |= {(m, "/api/v1/gpslogger") for m in ("GET", "POST")} | {("POST", "/api/v1/owntracks")}
 SECURITY_DOC = ROOT / "docs" / "security.md"
 
 
@@ -49,6 +53,7 @@ class World:
     tokens: dict[Role, str]
     revoked: dict[Role, str]
     uploads: dict[str, int]
+    device_id: str
 
 
 @pytest.fixture(scope="module", params=["gpkg", pytest.param("postgis", marks=pytest.mark.postgis)])
@@ -86,8 +91,9 @@ def world(
         tokens[role] = access.create_key(store, role=role, name=role.value, squad=squad)[0]
         revoked[role], key = access.create_key(store, role=role, name="old", squad=squad)
         access.revoke_key(store, key.key_id)
+    new, _ = phones.register_device(store, squad="squad-01")
     with TestClient(create_app(settings), follow_redirects=False) as client:
-        yield World(client, store, tokens, revoked, uploads)
+        yield World(client, store, tokens, revoked, uploads, new.device_id)
     store.close()
 
 
@@ -105,6 +111,7 @@ def call(
         "code": "CAM-01",
         # A DELETE that gets through must not take away what later GETs read.
         "fid": "CAM-404" if route.method == "DELETE" else "CAM-01",
+        "id": "000000000000" if route.method == "DELETE" else world.device_id,
     }
     path = re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), "x"), route.path)
     headers = {"Authorization": f"Bearer {token}"} if token else {}

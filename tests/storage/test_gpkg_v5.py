@@ -54,11 +54,44 @@ def v5_file(tmp_path: Path) -> Path:
     return path
 
 
-def test_a_schema_5_file_opens_unchanged(v5_file: Path) -> None:
+def test_a_schema_5_file_is_upgraded_by_adding_the_devices_table(v5_file: Path) -> None:
     before = _schema_objects(v5_file)
     GeoPackageStore(v5_file).close()
-    assert SCHEMA_VERSION == "5"  # no upgrade is due: the schema did not change
-    assert _schema_objects(v5_file) == before
+    assert SCHEMA_VERSION == "6"  # schema 6 added the devices table (issue 13)
+    after = _schema_objects(v5_file)
+    # Every object of the old file is kept as it was; only the devices table and its
+    # indexes are new.
+    assert set(before) <= set(after)
+    added = sorted(name for name, _ in set(after) - set(before))
+    assert added == [
+        "devices",
+        "ix_devices_township",
+        "sqlite_autoindex_devices_1",
+        "sqlite_autoindex_devices_2",
+    ], added
+    con = sqlite3.connect(v5_file)
+    try:
+        assert con.execute("SELECT value FROM geo_meta").fetchone() == ("6",)
+        contents = con.execute(
+            "SELECT data_type FROM gpkg_contents WHERE table_name = 'devices'"
+        ).fetchall()
+        assert contents == [("attributes",)]
+    finally:
+        con.close()
+
+
+def test_a_schema_5_file_takes_devices(v5_file: Path) -> None:
+    from geo.devices import Device, new_device_id
+
+    store = GeoPackageStore(v5_file)
+    new = new_device_id()
+    device = Device.register(
+        new, township=TOWNSHIP, squad="squad-01", created_at=datetime(2026, 11, 30, tzinfo=UTC)
+    )
+    store.add_device(device)
+    assert store.device_by_hash(new.id_sha256) == device
+    assert store.devices(TOWNSHIP) == [device]
+    store.close()
 
 
 def test_every_row_of_a_schema_5_file_reads_back(v5_file: Path) -> None:

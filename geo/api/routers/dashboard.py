@@ -17,14 +17,16 @@ from geo import operations
 from geo.api.auth import READERS, require
 from geo.api.dependencies import TownshipDep
 from geo.i18n import pick_lang
+from geo.keys import Principal, Role
 from geo.outputs.dashboard import dashboard_page
 from geo.weeks import IsoWeek
 
 router = APIRouter(include_in_schema=False)
 
 
-@router.get("/", response_class=HTMLResponse, dependencies=[Depends(require(*READERS, page=True))])
+@router.get("/", response_class=HTMLResponse)
 def dashboard(
+    principal: Annotated[Principal, Depends(require(*READERS, page=True))],
     township: TownshipDep,
     week: Annotated[str | None, Query()] = None,
     lang: Annotated[str | None, Query()] = None,
@@ -37,6 +39,7 @@ def dashboard(
         IsoWeek.parse(week) if week else None,
         pick_lang(lang, accept_language),
         layers=township.layers,
+        devices=principal.role is Role.ADMIN,
     )
     # The map frame keeps the township the page was asked for.
     map_query = urlencode(

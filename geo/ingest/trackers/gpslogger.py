@@ -51,8 +51,8 @@ def gpslogger_url(endpoint: str) -> str:
 
     Examples
     --------
-    >>> gpslogger_url("https://geo.example.cn/api/v1/phones/gpslogger")[:65]
-    'https://geo.example.cn/api/v1/phones/gpslogger?lat=%LAT&lon=%LON&'
+    >>> gpslogger_url("https://geo.example.cn/api/v1/gpslogger")[:58]
+    'https://geo.example.cn/api/v1/gpslogger?lat=%LAT&lon=%LON&'
     """
     return f"{endpoint}{'&' if '?' in endpoint else '?'}{GPSLOGGER_QUERY}"
 
