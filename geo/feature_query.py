@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any, Final, Literal
 
 import pyproj
@@ -183,6 +185,48 @@ class FeatureQuery:
                 f"{collection} has no property {', '.join(unknown)}; its queryables are "
                 f"{', '.join(sorted(known))}"
             )
+        if self.filter is not None:
+            check_types(self.filter, queryables)
+
+
+_FITS: Final[dict[str, Callable[[Any], bool]]] = {
+    "boolean": lambda v: isinstance(v, bool),
+    "integer": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+    "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+    "string": lambda v: isinstance(v, str),
+}
+
+
+def check_types(node: Any, queryables: dict[str, Any]) -> None:
+    """Refuse (400) a property compared with a value of another type (``range_m > 'far'``),
+    by the JSON Schema types of the queryables.
+
+    Examples
+    --------
+    >>> check_types(parse_filter("range_m > 'far'", None), {"range_m": {"type": "number"}})
+    Traceback (most recent call last):
+    ...
+    geo.errors.InvalidQuery: filter compares range_m (number) with 'far'
+    """
+    compared: list[tuple[Any, list[Any]]] = []
+    if isinstance(node, ast.Comparison):
+        compared.append((node.lhs, [node.rhs]))
+    elif isinstance(node, ast.Between):
+        compared.append((node.lhs, [node.low, node.high]))
+    elif isinstance(node, ast.In):
+        compared.append((node.lhs, list(node.sub_nodes)))
+    for lhs, values_ in compared:
+        if not isinstance(lhs, ast.Attribute):
+            continue
+        kind = queryables.get(lhs.name, {}).get("type")
+        fits = _FITS.get(str(kind))
+        for value in values_:
+            literal = not isinstance(value, ast.Node) and value is not None
+            if fits is not None and literal and not fits(value):
+                raise InvalidQuery(f"filter compares {lhs.name} ({kind}) with {value!r}")
+    if isinstance(node, ast.Node):
+        for sub in node.get_sub_nodes():
+            check_types(sub, queryables)
 
 
 def filter_properties(node: Any) -> list[str]:
@@ -215,6 +259,8 @@ def in_storage_crs(node: Any, to_wgs84: pyproj.Transformer) -> Any:
             raise InvalidQuery(
                 "temporal filter operators are not offered; filter by time with datetime"
             )
+        if isinstance(item, datetime | date):
+            raise InvalidQuery("filter compares a time; filter by time with datetime instead")
         if isinstance(item, values.Geometry):
             return geometry(shape(item.geometry))
         if isinstance(item, values.Envelope):

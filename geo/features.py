@@ -437,7 +437,10 @@ def select_features(
     """
     mask = filter_mask(layer, frame, bbox=bbox, interval=interval, tz=tz)
     if query is not None and query.filter is not None and len(frame):
-        chosen = to_filter(frame, query.filter, function_map={"bbox": shapely.box})
+        try:
+            chosen = to_filter(frame, query.filter, function_map={"bbox": shapely.box})
+        except (TypeError, ValueError) as exc:  # a property compared with another type
+            raise InvalidQuery(f"filter cannot be applied to {layer}: {exc}") from None
         mask &= np.asarray(chosen, dtype=bool)
     matched = frame[mask]
     if query is not None and query.sortby:

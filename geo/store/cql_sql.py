@@ -176,6 +176,10 @@ _GEOMETRY_FORMATS: dict[str, str] = {
 }
 
 
+def _json_type(kind: Any) -> str:
+    return next((v for k, v in _JSON_TYPES.items() if isinstance(kind, k)), "string")
+
+
 def layer_queryables(layer: str) -> dict[str, dict[str, Any]]:
     """The queryable properties of a stored layer as JSON Schema property schemas: its
     stored columns (``type`` from the column) and ``geometry``.
@@ -190,10 +194,7 @@ def layer_queryables(layer: str) -> dict[str, dict[str, Any]]:
     table = LAYER_TABLES[layer]
     out: dict[str, dict[str, Any]] = {}
     for name in LAYER_COLUMNS_OF[layer]:
-        kind = next(
-            (v for k, v in _JSON_TYPES.items() if isinstance(table.c[name].type, k)), "string"
-        )
-        out[name] = {"type": kind, "title": name}
+        out[name] = {"type": _json_type(table.c[name].type), "title": name}
     geometry_type = getattr(table.c.geom.type, "geometry_type", "GEOMETRY")
     out["geometry"] = {
         "format": _GEOMETRY_FORMATS.get(str(geometry_type), "geometry-any"),

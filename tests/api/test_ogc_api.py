@@ -185,6 +185,15 @@ def test_drone_flights_by_datetime(client: TestClient) -> None:
         ("/ogc/collections/cameras/items?filter=colour='red'", 400, "no property colour"),
         ("/ogc/collections/cameras/items?filter-lang=ecql&filter=x", 400, "not offered"),
         ("/ogc/collections/cameras/items?sortby=-colour", 400, "no property colour"),
+        ("/ogc/collections/cameras/items?filter=range_m>'far'", 400, "compares range_m (number)"),
+        ("/ogc/collections/cameras/items?filter=status IN ('offline', 3)", 400, "compares status"),
+        ("/ogc/collections/road_gaps/items?filter=rank>'abc'", 400, "compares rank (integer)"),
+        (
+            "/ogc/collections/cameras/items"
+            "?filter=installed_on > TIMESTAMP('2026-01-01T00:00:00Z')",
+            400,
+            "filter by time with datetime",
+        ),
         ("/ogc/collections/cameras/queryables?x=1", 400, "unknown query parameter x"),
         ("/ogc/collections/gaps/queryables", 404, "no collection"),
     ],
