@@ -6,7 +6,8 @@ GeoJSON's and OGC's CRS84 axis order, so features are written without reprojecti
 
 Feature ids are the layer's code (``code``; ``flight_id`` for drone flights). A checkpoint
 without a code gets ``cp-`` and a hash of its name and position, which stays the same across
-reloads while the checkpoint does not move or change its name. Gaps are ``<week>-<rank>``.
+reloads while the checkpoint does not move or change its name. Gaps are ``<week>-<rank>``
+(area and road gaps share a week's ranks, so an id names one gap of either collection).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any, Final, Literal
@@ -24,10 +26,13 @@ import numpy as np
 import pandas as pd
 import shapely
 from numpy.typing import NDArray
+from pygeofilter.backends.geopandas.evaluate import to_filter
 from shapely.geometry import mapping
+from shapely.geometry.base import BaseGeometry
 
-from geo.coverage.result import WeekCoverage
+from geo.coverage.result import GapKind, WeekCoverage
 from geo.errors import InvalidQuery
+from geo.feature_query import FeatureQuery
 from geo.layers import WGS84
 from geo.weeks import IsoWeek
 
@@ -47,10 +52,13 @@ ID_COLUMN: Final[dict[str, str]] = {
     "cameras": "code",
     "checkpoints": "code",
     "drone_flights": "flight_id",
-    "gaps": "id",
+    "area_gaps": "id",
+    "road_gaps": "id",
 }
+#: The gap collections, one geometry type each: area gaps are polygons, road gaps lines.
+GAP_COLLECTIONS: Final[dict[str, GapKind]] = {"area_gaps": "area", "road_gaps": "road"}
 #: Layers with a time: drone flights (start to end) and gaps (their ISO week).
-TEMPORAL_LAYERS: Final[tuple[str, ...]] = ("drone_flights", "gaps")
+TEMPORAL_LAYERS: Final[tuple[str, ...]] = ("drone_flights", *GAP_COLLECTIONS)
 MAX_LIMIT: Final[int] = 1000
 DEFAULT_LIMIT: Final[int] = 100
 
@@ -221,7 +229,7 @@ def feature_times(layer: str, frame: pd.DataFrame, tz: ZoneInfo) -> tuple[pd.Ser
         start = pd.to_datetime(frame["started_at"], utc=True, errors="coerce", format="ISO8601")
         end = pd.to_datetime(frame["ended_at"], utc=True, errors="coerce", format="ISO8601")
         return start, end.fillna(start)
-    if layer == "gaps":
+    if layer in GAP_COLLECTIONS:
         bounds = {w: IsoWeek.parse(w).bounds(tz) for w in set(frame["week"])}
         # A week is [Monday 00:00, next Monday 00:00): its last instant is just before the end.
         last = pd.Timedelta(microseconds=1)
@@ -229,10 +237,17 @@ def feature_times(layer: str, frame: pd.DataFrame, tz: ZoneInfo) -> tuple[pd.Ser
         starts = pd.to_datetime([bounds[w][0] for w in frame["week"]], utc=True)
         ends = pd.to_datetime([bounds[w][1] for w in frame["week"]], utc=True) - last
         return pd.Series(starts, index=frame.index), pd.Series(ends, index=frame.index)
-    raise InvalidQuery(
-        f"{layer} has no time, so datetime does not apply; it applies to "
-        f"{' and '.join(TEMPORAL_LAYERS)}"
-    )
+    check_temporal(layer)
+    raise AssertionError(layer)  # check_temporal refused it
+
+
+def check_temporal(layer: str) -> None:
+    """Refuse (400) a time filter on a layer without time."""
+    if layer not in TEMPORAL_LAYERS:
+        raise InvalidQuery(
+            f"{layer} has no time, so datetime does not apply; it applies to "
+            f"{' and '.join(TEMPORAL_LAYERS)}"
+        )
 
 
 def temporal_extent(layer: str, frame: pd.DataFrame, tz: ZoneInfo) -> TimeInterval | None:
@@ -385,21 +400,28 @@ def select_features(
     tz: ZoneInfo,
     bbox: Bbox | None = None,
     interval: TimeInterval | None = None,
+    query: FeatureQuery | None = None,
     limit: int = DEFAULT_LIMIT,
     offset: int = 0,
 ) -> FeaturePage:
-    """Filter a layer by ``bbox`` and ``interval`` and return one page of features.
+    """Filter a layer by ``bbox``, ``interval`` and the ``query``'s CQL2 filter
+    (pygeofilter's GeoPandas evaluator; geometries in CRS84), sort it by the query's
+    ``sortby`` and return one page of features.
 
     Parameters
     ----------
     layer
-        The layer's name (``cameras``, ..., or ``gaps``); decides ids and times.
+        The layer's name (``cameras``, ..., ``area_gaps`` or ``road_gaps``); decides ids
+        and times.
     frame
         The layer in WGS-84, in its stored order (pages are stable in that order).
     tz
         The township's time zone, for weeks.
     bbox, interval
         Filters; None means no filter.
+    query
+        A filter and sort keys (:class:`geo.feature_query.FeatureQuery`), properties
+        checked by the caller.
     limit, offset
         The page: at most ``limit`` features from position ``offset`` of the matches.
 
@@ -414,7 +436,19 @@ def select_features(
     (2, ['A'], 1)
     """
     mask = filter_mask(layer, frame, bbox=bbox, interval=interval, tz=tz)
+    if query is not None and query.filter is not None and len(frame):
+        try:
+            chosen = to_filter(frame, query.filter, function_map={"bbox": shapely.box})
+        except (TypeError, ValueError) as exc:  # a property compared with another type
+            raise InvalidQuery(f"filter cannot be applied to {layer}: {exc}") from None
+        mask &= np.asarray(chosen, dtype=bool)
     matched = frame[mask]
+    if query is not None and query.sortby:
+        matched = matched.sort_values(
+            [k.name for k in query.sortby],
+            ascending=[not k.descending for k in query.sortby],
+            kind="stable",
+        )
     window = matched.iloc[offset : offset + limit]
     return FeaturePage(
         features=to_features(layer, window),
@@ -424,13 +458,16 @@ def select_features(
     )
 
 
-def gaps_frame(results: list[WeekCoverage]) -> gpd.GeoDataFrame:
+def gaps_frame(results: list[WeekCoverage], kind: GapKind | None = None) -> gpd.GeoDataFrame:
     """The gaps of several weeks as one layer: id ``<week>-<rank>``, ``week`` and the gap's
-    properties, ordered by week then rank."""
+    properties, ordered by week then rank; only gaps of ``kind`` when it is given (so that a
+    layer holds one geometry type: polygons for areas, lines for roads)."""
     records: list[dict[str, Any]] = []
     geoms: list[Any] = []
     for result in sorted(results, key=lambda r: r.week):
         for gap in sorted(result.gaps, key=lambda g: g.rank):
+            if kind is not None and gap.kind != kind:
+                continue
             records.append(
                 {"id": f"{result.week}-{gap.rank}", "week": result.week, **gap.properties()}
             )
@@ -439,3 +476,30 @@ def gaps_frame(results: list[WeekCoverage]) -> gpd.GeoDataFrame:
     columns += ["road_length_m", "checkpoints", "distance_to_road_m", "last_covered"]
     frame = pd.DataFrame(records, columns=columns)
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=WGS84), crs=WGS84)
+
+
+def shape_features(
+    features: list[dict[str, Any]],
+    properties: list[str] | None,
+    to_crs: Callable[[BaseGeometry], BaseGeometry] | None,
+) -> list[dict[str, Any]]:
+    """Features with only the ``properties`` asked for (all when None) and their geometry
+    through ``to_crs`` (unchanged when None).
+
+    Examples
+    --------
+    >>> f = {"type": "Feature", "id": "A", "geometry": {"type": "Point", "coordinates": [1, 2]},
+    ...      "properties": {"code": "A", "status": "online"}}
+    >>> shape_features([f], ["status"], None)[0]["properties"]
+    {'status': 'online'}
+    """
+    out = []
+    for feature in features:
+        props = feature["properties"]
+        if properties is not None:
+            props = {k: v for k, v in props.items() if k in properties}
+        geometry = feature["geometry"]
+        if to_crs is not None and geometry is not None:
+            geometry = mapping(to_crs(shapely.geometry.shape(geometry)))
+        out.append({**feature, "properties": props, "geometry": geometry})
+    return out

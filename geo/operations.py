@@ -18,12 +18,16 @@ from geo.audit import CLI_ACTOR, Action, AuditEntry, entry
 from geo.coverage import WeekCoverage, evaluate_week
 from geo.coverage.camera_status import CameraStatus, StatusChange, week_statuses
 from geo.coverage.evaluate import Method
+from geo.coverage.result import GapKind
 from geo.errors import InvalidInput, NotFound
+from geo.feature_query import FeatureQuery
 from geo.features import (
     DEFAULT_LIMIT,
+    GAP_COLLECTIONS,
     Bbox,
     FeaturePage,
     TimeInterval,
+    check_temporal,
     feature_ids,
     gaps_frame,
     select_features,
@@ -46,6 +50,7 @@ from geo.layers import (
     read_layers_dir,
 )
 from geo.store import Store, UploadRecord
+from geo.store.cql_sql import layer_condition
 from geo.text import check_text
 from geo.tracks.fixes import ParsedTrack, make_fixes
 from geo.tracks.limits import DEFAULT_LIMITS, ReadLimits
@@ -517,10 +522,12 @@ def gaps_layer(
     township: str,
     interval: TimeInterval | None = None,
     *,
+    kind: GapKind | None = None,
     layers: TownshipLayers | None = None,
 ) -> gpd.GeoDataFrame:
-    """The gaps of every week with a stored result (only weeks meeting ``interval``), each
-    week brought up to date first (a week whose inputs changed is computed again).
+    """The gaps of every week with a stored result (only weeks meeting ``interval``; only
+    gaps of ``kind`` when given), each week brought up to date first (a week whose inputs
+    changed is computed again).
     ``layers``: the township's layers when the caller holds them (else they are loaded)."""
     layers = layers or store.load_layers(township)
     tz = layers.info.tz
@@ -534,7 +541,7 @@ def gaps_layer(
         ):
             continue
         results.append(week_coverage(store, township, week, layers=layers))
-    return gaps_frame(results)
+    return gaps_frame(results, kind)
 
 
 def feature_page(
@@ -544,25 +551,47 @@ def feature_page(
     *,
     bbox: Bbox | None = None,
     interval: TimeInterval | None = None,
+    query: FeatureQuery | None = None,
     limit: int = DEFAULT_LIMIT,
     offset: int = 0,
 ) -> FeaturePage:
-    """One page of a layer's features, or of the gaps of the stored weeks (``gaps``, each
-    week brought up to date first), filtered by ``bbox`` and ``interval``
-    (:func:`geo.features.select_features`)."""
-    frame = (
-        gaps_layer(store, layers.info.code, interval, layers=layers)
-        if collection == "gaps"
-        else layers.layer(collection)
-    )
+    """One page of a layer's features, or of the gaps of the stored weeks (``area_gaps``,
+    ``road_gaps``: each week brought up to date first), filtered by ``bbox`` (CRS84),
+    ``interval`` and the ``query``'s CQL2 filter (geometries in CRS84,
+    :func:`geo.feature_query.in_storage_crs`), sorted by its ``sortby``.
+
+    A stored layer is filtered, sorted and paged in SQL (:meth:`Store.layer_features`),
+    except a drone flights' ``interval``, applied to the SQL's matches (their times are
+    text with offsets); the gaps, computed per week, are filtered by pygeofilter's
+    GeoPandas evaluator (:func:`geo.features.select_features`).
+    """
+    query = query or FeatureQuery()
+    if collection in GAP_COLLECTIONS:
+        frame = gaps_layer(
+            store, layers.info.code, interval, kind=GAP_COLLECTIONS[collection], layers=layers
+        )
+        return select_features(
+            collection,
+            frame,
+            tz=layers.info.tz,
+            bbox=bbox,
+            interval=interval,
+            query=query,
+            limit=limit,
+            offset=offset,
+        )
+    if interval is not None:
+        check_temporal(collection)
+    where = layer_condition(collection, bbox, query.filter)
+    order = [(k.name, k.descending) for k in query.sortby]
+    if interval is None:
+        frame, matched = store.layer_features(
+            layers.info.code, collection, where=where, order_by=order, limit=limit, offset=offset
+        )
+        return FeaturePage(to_features(collection, frame), matched, offset, limit)
+    frame, _ = store.layer_features(layers.info.code, collection, where=where, order_by=order)
     return select_features(
-        collection,
-        frame,
-        tz=layers.info.tz,
-        bbox=bbox,
-        interval=interval,
-        limit=limit,
-        offset=offset,
+        collection, frame, tz=layers.info.tz, interval=interval, limit=limit, offset=offset
     )
 
 
@@ -570,18 +599,27 @@ def collection_feature(
     store: Store, layers: TownshipLayers, collection: str, fid: str
 ) -> dict[str, Any]:
     """One feature by id: a layer's code (:func:`layer_feature`) or a gap's
-    ``<week>-<rank>`` (:class:`NotFound` when there is none)."""
-    if collection != "gaps":
+    ``<week>-<rank>`` (:class:`NotFound` when there is none, or when the gap of that rank is
+    of the other kind)."""
+    if collection not in GAP_COLLECTIONS:
         return layer_feature(layers, collection, fid)
     week_text, _, rank = fid.rpartition("-")
     weeks = store.coverage_weeks(layers.info.code)
     if week_text not in weeks or not rank.isdigit():
-        raise NotFound(f"gaps has no feature {fid!r}; ids are <week>-<rank>, e.g. 2026-W47-1")
+        raise NotFound(
+            f"{collection} has no feature {fid!r}; ids are <week>-<rank>, e.g. 2026-W47-1"
+        )
     start = IsoWeek.parse(week_text).bounds(layers.info.tz)[0]
-    frame = gaps_layer(store, layers.info.code, TimeInterval(start, start), layers=layers)
-    page = select_features("gaps", frame[frame["id"] == fid], tz=layers.info.tz, limit=1)
+    frame = gaps_layer(
+        store,
+        layers.info.code,
+        TimeInterval(start, start),
+        kind=GAP_COLLECTIONS[collection],
+        layers=layers,
+    )
+    page = select_features(collection, frame[frame["id"] == fid], tz=layers.info.tz, limit=1)
     if not page.features:
-        raise NotFound(f"gaps has no feature {fid!r}")
+        raise NotFound(f"{collection} has no feature {fid!r}")
     return page.features[0]
 
 

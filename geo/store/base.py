@@ -6,10 +6,10 @@ code, so one store can hold a whole county.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol
 
 import geopandas as gpd
 import pandas as pd
@@ -22,6 +22,9 @@ from geo.devices import Device
 from geo.errors import Conflict
 from geo.keys import ApiKey
 from geo.layers import TownshipLayers
+
+if TYPE_CHECKING:
+    from sqlalchemy import ColumnElement, Table
 
 #: Columns of :meth:`Store.week_fixes`.
 WEEK_FIX_COLUMNS = ("time", "lon", "lat", "squad", "device", "upload_id", "segment")
@@ -149,6 +152,19 @@ class Store(Protocol):
 
     def load_layers(self, township: str) -> TownshipLayers:
         """The township's layers; :class:`geo.errors.NotFound` when not stored."""
+
+    def layer_features(
+        self,
+        township: str,
+        layer: str,
+        *,
+        where: Callable[[Table], ColumnElement[bool] | None] = ...,
+        order_by: Sequence[tuple[str, bool]] = (),
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> tuple[gpd.GeoDataFrame, int]:
+        """One page of a stored layer selected, sorted and paged in SQL, with the number of
+        matching features (:meth:`geo.store.sql.SqlStore.layer_features`)."""
 
     def layers_version(self, township: str) -> str | None:
         """A stamp that changes whenever what :meth:`load_layers` returns may have changed

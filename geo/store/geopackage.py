@@ -23,12 +23,14 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+from collections.abc import Callable
 from datetime import datetime
 from itertools import repeat
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import shapely
 from sqlalchemy import (
     ColumnElement,
     Connection,
@@ -53,6 +55,17 @@ from geo.store.tables import Fix, PatrolTrack
 from geo.store.tables import table_of as _table
 from geo.store.types import iso_utc_array
 
+#: SQL name → shapely's predicate, registered on every connection.
+SPATIAL_PREDICATES: dict[str, Callable[[Any, Any], Any]] = {
+    "ST_Intersects": shapely.intersects,
+    "ST_Disjoint": shapely.disjoint,
+    "ST_Contains": shapely.contains,
+    "ST_Within": shapely.within,
+    "ST_Touches": shapely.touches,
+    "ST_Crosses": shapely.crosses,
+    "ST_Overlaps": shapely.overlaps,
+    "ST_Equals": shapely.equals,
+}
 _FIXES = _table(Fix)
 _TRACKS = _table(PatrolTrack)
 
@@ -70,6 +83,9 @@ def register_functions(con: sqlite3.Connection) -> None:
     for i, name in enumerate(("ST_MinX", "ST_MaxX", "ST_MinY", "ST_MaxY")):
         con.create_function(name, 1, bound(i), deterministic=True)
     con.create_function("ST_IsEmpty", 1, gpkg_geometry.is_empty, deterministic=True)
+    # The spatial predicates of CQL2 filters (geo.store.cql_sql), as PostGIS names them.
+    for name, predicate in SPATIAL_PREDICATES.items():
+        con.create_function(name, 2, gpkg_geometry.predicate(predicate), deterministic=True)
 
 
 def _on_connect(con: sqlite3.Connection, _record: object) -> None:

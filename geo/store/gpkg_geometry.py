@@ -9,6 +9,8 @@ no SpatiaLite.
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import shapely
@@ -69,3 +71,26 @@ def is_empty(blob: bytes | None) -> int | None:
     if blob is None:
         return None
     return 1 if blob[3] & 0x10 else 0
+
+
+def predicate(
+    test: Callable[[Any, Any], Any],
+) -> Callable[[bytes | None, bytes | None], int | None]:
+    """A SQL function of two blobs for a shapely predicate: 1 or 0, NULL when either is
+    NULL; boxes that do not meet answer without decoding (for predicates that need them to
+    meet: all but ``disjoint``)."""
+    needs_meeting = test is not shapely.disjoint
+
+    def f(a: bytes | None, b: bytes | None) -> int | None:
+        if a is None or b is None:
+            return None
+        if needs_meeting:
+            ea, eb = envelope(a), envelope(b)
+            if ea is None or eb is None:
+                return 0
+            if ea[1] < eb[0] or eb[1] < ea[0] or ea[3] < eb[2] or eb[3] < ea[2]:
+                return 0
+        ga, gb = decode([a, b])
+        return int(bool(test(ga, gb)))
+
+    return f

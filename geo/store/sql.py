@@ -11,7 +11,7 @@ unavailable.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -23,6 +23,8 @@ from sqlalchemy import (
     Connection,
     Engine,
     Select,
+    Table,
+    and_,
     delete,
     func,
     insert,
@@ -221,6 +223,39 @@ class SqlStore:
                 ).where(_TOWNSHIP.c.code == township)
             ).first()
         return None if row is None else f"{row[0].isoformat()}|{row[1]}|{row[2]}"
+
+    def layer_features(
+        self,
+        township: str,
+        layer: str,
+        *,
+        where: Callable[[Table], ColumnElement[bool] | None] = lambda _table: None,
+        order_by: Sequence[tuple[str, bool]] = (),
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> tuple[gpd.GeoDataFrame, int]:
+        """One page of a layer in SQL: the rows ``where`` selects (a condition over the
+        layer's table, see :func:`geo.store.cql_sql.to_sql`), sorted by ``order_by``
+        (column, descending) then by the stored order, ``limit`` rows from ``offset``;
+        with the number of matching rows."""
+        table = LAYER_TABLES[layer]
+        cols = rows.LAYER_COLUMNS_OF[layer]
+        chosen = where(table)
+        condition = and_(table.c.township == township, *([chosen] if chosen is not None else []))
+        order = [table.c[c].desc() if desc else table.c[c].asc() for c, desc in order_by]
+        query = (
+            select(*[table.c[c] for c in cols], table.c.geom)
+            .where(condition)
+            .order_by(*order, table.c.id)
+            .limit(limit)
+            .offset(offset)
+        )
+        with self._begin() as conn:
+            records = conn.execute(query).all()
+            matched = conn.execute(select(func.count()).select_from(table).where(condition))
+            count = int(matched.scalar_one())
+        frame = rows.layer_frame(layer, [tuple(r)[:-1] for r in records], [r[-1] for r in records])
+        return frame, count
 
     @staticmethod
     def _load_layers(conn: Connection, township: str) -> TownshipLayers:

@@ -50,10 +50,12 @@ def test_qgis_walk_sees_every_camera_once(client: TestClient, demo_layers: Towns
     assert landing.status_code == 200 and landing.headers["content-type"] == "application/json"
     page = LandingPageModel.model_validate(landing.json())
     rels = {x.rel: x for x in page.links}
-    assert rels["service-desc"].type == "application/vnd.oai.openapi+json;version=3.0"
+    # FastAPI writes OpenAPI 3.1: the link says so (issue 14)
+    assert rels["service-desc"].type == "application/vnd.oai.openapi+json;version=3.1"
     assert rels["data"].type == "application/json"
     assert {"self", "service-doc", "conformance"} <= set(rels)
-    assert client.get(rels["service-desc"].href).json()["paths"]
+    document = client.get(rels["service-desc"].href).json()
+    assert document["paths"] and document["openapi"].startswith("3.1")
 
     collections = client.get(rels["data"].href)
     body = CollectionsModel.model_validate(collections.json())
@@ -63,7 +65,8 @@ def test_qgis_walk_sees_every_camera_once(client: TestClient, demo_layers: Towns
         "cameras",
         "checkpoints",
         "drone_flights",
-        "gaps",
+        "area_gaps",
+        "road_gaps",
     ]
     cameras = next(c for c in body.collections if c.id == "cameras")
     self_link = next(x.href for x in cameras.links if x.rel == "self")
@@ -97,8 +100,10 @@ def test_qgis_walk_sees_every_camera_once(client: TestClient, demo_layers: Towns
 
 def test_conformance_and_api_definition(client: TestClient) -> None:
     conforms = client.get("/ogc/conformance").json()["conformsTo"]
-    for part in ("core", "geojson", "oas30"):
+    for part in ("core", "geojson"):
         assert f"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/{part}" in conforms
+    # "oas30" requires an OpenAPI 3.0 document; FastAPI's is 3.1 (issue 14: a true list)
+    assert not any(c.endswith("/oas30") for c in conforms)
     api = client.get("/ogc/api")
     assert api.headers["content-type"].startswith("application/vnd.oai.openapi+json")
     items = api.json()["paths"]["/ogc/collections/{collection}/items"]["get"]
@@ -140,6 +145,18 @@ def test_drone_flights_by_datetime(client: TestClient) -> None:
         "DJI-20261106-01",
     ]
     assert matched("2026-11-06") == ["DJI-20261106-01"]  # a local day
+    # datetime with a filter and a sort key: the SQL's matches, then the time
+    both = client.get(
+        "/ogc/collections/drone_flights/items",
+        params={"datetime": "2026-11-01/2026-11-30", "sortby": "-flight_id", "limit": 1},
+    ).json()
+    assert [f["id"] for f in both["features"]] == ["DJI-20261106-01"]
+    assert both["numberMatched"] == 2 and "next" in [x["rel"] for x in both["links"]]
+    one = client.get(
+        "/ogc/collections/drone_flights/items",
+        params={"datetime": "2026-11-01/2026-11-30", "filter": "flight_id LIKE '%1104%'"},
+    ).json()
+    assert [f["id"] for f in one["features"]] == ["DJI-20261104-01"]
 
 
 @pytest.mark.parametrize(
@@ -148,7 +165,9 @@ def test_drone_flights_by_datetime(client: TestClient) -> None:
         ("/ogc/collections/tracks", 404, "no collection 'tracks'"),
         ("/ogc/collections/patrol_tracks/items", 404, "no collection"),
         ("/ogc/collections/cameras/items/CAM-99", 404, "CAM-99"),
-        ("/ogc/collections/gaps/items/2026-W47-1", 404, "gaps has no feature"),
+        ("/ogc/collections/area_gaps/items/2026-W47-1", 404, "area_gaps has no feature"),
+        ("/ogc/collections/road_gaps/items/2026-W47-1", 404, "road_gaps has no feature"),
+        ("/ogc/collections/gaps", 404, "no collection 'gaps'"),
         ("/ogc/collections/cameras/items?bbox=109.8,28.1,110", 400, "4 numbers"),
         ("/ogc/collections/cameras/items?bbox=north", 400, "not a list of numbers"),
         ("/ogc/collections/cameras/items?limit=0", 400, "limit: Input should be greater"),
@@ -156,8 +175,27 @@ def test_drone_flights_by_datetime(client: TestClient) -> None:
         ("/ogc/collections/cameras/items?offset=-1", 400, "offset: Input should be greater"),
         ("/ogc/collections/drone_flights/items?datetime=today", 400, "RFC 3339"),
         ("/ogc/collections/cameras/items?datetime=2026-11-04T00:00:00Z", 400, "has no time"),
-        ("/ogc/collections/cameras/items?f=html", 400, "GeoJSON"),
-        ("/ogc/collections/cameras/items?bbox-crs=EPSG:4326", 400, "not supported"),
+        ("/ogc/collections/cameras/items?f=xml", 400, "not offered"),
+        ("/ogc/collections/cameras/items/CAM-07?f=html", 400, "not offered"),
+        ("/ogc/collections/cameras/items?bbox-crs=EPSG:32649", 400, "not supported"),
+        ("/ogc/collections/cameras/items?crs=EPSG:2000", 400, "not supported"),
+        ("/ogc/collections/cameras/items?colour=red", 400, "unknown query parameter colour"),
+        ("/ogc/collections?limit=3", 400, "unknown query parameter limit"),
+        ("/ogc/collections/cameras/items?filter=status%20%3D", 400, "not valid cql2-text"),
+        ("/ogc/collections/cameras/items?filter=colour='red'", 400, "no property colour"),
+        ("/ogc/collections/cameras/items?filter-lang=ecql&filter=x", 400, "not offered"),
+        ("/ogc/collections/cameras/items?sortby=-colour", 400, "no property colour"),
+        ("/ogc/collections/cameras/items?filter=range_m>'far'", 400, "compares range_m (number)"),
+        ("/ogc/collections/cameras/items?filter=status IN ('offline', 3)", 400, "compares status"),
+        ("/ogc/collections/road_gaps/items?filter=rank>'abc'", 400, "compares rank (integer)"),
+        (
+            "/ogc/collections/cameras/items"
+            "?filter=installed_on > TIMESTAMP('2026-01-01T00:00:00Z')",
+            400,
+            "filter by time with datetime",
+        ),
+        ("/ogc/collections/cameras/queryables?x=1", 400, "unknown query parameter x"),
+        ("/ogc/collections/gaps/queryables", 404, "no collection"),
     ],
 )
 def test_errors_are_problem_details(client: TestClient, path: str, status: int, words: str) -> None:
@@ -209,9 +247,10 @@ def test_one_feature_with_its_links(client: TestClient) -> None:
 def test_gaps_of_each_computed_week(
     client: TestClient, store: Store, demo_layers: TownshipLayers
 ) -> None:
-    empty = client.get("/ogc/collections/gaps").json()
-    assert "temporal" not in empty["extent"]
-    assert client.get("/ogc/collections/gaps/items").json()["numberMatched"] == 0
+    for name in ("area_gaps", "road_gaps"):
+        empty = client.get(f"/ogc/collections/{name}").json()
+        assert "temporal" not in empty["extent"]
+        assert client.get(f"/ogc/collections/{name}/items").json()["numberMatched"] == 0
     for day in ("2026-11-11 09:00", "2026-11-18 09:00"):  # a patrol in W46 and W47
         operations.import_track(
             store,
@@ -222,20 +261,166 @@ def test_gaps_of_each_computed_week(
         )
     week = operations.week_coverage(store, TOWNSHIP, IsoWeek(2026, 47))
     operations.week_coverage(store, TOWNSHIP, IsoWeek(2026, 46))
-    collection = client.get("/ogc/collections/gaps").json()
-    assert collection["extent"]["temporal"]["interval"] == [
-        ["2026-11-08T16:00:00Z", "2026-11-22T16:00:00Z"]
-    ]
-    in_w47 = client.get(
-        "/ogc/collections/gaps/items",
-        params={"datetime": "2026-11-18T12:00:00+08:00", "limit": 1000},
+    kinds = {"area_gaps": ("area", {"Polygon"}), "road_gaps": ("road", {"LineString"})}
+    ids: list[str] = []
+    for name, (kind, types) in kinds.items():
+        collection = client.get(f"/ogc/collections/{name}").json()
+        assert collection["extent"]["temporal"]["interval"] == [
+            ["2026-11-08T16:00:00Z", "2026-11-22T16:00:00Z"]
+        ]
+        in_w47 = client.get(
+            f"/ogc/collections/{name}/items",
+            params={"datetime": "2026-11-18T12:00:00+08:00", "limit": 1000},
+        ).json()
+        of_kind = sorted((g for g in week.gaps if g.kind == kind), key=lambda g: g.rank)
+        assert in_w47["numberMatched"] == len(of_kind) > 0
+        assert {f["properties"]["week"] for f in in_w47["features"]} == {"2026-W47"}
+        # one geometry type per collection, so QGIS draws every feature
+        assert {f["geometry"]["type"] for f in in_w47["features"]} == types
+        assert {f["properties"]["kind"] for f in in_w47["features"]} == {kind}
+        first = in_w47["features"][0]
+        assert first["id"] == f"2026-W47-{of_kind[0].rank}"
+        assert first["properties"]["rank"] == of_kind[0].rank
+        one = client.get(f"/ogc/collections/{name}/items/{first['id']}").json()
+        assert one["properties"] == first["properties"]
+        other = "road_gaps" if name == "area_gaps" else "area_gaps"
+        assert client.get(f"/ogc/collections/{other}/items/{first['id']}").status_code == 404
+        both = client.get(f"/ogc/collections/{name}/items", params={"limit": 1000}).json()
+        assert {f["properties"]["week"] for f in both["features"]} == {"2026-W46", "2026-W47"}
+        ids += [f["id"] for f in both["features"]]
+        assert client.get(f"/ogc/collections/{name}/items/2026-W47-9999").status_code == 404
+    # filters and sort keys on the computed gaps (pygeofilter's GeoPandas evaluator)
+    roads = [g for g in week.gaps if g.kind == "road"]
+    village = roads[0].village_code
+    chosen = client.get(
+        "/ogc/collections/road_gaps/items",
+        params={
+            "filter": f"village_code = '{village}' AND week = '2026-W47'",
+            "sortby": "-rank",
+            "properties": "rank,village_code",
+            "limit": 1000,
+        },
     ).json()
-    assert in_w47["numberMatched"] == len(week.gaps) > 0
-    assert {f["properties"]["week"] for f in in_w47["features"]} == {"2026-W47"}
-    first = in_w47["features"][0]
-    assert first["id"] == "2026-W47-1" and first["properties"]["rank"] == 1
-    one = client.get("/ogc/collections/gaps/items/2026-W47-1").json()
-    assert one["properties"] == first["properties"]
-    both = client.get("/ogc/collections/gaps/items", params={"limit": 1000}).json()
-    assert {f["properties"]["week"] for f in both["features"]} == {"2026-W46", "2026-W47"}
-    assert client.get("/ogc/collections/gaps/items/2026-W47-9999").status_code == 404
+    want = sorted((g.rank for g in roads if g.village_code == village), reverse=True)
+    assert [f["properties"]["rank"] for f in chosen["features"]] == want
+    assert all(set(f["properties"]) == {"rank", "village_code"} for f in chosen["features"])
+    # together the two collections hold every gap of both weeks, each once
+    w46 = operations.week_coverage(store, TOWNSHIP, IsoWeek(2026, 46))
+    assert sorted(ids) == sorted(
+        [f"2026-W47-{g.rank}" for g in week.gaps] + [f"2026-W46-{g.rank}" for g in w46.gaps]
+    )
+
+
+def test_cql2_filters_in_text_and_json(client: TestClient, demo_layers: TownshipLayers) -> None:
+    offline = sorted(demo_layers.cameras.loc[demo_layers.cameras.status == "offline", "code"])
+    assert offline
+    for params in (
+        {"filter": "status = 'offline'"},
+        {"filter": "status='offline'", "filter-lang": "cql2-text"},
+        {
+            "filter": '{"op": "=", "args": [{"property": "status"}, "offline"]}',
+            "filter-lang": "cql2-json",
+        },
+    ):
+        body = client.get("/ogc/collections/cameras/items", params=params).json()
+        assert sorted(f["id"] for f in body["features"]) == offline, params
+        assert body["numberMatched"] == len(offline)
+    cams = demo_layers.cameras
+
+    def ids(text: str) -> list[str]:
+        response = client.get("/ogc/collections/cameras/items", params={"filter": text})
+        assert response.status_code == 200, response.text
+        return sorted(f["id"] for f in response.json()["features"])
+
+    assert ids("range_m > 100 AND NOT ptz = true") == sorted(
+        cams.loc[(cams.range_m > 100) & ~cams.ptz.astype(bool), "code"]
+    )
+    assert ids("status IN ('offline', 'maintenance')") == sorted(
+        cams.loc[cams.status.isin(["offline", "maintenance"]), "code"]
+    )
+    assert ids("height_m BETWEEN 4 AND 5") == sorted(cams.loc[cams.height_m.between(4, 5), "code"])
+    assert ids("name LIKE '%村部'") == sorted(cams.loc[cams.name.str.endswith("村部"), "code"])
+    assert ids("bearing_deg IS NULL") == sorted(cams.loc[cams.bearing_deg.isna(), "code"])
+    box = (109.80, 28.10, 109.90, 28.20)
+    inside = sorted(cams.loc[cams.intersects(shapely.box(*box)), "code"])
+    assert 0 < len(inside) < 34
+    assert ids(f"S_INTERSECTS(geometry, BBOX({','.join(map(str, box))}))") == inside
+    polygon = shapely.box(*box).wkt
+    assert ids(f"S_INTERSECTS(geometry, {polygon})") == inside
+    assert ids(f"S_WITHIN(geometry, {polygon})") == inside
+    assert ids(f"S_DISJOINT(geometry, {polygon})") == sorted(set(cams.code) - set(inside))
+
+
+def test_sortby_and_properties(client: TestClient, demo_layers: TownshipLayers) -> None:
+    body = client.get(
+        "/ogc/collections/cameras/items",
+        params={"sortby": "-range_m,code", "properties": "code,range_m", "limit": 5},
+    ).json()
+    want = demo_layers.cameras.sort_values(["range_m", "code"], ascending=[False, True])
+    assert [f["id"] for f in body["features"]] == list(want["code"][:5])
+    assert all(set(f["properties"]) == {"code", "range_m"} for f in body["features"])
+    following = client.get(href(body["links"], "next")).json()
+    assert [f["id"] for f in following["features"]] == list(want["code"][5:10])
+
+
+def test_crs_of_answers_and_boxes(client: TestClient) -> None:
+    plain = client.get("/ogc/collections/cameras/items/CAM-07").json()
+    lon, lat = plain["geometry"]["coordinates"]
+    collection = client.get("/ogc/collections/cameras").json()
+    for code in (4326, 4490, 4546, 3857):
+        assert f"http://www.opengis.net/def/crs/EPSG/0/{code}" in collection["crs"]
+    metres = client.get(
+        "/ogc/collections/cameras/items", params={"crs": "EPSG:4546", "filter": "code='CAM-07'"}
+    )
+    assert metres.headers["content-crs"] == "<http://www.opengis.net/def/crs/EPSG/0/4546>"
+    # metres in EPSG:4546's own axis order: northing, then easting (CM 111°E)
+    north, east = metres.json()["features"][0]["geometry"]["coordinates"]
+    assert 3_000_000 < north < 3_200_000 and 300_000 < east < 500_000
+    latlon = client.get(
+        "/ogc/collections/cameras/items",
+        params={"crs": "http://www.opengis.net/def/crs/EPSG/0/4326", "filter": "code='CAM-07'"},
+    ).json()
+    assert latlon["features"][0]["geometry"]["coordinates"] == pytest.approx([lat, lon])
+    default = client.get("/ogc/collections/cameras/items", params={"limit": 1})
+    assert default.headers["content-crs"] == f"<{CRS84}>"
+    # a box in Web Mercator around CAM-07 finds it
+    import pyproj
+
+    mx, my = pyproj.Transformer.from_crs("OGC:CRS84", "EPSG:3857").transform(lon, lat)
+    box = f"{mx - 20},{my - 20},{mx + 20},{my + 20}"
+    found = client.get(
+        "/ogc/collections/cameras/items", params={"bbox": box, "bbox-crs": "EPSG:3857"}
+    ).json()
+    assert "CAM-07" in [f["id"] for f in found["features"]] and found["numberMatched"] < 5
+
+
+def test_queryables(client: TestClient) -> None:
+    response = client.get("/ogc/collections/cameras/queryables")
+    assert response.headers["content-type"] == "application/schema+json"
+    schema = response.json()
+    assert schema["type"] == "object" and schema["$id"].endswith("/cameras/queryables")
+    assert schema["properties"]["status"]["type"] == "string"
+    assert schema["properties"]["range_m"]["type"] == "number"
+    assert schema["properties"]["geometry"]["format"] == "geometry-point"
+    gaps = client.get("/ogc/collections/road_gaps/queryables").json()
+    assert gaps["properties"]["rank"]["type"] == "integer"
+    assert gaps["properties"]["geometry"]["format"] == "geometry-linestring"
+    rels = [x["rel"] for x in client.get("/ogc/collections/cameras").json()["links"]]
+    assert "http://www.opengis.net/def/rel/ogc/1.0/queryables" in rels
+    conforms = client.get("/ogc/conformance").json()["conformsTo"]
+    assert "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter" in conforms
+    assert "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text" in conforms
+
+
+def test_html_pages(client: TestClient) -> None:
+    for path in ("/ogc", "/ogc/collections", "/ogc/collections/cameras"):
+        page = client.get(path, params={"f": "html"})
+        assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+        assert "script-src 'none'" in page.headers["content-security-policy"]
+    assert "监控 Cameras" in client.get("/ogc/collections", params={"f": "html"}).text
+    items = client.get("/ogc/collections/cameras/items", params={"f": "html", "limit": 5})
+    assert items.status_code == 200 and items.headers["content-type"].startswith("text/html")
+    assert 'id="map"' in items.text and "CAM-01" in items.text
+    assert "'sha256-" in items.headers["content-security-policy"]
+    assert items.headers["content-crs"] == f"<{CRS84}>"
+    assert client.get("/ogc", params={"f": "json"}).json()["links"]

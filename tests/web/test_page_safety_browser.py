@@ -70,6 +70,11 @@ PAGES = (
     Page("/docs", "/docs", text="", key=None),
     Page("/redoc", "/redoc", text="", key=None),
     Page("/docs/oauth2-redirect", "/docs/oauth2-redirect", text="", key=None, opener_needed=True),
+    # OGC API – Features pages (f=html); the items page draws the hostile cameras on a map.
+    Page("/ogc", "/ogc?f=html", text=""),
+    Page("/ogc/collections", "/ogc/collections?f=html", text=""),
+    Page("/ogc/collections/{collection}", "/ogc/collections/cameras?f=html", text=""),
+    Page("/ogc/collections/{collection}/items", "/ogc/collections/cameras/items?f=html"),
 )
 
 #: FastAPI's documentation pages load Swagger UI and ReDoc from a CDN; the network is closed,
@@ -177,6 +182,10 @@ def html_routes(app: FastAPI, base: str) -> set[str]:
             continue
         kind = getattr(original.response_class, "value", original.response_class)
         if isinstance(kind, type) and issubclass(kind, HTMLResponse):
+            found.add(route.path)
+        # routes answering JSON or, asked with f=html, a page (OGC API – Features)
+        ok = (getattr(original, "responses", None) or {}).get(200, {})
+        if "text/html" in ok.get("content", {}):
             found.add(route.path)
     for other in app.routes:
         page = isinstance(other, Route) and not isinstance(other, APIRoute)
