@@ -69,10 +69,12 @@ def test_the_first_and_last_supported_weeks_are_answered(client: TestClient) -> 
 
 
 def test_gaps_filtered_to_a_time_without_gaps_are_an_empty_page(client: TestClient) -> None:
-    for when in ("2026-10-01T00:00:00Z", "0001-01-01T00:00:00Z", "9999-12-31", "../2026-10-01"):
-        response = client.get("/ogc/collections/gaps/items", params={"datetime": when})
-        assert response.status_code == 200, (when, response.text)
-        assert response.json()["features"] == []
+    for collection in ("area_gaps", "road_gaps"):
+        for when in ("2026-10-01T00:00:00Z", "0001-01-01T00:00:00Z", "9999-12-31", "../2026-10-01"):
+            path = f"/ogc/collections/{collection}/items"
+            response = client.get(path, params={"datetime": when})
+            assert response.status_code == 200, (collection, when, response.text)
+            assert response.json()["features"] == []
 
 
 def test_an_end_date_of_9999_12_31_filters_without_overflow(client: TestClient) -> None:

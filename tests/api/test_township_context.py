@@ -62,7 +62,8 @@ def test_layers_are_loaded_once_and_reused_while_unchanged(
         "/api/v1/coverage/daily/2026-11-18",
         "/api/v1/coverage/monthly/2026-11",
         "/api/v1/layers/cameras",
-        "/ogc/collections/gaps/items",
+        "/ogc/collections/area_gaps/items",
+        "/ogc/collections/road_gaps/items",
     ):
         response = client.get(f"{path}{query}", headers=leader)
         assert response.status_code == 200, (path, response.text)
