@@ -125,6 +125,23 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "weeks_down": {"zh": "不在线的周", "en": "Weeks not online"},
     "no_cameras_offline": {"zh": "所有监控在线", "en": "Every camera is online"},
+    "camera_sites": {"zh": "建议新增监控点位", "en": "Suggested camera sites"},
+    "camera_sites_note": {
+        "zh": "按{week}未覆盖的区域计算：沿道路的候选点中，"
+        "新增覆盖面积最大者（监控扇形视域模型）。",
+        "en": "From the area {week} left uncovered: the road points where a camera (sector "
+        "model) adds the most uncovered area.",
+    },
+    "camera_sites_note_now": {
+        "zh": "按当前在线监控以外的村域计算：沿道路的候选点中，新增覆盖面积最大者。",
+        "en": "From the villages outside the sectors of the cameras online now: the road "
+        "points where a camera adds the most area.",
+    },
+    "rank": {"zh": "序号", "en": "Rank"},
+    "road": {"zh": "道路", "en": "Road"},
+    "facing": {"zh": "朝向（度）", "en": "Facing (°)"},
+    "added_ha": {"zh": "新增覆盖（公顷）", "en": "Area added (ha)"},
+    "no_camera_sites": {"zh": "没有能增加覆盖的点位", "en": "No site adds uncovered area"},
 }
 
 

@@ -653,6 +653,10 @@ def month_coverage(
     return month_review(month, weeks, effort, layers.info.metric_crs)
 
 
+#: Suggested camera sites in the monthly report (from the month's last week with data).
+REPORT_CAMERA_SITES = 3
+
+
 def month_report(
     store: Store,
     township: str,
@@ -675,8 +679,25 @@ def month_report(
         statuses = week_layers(store, layers, IsoWeek.parse(text)).cameras
         for code, status in zip(statuses["code"], statuses["status"], strict=True):
             camera_weeks[str(code)].append(str(status))
+    with_data = [
+        w for w in review.weeks if any(v.weeks[w].status != "no_data" for v in review.villages)
+    ]
+    sites_week = with_data[-1] if with_data else None
+    sites = camera_suggestions(
+        store,
+        township,
+        count=REPORT_CAMERA_SITES,
+        week=IsoWeek.parse(sites_week) if sites_week else None,
+        layers=layers,
+    )
     return monthly_report_html(
-        review, layers, lang=lang, generated_at=datetime.now(UTC), camera_weeks=camera_weeks
+        review,
+        layers,
+        lang=lang,
+        generated_at=datetime.now(UTC),
+        camera_weeks=camera_weeks,
+        camera_sites=sites,
+        camera_sites_week=sites_week,
     )
 
 

@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from geo.coverage.monthly import Month, MonthReview
+from geo.dispatch.cameras import CameraSuggestions
 from geo.errors import FeatureUnavailable
 from geo.i18n import Lang, texts
 from geo.layers import TownshipLayers
@@ -179,6 +180,28 @@ def _squad_rows(review: MonthReview, layers: TownshipLayers, lang: Lang) -> list
     return rows
 
 
+def _camera_site_rows(
+    suggestions: CameraSuggestions | None, layers: TownshipLayers, lang: Lang
+) -> list[dict[str, str]]:
+    """The suggested camera sites as table rows: rank, village, road, facing, area added."""
+    if suggestions is None:
+        return []
+    names = _village_names(layers, lang)
+    roads = {
+        str(c): str(n) for c, n in zip(layers.roads["code"], layers.roads["name"], strict=True)
+    }
+    return [
+        {
+            "rank": str(site.rank),
+            "village": names.get(site.village_code, site.village_code),
+            "road": f"{roads.get(site.road_code, '')} {site.road_code}".strip(),
+            "facing": f"{site.bearing_deg:.0f}",
+            "added_ha": f"{site.added_m2 / 10_000:,.2f}",
+        }
+        for site in suggestions.sites
+    ]
+
+
 def _camera_rows(
     layers: TownshipLayers, camera_weeks: dict[str, list[str]], weeks: list[str], lang: Lang
 ) -> list[dict[str, str]]:
@@ -217,6 +240,8 @@ def monthly_report_html(
     lang: Lang = "zh",
     generated_at: datetime,
     camera_weeks: dict[str, list[str]] | None = None,
+    camera_sites: CameraSuggestions | None = None,
+    camera_sites_week: str | None = None,
 ) -> str:
     """The monthly review as a self-contained HTML page (A4 print styles, no scripts).
 
@@ -233,6 +258,10 @@ def monthly_report_html(
     camera_weeks
         Camera code → its status in each week of ``review.weeks`` (from the status
         history, as coverage counted it); the layer's current status for cameras left out.
+    camera_sites
+        Suggested sites for new cameras (:func:`geo.operations.camera_suggestions`), shown
+        after the cameras offline; ``camera_sites_week`` is the week whose uncovered area they
+        were computed from (None: the villages outside the cameras online now).
 
     Returns
     -------
@@ -261,6 +290,11 @@ def monthly_report_html(
             squads=_squad_rows(review, layers, lang),
             cameras=_camera_rows(layers, camera_weeks or {}, review.weeks, lang),
             cameras_total=len(layers.cameras),
+            camera_sites=_camera_site_rows(camera_sites, layers, lang),
+            camera_sites_shown=camera_sites is not None,
+            camera_sites_note=t["camera_sites_note"].format(week=camera_sites_week)
+            if camera_sites_week
+            else t["camera_sites_note_now"],
             # No scripts at all, also when the page is opened from a file.
             policy=csp.policy(header=False),
         )

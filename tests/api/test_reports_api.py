@@ -135,6 +135,17 @@ def check_report(html: str, store: Store, layers: TownshipLayers, lang: str) -> 
         )
     down = layers.cameras[layers.cameras["status"] != "online"]
     assert sorted(r[0] for r in page.tables["cameras-offline"][1:]) == sorted(down["code"])
+    # Suggested camera sites from the month's last week with data (W47), as the API gives them.
+    sites = operations.camera_suggestions(
+        store, "433122207", count=operations.REPORT_CAMERA_SITES, week=IsoWeek.parse("2026-W47")
+    ).sites
+    site_rows = page.tables["camera-sites"][1:]
+    assert sites and [r[0] for r in site_rows] == [str(site.rank) for site in sites]
+    assert [r[2].split()[-1] for r in site_rows] == [site.road_code for site in sites]
+    added = [float(r[4].replace(",", "")) for r in site_rows]
+    assert added == pytest.approx([site.added_m2 / 10_000 for site in sites], abs=0.006)
+    assert all(a > 0 for a in added) and added == sorted(added, reverse=True)
+    assert "2026-W47" in html
     assert html.count('<svg xmlns="http://www.w3.org/2000/svg"') == len(layers.villages)
     # Weeks with nothing patrolled get no point (not a point at 0): W45 and W48 here.
     measured = sum(
