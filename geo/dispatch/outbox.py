@@ -44,6 +44,24 @@ class OutboxMessage(BaseModel):
     sent_at: datetime | None = None
 
 
+class AlertTarget(BaseModel):
+    """A webhook alerts go to (``GEO_ALERT_TARGETS``, a JSON list of these).
+
+    ``secret`` is a DingTalk robot's signing secret (加签, ``SEC...``): when set, each send
+    adds ``timestamp`` and ``sign`` to the URL.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(min_length=1, examples=["小章镇 巡查群"])
+    kind: Channel
+    url: str = Field(examples=["https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=..."])
+    secret: str | None = None
+    townships: list[str] | None = Field(
+        None, description="Only these townships' alerts (all when unset)."
+    )
+
+
 def backoff(attempts: int) -> timedelta:
     """The delay before the next attempt after ``attempts`` failed ones (exponential).
 
@@ -62,6 +80,7 @@ __all__ = [
     "FIRST_BACKOFF",
     "MAX_ATTEMPTS",
     "MAX_BACKOFF",
+    "AlertTarget",
     "Channel",
     "OutboxMessage",
     "Status",
