@@ -10,6 +10,7 @@ import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import geopandas as gpd
@@ -22,6 +23,7 @@ from geo.dispatch.outbox import AlertTarget, backoff
 from geo.dispatch.risk import week_risk
 from geo.layers import TownshipLayers
 from geo.store import Store
+from tests.cli_runner import run_geo
 from tests.dispatch.builders import CODE, VILLAGE
 from tests.dispatch.test_risk import MONDAY, WEDNESDAY, WEEK, no_fixes, spokes, usual
 
@@ -175,3 +177,22 @@ def test_a_receiver_that_is_down_loses_nothing_and_gets_each_message_once(
     finally:
         if receiver is not None:
             receiver.close()
+
+
+def test_geo_alerts_run_from_the_command_line(tmp_path: Path, receiver: Receiver) -> None:
+    from geo.store.geopackage import GeoPackageStore
+
+    store = GeoPackageStore(tmp_path / "geo.gpkg")
+    store.save_layers(stored_spokes())
+    store.close()
+    env = {
+        "GEO_GPKG_PATH": str(tmp_path / "geo.gpkg"),
+        "GEO_DATABASE_URL": None,
+        "GEO_ALERT_TARGETS": json.dumps([t.model_dump() for t in targets(receiver.port)]),
+    }
+    args = ["alerts", "run", "--as-of", WEDNESDAY.isoformat()]
+    done = run_geo(args, env)
+    assert done.returncode == 0, done.stderr
+    assert "1 villages at risk, 2 enqueued, 2 sent, 0 failed, 0 pending" in done.stdout
+    again = run_geo(args, env)
+    assert "0 enqueued, 0 sent" in again.stdout and len(receiver.received) == 2
