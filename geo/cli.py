@@ -67,6 +67,11 @@ app.add_typer(devices_app, name="devices")
 app.add_typer(report_app, name="report")
 app.add_typer(audit_app, name="audit")
 app.add_typer(cameras_app, name="cameras")
+alerts_app = typer.Typer(
+    help="Mid-week alerts to WeCom, DingTalk or JSON webhooks, through an outbox.",
+    no_args_is_help=True,
+)
+app.add_typer(alerts_app, name="alerts")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -624,6 +629,47 @@ def plan(
     print_plan(result.model_dump(mode="json"), result.rows(), lang=lang)
     label = "用时" if lang == "zh" else "took"
     typer.echo(f"{label} {elapsed:.2f} s", err=True)
+
+
+@alerts_app.command("run")
+def alerts_run(
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Last day counted, YYYY-MM-DD (default: today, local)."),
+    ] = None,
+    township: TownshipOpt = None,
+) -> None:
+    """Judge the week so far, enqueue its alerts (once per target, day and villages at
+    risk) and send every due message of the outbox to the webhooks of GEO_ALERT_TARGETS. A
+    failed send stays pending and is retried by a later run, with exponential backoff; a
+    sent message is never sent again. Nothing schedules this inside `geo serve`: run it from
+    a systemd timer or cron (docs/dispatch.md).
+
+    Example (cron, 18:00 every day): `0 18 * * * cd /srv/geo && geo alerts run`
+
+    Example: `geo alerts run --as-of 2026-11-26 --township 433122207`
+    """
+    from geo import operations
+    from geo.weeks import parse_day
+
+    settings = get_settings()
+    store, code = _open(township)
+    if not settings.alerts.alert_targets:
+        typer.echo("GEO_ALERT_TARGETS is empty: no alert is enqueued or sent", err=True)
+    done = operations.run_alerts(
+        store,
+        code,
+        settings.alerts.alert_targets,
+        as_of=None if as_of is None else parse_day(as_of),
+        timeout=settings.alerts.alert_timeout_seconds,
+    )
+    typer.echo(
+        f"{done.week} as of {done.as_of}: {done.villages_at_risk} villages at risk, "
+        f"{done.enqueued} enqueued, {done.sent} sent, {done.failed} failed, "
+        f"{done.pending} pending"
+    )
+    if done.failed:
+        raise typer.Exit(1)
 
 
 def print_plan(

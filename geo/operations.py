@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -60,7 +60,9 @@ if TYPE_CHECKING:  # Folium is imported when a map is drawn
     from geo.coverage.daily import DayCoverage
     from geo.coverage.monthly import MonthReview
     from geo.dispatch.cameras import CameraSuggestions
+    from geo.dispatch.outbox import AlertTarget
     from geo.dispatch.plan import PatrolPlan
+    from geo.dispatch.risk import WeekRisk
     from geo.outputs.dashboard import DashboardView
     from geo.outputs.weekly_map import MapPage
 
@@ -865,3 +867,109 @@ def plan_sheet(
     layers = layers or store.load_layers(township)
     plan = patrol_plan(store, township, week, squad=squad, layers=layers)
     return plan_sheet_html(plan, squad, layers, lang=lang, generated_at=datetime.now(UTC))
+
+
+@dataclass(frozen=True)
+class AlertRun:
+    """What one ``geo alerts run`` did: the villages at risk found, the messages enqueued
+    (new ones only), sent, and failed (kept pending for a later run, or given up)."""
+
+    week: str
+    as_of: date
+    villages_at_risk: int
+    enqueued: int
+    sent: int
+    failed: int
+    pending: int
+
+
+def mid_week_risk(
+    store: Store,
+    township: str,
+    as_of: date,
+    *,
+    layers: TownshipLayers | None = None,
+) -> WeekRisk:
+    """The villages at risk of failing ``as_of``'s week, judged on the week's fixes up to the
+    end of ``as_of`` and the :data:`PLAN_WEEKS_BACK` weeks before (their stored results while
+    their inputs are unchanged, :func:`week_coverage`)."""
+    from geo.dispatch.risk import week_risk
+
+    layers = layers or store.load_layers(township)
+    week = IsoWeek.of(as_of)
+    start, end = week.bounds(layers.info.tz)
+    fixes = store.week_fixes(township, start, end)
+    recent = []
+    before = week
+    for _ in range(PLAN_WEEKS_BACK):
+        before = before.previous()
+        recent.append(week_coverage(store, township, before, layers=layers))
+    return week_risk(layers, fixes, week, as_of, recent=recent)
+
+
+def run_alerts(
+    store: Store,
+    township: str,
+    targets: Sequence[AlertTarget],
+    *,
+    as_of: date | None = None,
+    now: datetime | None = None,
+    timeout: float = 10.0,
+    limit: int = 100,
+) -> AlertRun:
+    """Judge the week so far, enqueue its alert messages (each once: the outbox key is the
+    township, target, day and villages at risk), then send every due message of the outbox.
+
+    A send that fails (refused, timed out, an HTTP error or a robot's ``errcode``) stays
+    pending with an exponential backoff (:func:`geo.dispatch.outbox.backoff`), so the next
+    run retries it; a sent message is never sent again.
+
+    Parameters
+    ----------
+    targets
+        The webhooks (``GEO_ALERT_TARGETS``).
+    as_of
+        The last day counted (today in the township's time zone by default).
+    now
+        The current time (for tests).
+    timeout
+        Seconds one webhook call may take.
+    limit
+        Most messages sent in one run.
+    """
+    import httpx
+
+    from geo.dispatch.alerts import messages, send
+
+    now = now or datetime.now(UTC)
+    layers = store.load_layers(township)
+    as_of = as_of or now.astimezone(layers.info.tz).date()
+    risk = mid_week_risk(store, township, as_of, layers=layers)
+    enqueued = sum(store.enqueue_alert(m) for m in messages(risk, list(targets), now))
+    by_name = {t.name: t for t in targets}
+    sent = failed = 0
+    with httpx.Client(timeout=timeout, follow_redirects=False) as client:
+        for message in store.due_alerts(now, limit=limit):
+            assert message.id is not None
+            target = by_name.get(message.target)
+            error = (
+                f"no alert target named {message.target!r} in GEO_ALERT_TARGETS"
+                if target is None or target.kind != message.channel
+                else send(client, target, message, now)
+            )
+            if error is None:
+                store.mark_alert_sent(message.id, datetime.now(UTC))
+                sent += 1
+            else:
+                store.mark_alert_failed(message.id, now, error)
+                failed += 1
+    pending = sum(1 for m in store.alerts(township) if m.status == "pending")
+    return AlertRun(
+        week=risk.week,
+        as_of=as_of,
+        villages_at_risk=risk.villages_at_risk,
+        enqueued=enqueued,
+        sent=sent,
+        failed=failed,
+        pending=pending,
+    )

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from geo.dispatch.outbox import AlertTarget
 from geo.tracks.limits import DEFAULT_LIMITS, ReadLimits
 
 
@@ -87,6 +88,18 @@ class ServerSettings(BaseSettings):
         )
 
 
+class AlertSettings(BaseSettings):
+    """Where mid-week alerts go (``geo alerts run``, docs/dispatch.md)."""
+
+    model_config = SettingsConfigDict(env_prefix="GEO_", extra="ignore")
+
+    alert_targets: list[AlertTarget] = []
+    """``GEO_ALERT_TARGETS``: a JSON list of ``{"name", "kind": "wecom"|"dingtalk"|"json",
+    "url"}`` (and optionally a DingTalk ``secret`` and ``townships``)."""
+    alert_timeout_seconds: float = 10.0
+    """How long one webhook call may take before it counts as failed."""
+
+
 @dataclass(frozen=True)
 class Settings:
     """All settings, grouped by concern."""
@@ -95,6 +108,7 @@ class Settings:
     layers: LayerSettings = field(default_factory=LayerSettings)
     output: OutputSettings = field(default_factory=OutputSettings)
     server: ServerSettings = field(default_factory=ServerSettings)
+    alerts: AlertSettings = field(default_factory=AlertSettings)
 
 
 @lru_cache(maxsize=1)

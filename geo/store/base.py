@@ -19,6 +19,7 @@ from geo.audit import AuditEntry
 from geo.coverage.camera_status import StatusChange
 from geo.coverage.result import IsoTime, WeekCoverage, with_example
 from geo.devices import Device
+from geo.dispatch.outbox import OutboxMessage
 from geo.errors import Conflict
 from geo.keys import ApiKey
 from geo.layers import TownshipLayers
@@ -278,6 +279,24 @@ class Store(Protocol):
     def touch_device(self, id_sha256: str, last_fix_at: datetime, battery: float | None) -> None:
         """Record the device's latest fix time and battery, when ``last_fix_at`` is later
         than the one stored."""
+
+    def enqueue_alert(self, message: OutboxMessage) -> bool:
+        """Store an alert message unless one with its ``key`` is stored already (then
+        nothing changes); True when this call stored it."""
+
+    def due_alerts(self, now: datetime, *, limit: int = 100) -> list[OutboxMessage]:
+        """Pending messages whose next attempt is due at ``now``, the longest waiting first."""
+
+    def alerts(self, township: str | None = None) -> list[OutboxMessage]:
+        """Every stored alert message (of ``township`` when given), oldest first."""
+
+    def mark_alert_sent(self, message_id: int, at: datetime) -> None:
+        """Mark a pending message sent at ``at`` (it is never sent again)."""
+
+    def mark_alert_failed(self, message_id: int, at: datetime, error: str) -> OutboxMessage:
+        """Count a failed attempt: the message stays pending with its next attempt delayed
+        exponentially (:func:`geo.dispatch.outbox.backoff`), or is marked failed once
+        :data:`geo.dispatch.outbox.MAX_ATTEMPTS` are spent; the message as now stored."""
 
     def audit_entries(
         self,

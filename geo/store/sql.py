@@ -39,6 +39,7 @@ from geo.audit import AuditEntry
 from geo.coverage.camera_status import StatusChange
 from geo.coverage.result import WeekCoverage
 from geo.devices import Device
+from geo.dispatch.outbox import MAX_ATTEMPTS, OutboxMessage, backoff
 from geo.errors import Conflict, NotFound, StoreUnavailable
 from geo.keys import ApiKey
 from geo.layers import TownshipLayers
@@ -46,6 +47,7 @@ from geo.store import rows
 from geo.store.base import NewUpload, UploadRecord, check_idempotent_retry
 from geo.store.tables import (
     LAYER_TABLES,
+    AlertOutbox,
     AuditLog,
     CameraStatusChange,
     CoverageGap,
@@ -71,6 +73,7 @@ _KEYS = _table(ApiKeyRow)
 _AUDIT = _table(AuditLog)
 _DEVICES = _table(DeviceRow)
 _TOWNSHIP = _table(Township)
+_OUTBOX = _table(AlertOutbox)
 
 
 class Backend(Protocol):
@@ -615,6 +618,67 @@ class SqlStore:
                 .where(d.id_sha256 == id_sha256, later)
                 .values(last_fix_at=last_fix_at, last_battery=battery)
             )
+
+    def enqueue_alert(self, message: OutboxMessage) -> bool:
+        """Store ``message`` unless one with its key is stored already; True when stored."""
+        values = message.model_dump(exclude={"id"}, mode="python")
+        try:
+            with self._begin(write=True) as conn:
+                if conn.execute(select(_OUTBOX.c.id).where(_OUTBOX.c.key == message.key)).first():
+                    return False
+                conn.execute(insert(_OUTBOX).values(**values))
+        except IntegrityError:  # the same key enqueued at once by another run
+            return False
+        return True
+
+    def due_alerts(self, now: datetime, *, limit: int = 100) -> list[OutboxMessage]:
+        o = _OUTBOX.c
+        query = (
+            select(_OUTBOX)
+            .where(o.status == "pending", o.next_attempt_at <= now)
+            .order_by(o.next_attempt_at, o.id)
+            .limit(max(0, limit))
+        )
+        with self._begin() as conn:
+            found = conn.execute(query).all()
+        return [OutboxMessage.model_validate(r._asdict()) for r in found]
+
+    def alerts(self, township: str | None = None) -> list[OutboxMessage]:
+        query = select(_OUTBOX).order_by(_OUTBOX.c.id)
+        if township is not None:
+            query = query.where(_OUTBOX.c.township == township)
+        with self._begin() as conn:
+            found = conn.execute(query).all()
+        return [OutboxMessage.model_validate(r._asdict()) for r in found]
+
+    def mark_alert_sent(self, message_id: int, at: datetime) -> None:
+        o = _OUTBOX.c
+        with self._begin(write=True) as conn:
+            conn.execute(
+                update(_OUTBOX)
+                .where(o.id == message_id, o.status == "pending")
+                .values(status="sent", sent_at=at, attempts=o.attempts + 1, last_error="")
+            )
+
+    def mark_alert_failed(self, message_id: int, at: datetime, error: str) -> OutboxMessage:
+        o = _OUTBOX.c
+        with self._begin(write=True) as conn:
+            row = conn.execute(select(_OUTBOX).where(o.id == message_id)).first()
+            if row is None:
+                raise NotFound(f"no alert message with id {message_id}")
+            attempts = int(row.attempts) + 1
+            conn.execute(
+                update(_OUTBOX)
+                .where(o.id == message_id, o.status == "pending")
+                .values(
+                    attempts=attempts,
+                    last_error=error[:2000],
+                    next_attempt_at=at + backoff(attempts),
+                    status="failed" if attempts >= MAX_ATTEMPTS else "pending",
+                )
+            )
+            row = conn.execute(select(_OUTBOX).where(o.id == message_id)).one()
+        return OutboxMessage.model_validate(row._asdict())
 
     def audit_entries(
         self,

@@ -286,6 +286,33 @@ class DeviceRow(Base):
     last_battery: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
+class AlertOutbox(Base):
+    """One alert message to send to one webhook target (:mod:`geo.dispatch.outbox`).
+
+    ``key`` is unique per township, channel, target, day and set of villages at risk, so a
+    message is enqueued once however often ``geo alerts run`` runs; a failed send stays
+    ``pending`` with a later ``next_attempt_at`` (``failed`` once its attempts are spent).
+    """
+
+    __tablename__ = "alert_outbox"
+    __table_args__ = (Index("ix_alert_outbox_status_next_attempt_at", "status", "next_attempt_at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String, unique=True)
+    township: Mapped[str] = mapped_column(String)
+    week: Mapped[str] = mapped_column(String)
+    as_of: Mapped[str] = mapped_column(String)
+    """The last day counted, ISO ``YYYY-MM-DD``."""
+    channel: Mapped[str] = mapped_column(String)
+    target: Mapped[str] = mapped_column(String)
+    payload: Mapped[dict[str, object]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String, default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcTime)
+    last_error: Mapped[str] = mapped_column(String, default="")
+    created_at: Mapped[datetime] = mapped_column(UtcTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcTime, nullable=True)
+
+
 class AuditLog(Base):
     """One entry of the audit log (:mod:`geo.audit`): a layer edit, a camera status change or
     an API key's creation, revocation or use, written in the transaction of the change."""

@@ -57,21 +57,25 @@ def v5_file(tmp_path: Path) -> Path:
 def test_a_schema_5_file_is_upgraded_by_adding_the_devices_table(v5_file: Path) -> None:
     before = _schema_objects(v5_file)
     GeoPackageStore(v5_file).close()
-    assert SCHEMA_VERSION == "6"  # schema 6 added the devices table (issue 13)
+    # Schema 6 added the devices table (issue 13), schema 7 the alert outbox (issue 16).
+    assert SCHEMA_VERSION == "7"
     after = _schema_objects(v5_file)
-    # Every object of the old file is kept as it was; only the devices table and its
-    # indexes are new.
+    # Every object of the old file is kept as it was; only the devices and alert_outbox
+    # tables and their indexes are new.
     assert set(before) <= set(after)
     added = sorted(name for name, _ in set(after) - set(before))
     assert added == [
+        "alert_outbox",
         "devices",
+        "ix_alert_outbox_status_next_attempt_at",
         "ix_devices_township",
+        "sqlite_autoindex_alert_outbox_1",
         "sqlite_autoindex_devices_1",
         "sqlite_autoindex_devices_2",
     ], added
     con = sqlite3.connect(v5_file)
     try:
-        assert con.execute("SELECT value FROM geo_meta").fetchone() == ("6",)
+        assert con.execute("SELECT value FROM geo_meta").fetchone() == ("7",)
         contents = con.execute(
             "SELECT data_type FROM gpkg_contents WHERE table_name = 'devices'"
         ).fetchall()
