@@ -551,19 +551,10 @@ class SqlStore:
     def revoke_api_key(
         self, key_id: str, at: datetime, *, audit: AuditEntry | None = None
     ) -> ApiKey:
-        k = _KEYS.c
-        with self._begin(write=True) as conn:
-            revoked = conn.execute(
-                update(_KEYS)
-                .where(k.key_id == key_id, k.revoked_at.is_(None))
-                .values(revoked_at=at)
-            ).rowcount
-            if revoked:
-                _add_audit(conn, audit)
-            row = conn.execute(select(_KEYS).where(k.key_id == key_id)).first()
+        row = self._revoke(_KEYS.c.key_id, key_id, at, audit)
         if row is None:
             raise NotFound(f"no API key with id {key_id}; see geo keys list")
-        return rows.api_key(row._asdict())
+        return rows.api_key(row)
 
     def touch_api_key(self, key_id: str, at: datetime, *, audit: AuditEntry | None = None) -> None:
         with self._begin(write=True) as conn:
@@ -594,19 +585,28 @@ class SqlStore:
     def revoke_device(
         self, public_id: str, at: datetime, *, audit: AuditEntry | None = None
     ) -> Device:
-        d = _DEVICES.c
+        row = self._revoke(_DEVICES.c.public_id, public_id, at, audit)
+        if row is None:
+            raise NotFound(f"no device with id {public_id}; see geo devices list")
+        return rows.device(row)
+
+    def _revoke(
+        self, key: Any, value: str, at: datetime, audit: AuditEntry | None
+    ) -> dict[str, Any] | None:
+        """Mark the row whose ``key`` column is ``value`` revoked from ``at`` on (a row revoked
+        before keeps its first time; ``audit`` is written only when this call revoked it);
+        the row as it is then, or None when there is none."""
+        table = key.table
         with self._begin(write=True) as conn:
             revoked = conn.execute(
-                update(_DEVICES)
-                .where(d.public_id == public_id, d.revoked_at.is_(None))
+                update(table)
+                .where(key == value, table.c.revoked_at.is_(None))
                 .values(revoked_at=at)
             ).rowcount
             if revoked:
                 _add_audit(conn, audit)
-            row = conn.execute(select(_DEVICES).where(d.public_id == public_id)).first()
-        if row is None:
-            raise NotFound(f"no device with id {public_id}; see geo devices list")
-        return rows.device(row._asdict())
+            row = conn.execute(select(table).where(key == value)).first()
+        return None if row is None else dict(row._asdict())
 
     def touch_device(self, id_sha256: str, last_fix_at: datetime, battery: float | None) -> None:
         d = _DEVICES.c

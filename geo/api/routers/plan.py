@@ -3,23 +3,28 @@ next cameras go. Each is one call to :mod:`geo.operations`."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from geo import operations
-from geo.api.auth import PAGE_AUTH_RESPONSES, READERS, PageAccessDenied, require
+from geo.api.auth import READERS, PageAccessDenied, require
 from geo.api.dependencies import StoreDep, TownshipDep, WeekDep
-from geo.api.openapi import problem_responses
+from geo.api.printable import (
+    AcceptLanguage,
+    PageFormat,
+    PageLang,
+    printable_answer,
+    printable_responses,
+)
 from geo.api.routers.coverage import PROBLEMS
 from geo.dispatch.cameras import CameraSuggestions
 from geo.dispatch.plan import PatrolPlan
 from geo.errors import Forbidden
 from geo.i18n import pick_lang
 from geo.keys import Principal, Role
-from geo.outputs.monthly_report import monthly_report_pdf
 from geo.outputs.plan_sheet import sheet_filename
 from geo.weeks import IsoWeek
 
@@ -122,18 +127,7 @@ async def get_plan_gpx(
     "/api/v1/plan/{week}/{squad}/sheet",
     response_class=HTMLResponse,
     summary="A squad's printable plan sheet (A4)",
-    responses={
-        200: {
-            "description": "The sheet: a self-contained HTML page that prints on A4, or a PDF "
-            "with `?format=pdf`.",
-            "content": {
-                "text/html": {"example": '<!doctype html><html lang="zh-CN">...</html>'},
-                "application/pdf": {"schema": {"type": "string", "format": "binary"}},
-            },
-        },
-        **problem_responses(501),
-        **PAGE_AUTH_RESPONSES,
-    },
+    responses=printable_responses("The sheet"),
 )
 async def get_plan_sheet(
     request: Request,
@@ -142,18 +136,9 @@ async def get_plan_sheet(
     township: TownshipDep,
     store: StoreDep,
     principal: SheetReader,
-    lang: Annotated[
-        Literal["zh", "en"] | None,
-        Query(
-            description="Language; Chinese by default (or the browser's language).",
-            examples=["en"],
-        ),
-    ] = None,
-    fmt: Annotated[
-        Literal["html", "pdf"],
-        Query(alias="format", description="html (default) or pdf (A4).", examples=["pdf"]),
-    ] = "html",
-    accept_language: Annotated[str | None, Header(include_in_schema=False)] = None,
+    lang: PageLang = None,
+    fmt: PageFormat = "html",
+    accept_language: AcceptLanguage = None,
 ) -> Response:
     """One squad's week of the plan to print and carry: its base and usual effort, then each
     day's route as a sketch with the checkpoints to visit numbered on it, its length and
@@ -170,15 +155,8 @@ async def get_plan_sheet(
             store, township.code, week, squad, lang=chosen, layers=township.layers
         )
     )
-    if fmt == "pdf":
-        pdf = await run_in_threadpool(monthly_report_pdf, html)
-        name = sheet_filename(township.code, str(week), squad, pdf=True)
-        return Response(
-            pdf,
-            media_type="application/pdf",
-            headers={"Content-Disposition": f'inline; filename="{name}"'},
-        )
-    return HTMLResponse(html)
+    name = sheet_filename(township.code, str(week), squad, pdf=True)
+    return await printable_answer(html, fmt, name)
 
 
 @router.get(

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
-
-from fastapi import APIRouter, Depends, Header, Query
+from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from geo import operations
-from geo.api.auth import AUTH_PROBLEMS, PAGE_AUTH_RESPONSES, READERS, require
+from geo.api.auth import AUTH_PROBLEMS, READERS, require
 from geo.api.dependencies import MonthPath, StoreDep, TownshipDep
-from geo.api.openapi import problem_responses
+from geo.api.printable import (
+    AcceptLanguage,
+    PageFormat,
+    PageLang,
+    printable_answer,
+    printable_responses,
+)
 from geo.api.routers.coverage import PROBLEMS
 from geo.i18n import pick_lang
-from geo.outputs.monthly_report import monthly_report_pdf, report_filename
+from geo.outputs.monthly_report import report_filename
 
 router = APIRouter(
     tags=["reports"],
@@ -28,36 +32,15 @@ router = APIRouter(
     "/api/v1/reports/monthly/{month}",
     summary="Monthly review report (月调度)",
     response_class=HTMLResponse,
-    responses={
-        200: {
-            "description": "The report: a self-contained HTML page that prints on A4, or a PDF "
-            "with `?format=pdf`.",
-            "content": {
-                "text/html": {"example": '<!doctype html><html lang="zh-CN">...</html>'},
-                "application/pdf": {"schema": {"type": "string", "format": "binary"}},
-            },
-        },
-        **PROBLEMS,
-        **problem_responses(501),
-        **PAGE_AUTH_RESPONSES,
-    },
+    responses={**PROBLEMS, **printable_responses("The report")},
 )
 async def get_monthly_report(
     month: MonthPath,
     township: TownshipDep,
     store: StoreDep,
-    lang: Annotated[
-        Literal["zh", "en"] | None,
-        Query(
-            description="Language; Chinese by default (or the browser's language).",
-            examples=["en"],
-        ),
-    ] = None,
-    fmt: Annotated[
-        Literal["html", "pdf"],
-        Query(alias="format", description="html (default) or pdf (A4).", examples=["pdf"]),
-    ] = "html",
-    accept_language: Annotated[str | None, Header(include_in_schema=False)] = None,
+    lang: PageLang = None,
+    fmt: PageFormat = "html",
+    accept_language: AcceptLanguage = None,
 ) -> Response:
     """The monthly review for the township's monthly meeting: a grid of villages by ISO week
     with each verdict, coverage trend charts per village, gaps that persisted two or more weeks,
@@ -70,12 +53,4 @@ async def get_monthly_report(
             store, township.code, month, lang=chosen, layers=township.layers
         )
     )
-    if fmt == "pdf":
-        pdf = await run_in_threadpool(monthly_report_pdf, html)
-        name = report_filename(township.code, month, pdf=True)
-        return Response(
-            pdf,
-            media_type="application/pdf",
-            headers={"Content-Disposition": f'inline; filename="{name}"'},
-        )
-    return HTMLResponse(html)
+    return await printable_answer(html, fmt, report_filename(township.code, month, pdf=True))
