@@ -91,7 +91,8 @@ def test_edits_status_changes_and_key_use_are_audited(
         assert created == {planner_id: "cli", admin_id: "cli", leader_id: "cli"}
         used = [e["actor"] for e in of("key.use")]
         assert sorted(used) == sorted([planner_id, admin_id, leader_id])
-        times = [e["at"] for e in entries]
+        # Compared as times: ISO text of a whole second has no fraction and sorts wrongly.
+        times = [datetime.fromisoformat(str(e["at"])) for e in entries]
         assert times == sorted(times, reverse=True)
 
         # Paging and the time filter.
