@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol
 
 import geopandas as gpd
@@ -29,6 +29,20 @@ if TYPE_CHECKING:
 
 #: Columns of :meth:`Store.week_fixes`.
 WEEK_FIX_COLUMNS = ("time", "lon", "lat", "squad", "device", "upload_id", "segment")
+
+
+@dataclass(frozen=True)
+class PrunedPart:
+    """What :meth:`Store.prune_fixes` removes (or would remove) from one place: a month's
+    partition dropped whole (PostGIS), or rows deleted by time (PostGIS's DEFAULT partition,
+    the GeoPackage's ``fixes`` table)."""
+
+    name: str
+    rows: int
+    dropped: bool
+    """True for a partition dropped whole, False for rows deleted."""
+
+
 #: Segment keys are ``upload_id * SEGMENT_KEY_BASE + segment`` so they are unique across uploads.
 SEGMENT_KEY_BASE = 1_000_000
 
@@ -308,6 +322,19 @@ class Store(Protocol):
     ) -> list[AuditEntry]:
         """Audit entries, newest first: only those at or after ``since`` and of ``township``
         when given; ``limit`` entries after the first ``offset``."""
+
+    def prune_fixes(
+        self,
+        before: date,
+        *,
+        apply: bool = False,
+        audit: Callable[[list[PrunedPart]], AuditEntry] | None = None,
+    ) -> list[PrunedPart]:
+        """Remove the stored fixes timed before the month ``before`` (its first day, UTC):
+        PostGIS drops the months' partitions whole, the GeoPackage deletes the rows. Without
+        ``apply`` nothing is removed and the answer says what would be; with it, ``audit``'s
+        entry for what was removed is written in the same transaction. Uploads, tracks and
+        stored results stay."""
 
     def close(self) -> None:
         """Release connections."""

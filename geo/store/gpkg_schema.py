@@ -133,6 +133,8 @@ def _table_ddl(table: Table) -> list[str]:
         cols.append(f"UNIQUE ({names})")
     out = [f'CREATE TABLE "{table.name}" ({", ".join(cols)})']
     for index in sorted(table.indexes, key=lambda i: str(i.name)):
+        if index.info.get("postgis_only"):
+            continue
         names = ", ".join(f'"{c.name}"' for c in index.columns)
         out.append(f'CREATE INDEX "{index.name}" ON "{table.name}" ({names})')
     return out

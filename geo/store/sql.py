@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
 import geopandas as gpd
@@ -44,7 +44,7 @@ from geo.errors import Conflict, NotFound, StoreUnavailable
 from geo.keys import ApiKey
 from geo.layers import TownshipLayers
 from geo.store import rows
-from geo.store.base import NewUpload, UploadRecord, check_idempotent_retry
+from geo.store.base import NewUpload, PrunedPart, UploadRecord, check_idempotent_retry
 from geo.store.tables import (
     LAYER_TABLES,
     AlertOutbox,
@@ -92,8 +92,16 @@ class Backend(Protocol):
     def lock(self, conn: Connection, key: str) -> None:
         """Wait, inside a write transaction, for other transactions that locked ``key``."""
 
+    def prepare_upload(self, upload: NewUpload) -> None:
+        """Make room for an upload's fixes before its transaction begins (PostGIS: the
+        partitions of their months)."""
+
     def load_upload(self, conn: Connection, upload: NewUpload, upload_id: int) -> None:
         """Write an upload's segments and fixes in bulk, in the caller's transaction."""
+
+    def prune_fixes(self, conn: Connection, before: date, *, apply: bool) -> list[PrunedPart]:
+        """The fixes before the month ``before`` that pruning removes, removed when
+        ``apply`` (in the caller's transaction)."""
 
     def epoch_ms(self, column: ColumnElement[datetime]) -> ColumnElement[int]:
         """A time column as whole milliseconds since 1970 UTC, computed by the database, so
@@ -288,6 +296,7 @@ class SqlStore:
 
     def _add_upload(self, upload: NewUpload) -> UploadRecord:
         u = _UPLOADS.c
+        self.backend.prepare_upload(upload)
         mine = (u.township == upload.township, u.squad == upload.squad)
         with self._begin(write=True) as conn:
             if upload.idempotency_key:
@@ -698,6 +707,19 @@ class SqlStore:
         with self._begin() as conn:
             found = conn.execute(query).all()
         return [rows.audit_entry(r._asdict()) for r in found]
+
+    def prune_fixes(
+        self,
+        before: date,
+        *,
+        apply: bool = False,
+        audit: Callable[[list[PrunedPart]], AuditEntry] | None = None,
+    ) -> list[PrunedPart]:
+        with self._begin(write=apply) as conn:
+            parts = self.backend.prune_fixes(conn, before, apply=apply)
+            if apply:
+                _add_audit(conn, None if audit is None else audit(parts))
+        return parts
 
     def close(self) -> None:
         self.engine.dispose()
