@@ -1215,6 +1215,35 @@ def db_upgrade() -> None:
     out.print(f"PostGIS schema at revision {upgrade(url)}")
 
 
+@db_app.command("prune")
+def db_prune(
+    before: Annotated[
+        str,
+        typer.Option(help="Remove the fixes timed before this month (YYYY-MM, UTC months)."),
+    ],
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Remove them; without it, only list what would go.")
+    ] = False,
+) -> None:
+    """Retention of raw fixes: list, then remove, the stored fixes before a month. PostGIS
+    drops those months' partitions whole; the embedded GeoPackage deletes the rows. Uploads,
+    their tracks and stored weekly results stay. The audit log records what was removed.
+
+    Example: `geo db prune --before 2024-01` (lists), then `geo db prune --before 2024-01 --yes`
+    """
+    from geo import operations
+
+    parts = operations.prune_fixes(_store(get_settings()), before, apply=yes)
+    verb = "removed" if yes else "would remove"
+    for part in parts:
+        how = "partition dropped" if part.dropped else "rows deleted"
+        out.print(f"{verb} {part.rows} fixes: {part.name} ({how})")
+    total = sum(p.rows for p in parts)
+    out.print(f"{verb} {total} fixes before {before.strip()} in {len(parts)} place(s)")
+    if parts and not yes:
+        out.print("nothing removed yet; add --yes to remove them")
+
+
 @app.command()
 def demo(
     week: Annotated[

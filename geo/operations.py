@@ -50,6 +50,7 @@ from geo.layers import (
     read_layers_dir,
 )
 from geo.store import Store, UploadRecord
+from geo.store.base import PrunedPart
 from geo.store.cql_sql import layer_condition
 from geo.text import check_text
 from geo.tracks.fixes import ParsedTrack, make_fixes
@@ -973,3 +974,32 @@ def run_alerts(
         failed=failed,
         pending=pending,
     )
+
+
+def prune_fixes(
+    store: Store, before: str, *, apply: bool = False, actor: str = CLI_ACTOR
+) -> list[PrunedPart]:
+    """Retention: remove the stored fixes timed before the month ``before`` (``YYYY-MM``, UTC
+    months). PostGIS drops the months' partitions whole, the GeoPackage deletes the rows;
+    uploads, their tracks and stored results stay. Without ``apply`` nothing is removed and
+    the answer lists what would be; with it the audit log records what was removed.
+    """
+    from geo.coverage.monthly import Month
+
+    month = Month.parse(before)
+    first = date(month.year, month.month, 1)
+
+    def audit(parts: list[PrunedPart]) -> AuditEntry:
+        return entry(
+            Action.FIXES_PRUNE,
+            actor=actor,
+            target=f"fixes before {first:%Y-%m}",
+            detail={
+                "before": f"{first:%Y-%m}",
+                "rows": sum(p.rows for p in parts),
+                "dropped": [p.name for p in parts if p.dropped],
+                "deleted_from": [p.name for p in parts if not p.dropped],
+            },
+        )
+
+    return store.prune_fixes(first, apply=apply, audit=audit)

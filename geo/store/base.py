@@ -215,9 +215,17 @@ class Store(Protocol):
         """The cleaned segments of one upload, in order: the columns of :meth:`week_tracks`
         and ``segment``."""
 
-    def week_fixes(self, township: str, start: datetime, end: datetime) -> pd.DataFrame:
+    def week_fixes(
+        self,
+        township: str,
+        start: datetime,
+        end: datetime,
+        *,
+        bbox: tuple[float, float, float, float] | None = None,
+    ) -> pd.DataFrame:
         """Fixes with ``start <= time < end`` and the columns :data:`WEEK_FIX_COLUMNS`;
-        ``segment`` is a key unique across uploads, or -1 for fixes cleaning dropped."""
+        ``segment`` is a key unique across uploads, or -1 for fixes cleaning dropped. With
+        ``bbox`` (min lon, min lat, max lon, max lat; edges included) only the fixes in it."""
 
     def week_tracks(self, township: str, start: datetime, end: datetime) -> gpd.GeoDataFrame:
         """Cleaned segments overlapping the window: ``squad``, ``device``, ``upload_id``,

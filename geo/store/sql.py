@@ -396,12 +396,25 @@ class SqlStore:
             [r._asdict() for r in found], [r.geom for r in found], extra=("segment",)
         )
 
-    def week_fixes(self, township: str, start: datetime, end: datetime) -> pd.DataFrame:
+    def week_fixes(
+        self,
+        township: str,
+        start: datetime,
+        end: datetime,
+        *,
+        bbox: tuple[float, float, float, float] | None = None,
+    ) -> pd.DataFrame:
+        # The time bounds let PostGIS read only the months' partitions (tests/storage/
+        # test_partitions.py reads the plans of both forms of this query).
         f = _FIXES.c
+        where = [f.township == township, f.t >= start, f.t < end]
+        if bbox is not None:
+            west, south, east, north = bbox
+            where += [f.lon.between(west, east), f.lat.between(south, north)]
         query = (
             select(self.backend.epoch_ms(f.t).label("time_ms"), f.lon, f.lat, f.squad)
             .add_columns(f.device, f.upload_id, f.segment)
-            .where(f.township == township, f.t >= start, f.t < end)
+            .where(*where)
             .order_by(f.upload_id, f.seq)
         )
         with self._begin() as conn:

@@ -63,7 +63,10 @@ def upgrade() -> None:
     op.execute("ALTER INDEX ix_fixes_upload_id RENAME TO ix_fixes_0005_upload_id")
     op.execute(_TABLE.format(name="fixes", partitioned=" PARTITION BY RANGE (t)"))
     for name, columns in _INDEXES.items():
-        op.execute(f"CREATE INDEX {name} ON fixes USING brin ({columns}) WITH (autosummarize = on)")
+        op.execute(
+            f"CREATE INDEX {name} ON fixes USING brin ({columns}) "
+            "WITH (pages_per_range = 32, autosummarize = on)"
+        )
     op.execute("CREATE TABLE fixes_default PARTITION OF fixes DEFAULT")
     stored = conn.scalars(
         text("SELECT DISTINCT date_trunc('month', t, 'UTC') FROM fixes_0005 WHERE t IS NOT NULL")
