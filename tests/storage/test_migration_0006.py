@@ -30,8 +30,7 @@ QUERIES = {
     "WHERE township = 'T1' AND t >= '2025-11-30 16:00+00' AND t < '2025-12-07 16:00+00' "
     "ORDER BY upload_id, seq",
     "all": "SELECT * FROM fixes ORDER BY upload_id, seq",
-    "points": "SELECT upload_id, seq, t, ST_AsEWKT(geom) FROM fixes_points "
-    "ORDER BY upload_id, seq",
+    "points": "SELECT upload_id, seq, t, ST_AsEWKT(geom) FROM fixes_points ORDER BY upload_id, seq",
     "counts": "SELECT date_trunc('month', t, 'UTC'), count(*) FROM fixes GROUP BY 1 ORDER BY 1",
 }
 
@@ -55,7 +54,8 @@ def _answers(engine: Engine) -> dict[str, list[tuple[object, ...]]]:
 
 def _partitions(engine: Engine) -> dict[str, int]:
     with engine.connect() as conn:
-        found = conn.execute(text("SELECT tableoid::regclass::text, count(*) FROM fixes GROUP BY 1"))
+        by_table = "SELECT tableoid::regclass::text, count(*) FROM fixes GROUP BY 1"
+        found = conn.execute(text(by_table))
         return {str(name): int(n) for name, n in found}
 
 
