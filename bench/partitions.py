@@ -1,0 +1,191 @@
+"""Fixes partitioned by month against the same fixes in one table (the baseline, as migration
+0005 left it: one table, BRIN on time and upload), in one run on one database.
+
+A county's year is generated in SQL: ``--townships`` townships each upload a week of fixes
+every week of 2025 (``--fixes`` fixes in all), in arrival order, into the partitioned
+``fixes`` (the store's schema, migration 0006) and into ``fixes_flat``; both are vacuumed and
+analysed. Then:
+
+- a township-week's fixes: the SQL ``SqlStore.week_fixes`` sends (captured from the store, not
+  rewritten) run on both tables, and the store's whole call on the partitioned one;
+- the same week's fixes in a box (``week_fixes(..., bbox=...)``);
+- retention of January: ``geo db prune``'s partition drop against ``DELETE`` from the table.
+
+Each read is the median of ``--runs`` runs after one warm-up. Usage::
+
+    python bench/partitions.py --database-url postgresql+psycopg://geo@127.0.0.1:55432/bench
+
+The database's public schema is dropped and migrated again. The last line printed is one JSON
+object with the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine, create_engine, event, text
+
+# This folder holds coverage.py, which would shadow the coverage package numba looks for.
+HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+WEEKS = 52
+_FILL = """
+INSERT INTO {table} (upload_id, seq, township, squad, device, t, lon, lat, accuracy_m,
+                     segment, drop_reason)
+SELECT w * {townships} + k, i, 'T' || k, 'squad-01', 'phone',
+       timestamptz '2025-01-01 00:00+00' + w * interval '7 days'
+         + i * (interval '6 days' / {per_upload}),
+       109.5 + k * 0.1 + (i % 200) * 0.0002, 28.0 + (i / 200) * 0.0002 + k * 0.05,
+       5, 0, 0
+FROM generate_series(0, {last_week}) w, generate_series(0, {townships} - 1) k,
+     generate_series(0, {per_upload} - 1) i
+ORDER BY w, k, i
+"""
+_FLAT = """
+CREATE TABLE fixes_flat (LIKE fixes);
+CREATE INDEX ix_fixes_flat_t ON fixes_flat USING brin (t);
+CREATE INDEX ix_fixes_flat_upload_id ON fixes_flat USING brin (upload_id);
+"""
+
+
+def _timed(call: Callable[[], Any], runs: int) -> float:
+    call()  # warm-up: the same cache state for both tables
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def _captured(engine: Engine, call: Callable[[], Any]) -> tuple[str, Any]:
+    """The SQL (and parameters) ``call`` sends for ``fixes``."""
+    seen: list[tuple[str, Any]] = []
+
+    def capture(_c: Any, _cur: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if "FROM fixes" in statement:
+            seen.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        call()
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    return seen[0]
+
+
+def _run_sql(engine: Engine, statement: str, parameters: Any) -> int:
+    with engine.connect() as conn:
+        return len(conn.exec_driver_sql(statement, parameters).fetchall())
+
+
+def measure(url: str, fixes: int, townships: int, runs: int) -> dict[str, Any]:
+    from geo.store.migrate import upgrade
+    from geo.store.partitions import ensure_months, months_from
+    from geo.store.postgis import PostGISStore
+    from geo.weeks import IsoWeek
+
+    admin = create_engine(url)
+    with admin.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    upgrade(url)
+    per_upload = max(1, fixes // (WEEKS * townships))
+    fill = {"townships": townships, "per_upload": per_upload, "last_week": WEEKS - 1}
+    loads = {}
+    with admin.begin() as conn:
+        ensure_months(conn, months_from(date(2025, 1, 1), 13))
+        conn.execute(text(_FLAT))
+    for table in ("fixes", "fixes_flat"):
+        start = time.perf_counter()
+        with admin.begin() as conn:
+            conn.execute(text(_FILL.format(table=table, **fill)))
+        loads[table] = time.perf_counter() - start
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE fixes"))
+        conn.execute(text("VACUUM ANALYZE fixes_flat"))
+        rows = int(conn.scalar(text("SELECT count(*) FROM fixes")) or 0)
+
+    store = PostGISStore(url)
+    township = f"T{townships // 2}"
+    start_t, end_t = IsoWeek(2025, 27).bounds(ZoneInfo("Asia/Shanghai"))
+    box = (109.5 + townships // 2 * 0.1, 28.0, 109.5 + townships // 2 * 0.1 + 0.01, 29.0)
+    reads: dict[str, dict[str, float | int]] = {}
+    for name, call in {
+        "township_week": lambda: store.week_fixes(township, start_t, end_t),
+        "township_week_bbox": lambda: store.week_fixes(township, start_t, end_t, bbox=box),
+    }.items():
+        statement, parameters = _captured(store.engine, call)
+        flat = statement.replace("FROM fixes", "FROM fixes_flat AS fixes")
+        found = _run_sql(store.engine, statement, parameters)
+        assert found == _run_sql(store.engine, flat, parameters) > 0
+        partitioned = _timed(lambda s=statement, p=parameters: _run_sql(store.engine, s, p), runs)
+        baseline = _timed(lambda s=flat, p=parameters: _run_sql(store.engine, s, p), runs)
+        reads[name] = {
+            "fixes": found,
+            "partitioned_s": round(partitioned, 5),
+            "one_table_s": round(baseline, 5),
+            "speed_up": round(baseline / partitioned, 2),
+            "store_call_s": round(_timed(call, runs), 5),
+        }
+    store.close()
+
+    cut = "2025-02-01 00:00+00"
+    with admin.begin() as conn:
+        start = time.perf_counter()
+        conn.execute(text("DROP TABLE fixes_2025_01"))
+        drop_s = time.perf_counter() - start
+    with admin.begin() as conn:
+        start = time.perf_counter()
+        deleted = conn.execute(text(f"DELETE FROM fixes_flat WHERE t < '{cut}'")).rowcount
+        delete_s = time.perf_counter() - start
+    admin.dispose()
+    return {
+        "rows": rows,
+        "townships": townships,
+        "fixes_per_upload": per_upload,
+        "load_s": {k: round(v, 2) for k, v in loads.items()},
+        "reads": reads,
+        "prune_january": {
+            "rows": deleted,
+            "drop_partition_s": round(drop_s, 4),
+            "delete_rows_s": round(delete_s, 4),
+            "speed_up": round(delete_s / drop_s, 1) if drop_s else None,
+        },
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", required=True, help="a PostGIS database to overwrite")
+    parser.add_argument("--fixes", type=int, default=2_400_000, help="fixes in the year")
+    parser.add_argument("--townships", type=int, default=11)
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+    result = measure(args.database_url, args.fixes, args.townships, args.runs)
+    print(f"{result['rows']:,} fixes, {args.townships} townships, 12 monthly partitions")
+    print(f"{'read':<20}{'partitioned s':>15}{'one table s':>13}{'speed-up':>10}{'fixes':>9}")
+    for name, r in result["reads"].items():
+        print(
+            f"{name:<20}{r['partitioned_s']:>15.4f}{r['one_table_s']:>13.4f}"
+            f"{r['speed_up']:>10.2f}{r['fixes']:>9}"
+        )
+    p = result["prune_january"]
+    print(
+        f"prune January ({p['rows']:,} fixes): drop partition {p['drop_partition_s']:.4f} s, "
+        f"DELETE {p['delete_rows_s']:.4f} s ({p['speed_up']}x)"
+    )
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
