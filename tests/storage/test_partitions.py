@@ -261,3 +261,31 @@ def test_fixes_points_has_a_unique_integer_key(pg_store: SqlStore) -> None:
     assert (fid, geom) == ("bigint", "geometry(Point,4326)")
     assert total == distinct == 2 * 3 * PER_UPLOAD
     assert first.fid == (4 << 32) | 7
+
+
+def test_geo_db_prune_on_the_command_line(store: Store, demo_layers: TownshipLayers) -> None:
+    from tests.cli_runner import run_geo
+
+    store.save_layers(demo_layers)
+    old = _import(store, demo_layers, "2026-09-09 09:00", "old.gpx")
+    _import(store, demo_layers, "2026-11-18 09:00", "new.gpx")
+    url = getattr(store, "url", None)
+    env = {"GEO_DATABASE_URL": url, "GEO_GPKG_PATH": str(getattr(store, "path", "unused"))}
+    env["COLUMNS"] = "200"
+
+    listed = run_geo(["db", "prune", "--before", "2026-10"], env)
+    assert listed.returncode == 0, listed.stderr
+    assert f"would remove {old} fixes before 2026-10" in listed.stdout
+    assert "add --yes" in listed.stdout
+    assert len(store.week_fixes(TOWNSHIP, *OLD.bounds(demo_layers.info.tz))) == old
+
+    done = run_geo(["db", "prune", "--before", "2026-10", "--yes"], env)
+    assert done.returncode == 0, done.stderr
+    assert f"removed {old} fixes before 2026-10" in done.stdout
+    assert store.week_fixes(TOWNSHIP, *OLD.bounds(demo_layers.info.tz)).empty
+    audit = run_geo(["audit", "list", "--format", "json"], env)
+    assert '"action": "fixes.prune"' in audit.stdout
+
+    bad = run_geo(["db", "prune", "--before", "2026-13"], env)
+    lines = [line for line in bad.stderr.splitlines() if line.strip()]
+    assert bad.returncode != 0 and len(lines) == 1 and lines[0].startswith("geo: error: ")
