@@ -1236,7 +1236,7 @@ def db_prune(
     parts = operations.prune_fixes(_store(get_settings()), before, apply=yes)
     verb = "removed" if yes else "would remove"
     for part in parts:
-        how = "partition dropped" if part.dropped else "rows deleted"
+        how = "whole partition" if part.dropped else "rows by time"
         out.print(f"{verb} {part.rows} fixes: {part.name} ({how})")
     total = sum(p.rows for p in parts)
     out.print(f"{verb} {total} fixes before {before.strip()} in {len(parts)} place(s)")
