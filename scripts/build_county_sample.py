@@ -60,7 +60,9 @@ class SampleTownship:
 
 
 TOWNSHIPS = (
-    SampleTownship("433122901", "east", "示例东乡", "Sample East Township", "东", "East ", 0.14, 0.0),
+    SampleTownship(
+        "433122901", "east", "示例东乡", "Sample East Township", "东", "East ", 0.14, 0.0
+    ),
     SampleTownship(
         "433122902",
         "west",
