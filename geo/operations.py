@@ -802,12 +802,18 @@ def dashboard_view(
 
 
 def county_coverage(
-    store: Store, weeks: Sequence[IsoWeek] | None = None, *, now: datetime | None = None
+    store: Store,
+    weeks: Sequence[IsoWeek] | None = None,
+    *,
+    now: datetime | None = None,
+    load_layers: Callable[[str], TownshipLayers] | None = None,
 ) -> CountyCoverage:
     """The county view (县级总览): every stored township × ``weeks`` (default: the last
     :data:`~geo.coverage.county.DEFAULT_WEEKS` complete weeks in the first township's time
     zone), each cell the township's weekly result as :func:`week_coverage` gives it (stored
-    while its inputs are unchanged, each township with its own rules, time zone and CRS)."""
+    while its inputs are unchanged, each township with its own rules, time zone and CRS).
+    ``load_layers``: how a township's layers are had (default: from the store; the API passes
+    its layers cache)."""
     from geo.coverage.county import county_coverage as assemble
     from geo.coverage.county import county_township, last_weeks
 
@@ -816,7 +822,7 @@ def county_coverage(
         raise NotFound("the store holds no township yet; run: geo layers load layers/<township>")
     rows = []
     for code in codes:
-        layers = store.load_layers(code)
+        layers = load_layers(code) if load_layers else store.load_layers(code)
         if weeks is None:
             weeks = last_weeks(IsoWeek.last_complete(now or datetime.now(UTC), layers.info.tz))
         results = [week_coverage(store, code, week, layers=layers) for week in weeks]

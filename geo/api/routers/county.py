@@ -14,12 +14,13 @@ from starlette.concurrency import run_in_threadpool
 
 from geo import operations
 from geo.api.auth import AUTH_PROBLEMS, READERS, require
-from geo.api.dependencies import StoreDep
+from geo.api.dependencies import LayersCache, LayersCacheDep, StoreDep
 from geo.api.openapi import problem_responses
 from geo.coverage.county import CountyCoverage, parse_weeks
 from geo.i18n import pick_lang
 from geo.keys import Principal
 from geo.outputs.county_page import county_page
+from geo.store import Store
 
 router = APIRouter(tags=["coverage"])
 page_router = APIRouter(include_in_schema=False)
@@ -36,9 +37,12 @@ WeeksQuery = Annotated[
 ]
 
 
-def _county(store: Any, weeks: str | None) -> CountyCoverage:
+def _county(store: Store, cache: LayersCache, weeks: str | None) -> CountyCoverage:
     return operations.county_coverage(
-        store, parse_weeks(weeks) if weeks else None, now=datetime.now(UTC)
+        store,
+        parse_weeks(weeks) if weeks else None,
+        now=datetime.now(UTC),
+        load_layers=lambda code: cache.get(store, code),
     )
 
 
@@ -52,6 +56,7 @@ def _county(store: Any, weeks: str | None) -> CountyCoverage:
 async def get_county(
     principal: Annotated[Principal, Depends(require(*READERS))],
     store: StoreDep,
+    cache: LayersCacheDep,
     weeks: WeeksQuery = None,
 ) -> CountyCoverage:
     """Every township of the store × the weeks asked for: each township-week's verdict
@@ -59,13 +64,14 @@ async def get_county(
     time zone and CRS, with the county's totals per week. For county keys (a key made for one
     township gets 403)."""
     principal.check_county("the county view")
-    return await run_in_threadpool(_county, store, weeks)
+    return await run_in_threadpool(_county, store, cache, weeks)
 
 
 @page_router.get("/county", response_class=HTMLResponse)
 async def county_dashboard(
     principal: Annotated[Principal, Depends(require(*READERS, page=True))],
     store: StoreDep,
+    cache: LayersCacheDep,
     weeks: WeeksQuery = None,
     lang: Annotated[str | None, Query()] = None,
     accept_language: Annotated[str | None, Header()] = None,
@@ -76,6 +82,6 @@ async def county_dashboard(
     if principal.township is not None:
         query = urlencode({"township": principal.township, "lang": chosen})
         return RedirectResponse(f"/?{query}", status_code=303)
-    view = await run_in_threadpool(_county, store, weeks)
+    view = await run_in_threadpool(_county, store, cache, weeks)
     page = county_page(view, chosen)
     return HTMLResponse(page.html, headers={"Content-Security-Policy": page.policy})
