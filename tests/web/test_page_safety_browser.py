@@ -61,6 +61,9 @@ PAGES = (
     Page("/api/v1/coverage/{week}/map", "/api/v1/coverage/2026-W47/map"),
     Page("/api/v1/reports/monthly/{month}", "/api/v1/reports/monthly/2026-11"),
     Page("/api/v1/reports/monthly/{month}", "/api/v1/reports/monthly/2026-11?lang=en"),
+    Page("/api/v1/reports/monthly/{month}", "/api/v1/reports/monthly/2026-11?county=true"),
+    Page("/county", "/county?weeks=2026-W46..2026-W47"),
+    Page("/county", "/county?weeks=2026-W47&lang=en"),
     Page("/api/v1/plan/{week}/{squad}/sheet", f"/api/v1/plan/2026-W48/{SQUAD_PATH}/sheet"),
     Page("/api/v1/plan/{week}/{squad}/sheet", f"/api/v1/plan/2026-W48/{SQUAD_PATH}/sheet?lang=en"),
     # The address comes back in the form and the language link.
