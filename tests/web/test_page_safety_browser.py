@@ -309,7 +309,10 @@ def test_no_page_runs_hostile_text(browser, served: Served, page_spec: Page) -> 
         page.mouse.click(500, 500)
         page.mouse.click(560, 520)
         assert page.locator(".leaflet-control-measure .js-results").inner_text().strip()
-    if "/reports/" in page_spec.url:
+    if "/county" in page_spec.url or "county=true" in page_spec.url:
+        page.wait_for_selector("#county tbody tr")
+        assert page.locator("#county tbody").inner_text().count(HOSTILE) == 1  # the township
+    elif "/reports/" in page_spec.url:
         page.wait_for_selector("#verdicts tbody tr")
         assert page_spec.text in page.locator("#verdicts").inner_text()
         assert page_spec.text in page.locator("#cameras-offline").inner_text()
