@@ -8,7 +8,7 @@ division codes 4331229xx, which no real township has; new names) and given its o
   EPSG:4546 (CGCS2000 / 3-degree GK CM 111E).
 - ``433122902`` 示例西乡 / Sample West: moved 0.55° west into the next 3-degree zone, so its
   metric CRS is EPSG:4545 (CM 108E); looser rules (80 m patrol radius, 70 % of roads, 40 % of
-  area).
+  area, checkpoints visited within 300 m): the demo's simulated week passes one village more.
 - ``433122903`` 示例北乡 / Sample North: moved 0.16° north, time zone Asia/Urumqi (UTC+6, so its
   weeks start two hours after the others'), stricter rules (20 minutes in a village, 60 % area).
 
@@ -73,7 +73,12 @@ TOWNSHIPS = (
         -0.55,
         0.0,
         metric_crs="EPSG:4545",
-        rules={"patrol_radius_m": 80.0, "min_road_coverage": 0.7, "min_area_coverage": 0.4},
+        rules={
+            "patrol_radius_m": 80.0,
+            "min_road_coverage": 0.7,
+            "min_area_coverage": 0.4,
+            "checkpoint_radius_m": 300.0,
+        },
     ),
     SampleTownship(
         "433122903",
