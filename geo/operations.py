@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from sqlalchemy import and_
 
 from geo.audit import CLI_ACTOR, Action, AuditEntry, entry
 from geo.coverage import WeekCoverage, evaluate_week
@@ -30,7 +31,6 @@ from geo.features import (
     check_temporal,
     feature_ids,
     gaps_frame,
-    select_features,
     to_features,
 )
 from geo.i18n import Lang
@@ -546,6 +546,26 @@ def gaps_layer(
     return gaps_frame(results, kind)
 
 
+def refresh_gap_weeks(
+    store: Store, layers: TownshipLayers, interval: TimeInterval | None = None
+) -> None:
+    """Bring the stored weeks meeting ``interval`` up to date before their gaps are read in
+    SQL: a week whose inputs' fingerprint (or engine) differs from its stored result's is
+    computed again (:func:`week_coverage`); an up-to-date week is not read at all."""
+    township, tz = layers.info.code, layers.info.tz
+    for text, (fingerprint, method) in sorted(store.coverage_stamps(township).items()):
+        week = IsoWeek.parse(text)
+        start, end = week.bounds(tz)
+        if interval is not None and (
+            (interval.start is not None and end <= interval.start)
+            or (interval.end is not None and start > interval.end)
+        ):
+            continue
+        current = store.inputs_fingerprint(township, start - GAP_LOOKBACK, end)
+        if current != fingerprint or method != "fast":
+            week_coverage(store, township, week, layers=layers)
+
+
 def feature_page(
     store: Store,
     layers: TownshipLayers,
@@ -560,41 +580,29 @@ def feature_page(
     """One page of a layer's features, or of the gaps of the stored weeks (``area_gaps``,
     ``road_gaps``: each week brought up to date first), filtered by ``bbox`` (CRS84),
     ``interval`` and the ``query``'s CQL2 filter (geometries in CRS84,
-    :func:`geo.feature_query.in_storage_crs`), sorted by its ``sortby``.
+    :func:`geo.feature_query.in_storage_crs`; temporal operators on drone flights' times),
+    sorted by its ``sortby``.
 
-    A stored layer is filtered, sorted and paged in SQL (:meth:`Store.layer_features`),
-    except a drone flights' ``interval``, applied to the SQL's matches (their times are
-    text with offsets); the gaps, computed per week, are filtered by pygeofilter's
-    GeoPandas evaluator (:func:`geo.features.select_features`).
+    Everything runs in SQL (:func:`geo.store.cql_sql.layer_condition`): a stored layer
+    through :meth:`Store.layer_features`, the gaps through :meth:`Store.gap_features` over
+    ``coverage_gaps``; only the page's rows are read.
     """
     query = query or FeatureQuery()
-    if collection in GAP_COLLECTIONS:
-        frame = gaps_layer(
-            store, layers.info.code, interval, kind=GAP_COLLECTIONS[collection], layers=layers
-        )
-        return select_features(
-            collection,
-            frame,
-            tz=layers.info.tz,
-            bbox=bbox,
-            interval=interval,
-            query=query,
-            limit=limit,
-            offset=offset,
-        )
     if interval is not None:
         check_temporal(collection)
-    where = layer_condition(collection, bbox, query.filter)
+    tz = layers.info.tz
+    where = layer_condition(collection, bbox, query.filter, interval, tz)
     order = [(k.name, k.descending) for k in query.sortby]
-    if interval is None:
+    if collection in GAP_COLLECTIONS:
+        refresh_gap_weeks(store, layers, interval)
+        frame, matched = store.gap_features(
+            layers.info.code, collection, where=where, order_by=order, limit=limit, offset=offset
+        )
+    else:
         frame, matched = store.layer_features(
             layers.info.code, collection, where=where, order_by=order, limit=limit, offset=offset
         )
-        return FeaturePage(to_features(collection, frame), matched, offset, limit)
-    frame, _ = store.layer_features(layers.info.code, collection, where=where, order_by=order)
-    return select_features(
-        collection, frame, tz=layers.info.tz, interval=interval, limit=limit, offset=offset
-    )
+    return FeaturePage(to_features(collection, frame), matched, offset, limit)
 
 
 def collection_feature(
@@ -612,17 +620,16 @@ def collection_feature(
             f"{collection} has no feature {fid!r}; ids are <week>-<rank>, e.g. 2026-W47-1"
         )
     start = IsoWeek.parse(week_text).bounds(layers.info.tz)[0]
-    frame = gaps_layer(
-        store,
+    refresh_gap_weeks(store, layers, TimeInterval(start, start))
+    frame, _ = store.gap_features(
         layers.info.code,
-        TimeInterval(start, start),
-        kind=GAP_COLLECTIONS[collection],
-        layers=layers,
+        collection,
+        where=lambda g: and_(g.c.week == week_text, g.c.rank == int(rank)),
+        limit=1,
     )
-    page = select_features(collection, frame[frame["id"] == fid], tz=layers.info.tz, limit=1)
-    if not page.features:
+    if frame.empty:
         raise NotFound(f"{collection} has no feature {fid!r}")
-    return page.features[0]
+    return to_features(collection, frame)[0]
 
 
 def day_coverage(

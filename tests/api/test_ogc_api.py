@@ -192,7 +192,25 @@ def test_drone_flights_by_datetime(client: TestClient) -> None:
             "/ogc/collections/cameras/items"
             "?filter=installed_on > TIMESTAMP('2026-01-01T00:00:00Z')",
             400,
-            "filter by time with datetime",
+            "compares installed_on (string)",
+        ),
+        (
+            "/ogc/collections/cameras/items"
+            "?filter=T_AFTER(installed_on, TIMESTAMP('2026-01-01T00:00:00Z'))",
+            400,
+            "the properties with a time are none",
+        ),
+        (
+            "/ogc/collections/road_gaps/items"
+            "?filter=T_AFTER(week, TIMESTAMP('2026-01-01T00:00:00Z'))",
+            400,
+            "compares 'week' as a time",
+        ),
+        (
+            "/ogc/collections/drone_flights/items"
+            "?filter=T_DURING(started_at, INTERVAL('2026-13-01', '..'))",
+            400,
+            "is not a date, a time or '..'",
         ),
         ("/ogc/collections/cameras/queryables?x=1", 400, "unknown query parameter x"),
         ("/ogc/collections/gaps/queryables", 404, "no collection"),
