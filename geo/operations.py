@@ -10,7 +10,6 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 from sqlalchemy import and_
@@ -19,7 +18,6 @@ from geo.audit import CLI_ACTOR, Action, AuditEntry, entry
 from geo.coverage import WeekCoverage, evaluate_week
 from geo.coverage.camera_status import CameraStatus, StatusChange, week_statuses
 from geo.coverage.evaluate import Method
-from geo.coverage.result import GapKind
 from geo.errors import InvalidInput, NotFound
 from geo.feature_query import FeatureQuery
 from geo.features import (
@@ -30,7 +28,6 @@ from geo.features import (
     TimeInterval,
     check_temporal,
     feature_ids,
-    gaps_frame,
     to_features,
 )
 from geo.i18n import Lang
@@ -517,33 +514,6 @@ def camera_status_history(store: Store, township: str, code: str) -> CameraStatu
         status=str(layers.cameras["status"].iloc[position]),
         history=sorted(history, key=lambda c: c.changed_at),
     )
-
-
-def gaps_layer(
-    store: Store,
-    township: str,
-    interval: TimeInterval | None = None,
-    *,
-    kind: GapKind | None = None,
-    layers: TownshipLayers | None = None,
-) -> gpd.GeoDataFrame:
-    """The gaps of every week with a stored result (only weeks meeting ``interval``; only
-    gaps of ``kind`` when given), each week brought up to date first (a week whose inputs
-    changed is computed again).
-    ``layers``: the township's layers when the caller holds them (else they are loaded)."""
-    layers = layers or store.load_layers(township)
-    tz = layers.info.tz
-    results = []
-    for text in store.coverage_weeks(township):
-        week = IsoWeek.parse(text)
-        start, end = week.bounds(tz)
-        if interval is not None and (
-            (interval.start is not None and end <= interval.start)
-            or (interval.end is not None and start > interval.end)
-        ):
-            continue
-        results.append(week_coverage(store, township, week, layers=layers))
-    return gaps_frame(results, kind)
 
 
 def refresh_gap_weeks(
