@@ -126,6 +126,36 @@ def test_bbox_leaves_out_what_lies_outside(client: TestClient) -> None:
         assert area.intersects(shapely.geometry.shape(feature["geometry"]))
 
 
+def test_drone_flights_by_cql2_temporal_functions(client: TestClient) -> None:
+    """T_INTERSECTS, T_AFTER, T_DURING... in CQL2 text and JSON over HTTP (the demo's flights:
+    2026-11-04 09:30-09:50 and 2026-11-06 14:10-14:30, Beijing time)."""
+
+    def matched(text: str, lang: str = "cql2-text") -> list[str]:
+        response = client.get(
+            "/ogc/collections/drone_flights/items", params={"filter": text, "filter-lang": lang}
+        )
+        assert response.status_code == 200, response.text
+        return [f["id"] for f in response.json()["features"]]
+
+    first, second = "DJI-20261104-01", "DJI-20261106-01"
+    assert matched("T_AFTER(started_at, DATE('2026-11-05'))") == [second]
+    assert matched("T_BEFORE(ended_at, TIMESTAMP('2026-11-04T09:50:12+08:00'))") == [first]
+    assert matched("T_INTERSECTS(INTERVAL(started_at, ended_at), DATE('2026-11-06'))") == [second]
+    assert matched(
+        "T_CONTAINS(INTERVAL(started_at, ended_at), TIMESTAMP('2026-11-04T01:40:00Z'))"
+    ) == [first]
+    assert matched("T_DURING(INTERVAL(started_at, ended_at), INTERVAL('2026-11-01', '..'))") == [
+        first,
+        second,
+    ]
+    assert matched("NOT T_EQUALS(started_at, TIMESTAMP('2026-11-06T06:10:00Z'))") == [first]
+    as_json = (
+        '{"op": "t_intersects", "args": [{"property": "started_at"}, '
+        '{"interval": ["2026-11-06T00:00:00+08:00", ".."]}]}'
+    )
+    assert matched(as_json, "cql2-json") == [second]
+
+
 def test_drone_flights_by_datetime(client: TestClient) -> None:
     collection = client.get("/ogc/collections/drone_flights").json()
     interval = collection["extent"]["temporal"]["interval"][0]
