@@ -13,6 +13,7 @@ import dataclasses
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar, Final, Literal
@@ -24,7 +25,6 @@ from lark import Lark, v_args
 from pygeofilter import ast, values
 from pygeofilter.parsers.cql2_json.parser import walk_cql_json
 from pygeofilter.parsers.cql2_text.parser import CQLTransformer
-from pygeofilter.util import parse_date, parse_datetime
 from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import transform
@@ -135,11 +135,21 @@ def _instant(item: Any) -> Any:
     if isinstance(item, str):
         if item == "..":
             return None
-        try:
-            return parse_date(item) if len(item) == 10 else parse_datetime(item)
-        except (TypeError, ValueError):
-            raise InvalidQuery(f"INTERVAL end {item!r} is not a date, a time or '..'") from None
+        return _strict_time(item, what="an interval's end ('..' when open)", dates=True)
     return item
+
+
+def _strict_time(text: str, *, what: str, dates: bool) -> date | datetime:
+    """An RFC 3339 time (or, with ``dates``, a date) written in full: pygeofilter's own reading
+    takes anything (``'x'`` is today)."""
+    try:
+        if dates and len(text) == 10:
+            return date.fromisoformat(text)
+        return datetime.fromisoformat(text.replace("z", "Z").replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidQuery(
+            f"{what} {text!r} is not an RFC 3339 {'date or ' if dates else ''}time"
+        ) from None
 
 
 @v_args(meta=False, inline=True)
@@ -203,6 +213,10 @@ def _parse_json(node: Any) -> Any:
             if not isinstance(args, list) or len(args) != 2:
                 raise InvalidQuery(f"{op} takes two arguments")
             return TEMPORAL_OPERATORS[op](_parse_json(args[0]), _parse_json(args[1]))
+    if isinstance(node, dict) and isinstance(node.get("timestamp"), str):
+        return _strict_time(node["timestamp"], what="timestamp", dates=False)
+    if isinstance(node, dict) and isinstance(node.get("date"), str):
+        return _strict_time(node["date"], what="date", dates=True)
     if isinstance(node, dict) and "interval" in node:
         ends = node["interval"]
         if not isinstance(ends, list) or len(ends) != 2:

@@ -585,7 +585,7 @@ def collection_feature(
         return layer_feature(layers, collection, fid)
     week_text, _, rank = fid.rpartition("-")
     weeks = store.coverage_weeks(layers.info.code)
-    if week_text not in weeks or not rank.isdigit():
+    if week_text not in weeks or not rank.isdigit() or int(rank) > 2**31 - 1:
         raise NotFound(
             f"{collection} has no feature {fid!r}; ids are <week>-<rank>, e.g. 2026-W47-1"
         )

@@ -159,7 +159,13 @@ def _instant(value: datetime | date, tz: ZoneInfo, *, end: bool) -> datetime:
 
 
 def _time_literal(moment: datetime) -> ColumnElement[datetime]:
-    return literal(moment, type_=UtcTime())
+    """A time as a bound value of either store, within the instants they hold (a local time
+    in year 1 is before the first UTC instant)."""
+    try:
+        utc = moment.astimezone(UTC)
+    except OverflowError:
+        utc = _EARLIEST if moment.year < 2 else _LATEST
+    return literal(min(max(utc, _EARLIEST), _LATEST), type_=UtcTime())
 
 
 def geometry_literal(geom: BaseGeometry) -> ColumnElement[Any]:

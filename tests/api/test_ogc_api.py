@@ -237,10 +237,16 @@ def test_drone_flights_by_datetime(client: TestClient) -> None:
             "compares 'week' as a time",
         ),
         (
+            "/ogc/collections/drone_flights/items?filter-lang=cql2-json&filter="
+            '{"op": "t_after", "args": [{"property": "started_at"}, {"timestamp": "x"}]}',
+            400,
+            "timestamp 'x' is not an RFC 3339 time",
+        ),
+        (
             "/ogc/collections/drone_flights/items"
             "?filter=T_DURING(started_at, INTERVAL('2026-13-01', '..'))",
             400,
-            "is not a date, a time or '..'",
+            "is not an RFC 3339 date or time",
         ),
         ("/ogc/collections/cameras/queryables?x=1", 400, "unknown query parameter x"),
         ("/ogc/collections/gaps/queryables", 404, "no collection"),

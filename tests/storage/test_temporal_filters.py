@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import event
 
 from geo import operations
+from geo.errors import NotFound
 from geo.feature_query import FeatureQuery, parse_filter, parse_sortby
 from geo.features import filter_mask, gaps_frame, parse_datetime, select_features
 from geo.layers import TownshipLayers
@@ -335,3 +336,19 @@ def test_the_filter_sort_and_page_are_sqls(
     )
     assert any("LIMIT" in s for s in flight_sql)
     assert flights.number_matched >= 2 and len(flights.features) == 1
+
+
+def test_the_ends_of_time_and_a_huge_rank_are_answers_not_errors(
+    world: tuple[Store, TownshipLayers],
+) -> None:
+    store, layers = world
+    tz = layers.info.tz
+    everything = parse_datetime("0001-01-01/9999-12-31", tz)
+    flights = layers.drone_flights
+    want = list(flights["flight_id"][flights["flight_id"] != "T-BAD"])
+    assert _ids(store, layers, "drone_flights", interval=everything) == want
+    before = FeatureQuery(filter=parse_filter("T_BEFORE(started_at, DATE('0001-01-01'))", None))
+    assert _ids(store, layers, "drone_flights", query=before) == []
+    week = store.coverage_weeks(layers.info.code)[0]
+    with pytest.raises(NotFound):
+        operations.collection_feature(store, layers, "area_gaps", f"{week}-{10**30}")
