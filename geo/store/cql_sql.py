@@ -39,6 +39,7 @@ from sqlalchemy import (
     false,
     func,
     literal,
+    literal_column,
     not_,
     null,
     or_,
@@ -90,18 +91,21 @@ GAP_JSON_PROPERTIES: Final[dict[str, str]] = {
 #: Open interval ends as instants no stored time reaches.
 _EARLIEST = datetime(1, 1, 1, tzinfo=UTC)
 _LATEST = datetime(9999, 12, 31, 23, 59, 59, 999000, tzinfo=UTC)
+# What PostgreSQL's cast reads without an error, apart from days past a month's end (checked
+# on their own): year 0001 to 9999, offsets within PostgreSQL's ±15:59.
 _DAY_TIME = (
-    r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])"
+    r"(?!0000)\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])"
     r"([T ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?)?"
 )
-_WITH_OFFSET = f"^{_DAY_TIME}(Z|z|[+-]([01]\\d|2[0-3]):?[0-5]\\d)$"
+_WITH_OFFSET = f"^{_DAY_TIME}(Z|z|[+-](0\\d|1[0-5]):?[0-5]\\d)$"
 _WITHOUT_OFFSET = f"^{_DAY_TIME}$"
 
 
 class TextInstant(FunctionElement[datetime]):
     """RFC 3339 text (with an offset, or UTC without one) as a UTC instant in SQL, NULL when it
-    is not such a time: a ``timestamptz`` in PostGIS, the store's UTC text in a GeoPackage
-    (both compare with a :class:`~geo.store.types.UtcTime` value)."""
+    is not such a time (``2026-02-30``, ``yesterday``): a ``timestamptz`` in PostGIS, the
+    store's UTC text in a GeoPackage (both compare with a :class:`~geo.store.types.UtcTime`
+    value). It never fails on a stored text, so a bad one cannot break a query."""
 
     type = UtcTime()
     name = "geo_text_instant"
@@ -111,17 +115,42 @@ class TextInstant(FunctionElement[datetime]):
 @compiles(TextInstant, "postgresql")
 def _text_instant_postgresql(element: TextInstant, compiler: SQLCompiler, **kw: Any) -> str:
     (text,) = list(element.clauses)
+    # CASE evaluates in order: the day is checked only on a text of the pattern, and cast
+    # only once the day exists in its month.
+    year = cast(func.substr(text, 1, 4), Integer)
+    month = cast(func.substr(text, 6, 2), Integer)
+    last_day = func.extract(
+        "day", func.make_date(year, month, 1) + text_interval("1 month - 1 day")
+    )
+    day_exists = cast(func.substr(text, 9, 2), Integer) <= last_day
     instant = case(
-        (text.regexp_match(_WITH_OFFSET), cast(text, TIMESTAMP(timezone=True))),
-        (text.regexp_match(_WITHOUT_OFFSET), func.timezone("UTC", cast(text, TIMESTAMP()))),
+        (
+            text.regexp_match(_WITH_OFFSET),
+            case((day_exists, cast(text, TIMESTAMP(timezone=True)))),
+        ),
+        (
+            text.regexp_match(_WITHOUT_OFFSET),
+            case((day_exists, func.timezone("UTC", cast(text, TIMESTAMP())))),
+        ),
     )
     return compiler.process(instant, **kw)
+
+
+def text_interval(text: str) -> ColumnElement[Any]:
+    """A PostgreSQL interval literal."""
+    return literal_column(f"interval '{text}'")
 
 
 @compiles(TextInstant, "sqlite")
 def _text_instant_sqlite(element: TextInstant, compiler: SQLCompiler, **kw: Any) -> str:
     (text,) = list(element.clauses)
-    return compiler.process(func.strftime("%Y-%m-%dT%H:%M:%fZ", text), **kw)
+    # SQLite reads 2026-02-30 as March 2 (through its day number): a day that does not exist
+    # is no time
+    day = func.substr(text, 1, 10)
+    instant = case(
+        (func.date(func.julianday(day)) == day, func.strftime("%Y-%m-%dT%H:%M:%fZ", text))
+    )
+    return compiler.process(instant, **kw)
 
 
 def collection_columns(collection: str, table: Table) -> dict[str, ColumnElement[Any]]:
@@ -268,6 +297,8 @@ def to_sql(
             return columns[item.name]
         if isinstance(item, ast.Node):
             return walk(item)
+        if isinstance(item, int) and not isinstance(item, bool) and abs(item) >= 2**62:
+            return literal(float(item))  # beyond the databases' integers: compared as a number
         if isinstance(item, bool | int | float | str):
             return literal(item)
         if isinstance(item, datetime | date):

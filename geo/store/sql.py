@@ -119,6 +119,12 @@ def _frame(conn: Connection, query: Select[Any]) -> pd.DataFrame:
     return pd.DataFrame.from_records(result.cursor.fetchall(), columns=list(result.keys()))
 
 
+def _not_applicable(collection: str, exc: DataError) -> InvalidQuery:
+    """A filter the database refused for one of its values (400, not a 500)."""
+    reason = str(getattr(exc, "orig", exc)).splitlines()[0]
+    return InvalidQuery(f"the filter cannot be applied to {collection}: {reason}")
+
+
 class SqlStore:
     """A :class:`geo.store.base.Store` on SQLAlchemy Core, for either backend.
 
@@ -260,11 +266,8 @@ class SqlStore:
                 records = conn.execute(query).all()
                 matched = conn.execute(select(func.count()).select_from(table).where(condition))
                 count = int(matched.scalar_one())
-        except DataError as exc:  # a stored time text of a day that does not exist (02-30)
-            raise InvalidQuery(
-                f"{layer} holds a time that is not a date, so it cannot be filtered by time: "
-                f"{str(getattr(exc, 'orig', exc)).splitlines()[0]}"
-            ) from None
+        except DataError as exc:  # a value the database cannot compare (out of its range)
+            raise _not_applicable(layer, exc) from None
         frame = rows.layer_frame(layer, [tuple(r)[:-1] for r in records], [r[-1] for r in records])
         return frame, count
 
@@ -297,10 +300,13 @@ class SqlStore:
             .limit(limit)
             .offset(offset)
         )
-        with self._begin() as conn:
-            records = conn.execute(query).all()
-            matched = conn.execute(select(func.count()).select_from(_GAPS).where(condition))
-            count = int(matched.scalar_one())
+        try:
+            with self._begin() as conn:
+                records = conn.execute(query).all()
+                matched = conn.execute(select(func.count()).select_from(_GAPS).where(condition))
+                count = int(matched.scalar_one())
+        except DataError as exc:
+            raise _not_applicable(collection, exc) from None
         frame = pd.DataFrame([tuple(r)[:-1] for r in records], columns=list(columns))
         geoms = gpd.GeoSeries([r[-1] for r in records], crs="EPSG:4326")
         return gpd.GeoDataFrame(frame, geometry=geoms, crs="EPSG:4326"), count
