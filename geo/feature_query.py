@@ -247,11 +247,12 @@ def parse_filter(text: str, lang: str | None) -> ast.Node:
     chosen = lang or "cql2-text"
     if chosen not in FILTER_LANGS:
         raise InvalidQuery(f"filter-lang {lang!r} is not offered; use {' or '.join(FILTER_LANGS)}")
+    text_parser = _text_parser()  # built once; a pygeofilter it does not fit is our error
     try:
         if chosen == "cql2-json":
             parsed: ast.Node = _parse_json(json.loads(text))
             return parsed
-        return _text_parser().parse(text)
+        return text_parser.parse(text)
     except InvalidQuery:
         raise
     except Exception as exc:  # lark's and json's errors: the client's text is wrong
