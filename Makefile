@@ -23,11 +23,12 @@ demo: install
 test: install
 	bash scripts/run-tests.sh $(ARGS)
 
-## QGIS itself (Debian's python3-qgis, offscreen) against `geo serve`: installs QGIS first.
-## `make test` runs the same test whenever QGIS is installed.
+## QGIS itself (Debian's python3-qgis, offscreen) against `geo serve` and opening the embedded
+## store's file (only valid sublayers listed): installs QGIS first.
+## `make test` runs the same tests whenever QGIS is installed.
 test-qgis: install
 	bash scripts/install-qgis.sh
-	bash scripts/run-tests.sh tests/api/test_qgis.py $(ARGS)
+	bash scripts/run-tests.sh tests/api/test_qgis.py tests/storage/test_gpkg_listing.py $(ARGS)
 
 ## The property tests and schemathesis at length: many random examples per property and per
 ## operation (GEO_FUZZ_EXAMPLES, default 2000 per property; schemathesis a tenth of that per

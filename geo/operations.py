@@ -10,15 +10,14 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
+from sqlalchemy import and_
 
 from geo.audit import CLI_ACTOR, Action, AuditEntry, entry
 from geo.coverage import WeekCoverage, evaluate_week
 from geo.coverage.camera_status import CameraStatus, StatusChange, week_statuses
 from geo.coverage.evaluate import Method
-from geo.coverage.result import GapKind
 from geo.errors import InvalidInput, NotFound
 from geo.feature_query import FeatureQuery
 from geo.features import (
@@ -29,8 +28,6 @@ from geo.features import (
     TimeInterval,
     check_temporal,
     feature_ids,
-    gaps_frame,
-    select_features,
     to_features,
 )
 from geo.i18n import Lang
@@ -559,22 +556,14 @@ def camera_status_history(store: Store, township: str, code: str) -> CameraStatu
     )
 
 
-def gaps_layer(
-    store: Store,
-    township: str,
-    interval: TimeInterval | None = None,
-    *,
-    kind: GapKind | None = None,
-    layers: TownshipLayers | None = None,
-) -> gpd.GeoDataFrame:
-    """The gaps of every week with a stored result (only weeks meeting ``interval``; only
-    gaps of ``kind`` when given), each week brought up to date first (a week whose inputs
-    changed is computed again).
-    ``layers``: the township's layers when the caller holds them (else they are loaded)."""
-    layers = layers or store.load_layers(township)
-    tz = layers.info.tz
-    results = []
-    for text in store.coverage_weeks(township):
+def refresh_gap_weeks(
+    store: Store, layers: TownshipLayers, interval: TimeInterval | None = None
+) -> None:
+    """Bring the stored weeks meeting ``interval`` up to date before their gaps are read in
+    SQL: a week whose inputs' fingerprint (or engine) differs from its stored result's is
+    computed again (:func:`week_coverage`); an up-to-date week is not read at all."""
+    township, tz = layers.info.code, layers.info.tz
+    for text, (fingerprint, method) in sorted(store.coverage_stamps(township).items()):
         week = IsoWeek.parse(text)
         start, end = week.bounds(tz)
         if interval is not None and (
@@ -582,8 +571,9 @@ def gaps_layer(
             or (interval.end is not None and start > interval.end)
         ):
             continue
-        results.append(week_coverage(store, township, week, layers=layers))
-    return gaps_frame(results, kind)
+        current = store.inputs_fingerprint(township, start - GAP_LOOKBACK, end)
+        if current != fingerprint or method != "fast":
+            week_coverage(store, township, week, layers=layers)
 
 
 def feature_page(
@@ -600,41 +590,29 @@ def feature_page(
     """One page of a layer's features, or of the gaps of the stored weeks (``area_gaps``,
     ``road_gaps``: each week brought up to date first), filtered by ``bbox`` (CRS84),
     ``interval`` and the ``query``'s CQL2 filter (geometries in CRS84,
-    :func:`geo.feature_query.in_storage_crs`), sorted by its ``sortby``.
+    :func:`geo.feature_query.in_storage_crs`; temporal operators on drone flights' times),
+    sorted by its ``sortby``.
 
-    A stored layer is filtered, sorted and paged in SQL (:meth:`Store.layer_features`),
-    except a drone flights' ``interval``, applied to the SQL's matches (their times are
-    text with offsets); the gaps, computed per week, are filtered by pygeofilter's
-    GeoPandas evaluator (:func:`geo.features.select_features`).
+    Everything runs in SQL (:func:`geo.store.cql_sql.layer_condition`): a stored layer
+    through :meth:`Store.layer_features`, the gaps through :meth:`Store.gap_features` over
+    ``coverage_gaps``; only the page's rows are read.
     """
     query = query or FeatureQuery()
-    if collection in GAP_COLLECTIONS:
-        frame = gaps_layer(
-            store, layers.info.code, interval, kind=GAP_COLLECTIONS[collection], layers=layers
-        )
-        return select_features(
-            collection,
-            frame,
-            tz=layers.info.tz,
-            bbox=bbox,
-            interval=interval,
-            query=query,
-            limit=limit,
-            offset=offset,
-        )
     if interval is not None:
         check_temporal(collection)
-    where = layer_condition(collection, bbox, query.filter)
+    tz = layers.info.tz
+    where = layer_condition(collection, bbox, query.filter, interval, tz)
     order = [(k.name, k.descending) for k in query.sortby]
-    if interval is None:
+    if collection in GAP_COLLECTIONS:
+        refresh_gap_weeks(store, layers, interval)
+        frame, matched = store.gap_features(
+            layers.info.code, collection, where=where, order_by=order, limit=limit, offset=offset
+        )
+    else:
         frame, matched = store.layer_features(
             layers.info.code, collection, where=where, order_by=order, limit=limit, offset=offset
         )
-        return FeaturePage(to_features(collection, frame), matched, offset, limit)
-    frame, _ = store.layer_features(layers.info.code, collection, where=where, order_by=order)
-    return select_features(
-        collection, frame, tz=layers.info.tz, interval=interval, limit=limit, offset=offset
-    )
+    return FeaturePage(to_features(collection, frame), matched, offset, limit)
 
 
 def collection_feature(
@@ -647,22 +625,21 @@ def collection_feature(
         return layer_feature(layers, collection, fid)
     week_text, _, rank = fid.rpartition("-")
     weeks = store.coverage_weeks(layers.info.code)
-    if week_text not in weeks or not rank.isdigit():
+    if week_text not in weeks or not rank.isdigit() or int(rank) > 2**31 - 1:
         raise NotFound(
             f"{collection} has no feature {fid!r}; ids are <week>-<rank>, e.g. 2026-W47-1"
         )
     start = IsoWeek.parse(week_text).bounds(layers.info.tz)[0]
-    frame = gaps_layer(
-        store,
+    refresh_gap_weeks(store, layers, TimeInterval(start, start))
+    frame, _ = store.gap_features(
         layers.info.code,
-        TimeInterval(start, start),
-        kind=GAP_COLLECTIONS[collection],
-        layers=layers,
+        collection,
+        where=lambda g: and_(g.c.week == week_text, g.c.rank == int(rank)),
+        limit=1,
     )
-    page = select_features(collection, frame[frame["id"] == fid], tz=layers.info.tz, limit=1)
-    if not page.features:
+    if frame.empty:
         raise NotFound(f"{collection} has no feature {fid!r}")
-    return page.features[0]
+    return to_features(collection, frame)[0]
 
 
 def day_coverage(

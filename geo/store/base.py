@@ -181,6 +181,22 @@ class Store(Protocol):
         """One page of a stored layer selected, sorted and paged in SQL, with the number of
         matching features (:meth:`geo.store.sql.SqlStore.layer_features`)."""
 
+    def gap_features(
+        self,
+        township: str,
+        collection: str,
+        *,
+        where: Callable[[Table], ColumnElement[bool] | None] = ...,
+        order_by: Sequence[tuple[str, bool]] = (),
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> tuple[gpd.GeoDataFrame, int]:
+        """One page of the stored gaps of ``area_gaps`` or ``road_gaps`` selected, sorted and
+        paged in SQL (:meth:`geo.store.sql.SqlStore.gap_features`)."""
+
+    def coverage_stamps(self, township: str) -> dict[str, tuple[str, str]]:
+        """Week → fingerprint and engine of its stored result."""
+
     def layers_version(self, township: str) -> str | None:
         """A stamp that changes whenever what :meth:`load_layers` returns may have changed
         (layers saved or edited, a camera status recorded, a drone flight imported), in one
