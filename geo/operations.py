@@ -354,15 +354,36 @@ def week_coverage(
     start, end = week.bounds(layers.info.tz)
     fingerprint = store.inputs_fingerprint(township, start - GAP_LOOKBACK, end)
     if not refresh:
-        stored = store.load_coverage(township, str(week))
-        if stored is not None and stored[1] == fingerprint and stored[0].method == method:
-            return stored[0]
+        stored = current_week(store, layers, week, fingerprint, method=method)
+        if stored is not None:
+            return stored
     # Fixes of the weeks before date the gaps' last coverage.
     fixes = store.week_fixes(township, start - GAP_LOOKBACK, end)
     result = evaluate_week(week_layers(store, layers, week), fixes, week, method=method)
     if _has_data(fixes, start, end) or result.drone_flights:
         store.save_coverage(result, fingerprint)
     return result
+
+
+def current_week(
+    store: Store,
+    layers: TownshipLayers,
+    week: IsoWeek,
+    fingerprint: str | None = None,
+    *,
+    method: Method = "fast",
+) -> WeekCoverage | None:
+    """The stored result of the week while it is current (its inputs' fingerprint unchanged
+    and computed by ``method``), else None: none stored, or a layer, rule, camera status or
+    upload change made it stale. ``fingerprint``: the inputs' one when the caller has it."""
+    township = layers.info.code
+    if fingerprint is None:
+        start, end = week.bounds(layers.info.tz)
+        fingerprint = store.inputs_fingerprint(township, start - GAP_LOOKBACK, end)
+    stored = store.load_coverage(township, str(week))
+    if stored is not None and stored[1] == fingerprint and stored[0].method == method:
+        return stored[0]
+    return None
 
 
 def _has_data(fixes: pd.DataFrame, start: datetime, end: datetime) -> bool:
