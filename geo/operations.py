@@ -49,7 +49,7 @@ from geo.layers import (
     check_township_code,
     read_layers_dir,
 )
-from geo.store import Store, UploadRecord
+from geo.store import NewUpload, Store, UploadRecord
 from geo.store.cql_sql import layer_condition
 from geo.text import check_text
 from geo.tracks.fixes import ParsedTrack, make_fixes
@@ -187,6 +187,45 @@ def simulate_and_import(
         if on_file is not None:
             on_file()
     return paths
+
+
+def simulated_uploads(
+    layers: TownshipLayers, week: IsoWeek, *, seed: int = 2026
+) -> list[NewUpload]:
+    """A simulated week of patrols (the default plan with ``seed``) as uploads, one per
+    squad-day, cleaned as an uploaded file is but without writing and parsing GPX: the volume
+    path of the scale bench and of tests with many township-weeks (store them with
+    :func:`import_simulated_week` or ``store.add_upload``)."""
+    from geo.simulate import default_plan, simulate_week
+
+    uploads = []
+    for track in simulate_week(layers, week, default_plan(layers, seed=seed)):
+        f = track.fixes
+        frame = make_fixes(f["lon"], f["lat"], f["time"], accuracy_m=f["hdop"] * 5.0)
+        digest = hashlib.sha256(pd.util.hash_pandas_object(frame).to_numpy().tobytes())
+        prepared = prepare_parsed(
+            ParsedTrack(format="simulated", fixes=frame),
+            sha256=digest.hexdigest(),
+            filename=f"simulated-{track.squad}-{track.day.isoformat()}",
+            layers=layers,
+            squad=track.squad,
+            device=track.device,
+            source_crs="wgs84",
+        )
+        uploads.append(prepared.upload)
+    return uploads
+
+
+def import_simulated_week(
+    store: Store, layers: TownshipLayers, week: IsoWeek, *, seed: int = 2026
+) -> int:
+    """Store :func:`simulated_uploads`; returns the fixes stored (the same week and seed
+    twice are stored once)."""
+    stored = 0
+    for upload in simulated_uploads(layers, week, seed=seed):
+        if not store.add_upload(upload).duplicate:
+            stored += len(upload.fixes)
+    return stored
 
 
 @dataclass(frozen=True)
