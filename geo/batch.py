@@ -74,6 +74,8 @@ class Outcome:
     seconds: float
     fixes_used: int = 0
     error: str = ""
+    cpu_seconds: float = 0.0
+    """CPU time of the task's thread (the database's work for it is the server's)."""
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,9 @@ class BatchReport:
     where: str
     memory_mb: dict[str, float] = field(default_factory=dict)
     """Each worker's peak resident memory (MB) when the batch ended (Dask runs only)."""
+    startup_seconds: float = 0.0
+    """Of :attr:`seconds`, the time until the workers were ready (cluster started, geo
+    imported in each): the rest is the township-weeks'."""
 
     def count(self, status: Status) -> int:
         return sum(o.status == status for o in self.outcomes)
@@ -127,7 +132,7 @@ def compute_township_week(
     bad township-week does not stop the batch."""
     from geo import operations
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.thread_time()
     try:
         _one_numba_thread_in_a_worker()
         store = worker_store(address)
@@ -142,7 +147,14 @@ def compute_township_week(
         return _failed(township, week, started, exc.one_line())
     except Exception as exc:  # a bug or a lost worker resource: reported, the batch goes on
         return _failed(township, week, started, f"internal error {type(exc).__name__}: {exc}")
-    return Outcome(township, week, "computed", time.perf_counter() - started, result.fixes_used)
+    return Outcome(
+        township,
+        week,
+        "computed",
+        time.perf_counter() - started,
+        result.fixes_used,
+        cpu_seconds=time.thread_time() - cpu,
+    )
 
 
 def _failed(township: str, week: str, started: float, error: str) -> Outcome:
@@ -293,9 +305,18 @@ def run_batch(
             close_worker_stores()
         return BatchReport(outcomes, time.perf_counter() - started, 1, "in process")
     with dask_client(scheduler, workers) as (client, where):
+        client.run(_warm_up)
+        ready = time.perf_counter() - started
         outcomes, memory = _run_on(client, address, pairs, stale, method, notify)
         n = len(client.scheduler_info(n_workers=-1)["workers"])
-    return BatchReport(outcomes, time.perf_counter() - started, n, where, memory)
+    return BatchReport(outcomes, time.perf_counter() - started, n, where, memory, ready)
+
+
+def _warm_up() -> None:
+    """Import the engine and the store on a worker before its first task."""
+    import geo.coverage.raster
+    import geo.operations
+    import geo.store.sql  # noqa: F401
 
 
 def _run_on(
