@@ -5,6 +5,10 @@ only what a rule change made stale, and a failed township-week is reported, not 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -224,3 +228,80 @@ def test_week_ranges() -> None:
     for bad in ("2026-W48..", "2026-W48..2026-W47", "2026-W54", "1999-W01..2026-W01"):
         with pytest.raises(InvalidInput):
             parse_week_range(bad)
+
+
+@pytest.mark.parametrize(
+    "store", [pytest.param("postgis", marks=pytest.mark.postgis)], indirect=True
+)
+def test_a_scheduler_and_workers_as_the_systemd_units_start_them(
+    county: Store, tmp_path: Path
+) -> None:
+    """docs/deploy.md's units: `dask scheduler` and `dask worker --nworkers 2 --nthreads 1`
+    as their own processes; `geo batch coverage --scheduler` sends the township-weeks there."""
+    from distributed import Client
+
+    pairs = township_weeks(county, None, WEEKS)
+    run_batch(address_of(county), pairs, in_process=True)
+    expected = stored(county)
+    dask = str(Path(sys.executable).with_name("dask"))
+    env = {**os.environ, "NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+    env.pop("GEO_DATABASE_URL", None)  # the workers get the URL with each task
+    scheduler_file = tmp_path / "scheduler.json"
+    started: list[subprocess.Popen[bytes]] = []
+    try:
+        started.append(
+            subprocess.Popen(
+                [
+                    dask,
+                    "scheduler",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    "0",
+                    "--no-dashboard",
+                    "--scheduler-file",
+                    str(scheduler_file),
+                ],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
+        for _ in range(600):
+            if scheduler_file.exists() and scheduler_file.stat().st_size:
+                break
+            time.sleep(0.1)
+        address = json.loads(scheduler_file.read_text())["address"]
+        started.append(
+            subprocess.Popen(
+                [
+                    dask,
+                    "worker",
+                    address,
+                    "--nworkers",
+                    "2",
+                    "--nthreads",
+                    "1",
+                    "--memory-limit",
+                    "auto",
+                    "--no-dashboard",
+                ],
+                env=env,
+                cwd=tmp_path,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
+        with Client(address, timeout="60s") as client:
+            client.wait_for_workers(2, timeout=180)
+        args = ["batch", "coverage", "--all", "--weeks", "2026-W46..2026-W47"]
+        done = run_geo([*args, "--scheduler", address, "--format", "json"], _env(county))
+        assert done.returncode == 0, done.stderr
+        summary = json.loads(done.stdout)
+        assert summary["where"] == address and summary["workers"] == 2
+        assert summary["computed"] == 4 and summary["failed"] == []
+    finally:
+        for process in reversed(started):
+            process.terminate()
+            process.wait(timeout=60)
+    assert stored(county) == expected
