@@ -218,7 +218,14 @@ def dask_client(scheduler: str | None, workers: int | None) -> Iterator[tuple[Cl
     from distributed import Client, LocalCluster
 
     if scheduler:
-        with Client(scheduler, timeout="30s") as client:
+        try:
+            client = Client(scheduler, timeout="30s")
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise GeoError(
+                f"cannot reach the Dask scheduler at {scheduler} ({exc}); is it running "
+                "(docs/deploy.md)?"
+            ) from None
+        with client:
             yield client, scheduler
         return
     n = workers or local_workers()
@@ -227,7 +234,9 @@ def dask_client(scheduler: str | None, workers: int | None) -> Iterator[tuple[Cl
             n_workers=n,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            # Its HTTP server (health, and the dashboard when bokeh is installed) on a free
+            # port: two batches on one machine do not collide on 8787.
+            dashboard_address=":0",
             silence_logs=logging.ERROR,
             # Numba reads this when a worker starts: its kernels' thread pool has one thread.
             env={"NUMBA_NUM_THREADS": "1"},

@@ -217,6 +217,11 @@ def test_the_command_refuses_what_cannot_run(store: Store, demo_layers: Township
         assert "--scheduler needs PostGIS" in with_workers.stderr
     else:
         assert "a --scheduler has its own workers" in with_workers.stderr
+        nowhere = run_geo(
+            ["batch", "coverage", "--all", *weeks, "--scheduler", "nowhere://x"], _env(county)
+        )
+        assert nowhere.returncode == 2
+        assert "cannot reach the Dask scheduler at nowhere://x" in nowhere.stderr
 
 
 def test_week_ranges() -> None:
