@@ -1326,7 +1326,9 @@ def batch_coverage(
         raise InvalidInput("give --township or --all, not both")
     settings = get_settings()
     week_list = parse_week_range(weeks)
-    address = StoreAddress(settings.store.database_url, str(settings.store.gpkg_path))
+    # The file's absolute path: a worker process need not share this one's directory.
+    gpkg = str(settings.store.gpkg_path.resolve())
+    address = StoreAddress(settings.store.database_url, gpkg)
     check_cluster(address, scheduler, workers)
     store = _store(settings)
     try:

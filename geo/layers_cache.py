@@ -4,9 +4,12 @@ the API's uploads and the batch's workers read them through one :class:`LayersCa
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
 from geo.layers import TownshipLayers
-from geo.store.base import Store
+
+if TYPE_CHECKING:
+    from geo.store.base import Store
 
 
 class LayersCache:
