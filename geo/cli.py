@@ -1368,7 +1368,7 @@ def batch_coverage(
         sys.stdout.write(json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
     else:
         out.print(
-            f"{summary['township_weeks']} township-weeks on {report.where}: "
+            f"{summary['township_weeks']} township-weeks ({report.where}): "
             f"{summary['computed']} computed, {summary['current']} already current, "
             f"{len(report.failed)} failed, in {report.seconds:.1f} s",
             highlight=False,

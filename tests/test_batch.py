@@ -173,9 +173,7 @@ def test_the_command_reports_failed_township_weeks_and_exits_non_zero(
         conn.execute(update(township).where(where).values(settings=settings))
     done = run_geo([*args, "--stale"], _env(county))
     assert done.returncode == 2
-    assert "4 township-weeks on in process: 0 computed, 2 already current, 2 failed" in (
-        done.stdout
-    )
+    assert "4 township-weeks (in process): 0 computed, 2 already current, 2 failed" in (done.stdout)
     failed = [line for line in done.stderr.splitlines() if line.startswith("geo: error:")]
     assert [line.split(":")[2].strip() for line in failed] == [
         f"{STRICT} 2026-W46",
