@@ -51,6 +51,13 @@ bench-load: install
 bench-live: install
 	$(BIN)/python bench/live.py $(ARGS)
 
+## A county in PostGIS recomputed by `geo batch coverage` on LocalClusters of 1 and 2 workers
+## (11 townships × 52 weeks, about 24M fixes; ARGS=--small for 2 × 4). Its own database:
+## GEO_BENCH_DATABASE_URL, else geo_bench_scale on the 127.0.0.1:55432 cluster (docs/deploy.md).
+.PHONY: bench-scale
+bench-scale: install
+	$(BIN)/python bench/scale.py $(ARGS)
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

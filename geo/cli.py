@@ -1383,6 +1383,126 @@ def demo(
         serve(host=None, port=None)
 
 
+batch_app = typer.Typer(
+    help="Many township-weeks at once on a Dask cluster (a local one by default).",
+    no_args_is_help=True,
+)
+app.add_typer(batch_app, name="batch")
+
+
+@batch_app.command("coverage")
+def batch_coverage(
+    weeks: Annotated[
+        str, typer.Option(help="The weeks: one (2026-W48) or FIRST..LAST (2026-W01..2026-W48).")
+    ],
+    township: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--township", "-t", help="A township code (repeat for several; default: the only one)."
+        ),
+    ] = None,
+    every: Annotated[bool, typer.Option("--all", help="Every township in the store.")] = False,
+    stale: Annotated[
+        bool,
+        typer.Option(
+            "--stale",
+            help="Only township-weeks whose stored result is missing or out of date (layers, "
+            "rules, camera statuses or uploads changed since).",
+        ),
+    ] = False,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="A running Dask scheduler, e.g. tcp://10.0.0.5:8786 (PostGIS only)."),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1, max=1024, help="Processes of the local cluster (default: one per core)."
+        ),
+    ] = None,
+    in_process: Annotated[
+        bool, typer.Option("--in-process", help="No Dask: one township-week after the other here.")
+    ] = False,
+    method: Annotated[
+        Method, typer.Option(help="The engine: fast, or exact (the vector reference, slower).")
+    ] = "fast",
+    fmt: Annotated[
+        ReportFormat, typer.Option("--format", "-f", help="The summary as text or JSON.")
+    ] = "text",
+) -> None:
+    """Compute the weekly coverage of many township-weeks and store it: one Dask task per
+    township-week, each reading its inputs from the store in its worker and writing its result
+    back. Without `--scheduler` a local cluster uses every core. A township-week that fails is
+    listed at the end (exit status 2); the others are stored.
+
+    Example: `geo batch coverage --all --weeks 2026-W01..2026-W48`
+
+    Example: `geo batch coverage --all --weeks 2026-W01..2026-W48 --stale --scheduler tcp://10.0.0.5:8786`
+    """
+    from geo.batch import StoreAddress, check_cluster, run_batch, township_weeks
+    from geo.errors import InvalidInput
+    from geo.weeks import parse_week_range
+
+    if every and township:
+        raise InvalidInput("give --township or --all, not both")
+    settings = get_settings()
+    week_list = parse_week_range(weeks)
+    # The file's absolute path: a worker process need not share this one's directory.
+    gpkg = str(settings.store.gpkg_path.resolve())
+    address = StoreAddress(settings.store.database_url, gpkg)
+    check_cluster(address, scheduler, workers)
+    store = _store(settings)
+    try:
+        if every:
+            pairs = township_weeks(store, None, week_list)
+        else:
+            from geo import operations
+
+            codes = township or [operations.resolve_township(store, settings.layers.township)]
+            pairs = township_weeks(store, codes, week_list)
+    finally:
+        store.close()
+    with _progress(quiet=fmt == "json") as progress:
+        task = progress.add_task("coverage 周覆盖", total=len(pairs))
+        report = run_batch(
+            address,
+            pairs,
+            stale=stale,
+            method=method,
+            scheduler=scheduler,
+            workers=workers,
+            in_process=in_process,
+            on_outcome=lambda _: progress.advance(task),
+        )
+    summary = {
+        "where": report.where,
+        "workers": report.workers,
+        "township_weeks": len(report.outcomes),
+        "computed": report.count("computed"),
+        "current": report.count("current"),
+        "failed": [
+            {"township": o.township, "week": o.week, "error": o.error} for o in report.failed
+        ],
+        "seconds": round(report.seconds, 2),
+    }
+    if fmt == "json":
+        sys.stdout.write(json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
+    else:
+        out.print(
+            f"{summary['township_weeks']} township-weeks ({report.where}): "
+            f"{summary['computed']} computed, {summary['current']} already current, "
+            f"{len(report.failed)} failed, in {report.seconds:.1f} s",
+            highlight=False,
+        )
+        for o in report.failed:
+            err.print(
+                f"[red]geo: error:[/red] {escape(o.township)} {escape(o.week)}: {escape(o.error)}",
+                highlight=False,
+            )
+    if report.failed:
+        raise typer.Exit(2)
+
+
 def main() -> None:
     """Entry point of the ``geo`` console script."""
     try:

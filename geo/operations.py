@@ -46,7 +46,7 @@ from geo.layers import (
     check_township_code,
     read_layers_dir,
 )
-from geo.store import Store, UploadRecord
+from geo.store import NewUpload, Store, UploadRecord
 from geo.store.base import PrunedPart
 from geo.store.cql_sql import layer_condition
 from geo.text import check_text
@@ -226,6 +226,45 @@ def simulate_and_import(
     return paths
 
 
+def simulated_uploads(
+    layers: TownshipLayers, week: IsoWeek, *, seed: int = 2026
+) -> list[NewUpload]:
+    """A simulated week of patrols (the default plan with ``seed``) as uploads, one per
+    squad-day, cleaned as an uploaded file is but without writing and parsing GPX: the volume
+    path of the scale bench and of tests with many township-weeks (store them with
+    :func:`import_simulated_week` or ``store.add_upload``)."""
+    from geo.simulate import default_plan, simulate_week
+
+    uploads = []
+    for track in simulate_week(layers, week, default_plan(layers, seed=seed)):
+        f = track.fixes
+        frame = make_fixes(f["lon"], f["lat"], f["time"], accuracy_m=f["hdop"] * 5.0)
+        digest = hashlib.sha256(pd.util.hash_pandas_object(frame).to_numpy().tobytes())
+        prepared = prepare_parsed(
+            ParsedTrack(format="simulated", fixes=frame),
+            sha256=digest.hexdigest(),
+            filename=f"simulated-{track.squad}-{track.day.isoformat()}",
+            layers=layers,
+            squad=track.squad,
+            device=track.device,
+            source_crs="wgs84",
+        )
+        uploads.append(prepared.upload)
+    return uploads
+
+
+def import_simulated_week(
+    store: Store, layers: TownshipLayers, week: IsoWeek, *, seed: int = 2026
+) -> int:
+    """Store :func:`simulated_uploads`; returns the fixes stored (the same week and seed
+    twice are stored once)."""
+    stored = 0
+    for upload in simulated_uploads(layers, week, seed=seed):
+        if not store.add_upload(upload).duplicate:
+            stored += len(upload.fixes)
+    return stored
+
+
 @dataclass(frozen=True)
 class LiveFix:
     """One position of a live batch; a time without offset is township local time."""
@@ -391,15 +430,36 @@ def week_coverage(
     start, end = week.bounds(layers.info.tz)
     fingerprint = store.inputs_fingerprint(township, start - GAP_LOOKBACK, end)
     if not refresh:
-        stored = store.load_coverage(township, str(week))
-        if stored is not None and stored[1] == fingerprint and stored[0].method == method:
-            return stored[0]
+        stored = current_week(store, layers, week, fingerprint, method=method)
+        if stored is not None:
+            return stored
     # Fixes of the weeks before date the gaps' last coverage.
     fixes = store.week_fixes(township, start - GAP_LOOKBACK, end)
     result = evaluate_week(week_layers(store, layers, week), fixes, week, method=method)
     if _has_data(fixes, start, end) or result.drone_flights:
         store.save_coverage(result, fingerprint)
     return result
+
+
+def current_week(
+    store: Store,
+    layers: TownshipLayers,
+    week: IsoWeek,
+    fingerprint: str | None = None,
+    *,
+    method: Method = "fast",
+) -> WeekCoverage | None:
+    """The stored result of the week while it is current (its inputs' fingerprint unchanged
+    and computed by ``method``), else None: none stored, or a layer, rule, camera status or
+    upload change made it stale. ``fingerprint``: the inputs' one when the caller has it."""
+    township = layers.info.code
+    if fingerprint is None:
+        start, end = week.bounds(layers.info.tz)
+        fingerprint = store.inputs_fingerprint(township, start - GAP_LOOKBACK, end)
+    stored = store.load_coverage(township, str(week))
+    if stored is not None and stored[1] == fingerprint and stored[0].method == method:
+        return stored[0]
+    return None
 
 
 def _has_data(fixes: pd.DataFrame, start: datetime, end: datetime) -> bool:

@@ -127,3 +127,25 @@ class IsoWeek:
 
     def __str__(self) -> str:
         return f"{self.year}-W{self.week:02d}"
+
+
+def parse_week_range(text: str) -> list[IsoWeek]:
+    """The weeks of ``FIRST..LAST`` (both included, e.g. ``2026-W01..2026-W48``) or of one
+    week (``2026-W48``), in order; :class:`InvalidInput` for anything else.
+
+    Examples
+    --------
+    >>> [str(w) for w in parse_week_range("2025-W52..2026-W02")]
+    ['2025-W52', '2026-W01', '2026-W02']
+    >>> len(parse_week_range("2026-W48"))
+    1
+    """
+    first_text, sep, last_text = text.strip().partition("..")
+    first = IsoWeek.parse(first_text)
+    last = IsoWeek.parse(last_text) if sep else first
+    if last < first:
+        raise InvalidInput(f"weeks {text!r} end before they start; write FIRST..LAST")
+    weeks = [first]
+    while weeks[-1] < last:
+        weeks.append(weeks[-1].next())
+    return weeks
