@@ -1441,12 +1441,12 @@ def batch_coverage(
     """
     from geo.batch import StoreAddress, check_cluster, run_batch, township_weeks
     from geo.errors import InvalidInput
-    from geo.weeks import parse_week_range
+    from geo.weeks import parse_weeks
 
     if every and township:
         raise InvalidInput("give --township or --all, not both")
     settings = get_settings()
-    week_list = parse_week_range(weeks)
+    week_list = parse_weeks(weeks)
     # The file's absolute path: a worker process need not share this one's directory.
     gpkg = str(settings.store.gpkg_path.resolve())
     address = StoreAddress(settings.store.database_url, gpkg)

@@ -22,7 +22,7 @@ from geo.errors import InvalidInput
 from geo.layers import TownshipLayers
 from geo.store import NewUpload, Store
 from geo.store.tables import Township, table_of
-from geo.weeks import IsoWeek, parse_week_range
+from geo.weeks import IsoWeek, parse_weeks
 from tests.cli_runner import run_geo
 
 DEMO = "433122207"
@@ -223,14 +223,14 @@ def test_the_command_refuses_what_cannot_run(store: Store, demo_layers: Township
 
 
 def test_week_ranges() -> None:
-    assert [str(w) for w in parse_week_range(" 2026-W52..2027-W01 ")] == [
+    assert [str(w) for w in parse_weeks(" 2026-W52..2027-W01 ")] == [
         "2026-W52",
         "2026-W53",
         "2027-W01",
     ]
     for bad in ("2026-W48..", "2026-W48..2026-W47", "2026-W54", "1999-W01..2026-W01"):
         with pytest.raises(InvalidInput):
-            parse_week_range(bad)
+            parse_weeks(bad)
 
 
 @pytest.mark.parametrize(

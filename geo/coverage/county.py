@@ -8,59 +8,25 @@ it; this module only lays the results out side by side and counts.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from geo.coverage.result import VillageStatus, WeekCoverage, with_example
-from geo.errors import InvalidInput
 from geo.layers import TownshipInfo
 from geo.weeks import IsoWeek
+from geo.weeks import parse_weeks as parse_week_list
 
 #: The most weeks one county view spans (a year and a week: bounded work per request).
 MAX_WEEKS = 53
 #: Weeks shown when none are asked for: the last complete week and the ones before it.
 DEFAULT_WEEKS = 4
-_SPAN = re.compile(r"^\s*(\S+?)\s*\.\.\s*(\S+)\s*$")
 
 
 def parse_weeks(text: str) -> list[IsoWeek]:
-    """The weeks named by ``text``: one week (``2026-W47``), a span (``2026-W45..2026-W48``,
-    both ends included) or a comma-separated list of either; oldest first, each once.
-
-    Raises
-    ------
-    InvalidInput
-        A week that is not an ISO week, a span that ends before it starts, or more than
-        :data:`MAX_WEEKS` weeks.
-
-    Examples
-    --------
-    >>> [str(w) for w in parse_weeks("2026-W52..2027-W02")]
-    ['2026-W52', '2026-W53', '2027-W01', '2027-W02']
-    """
-    weeks: set[IsoWeek] = set()
-    for part in text.split(","):
-        if not part.strip():
-            continue
-        span = _SPAN.match(part)
-        if span is None:
-            weeks.add(IsoWeek.parse(part))
-        else:
-            first, last = IsoWeek.parse(span.group(1)), IsoWeek.parse(span.group(2))
-            if last < first:
-                raise InvalidInput(f"weeks {part.strip()!r}: the span ends before it starts")
-            week = first
-            while week <= last and len(weeks) <= MAX_WEEKS:
-                weeks.add(week)
-                week = week.next()
-        if len(weeks) > MAX_WEEKS:
-            raise InvalidInput(f"weeks {text!r}: at most {MAX_WEEKS} weeks at once")
-    if not weeks:
-        raise InvalidInput("weeks: name at least one week, e.g. 2026-W45..2026-W48")
-    return sorted(weeks)
+    """The weeks of a county view (:func:`geo.weeks.parse_weeks`), at most :data:`MAX_WEEKS`."""
+    return parse_week_list(text, max_weeks=MAX_WEEKS)
 
 
 def last_weeks(last: IsoWeek, count: int = DEFAULT_WEEKS) -> list[IsoWeek]:
