@@ -14,7 +14,8 @@ Then:
 - the same week's fixes in a box (``week_fixes(..., bbox=...)``);
 - retention of January: ``geo db prune``'s partition drop against ``DELETE`` from the table.
 
-Each read is the median of ``--runs`` runs after one warm-up. Usage::
+Each read is the median of ``--runs`` rounds after one warm-up, the variants interleaved in
+each round. Usage::
 
     python bench/partitions.py --database-url postgresql+psycopg://geo@127.0.0.1:55432/bench
 
@@ -67,14 +68,18 @@ CREATE INDEX ix_fixes_brin_lon_lat ON fixes_brin USING brin (lon, lat)
 """
 
 
-def _timed(call: Callable[[], Any], runs: int) -> float:
-    call()  # warm-up: the same cache state for both tables
-    times = []
+def _timed(calls: dict[str, Callable[[], Any]], runs: int) -> dict[str, float]:
+    """The median time of each call over ``runs`` rounds, the calls interleaved within each
+    round (so load from other work on the machine falls on all of them alike)."""
+    for call in calls.values():
+        call()  # warm-up: the same cache state for all
+    times: dict[str, list[float]] = {name: [] for name in calls}
     for _ in range(runs):
-        start = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        for name, call in calls.items():
+            start = time.perf_counter()
+            call()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(t) for name, t in times.items()}
 
 
 def _captured(engine: Engine, call: Callable[[], Any]) -> tuple[str, Any]:
@@ -149,10 +154,18 @@ def measure(url: str, fixes: int, townships: int, runs: int) -> dict[str, Any]:
         found = _run_sql(store.engine, statement, parameters)
         assert found == _run_sql(store.engine, flat, parameters) > 0
         assert found == _run_sql(store.engine, brin, parameters)
-        timings = {
-            label: _timed(lambda s=sql, p=parameters: _run_sql(store.engine, s, p), runs)
-            for label, sql in (("partitioned", statement), ("one_table", flat), ("brin", brin))
-        }
+        timings = _timed(
+            {
+                label: lambda s=sql, p=parameters: _run_sql(store.engine, s, p)
+                for label, sql in (
+                    ("partitioned", statement),
+                    ("one_table", flat),
+                    ("brin", brin),
+                )
+            }
+            | {"store_call": call},
+            runs,
+        )
         reads[name] = {
             "fixes": found,
             "partitioned_s": round(timings["partitioned"], 5),
@@ -160,7 +173,7 @@ def measure(url: str, fixes: int, townships: int, runs: int) -> dict[str, Any]:
             "one_table_same_indexes_s": round(timings["brin"], 5),
             "speed_up": round(timings["one_table"] / timings["partitioned"], 2),
             "speed_up_same_indexes": round(timings["brin"] / timings["partitioned"], 2),
-            "store_call_s": round(_timed(call, runs), 5),
+            "store_call_s": round(timings["store_call"], 5),
         }
     store.close()
 
@@ -195,7 +208,7 @@ def main() -> None:
     parser.add_argument("--database-url", required=True, help="a PostGIS database to overwrite")
     parser.add_argument("--fixes", type=int, default=2_400_000, help="fixes in the year")
     parser.add_argument("--townships", type=int, default=11)
-    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
     result = measure(args.database_url, args.fixes, args.townships, args.runs)
     print(f"{result['rows']:,} fixes, {args.townships} townships, 12 monthly partitions")
