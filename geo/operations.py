@@ -58,6 +58,7 @@ from geo.tracks.limits import DEFAULT_LIMITS, ReadLimits
 from geo.weeks import IsoWeek
 
 if TYPE_CHECKING:  # Folium is imported when a map is drawn
+    from geo.coverage.county import CountyCoverage
     from geo.coverage.daily import DayCoverage
     from geo.coverage.monthly import MonthReview
     from geo.dispatch.cameras import CameraSuggestions
@@ -98,10 +99,48 @@ def resolve_township(store: Store, wanted: str | None) -> str:
     return check_township_code(codes[0], place="stored township")
 
 
-def import_layers_dir(store: Store, directory: Path, *, actor: str = CLI_ACTOR) -> TownshipLayers:
-    """Read and validate a layers folder, then replace that township's layers in the store
-    (with its audit entry, in one transaction)."""
-    layers = read_layers_dir(directory)
+def township_dirs(paths: Sequence[Path]) -> list[Path]:
+    """The township folders named by ``paths``: each path is a township's layers folder (it
+    holds ``township.toml``) or a folder of township folders (a county, e.g.
+    ``layers/county-sample``), whose sub-folders holding ``township.toml`` are taken in name
+    order. Each folder once, in the order given.
+
+    Raises
+    ------
+    InvalidInput
+        A path that is not a folder, or a folder with neither ``township.toml`` nor a
+        sub-folder holding one.
+    """
+    found: list[Path] = []
+    for path in paths:
+        if not path.is_dir():
+            raise InvalidInput("not a folder", source=str(path))
+        if (path / "township.toml").is_file():
+            inner = [path]
+        else:
+            inner = sorted(
+                d for d in path.iterdir() if d.is_dir() and (d / "township.toml").is_file()
+            )
+            if not inner:
+                raise InvalidInput(
+                    "no township.toml here nor in a sub-folder: name a township's layers folder "
+                    "or a folder of them",
+                    source=str(path),
+                )
+        found.extend(d for d in inner if d not in found)
+    return found
+
+
+def import_layers_dir(
+    store: Store,
+    directory: Path,
+    *,
+    actor: str = CLI_ACTOR,
+    layers: TownshipLayers | None = None,
+) -> TownshipLayers:
+    """Read and validate a layers folder (or take ``layers`` already read from it), then
+    replace that township's layers in the store (with its audit entry, in one transaction)."""
+    layers = layers or read_layers_dir(directory)
     code = layers.info.code
     counts = {n: len(layers.layer(n)) for n in ("villages", *OPTIONAL_LAYERS)}
     store.save_layers(
@@ -747,17 +786,65 @@ def dashboard_view(
     *,
     layers: TownshipLayers | None = None,
     devices: bool = False,
+    county_link: bool = False,
 ) -> DashboardView:
     """What the dashboard shows: ``week`` (default: the last complete week in the township's
     time zone) with its verdicts and ranked gaps, named in ``lang``; with ``devices`` (an
-    admin's view) the township's phones, their last fix and battery.
+    admin's view) the township's phones, their last fix and battery; with ``county_link`` (a
+    county key, several townships) a link to the county view.
     ``layers``: the township's layers when the caller holds them (else they are loaded)."""
     from geo.outputs.dashboard import dashboard_view as view
 
     layers = layers or store.load_layers(township)
     week = week or IsoWeek.last_complete(datetime.now(UTC), layers.info.tz)
     phones = store.devices(township) if devices else None
-    return view(layers, week_coverage(store, township, week, layers=layers), week, lang, phones)
+    result = week_coverage(store, township, week, layers=layers)
+    return view(layers, result, week, lang, phones, county_link=county_link)
+
+
+def county_coverage(
+    store: Store,
+    weeks: Sequence[IsoWeek] | None = None,
+    *,
+    now: datetime | None = None,
+    load_layers: Callable[[str], TownshipLayers] | None = None,
+) -> CountyCoverage:
+    """The county view (县级总览): every stored township × ``weeks`` (default: the last
+    :data:`~geo.coverage.county.DEFAULT_WEEKS` complete weeks in the first township's time
+    zone), each cell the township's weekly result as :func:`week_coverage` gives it (stored
+    while its inputs are unchanged, each township with its own rules, time zone and CRS).
+    ``load_layers``: how a township's layers are had (default: from the store; the API passes
+    its layers cache)."""
+    from geo.coverage.county import county_coverage as assemble
+    from geo.coverage.county import county_township, last_weeks
+
+    codes = store.townships()
+    if not codes:
+        raise NotFound("the store holds no township yet; run: geo layers load layers/<township>")
+    rows = []
+    for code in codes:
+        layers = load_layers(code) if load_layers else store.load_layers(code)
+        if weeks is None:
+            weeks = last_weeks(IsoWeek.last_complete(now or datetime.now(UTC), layers.info.tz))
+        results = [week_coverage(store, code, week, layers=layers) for week in weeks]
+        rows.append(county_township(layers.info, results))
+    assert weeks is not None
+    return assemble(weeks, rows)
+
+
+def county_report(
+    store: Store, month_text: str, *, lang: Lang = "zh", now: datetime | None = None
+) -> str:
+    """The county monthly report (全县月调度): every township × the month's ISO weeks, as a
+    printable HTML page (:func:`county_coverage` over :meth:`Month.weeks`)."""
+    from geo.coverage.monthly import Month
+    from geo.outputs.county_page import county_report_html
+
+    month = Month.parse(month_text)
+    view = county_coverage(store, month.weeks(), now=now)
+    return county_report_html(
+        view, str(month), lang=lang, generated_at=(now or datetime.now(UTC)).astimezone(UTC)
+    )
 
 
 def patrol_plan(

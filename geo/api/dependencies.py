@@ -103,9 +103,11 @@ class TownshipContext:
     Routes take it (``township: TownshipDep``) instead of resolving the township themselves:
     the code is the ``township`` query parameter, else ``GEO_TOWNSHIP``, else the store's only
     township (:func:`geo.operations.resolve_township`: a malformed code is 422, an unknown one
-    404), and a patrol key of another township is refused (403) once the route's key check
-    has run (:meth:`geo.keys.Principal.check_township`). The layers are loaded on first use,
-    through the app's :class:`LayersCache` (reused while the store's layers are unchanged).
+    404). A key of another township (a patrol key, or a leader or planner key made for one
+    township) is refused (403) whichever of the key check and this context runs first
+    (:meth:`geo.keys.Principal.check_township`); left out, the township is the key's own. The
+    layers are loaded on first use, through the app's :class:`LayersCache` (reused while the
+    store's layers are unchanged).
     """
 
     code: str
@@ -133,11 +135,45 @@ def get_township(
         ),
     ] = None,
 ) -> TownshipContext:
-    code = operations.resolve_township(store, township or settings.layers.township)
     principal: Principal | None = getattr(request.state, "principal", None)
+    # Left out, the township is the key's own (a township key), else the configured default.
+    own = principal.township if principal is not None else None
+    code = operations.resolve_township(store, township or own or settings.layers.township)
     if principal is not None:
         principal.check_township(code)
+    request.state.township = code  # checked by the key's check when it runs after this
     return TownshipContext(code=code, store=store, requested=township, cache=cache)
+
+
+def get_township_or_county(
+    request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
+    cache: LayersCacheDep,
+    county: Annotated[
+        bool,
+        Query(
+            description="The whole county (every township) instead of one township.",
+            examples=[True],
+        ),
+    ] = False,
+    township: Annotated[
+        str | None,
+        Query(
+            description="Township code; may be left out while the store holds one township "
+            "(ignored with county=true).",
+            examples=["433122207"],
+        ),
+    ] = None,
+) -> TownshipContext | None:
+    """The request's township as :func:`get_township` gives it, or None for ``county=true``
+    (refused, 403, for a key of one township)."""
+    if county:
+        principal: Principal | None = getattr(request.state, "principal", None)
+        if principal is not None:
+            principal.check_county("the county report")
+        return None
+    return get_township(request, store, settings, cache, township)
 
 
 def get_week(
@@ -172,6 +208,8 @@ DayPath = Annotated[
     ),
 ]
 TownshipDep = Annotated[TownshipContext, Depends(get_township)]
+#: The township, or None when the request asks for the whole county (``county=true``).
+TownshipOrCountyDep = Annotated[TownshipContext | None, Depends(get_township_or_county)]
 WeekDep = Annotated[IsoWeek, Depends(get_week)]
 
 #: The paging offset of the layer and OGC item lists.
