@@ -4,7 +4,9 @@
 A county's year is generated in SQL: ``--townships`` townships each upload a week of fixes
 every week of 2025 (``--fixes`` fixes in all), in arrival order, into ``fixes`` of a database
 at migration 0005 (one table); ``geo db upgrade`` to 0006 is timed (it copies them into the
-monthly partitions), and the same rows go into ``fixes_flat``; both are vacuumed and analysed.
+monthly partitions), and the same rows go into ``fixes_flat`` (one table, 0005's indexes) and
+``fixes_brin`` (one table with the partitions' four BRIN indexes, to tell what partitioning
+adds beyond the indexes); all are vacuumed and analysed.
 Then:
 
 - a township-week's fixes: the SQL ``SqlStore.week_fixes`` sends (captured from the store, not
@@ -12,7 +14,8 @@ Then:
 - the same week's fixes in a box (``week_fixes(..., bbox=...)``);
 - retention of January: ``geo db prune``'s partition drop against ``DELETE`` from the table.
 
-Each read is the median of ``--runs`` runs after one warm-up. Usage::
+Each read is the median of ``--runs`` rounds after one warm-up, the variants interleaved in
+each round. Usage::
 
     python bench/partitions.py --database-url postgresql+psycopg://geo@127.0.0.1:55432/bench
 
@@ -54,17 +57,29 @@ _FLAT = """
 CREATE TABLE fixes_flat (LIKE fixes);
 CREATE INDEX ix_fixes_flat_t ON fixes_flat USING brin (t);
 CREATE INDEX ix_fixes_flat_upload_id ON fixes_flat USING brin (upload_id);
+CREATE TABLE fixes_brin (LIKE fixes);
+CREATE INDEX ix_fixes_brin_t ON fixes_brin USING brin (t) WITH (pages_per_range = 32);
+CREATE INDEX ix_fixes_brin_upload_id ON fixes_brin USING brin (upload_id)
+  WITH (pages_per_range = 32);
+CREATE INDEX ix_fixes_brin_township_t ON fixes_brin USING brin (township, t)
+  WITH (pages_per_range = 32);
+CREATE INDEX ix_fixes_brin_lon_lat ON fixes_brin USING brin (lon, lat)
+  WITH (pages_per_range = 32);
 """
 
 
-def _timed(call: Callable[[], Any], runs: int) -> float:
-    call()  # warm-up: the same cache state for both tables
-    times = []
+def _timed(calls: dict[str, Callable[[], Any]], runs: int) -> dict[str, float]:
+    """The median time of each call over ``runs`` rounds, the calls interleaved within each
+    round (so load from other work on the machine falls on all of them alike)."""
+    for call in calls.values():
+        call()  # warm-up: the same cache state for all
+    times: dict[str, list[float]] = {name: [] for name in calls}
     for _ in range(runs):
-        start = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        for name, call in calls.items():
+            start = time.perf_counter()
+            call()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(t) for name, t in times.items()}
 
 
 def _captured(engine: Engine, call: Callable[[], Any]) -> tuple[str, Any]:
@@ -113,13 +128,15 @@ def measure(url: str, fixes: int, townships: int, runs: int) -> dict[str, Any]:
     migration_s = time.perf_counter() - start
     with admin.begin() as conn:
         conn.execute(text(_FLAT))
-    start = time.perf_counter()
-    with admin.begin() as conn:
-        conn.execute(text(_FILL.format(table="fixes_flat", **fill)))
-    loads["fixes_flat"] = time.perf_counter() - start
+    for table in ("fixes_flat", "fixes_brin"):
+        start = time.perf_counter()
+        with admin.begin() as conn:
+            conn.execute(text(_FILL.format(table=table, **fill)))
+        loads[table] = time.perf_counter() - start
     with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE fixes"))
         conn.execute(text("VACUUM ANALYZE fixes_flat"))
+        conn.execute(text("VACUUM ANALYZE fixes_brin"))
         rows = int(conn.scalar(text("SELECT count(*) FROM fixes")) or 0)
 
     store = PostGISStore(url)
@@ -133,16 +150,30 @@ def measure(url: str, fixes: int, townships: int, runs: int) -> dict[str, Any]:
     }.items():
         statement, parameters = _captured(store.engine, call)
         flat = statement.replace("FROM fixes", "FROM fixes_flat AS fixes")
+        brin = statement.replace("FROM fixes", "FROM fixes_brin AS fixes")
         found = _run_sql(store.engine, statement, parameters)
         assert found == _run_sql(store.engine, flat, parameters) > 0
-        partitioned = _timed(lambda s=statement, p=parameters: _run_sql(store.engine, s, p), runs)
-        baseline = _timed(lambda s=flat, p=parameters: _run_sql(store.engine, s, p), runs)
+        assert found == _run_sql(store.engine, brin, parameters)
+        timings = _timed(
+            {
+                label: lambda s=sql, p=parameters: _run_sql(store.engine, s, p)
+                for label, sql in (
+                    ("partitioned", statement),
+                    ("one_table", flat),
+                    ("brin", brin),
+                )
+            }
+            | {"store_call": call},
+            runs,
+        )
         reads[name] = {
             "fixes": found,
-            "partitioned_s": round(partitioned, 5),
-            "one_table_s": round(baseline, 5),
-            "speed_up": round(baseline / partitioned, 2),
-            "store_call_s": round(_timed(call, runs), 5),
+            "partitioned_s": round(timings["partitioned"], 5),
+            "one_table_s": round(timings["one_table"], 5),
+            "one_table_same_indexes_s": round(timings["brin"], 5),
+            "speed_up": round(timings["one_table"] / timings["partitioned"], 2),
+            "speed_up_same_indexes": round(timings["brin"] / timings["partitioned"], 2),
+            "store_call_s": round(timings["store_call"], 5),
         }
     store.close()
 
@@ -177,16 +208,20 @@ def main() -> None:
     parser.add_argument("--database-url", required=True, help="a PostGIS database to overwrite")
     parser.add_argument("--fixes", type=int, default=2_400_000, help="fixes in the year")
     parser.add_argument("--townships", type=int, default=11)
-    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
     result = measure(args.database_url, args.fixes, args.townships, args.runs)
     print(f"{result['rows']:,} fixes, {args.townships} townships, 12 monthly partitions")
     print(f"migration 0006 (copying them into the partitions): {result['migration_0006_s']} s")
-    print(f"{'read':<20}{'partitioned s':>15}{'one table s':>13}{'speed-up':>10}{'fixes':>9}")
+    print(
+        f"{'read':<20}{'partitioned s':>15}{'one table s':>13}{'speed-up':>10}"
+        f"{'same indexes s':>16}{'speed-up':>10}{'fixes':>9}"
+    )
     for name, r in result["reads"].items():
         print(
             f"{name:<20}{r['partitioned_s']:>15.4f}{r['one_table_s']:>13.4f}"
-            f"{r['speed_up']:>10.2f}{r['fixes']:>9}"
+            f"{r['speed_up']:>10.2f}{r['one_table_same_indexes_s']:>16.4f}"
+            f"{r['speed_up_same_indexes']:>10.2f}{r['fixes']:>9}"
         )
     p = result["prune_january"]
     print(
