@@ -672,6 +672,77 @@ def alerts_run(
         raise typer.Exit(1)
 
 
+@alerts_app.command("list")
+def alerts_list(
+    status: Annotated[
+        Literal["pending", "failed", "sent"] | None,
+        typer.Option("--status", help="Only messages with this status."),
+    ] = None,
+    fmt: Annotated[TableFormat, typer.Option("--format")] = "table",
+    township: TownshipOpt = None,
+) -> None:
+    """The township's alert outbox, oldest first: each message's id, day, channel, target,
+    status, attempts, next attempt and last error (`failed`: given up after 12 attempts;
+    `geo alerts resend ID` sends one again).
+
+    Example: `geo alerts list --status failed`
+
+    Example: `geo alerts list --format json > outbox.json`
+    """
+    from geo import operations
+
+    store, code = _open(township)
+    found = operations.alert_messages(store, code, status=status)
+    if fmt == "json":
+        body = [m.model_dump(mode="json") for m in found]
+        sys.stdout.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
+        return
+    table = Table(title=f"{code} alert outbox")
+    for header in ("id", "as of", "channel", "target", "status", "tries", "next (UTC)"):
+        table.add_column(header, no_wrap=True)
+    table.add_column("error")
+    for m in found:
+        table.add_row(
+            str(m.id),
+            m.as_of,
+            m.channel,
+            escape(m.target),
+            m.status,
+            str(m.attempts),
+            "" if m.status != "pending" else f"{m.next_attempt_at.astimezone(UTC):%m-%d %H:%M}",
+            escape(m.last_error[:80]),
+        )
+    out.print(table)
+
+
+@alerts_app.command("resend")
+def alerts_resend(
+    message_id: Annotated[int, typer.Argument(metavar="ID", help="The message's id.")],
+    township: TownshipOpt = None,
+) -> None:
+    """Put one outbox message back (pending, due now, attempts from zero; also a sent or
+    failed one) and send it now to its target of GEO_ALERT_TARGETS. Exits 1 when the send
+    failed (the message stays pending and a later `geo alerts run` retries it).
+
+    Example: `geo alerts resend 42`
+    """
+    from geo import operations
+
+    settings = get_settings()
+    store, code = _open(township)
+    message = operations.resend_alert(
+        store,
+        code,
+        message_id,
+        settings.alerts.alert_targets,
+        timeout=settings.alerts.alert_timeout_seconds,
+    )
+    line = f"alert {message.id} to {message.target}: {message.status}"
+    typer.echo(line + (f" ({message.last_error})" if message.status != "sent" else ""))
+    if message.status != "sent":
+        raise typer.Exit(1)
+
+
 def print_plan(
     body: dict[str, object], rows: list[dict[str, object]], *, lang: Lang = "zh"
 ) -> None:

@@ -14,6 +14,7 @@ from geo.api.ingest_threads import IngestThreads, warm_up
 from geo.api.parse_slots import ParseSlots
 from geo.api.request_id import RequestIdMiddleware
 from geo.api.routers import (
+    alerts,
     audit,
     dashboard,
     layers,
@@ -88,6 +89,7 @@ def create_app(settings: Settings | None = None, *, warm: bool = False) -> FastA
     app.include_router(phones.trackers)
     app.include_router(phones.router)
     app.include_router(plan.router)
+    app.include_router(alerts.router)
     openapi.install(app)
     return app
 

@@ -40,6 +40,7 @@ from geo.coverage.camera_status import StatusChange
 from geo.coverage.result import WeekCoverage
 from geo.devices import Device
 from geo.dispatch.outbox import MAX_ATTEMPTS, OutboxMessage, backoff
+from geo.dispatch.outbox import Status as OutboxStatus
 from geo.errors import Conflict, NotFound, StoreUnavailable
 from geo.keys import ApiKey
 from geo.layers import TownshipLayers
@@ -643,13 +644,46 @@ class SqlStore:
             found = conn.execute(query).all()
         return [OutboxMessage.model_validate(r._asdict()) for r in found]
 
-    def alerts(self, township: str | None = None) -> list[OutboxMessage]:
+    def alerts(
+        self, township: str | None = None, *, status: OutboxStatus | None = None
+    ) -> list[OutboxMessage]:
         query = select(_OUTBOX).order_by(_OUTBOX.c.id)
         if township is not None:
             query = query.where(_OUTBOX.c.township == township)
+        if status is not None:
+            query = query.where(_OUTBOX.c.status == status)
         with self._begin() as conn:
             found = conn.execute(query).all()
         return [OutboxMessage.model_validate(r._asdict()) for r in found]
+
+    def claim_alert(self, message_id: int, now: datetime, until: datetime) -> bool:
+        """Take a due pending message for one send: its next attempt moves to ``until`` in
+        one conditional UPDATE, so of several processes claiming it at once exactly one
+        succeeds (SQLite: the write transaction is exclusive; PostgreSQL: the second UPDATE
+        waits for the first's commit and re-reads the row, no longer due)."""
+        o = _OUTBOX.c
+        with self._begin(write=True) as conn:
+            claimed = conn.execute(
+                update(_OUTBOX)
+                .where(o.id == message_id, o.status == "pending", o.next_attempt_at <= now)
+                .values(next_attempt_at=until)
+            ).rowcount
+        return bool(claimed)
+
+    def requeue_alert(self, message_id: int, at: datetime) -> OutboxMessage:
+        """Put a message (pending, failed or sent) back in the outbox, due at ``at`` with its
+        attempts counted from zero (``geo alerts resend``); :class:`NotFound` when unknown."""
+        o = _OUTBOX.c
+        with self._begin(write=True) as conn:
+            done = conn.execute(
+                update(_OUTBOX)
+                .where(o.id == message_id)
+                .values(status="pending", attempts=0, next_attempt_at=at, sent_at=None)
+            ).rowcount
+            if not done:
+                raise NotFound(f"no alert message with id {message_id}")
+            row = conn.execute(select(_OUTBOX).where(o.id == message_id)).one()
+        return OutboxMessage.model_validate(row._asdict())
 
     def mark_alert_sent(self, message_id: int, at: datetime) -> None:
         o = _OUTBOX.c
