@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import time
 from datetime import UTC, datetime
@@ -642,8 +643,8 @@ def alerts_run(
     """Judge the week so far, enqueue its alerts (once per target, day and villages at
     risk) and send every due message of the outbox to the webhooks of GEO_ALERT_TARGETS. A
     failed send stays pending and is retried by a later run, with exponential backoff; a
-    sent message is never sent again. Nothing schedules this inside `geo serve`: run it from
-    a systemd timer or cron (docs/dispatch.md).
+    sent message is never sent again. Run it from a systemd timer or cron, or let
+    `geo serve --alerts-at 18:00` run it (docs/dispatch.md).
 
     Example (cron, 18:00 every day): `0 18 * * * cd /srv/geo && geo alerts run`
 
@@ -950,6 +951,15 @@ def serve(
             "as Traccar's own server does on 5055 (docs/phones.md).",
         ),
     ] = None,
+    alerts_at: Annotated[
+        str | None,
+        typer.Option(
+            "--alerts-at",
+            metavar="HH:MM",
+            help="Judge the week and send mid-week alerts each day at this township-local "
+            "time, and retry the outbox every few minutes (GEO_ALERTS_AT; off by default).",
+        ),
+    ] = None,
 ) -> None:
     """Serve the HTTP API and the dashboard on the configured store. Every route but the
     health checks, the sign-in page and the tracker apps' endpoints (a device id is their
@@ -961,12 +971,23 @@ def serve(
 
     Example: `geo serve --host 0.0.0.0 --osmand-port 5055` (Traccar Client's server URL:
     http://<host>:5055)
+
+    Example: `geo serve --alerts-at 18:00` (mid-week alerts to GEO_ALERT_TARGETS at 18:00)
     """
     import uvicorn
 
     from geo.api.request_id import log_config
     from geo.errors import InvalidInput, StoreUnavailable
 
+    if alerts_at is not None:
+        if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", alerts_at):
+            raise InvalidInput(
+                f"--alerts-at {alerts_at!r}: write a time of day as HH:MM, e.g. 18:00"
+            )
+        from geo import settings as settings_module
+
+        os.environ["GEO_ALERTS_AT"] = alerts_at  # read by every worker's settings
+        settings_module.get_settings.cache_clear()
     settings = get_settings()
     postgis = bool(settings.store.database_url)
     if workers is None:
