@@ -12,18 +12,28 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from sqlalchemy import Boolean, DateTime, Float, Integer, String, Table, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Float,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    UniqueConstraint,
+)
 from sqlalchemy.types import JSON, TypeDecorator
 
 from geo.store.tables import Base
 
-SCHEMA_VERSION = "7"
+SCHEMA_VERSION = "10"
 SCHEMA_FINGERPRINTS = {
     "3": "c1feee7fbcadf6b1df3a0ef9f8da7d0e411f74caa1e27981ec2c634e74adebae",
     "4": "67bb4e4d16462b221ed7d4f48c7600843c979dca7c0232ec59350ebf16bbc96a",
     "5": "6c16fb7e058fd8ade502dc94e6b1866bd9e815d1510ba785089e627c28b009f6",
     "6": "f9985c8c3b6bef1d4738482010d069be08d4171da2935c09485d84720172f8e7",
     "7": "7ae36d4ae7b2f3011fd92f6624be2925d1b9014f057f917ae40e36783c2dc922",
+    "10": "43cc506df976a657c84113860526cba609f950ecce4c427b614e3c672cf16682",
 }
 WGS84_WKT = (
     'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,'
@@ -96,6 +106,8 @@ def _sql_type(col: Any) -> str:
         return "DATETIME"
     if isinstance(kind, String | JSON):
         return "TEXT"
+    if isinstance(kind, LargeBinary):
+        return "BLOB"
     raise TypeError(f"no GeoPackage type for {kind!r}")
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -57,6 +58,7 @@ from geo.store.tables import (
     Fix,
     PatrolTrack,
     Township,
+    TownshipDem,
     Upload,
 )
 from geo.store.tables import ApiKey as ApiKeyRow
@@ -75,6 +77,7 @@ _AUDIT = _table(AuditLog)
 _DEVICES = _table(DeviceRow)
 _TOWNSHIP = _table(Township)
 _OUTBOX = _table(AlertOutbox)
+_DEM = _table(TownshipDem)
 
 
 class Backend(Protocol):
@@ -200,6 +203,9 @@ class SqlStore:
                 geom=layers.outline.geometry.iloc[0],
             )
         )
+        conn.execute(delete(_DEM).where(_DEM.c.township == info.code))
+        if layers.dem is not None:
+            conn.execute(insert(_DEM).values(township=info.code, data=layers.dem))
         for name, table in LAYER_TABLES.items():
             only = rows.LAYER_ROW_FILTER.get(name) if imported_flights == "keep" else None
             condition = text(only) if only else true()
@@ -278,7 +284,9 @@ class SqlStore:
             ).all()
             geoms = [r[-1] for r in records]
             frames[name] = rows.layer_frame(name, [tuple(r)[:-1] for r in records], geoms)
-        return rows.township_layers(row.settings, row.geom, frames)
+        dem = conn.scalar(select(_DEM.c.data).where(_DEM.c.township == township))
+        layers = rows.township_layers(row.settings, row.geom, frames)
+        return layers if dem is None else replace(layers, dem=bytes(dem))
 
     def add_upload(self, upload: NewUpload) -> UploadRecord:
         try:

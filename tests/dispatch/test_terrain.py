@@ -11,7 +11,7 @@ import rasterio
 import shapely
 from affine import Affine
 
-from geo.dispatch.terrain import Dem, read_dem, viewsheds
+from geo.coverage.terrain import Dem, read_dem, viewsheds
 
 CRS = "EPSG:4546"
 X0, Y0 = 500_000.0, 3_110_000.0
@@ -113,7 +113,7 @@ def test_the_area_behind_a_ridge_stays_uncovered_for_camera_suggestions() -> Non
 
 
 def test_a_drone_over_a_valley_sees_a_wider_swath() -> None:
-    from geo.dispatch.terrain import drone_footprints_over, heights_above_ground
+    from geo.coverage.terrain import drone_footprints_over, heights_above_ground
 
     # Ground at 0 m for x < 500 m, 100 m lower beyond: a drone 100 m above take-off flies
     # 200 m above the valley floor, so its ground swath (84° HFOV) there is twice as wide.
