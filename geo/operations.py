@@ -837,6 +837,7 @@ def camera_suggestions(
     layers
         The township's layers when the caller holds them (else they are loaded).
     """
+    from geo.coverage.terrain import township_dem
     from geo.dispatch.cameras import CameraSettings, suggest_cameras, uncovered_area
 
     layers = layers or store.load_layers(township)
@@ -845,11 +846,14 @@ def camera_suggestions(
         if village not in {str(c) for c in layers.villages["code"]}:
             raise NotFound(f"village {village!r} is not in township {township}")
     settings = CameraSettings(count=count, village=village)
+    dem = township_dem(layers)  # with terrain, cameras count with what they can see
     if week is None:
-        return suggest_cameras(layers, uncovered_area(layers, village=village), settings)
+        uncovered = uncovered_area(layers, village=village, dem=dem)
+        return suggest_cameras(layers, uncovered, settings, dem=dem)
     result = week_coverage(store, township, week, layers=layers)
     of_week = week_layers(store, layers, week)
-    return suggest_cameras(of_week, uncovered_area(of_week, result, village=village), settings)
+    uncovered = uncovered_area(of_week, result, village=village)
+    return suggest_cameras(of_week, uncovered, settings, dem=dem)
 
 
 def plan_sheet(

@@ -54,8 +54,8 @@ class Dem:
     Examples
     --------
     >>> dem = Dem(np.array([[1.0, 2.0], [3.0, 4.0]]), x0=0.0, y0=20.0, cell=10.0, crs="EPSG:4546")
-    >>> dem.at(np.array([5.0, 15.0, 99.0]), np.array([5.0, 15.0, 5.0])).tolist()
-    [3.0, 2.0, nan]
+    >>> dem.at(np.array([5.0, 15.0, 10.0, 99.0]), np.array([5.0, 15.0, 10.0, 5.0])).tolist()
+    [3.0, 2.0, 2.5, nan]
     """
 
     elevation: NDArray[np.float64]
@@ -65,13 +65,34 @@ class Dem:
     crs: str
 
     def at(self, x: NDArray[np.float64], y: NDArray[np.float64]) -> NDArray[np.float64]:
-        """Elevation of the cell holding each point (NaN outside the grid)."""
-        col = np.floor((x - self.x0) / self.cell).astype(np.int64)
-        row = np.floor((self.y0 - y) / self.cell).astype(np.int64)
+        """Elevation at each point, interpolated bilinearly between cell centres (so a
+        uniform slope stays a slope, not steps that would block sight lines); NaN outside
+        the grid. A NaN cell takes no part; a point whose known neighbours weigh less than
+        half is NaN."""
         rows, cols = self.elevation.shape
-        inside = (row >= 0) & (row < rows) & (col >= 0) & (col < cols)
-        out = np.full(np.shape(x), np.nan)
-        out[inside] = self.elevation[row[inside], col[inside]]
+        fc = (np.asarray(x, dtype=np.float64) - self.x0) / self.cell - 0.5
+        fr = (self.y0 - np.asarray(y, dtype=np.float64)) / self.cell - 0.5
+        inside = (fc >= -0.5) & (fc < cols - 0.5) & (fr >= -0.5) & (fr < rows - 0.5)
+        fc = np.clip(np.where(inside, fc, 0.0), 0.0, cols - 1.0)
+        fr = np.clip(np.where(inside, fr, 0.0), 0.0, rows - 1.0)
+        c0 = np.minimum(np.floor(fc).astype(np.int64), max(cols - 2, 0))
+        r0 = np.minimum(np.floor(fr).astype(np.int64), max(rows - 2, 0))
+        c1, r1 = np.minimum(c0 + 1, cols - 1), np.minimum(r0 + 1, rows - 1)
+        tc, tr = fc - c0, fr - r0
+        num = np.zeros(np.shape(fc))
+        den = np.zeros(np.shape(fc))
+        for r, c, w in (
+            (r0, c0, (1 - tr) * (1 - tc)),
+            (r0, c1, (1 - tr) * tc),
+            (r1, c0, tr * (1 - tc)),
+            (r1, c1, tr * tc),
+        ):
+            z = self.elevation[r, c]
+            known = ~np.isnan(z)
+            num += np.where(known, z * w, 0.0)
+            den += np.where(known, w, 0.0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out: NDArray[np.float64] = np.where(inside & (den >= 0.5), num / den, np.nan)
         return out
 
 

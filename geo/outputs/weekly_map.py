@@ -17,7 +17,7 @@ from folium.plugins import Fullscreen, HeatMap, MeasureControl
 from jinja2 import Template
 
 from geo.coverage.result import VillageCoverage, WeekCoverage
-from geo.coverage.surveillance import camera_sectors
+from geo.coverage.terrain import township_dem, viewsheds
 from geo.layers import WGS84, TownshipLayers
 from geo.outputs import csp
 from geo.outputs.web_assets import self_contained
@@ -267,7 +267,9 @@ def weekly_map(
     cams = layers.cameras
     if len(cams):
         metric = cams.to_crs(layers.info.metric_crs)
-        sectors = gpd.GeoSeries(camera_sectors(metric), crs=layers.info.metric_crs).to_crs(WGS84)
+        # With terrain, each camera's sector cut to what it sees (as the engine counts it).
+        seen = viewsheds(metric, township_dem(layers))
+        sectors = gpd.GeoSeries(seen, crs=layers.info.metric_crs).to_crs(WGS84)
         for i in range(len(cams)):
             row = cams.iloc[i]
             colour = CAMERA_COLOURS.get(str(row["status"]), "#616161")

@@ -75,7 +75,7 @@ def test_read_dem_in_the_metric_crs_and_from_another(tmp_path: Path) -> None:
     dem = read_dem(path, CRS)
     assert (dem.x0, dem.y0, dem.cell) == (X0, Y0, 30.0)
     assert np.isnan(dem.elevation[0, 0]) and dem.elevation[2, 3] == 11.0
-    assert dem.at(np.array([X0 + 100.0]), np.array([Y0 - 70.0]))[0] == 11.0
+    assert dem.at(np.array([X0 + 105.0]), np.array([Y0 - 75.0]))[0] == 11.0  # a cell centre
 
     flat = tmp_path / "wgs84.tif"
     with rasterio.open(
