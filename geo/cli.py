@@ -903,19 +903,39 @@ def map_command(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="HTML file to write.")
     ] = None,
+    suggest_cameras: Annotated[
+        int,
+        typer.Option(
+            "--suggest-cameras",
+            metavar="K",
+            min=0,
+            max=20,
+            help="Also draw K suggested camera sites over the week's area gaps, each with "
+            "the area it adds (as geo cameras suggest --week).",
+        ),
+    ] = 0,
     township: TownshipOpt = None,
 ) -> None:
     """Write the week's coverage map (villages by verdict, gaps, tracks, cameras) as HTML.
 
     Example: `geo map 2026-W47 -o maps/2026-W47.html`
+
+    Example: `geo map 2026-W47 --suggest-cameras 5` (with five suggested camera sites)
     """
     settings = get_settings()
-    path = write_week_map(settings, IsoWeek.parse(week), township, output)
+    path = write_week_map(
+        settings, IsoWeek.parse(week), township, output, suggest_cameras=suggest_cameras
+    )
     out.print(f"wrote {path}")
 
 
 def write_week_map(
-    settings: Settings, week: IsoWeek, township: str | None, output: Path | None
+    settings: Settings,
+    week: IsoWeek,
+    township: str | None,
+    output: Path | None,
+    *,
+    suggest_cameras: int = 0,
 ) -> Path:
     """Write the week's map (:func:`geo.operations.week_map`) to a file; return the file."""
     from geo import operations
@@ -924,7 +944,13 @@ def write_week_map(
     store = _store(settings)
     code = operations.resolve_township(store, township or settings.layers.township)
     path = output or output_path(settings.output.maps_dir, f"{code}-{week}.html")
-    page = operations.week_map(store, code, week, tianditu_key=settings.output.tianditu_key)
+    page = operations.week_map(
+        store,
+        code,
+        week,
+        tianditu_key=settings.output.tianditu_key,
+        suggest_cameras=suggest_cameras,
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(page.html, encoding="utf-8")
     return path

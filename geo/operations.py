@@ -712,12 +712,15 @@ def week_map(
     tianditu_key: str | None = None,
     collapsed_control: bool = False,
     layers: TownshipLayers | None = None,
+    suggest_cameras: int = 0,
 ) -> MapPage:
     """The week's coverage map (Folium): villages by verdict, gaps, the week's tracks and the
     cameras with their status in that week (as coverage counted them).
 
     The result is the stored one while its inputs are unchanged (:func:`week_coverage`).
     ``layers``: the township's layers when the caller holds them (else they are loaded).
+    ``suggest_cameras``: also draw that many suggested camera sites over the week's area gaps
+    (:func:`camera_suggestions`), each with the area it adds; none when 0.
 
     Returns
     -------
@@ -729,12 +732,18 @@ def week_map(
     layers = layers or store.load_layers(township)
     result = week_coverage(store, township, week, layers=layers)
     start, end = week.bounds(layers.info.tz)
+    suggestions = (
+        camera_suggestions(store, township, count=suggest_cameras, week=week, layers=layers)
+        if suggest_cameras > 0
+        else None
+    )
     fmap = weekly_map(
         week_layers(store, layers, week),
         result,
         store.week_tracks(township, start, end),
         tianditu_key=tianditu_key,
         collapsed_control=collapsed_control,
+        suggestions=suggestions,
     )
     return map_page(fmap)
 

@@ -112,10 +112,10 @@ def test_a_layers_folder_dem_is_read_and_bounded(tmp_path: Path) -> None:
     (folder / "dem.tif").unlink(missing_ok=True)
     assert read_layers_dir(folder).dem is None
     (folder / "dem.tif").write_bytes(b"not a tiff at all")
-    with pytest.raises(InvalidInput, match="dem.tif.*not a GeoTIFF"):
+    with pytest.raises(InvalidInput, match=r"dem\.tif.*not a GeoTIFF"):
         read_layers_dir(folder)
     (folder / "dem.tif").write_bytes(ridge_tiff(1.0)[:300])  # cut short
-    with pytest.raises(InvalidInput, match="dem.tif: the DEM is (unreadable|without)"):
+    with pytest.raises(InvalidInput, match=r"dem\.tif: the DEM is (unreadable|without)"):
         read_layers_dir(folder)
     # A sparse raster: a small file declaring more cells than are allowed.
     side = int(np.sqrt(MAX_DEM_CELLS)) + 10
