@@ -1129,7 +1129,7 @@ def verify(out_dir: Path = HERE) -> dict[str, Any]:
         left, bottom, right, top = src.bounds
     xmin, ymin, xmax, ymax = outline.bounds
     assert left < xmin and bottom < ymin and right > xmax and top > ymax
-    assert 150.0 <= float(z.min()) and float(z.max()) <= 800.0
+    assert float(z.min()) >= 150.0 and float(z.max()) <= 800.0
     summary["dem_m"] = [float(z.min()), float(z.max())]
     return summary
 
@@ -1152,20 +1152,25 @@ def build_dem(out_dir: Path = HERE) -> Path:
     cells, float32 metres, DEFLATE). The 能溪河 valley floor lies at about 180 m; the ground
     rises away from the river over a few kilometres (an exponential profile) and carries
     made-up hills, spurs and knolls (Gaussian bumps from a fixed seed), so some cameras on the
-    valley sides lose part of their sectors behind a knoll. Deterministic: the same bytes on every run."""
+    valley sides lose part of their sectors behind a knoll. Deterministic: the same bytes on
+    every run."""
     import rasterio
     from affine import Affine
 
     settings = load_settings()
     frame = Frame(settings["metric_crs"])
-    (outline_ll,) = [shapely.geometry.shape(f["geometry"]) for f in read_collection(out_dir / "township.geojson")]
-    (river_ll,) = [shapely.geometry.shape(f["geometry"]) for f in read_collection(out_dir / "river.geojson")]
+    (outline_ll,) = [
+        shapely.geometry.shape(f["geometry"]) for f in read_collection(out_dir / "township.geojson")
+    ]
+    (river_ll,) = [
+        shapely.geometry.shape(f["geometry"]) for f in read_collection(out_dir / "river.geojson")
+    ]
     outline, river = frame.to_metric(outline_ll), frame.to_metric(river_ll)
     xmin, ymin, xmax, ymax = outline.bounds
     x0 = math.floor((xmin - DEM_MARGIN_M) / DEM_CELL_M) * DEM_CELL_M
     y0 = math.ceil((ymax + DEM_MARGIN_M) / DEM_CELL_M) * DEM_CELL_M
-    width = int(math.ceil((xmax + DEM_MARGIN_M - x0) / DEM_CELL_M))
-    height = int(math.ceil((y0 - (ymin - DEM_MARGIN_M)) / DEM_CELL_M))
+    width = math.ceil((xmax + DEM_MARGIN_M - x0) / DEM_CELL_M)
+    height = math.ceil((y0 - (ymin - DEM_MARGIN_M)) / DEM_CELL_M)
     xs = x0 + (np.arange(width) + 0.5) * DEM_CELL_M
     ys = y0 - (np.arange(height) + 0.5) * DEM_CELL_M
     gx, gy = np.meshgrid(xs, ys)
