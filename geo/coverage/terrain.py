@@ -5,7 +5,7 @@ the layers as ``TownshipLayers.dem``); without one every camera sees its whole s
 :func:`geo.coverage.surveillance.camera_sectors`. With one, a sector becomes its viewshed: the
 ground points of the sector whose line of sight from the camera (its ground elevation plus its
 mounting height) to a person on them (``target_height_m`` above ground) passes above the
-terrain everywhere in between. Reading a GeoTIFF needs rasterio (the ``dem`` extra); the line of
+terrain everywhere in between. A GeoTIFF is read with rasterio (GDAL's GTiff driver); the line of
 sight itself is numpy on the elevation array. Drone heights, logged above the take-off point,
 become heights above the ground under the drone, for its camera's ground swath.
 """
@@ -137,7 +137,7 @@ def _decode(data: bytes, metric_crs: str, name: str) -> Dem:
             reproject,
         )
     except ImportError:  # pragma: no cover - rasterio is a dependency
-        raise _bad(name, "unreadable here: install rasterio (pip install geo[dem])") from None
+        raise _bad(name, "unreadable here: install rasterio (pip install rasterio)") from None
     try:
         with (
             rasterio.Env(GDAL_DISABLE_READDIR_ON_OPEN="EMPTY_DIR"),
