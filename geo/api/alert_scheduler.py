@@ -24,6 +24,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from geo import operations
+from geo.errors import GeoError
 from geo.settings import AlertSettings
 from geo.store import Store
 
@@ -81,13 +82,16 @@ class AlertScheduler:
             if any(m.as_of == day.isoformat() for m in self.store.alerts(township)):
                 self.judged[township] = day  # judged today by another process
                 continue
-            runs.append(
-                operations.run_alerts(
+            try:
+                run = operations.run_alerts(
                     self.store, township, targets, as_of=day, now=now, timeout=timeout
                 )
-            )
+            except GeoError as exc:  # this township only; the others and the drain go on
+                log.warning("alerts of %s on %s not judged: %s", township, day, exc)
+                continue
+            runs.append(run)
             self.judged[township] = day
-            log.info("alerts judged for %s on %s: %s", township, day, runs[-1])
+            log.info("alerts judged for %s on %s: %s", township, day, run)
         operations.send_due_alerts(self.store, targets, now=now, timeout=timeout)
         return runs
 
