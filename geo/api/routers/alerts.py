@@ -13,7 +13,7 @@ from geo import operations
 from geo.api.auth import AUTH_PROBLEMS, require
 from geo.api.dependencies import SettingsDep, StoreDep, TownshipDep
 from geo.api.openapi import problem_responses
-from geo.dispatch.outbox import OutboxMessage, Status
+from geo.dispatch.outbox import OUTBOX_EXAMPLE, OutboxMessage, Status
 from geo.keys import Role
 
 router = APIRouter(
@@ -26,6 +26,7 @@ router = APIRouter(
 @router.get(
     "/api/v1/alerts",
     response_model=list[OutboxMessage],
+    responses={200: {"content": {"application/json": {"example": [OUTBOX_EXAMPLE]}}}},
     summary="The alert outbox",
     response_description="The township's messages, oldest first: status, attempts, next "
     "attempt, last error",
@@ -52,7 +53,9 @@ async def list_alerts(
     "its last error",
 )
 async def resend_alert(
-    message_id: Annotated[int, Path(ge=1, le=2**31 - 1, description="The message's id.")],
+    message_id: Annotated[
+        int, Path(ge=1, le=2**31 - 1, description="The message's id.", examples=[42])
+    ],
     township: TownshipDep,
     store: StoreDep,
     settings: SettingsDep,
