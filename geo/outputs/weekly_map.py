@@ -337,14 +337,16 @@ def weekly_map(
         secondary_area_unit="sqmeters",
     ).add_to(fmap)
     root: Any = fmap.get_root()
-    root.html.add_child(folium.Element(_legend(result)))
+    root.html.add_child(folium.Element(_legend(result, suggested=suggestions is not None)))
     return self_contained(fmap)
 
 
-def _legend(result: WeekCoverage) -> str:
+def _legend(result: WeekCoverage, *, suggested: bool = False) -> str:
     items: list[tuple[str, str]] = [(STATUS_COLOURS[k], STATUS_LABELS[k]) for k in STATUS_COLOURS]
     items += [("#ff9800", "未覆盖区域 area gap"), ("#b71c1c", "未巡道路 road gap")]
     items += [(c, f"监控 camera {s}") for s, c in CAMERA_COLOURS.items()]
+    if suggested:
+        items.append((SUGGESTED_COLOUR, "建议新增摄像头 suggested camera"))
     rows = "".join(
         f"<div><span style='display:inline-block;width:12px;height:12px;background:{c};"
         f"margin-right:6px'></span>{escape(t)}</div>"

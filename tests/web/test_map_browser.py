@@ -167,6 +167,7 @@ def test_suggested_cameras_are_markers_with_the_area_each_adds(  # type: ignore[
     markers = page.locator("path.geo-suggested-camera")
     assert markers.count() == SUGGESTED
     assert page.locator("path.geo-suggested-camera-sector").count() == SUGGESTED
+    assert "suggested camera" in page.locator(".geo-legend").inner_text()
     # Each marker's tooltip gives its rank and the area it adds, as the suggestions say.
     for rank, area in enumerate(added, start=1):
         markers.nth(rank - 1).dispatch_event("mouseover")
@@ -180,4 +181,5 @@ def test_suggested_cameras_are_markers_with_the_area_each_adds(  # type: ignore[
     plain.goto(week_map.as_uri())
     plain.wait_for_selector(".leaflet-container")
     assert plain.locator("path.geo-suggested-camera").count() == 0
+    assert "suggested camera" not in plain.locator(".geo-legend").inner_text()
     plain.close()
