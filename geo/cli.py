@@ -170,6 +170,7 @@ def layers_load(
         f"loaded {layers.info.name} ({layers.info.code}): {len(layers.villages)} villages, "
         f"{len(layers.roads)} roads, {len(layers.cameras)} cameras, "
         f"{len(layers.checkpoints)} checkpoints, {len(layers.drone_flights)} drone flights"
+        + (", a DEM (dem.tif: cameras by line of sight)" if layers.dem is not None else "")
     )
 
 
