@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+import geopandas as gpd
 import numpy as np
 import pytest
 import rasterio
@@ -152,3 +155,59 @@ def test_the_dem_travels_through_the_store(store: Store) -> None:
     assert edited.dem == tiff and store.load_layers(spokes.info.code).dem == tiff
     store.save_layers(spokes)
     assert store.load_layers(spokes.info.code).dem is None
+
+
+def valley_tiff() -> bytes:
+    """10 m cells over x −100..1100, y −500..500 (relative): ground at 0 m west of x = 620,
+    100 m lower east of it (a flight's pieces of 32 vertices every 10 m from x = 5 change
+    there, so each piece but one flies at one height)."""
+    z = np.zeros((100, 120), dtype=np.float32)
+    z[:, 72:] = -100.0
+    with MemoryFile() as mem:
+        with mem.open(
+            driver="GTiff",
+            width=120,
+            height=100,
+            count=1,
+            dtype="float32",
+            crs=CRS,
+            transform=Affine(10.0, 0.0, X0 - 100, 0.0, -10.0, Y0 + 500),
+        ) as dst:
+            dst.write(z, 1)
+        return bytes(mem.read())
+
+
+@pytest.mark.parametrize("method", ["fast", "exact"])
+def test_a_drone_over_a_valley_covers_more(method: str) -> None:
+    from tests.dispatch.builders import layer
+
+    start, _ = WEEK.bounds(ZoneInfo("Asia/Shanghai"))
+    flight = shapely.segmentize(
+        shapely.LineString([(X0 + 5, Y0, 100.0), (X0 + 995, Y0, 100.0)]), 10.0
+    )
+    row = {
+        "flight_id": "F1",
+        "started_at": (start + timedelta(days=1)).isoformat(),
+        "hfov_deg": 84.0,
+        "source": "layers",
+    }
+    flights = layer("drone_flights", [row], [flight])
+    village = shapely.box(X0 - 100, Y0 - 400, X0 + 1100, Y0 + 400)
+    base = replace(township([line((-100, 0), (1100, 0))], village), drone_flights=flights)
+    flat = evaluate_week(base, no_fixes(), WEEK, method=method)  # type: ignore[arg-type]
+    over = evaluate_week(replace(base, dem=valley_tiff()), no_fixes(), WEEK, method=method)  # type: ignore[arg-type]
+    half = 100.0 * np.tan(np.radians(42.0))  # half the swath 100 m above the ground
+    west = shapely.box(X0 + 100, Y0 - 400, X0 + 300, Y0 + 400)
+    east = shapely.box(X0 + 700, Y0 - 400, X0 + 900, Y0 + 400)
+
+    def seen(result: object, box: shapely.Polygon) -> float:
+        """The area seen within ``box``: the box less the week's area gaps."""
+        gaps = [g.geometry for g in result.gaps if g.kind == "area"]  # type: ignore[attr-defined]
+        metric = gpd.GeoSeries(gaps, crs="EPSG:4326").to_crs(CRS)
+        return float(box.area - shapely.union_all(metric.to_numpy()).intersection(box).area)
+
+    assert seen(flat, west) == pytest.approx(200 * 2 * half, rel=0.01)
+    assert seen(flat, east) == pytest.approx(200 * 2 * half, rel=0.01)
+    # Over the valley, 100 m lower, the drone flies 200 m above the ground: twice as wide.
+    assert seen(over, west) == pytest.approx(200 * 2 * half, rel=0.01)
+    assert seen(over, east) == pytest.approx(200 * 4 * half, rel=0.01)
