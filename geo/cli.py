@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import time
 from datetime import UTC, datetime
@@ -185,6 +186,7 @@ def layers_load(
             f"{len(layers.villages)} villages, "
             f"{len(layers.roads)} roads, {len(layers.cameras)} cameras, "
             f"{len(layers.checkpoints)} checkpoints, {len(layers.drone_flights)} drone flights"
+            + (", a DEM (dem.tif: cameras by line of sight)" if layers.dem is not None else "")
         )
 
 
@@ -720,8 +722,8 @@ def alerts_run(
     """Judge the week so far, enqueue its alerts (once per target, day and villages at
     risk) and send every due message of the outbox to the webhooks of GEO_ALERT_TARGETS. A
     failed send stays pending and is retried by a later run, with exponential backoff; a
-    sent message is never sent again. Nothing schedules this inside `geo serve`: run it from
-    a systemd timer or cron (docs/dispatch.md).
+    sent message is never sent again. Run it from a systemd timer or cron, or let
+    `geo serve --alerts-at 18:00` run it (docs/dispatch.md).
 
     Example (cron, 18:00 every day): `0 18 * * * cd /srv/geo && geo alerts run`
 
@@ -747,6 +749,77 @@ def alerts_run(
         f"{done.pending} pending"
     )
     if done.failed:
+        raise typer.Exit(1)
+
+
+@alerts_app.command("list")
+def alerts_list(
+    status: Annotated[
+        Literal["pending", "failed", "sent"] | None,
+        typer.Option("--status", help="Only messages with this status."),
+    ] = None,
+    fmt: Annotated[TableFormat, typer.Option("--format")] = "table",
+    township: TownshipOpt = None,
+) -> None:
+    """The township's alert outbox, oldest first: each message's id, day, channel, target,
+    status, attempts, next attempt and last error (`failed`: given up after 12 attempts;
+    `geo alerts resend ID` sends one again).
+
+    Example: `geo alerts list --status failed`
+
+    Example: `geo alerts list --format json > outbox.json`
+    """
+    from geo import operations
+
+    store, code = _open(township)
+    found = operations.alert_messages(store, code, status=status)
+    if fmt == "json":
+        body = [m.model_dump(mode="json") for m in found]
+        sys.stdout.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
+        return
+    table = Table(title=f"{code} alert outbox")
+    for header in ("id", "as of", "channel", "target", "status", "tries", "next (UTC)"):
+        table.add_column(header, no_wrap=True)
+    table.add_column("error")
+    for m in found:
+        table.add_row(
+            str(m.id),
+            m.as_of,
+            m.channel,
+            escape(m.target),
+            m.status,
+            str(m.attempts),
+            "" if m.status != "pending" else f"{m.next_attempt_at.astimezone(UTC):%m-%d %H:%M}",
+            escape(m.last_error[:80]),
+        )
+    out.print(table)
+
+
+@alerts_app.command("resend")
+def alerts_resend(
+    message_id: Annotated[int, typer.Argument(metavar="ID", help="The message's id.")],
+    township: TownshipOpt = None,
+) -> None:
+    """Put one outbox message back (pending, due now, attempts from zero; also a sent or
+    failed one) and send it now to its target of GEO_ALERT_TARGETS. Exits 1 when the send
+    failed (the message stays pending and a later `geo alerts run` retries it).
+
+    Example: `geo alerts resend 42`
+    """
+    from geo import operations
+
+    settings = get_settings()
+    store, code = _open(township)
+    message = operations.resend_alert(
+        store,
+        code,
+        message_id,
+        settings.alerts.alert_targets,
+        timeout=settings.alerts.alert_timeout_seconds,
+    )
+    line = f"alert {message.id} to {message.target}: {message.status}"
+    typer.echo(line + (f" ({message.last_error})" if message.status != "sent" else ""))
+    if message.status != "sent":
         raise typer.Exit(1)
 
 
@@ -909,19 +982,39 @@ def map_command(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="HTML file to write.")
     ] = None,
+    suggest_cameras: Annotated[
+        int,
+        typer.Option(
+            "--suggest-cameras",
+            metavar="K",
+            min=0,
+            max=20,
+            help="Also draw K suggested camera sites over the week's area gaps, each with "
+            "the area it adds (as geo cameras suggest --week).",
+        ),
+    ] = 0,
     township: TownshipOpt = None,
 ) -> None:
     """Write the week's coverage map (villages by verdict, gaps, tracks, cameras) as HTML.
 
     Example: `geo map 2026-W47 -o maps/2026-W47.html`
+
+    Example: `geo map 2026-W47 --suggest-cameras 5` (with five suggested camera sites)
     """
     settings = get_settings()
-    path = write_week_map(settings, IsoWeek.parse(week), township, output)
+    path = write_week_map(
+        settings, IsoWeek.parse(week), township, output, suggest_cameras=suggest_cameras
+    )
     out.print(f"wrote {path}")
 
 
 def write_week_map(
-    settings: Settings, week: IsoWeek, township: str | None, output: Path | None
+    settings: Settings,
+    week: IsoWeek,
+    township: str | None,
+    output: Path | None,
+    *,
+    suggest_cameras: int = 0,
 ) -> Path:
     """Write the week's map (:func:`geo.operations.week_map`) to a file; return the file."""
     from geo import operations
@@ -930,7 +1023,13 @@ def write_week_map(
     store = _store(settings)
     code = operations.resolve_township(store, township or settings.layers.township)
     path = output or output_path(settings.output.maps_dir, f"{code}-{week}.html")
-    page = operations.week_map(store, code, week, tianditu_key=settings.output.tianditu_key)
+    page = operations.week_map(
+        store,
+        code,
+        week,
+        tianditu_key=settings.output.tianditu_key,
+        suggest_cameras=suggest_cameras,
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(page.html, encoding="utf-8")
     return path
@@ -957,6 +1056,15 @@ def serve(
             "as Traccar's own server does on 5055 (docs/phones.md).",
         ),
     ] = None,
+    alerts_at: Annotated[
+        str | None,
+        typer.Option(
+            "--alerts-at",
+            metavar="HH:MM",
+            help="Judge the week and send mid-week alerts each day at this township-local "
+            "time, and retry the outbox every few minutes (GEO_ALERTS_AT; off by default).",
+        ),
+    ] = None,
 ) -> None:
     """Serve the HTTP API and the dashboard on the configured store. Every route but the
     health checks, the sign-in page and the tracker apps' endpoints (a device id is their
@@ -968,12 +1076,23 @@ def serve(
 
     Example: `geo serve --host 0.0.0.0 --osmand-port 5055` (Traccar Client's server URL:
     http://<host>:5055)
+
+    Example: `geo serve --alerts-at 18:00` (mid-week alerts to GEO_ALERT_TARGETS at 18:00)
     """
     import uvicorn
 
     from geo.api.request_id import log_config
     from geo.errors import InvalidInput, StoreUnavailable
 
+    if alerts_at is not None:
+        if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", alerts_at):
+            raise InvalidInput(
+                f"--alerts-at {alerts_at!r}: write a time of day as HH:MM, e.g. 18:00"
+            )
+        from geo import settings as settings_module
+
+        os.environ["GEO_ALERTS_AT"] = alerts_at  # read by every worker's settings
+        settings_module.get_settings.cache_clear()
     settings = get_settings()
     postgis = bool(settings.store.database_url)
     if workers is None:

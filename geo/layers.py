@@ -191,6 +191,9 @@ class TownshipLayers:
     cameras: gpd.GeoDataFrame
     checkpoints: gpd.GeoDataFrame
     drone_flights: gpd.GeoDataFrame
+    #: The township's DEM GeoTIFF (``dem.tif`` in the layers folder), as its bytes; None
+    #: without one (:func:`geo.coverage.terrain.township_dem` decodes it).
+    dem: bytes | None = field(default=None, repr=False)
 
     def layer(self, name: str) -> gpd.GeoDataFrame:
         """One layer by its name (``villages``, ``cameras``, ...)."""
@@ -290,12 +293,30 @@ def read_layers_dir(directory: Path) -> TownshipLayers:
         frames[name] = empty_layer(name) if raw is None else normalise_layer(name, raw, problems)
     if problems:
         raise LayerProblems(problems, source=str(directory))
-    layers = TownshipLayers(info=info, outline=outline, **frames)
+    layers = TownshipLayers(
+        info=info, outline=outline, **frames, dem=_read_dem_file(directory, info)
+    )
     layers = assign_villages(layers)
     problems = validate_layers(layers)
     if problems:
         raise LayerProblems(problems, source=str(directory))
     return layers
+
+
+def _read_dem_file(directory: Path, info: TownshipInfo) -> bytes | None:
+    """The bytes of the folder's ``dem.tif``, checked to read as a bounded GeoTIFF in the
+    township's metric CRS (:func:`geo.coverage.terrain.read_dem`); None without one."""
+    from geo.coverage.terrain import DEM_FILE, MAX_DEM_BYTES, read_dem
+
+    path = directory / DEM_FILE
+    if not os.path.lexists(path):
+        return None
+    confined_file(directory, path)
+    if path.stat().st_size > MAX_DEM_BYTES:
+        raise InvalidInput(f"is larger than {MAX_DEM_BYTES // 2**20} MiB", source=str(path))
+    data = path.read_bytes()
+    read_dem(data, info.metric_crs, name=str(path))
+    return data
 
 
 def _read_layer_file(directory: Path, name: str, *, required: bool) -> gpd.GeoDataFrame | None:

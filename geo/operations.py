@@ -59,7 +59,8 @@ if TYPE_CHECKING:  # Folium is imported when a map is drawn
     from geo.coverage.daily import DayCoverage
     from geo.coverage.monthly import MonthReview
     from geo.dispatch.cameras import CameraSuggestions
-    from geo.dispatch.outbox import AlertTarget
+    from geo.dispatch.outbox import AlertTarget, OutboxMessage
+    from geo.dispatch.outbox import Status as OutboxStatus
     from geo.dispatch.plan import PatrolPlan
     from geo.dispatch.risk import WeekRisk
     from geo.outputs.dashboard import DashboardView
@@ -788,12 +789,15 @@ def week_map(
     tianditu_key: str | None = None,
     collapsed_control: bool = False,
     layers: TownshipLayers | None = None,
+    suggest_cameras: int = 0,
 ) -> MapPage:
     """The week's coverage map (Folium): villages by verdict, gaps, the week's tracks and the
     cameras with their status in that week (as coverage counted them).
 
     The result is the stored one while its inputs are unchanged (:func:`week_coverage`).
     ``layers``: the township's layers when the caller holds them (else they are loaded).
+    ``suggest_cameras``: also draw that many suggested camera sites over the week's area gaps
+    (:func:`camera_suggestions`), each with the area it adds; none when 0.
 
     Returns
     -------
@@ -805,12 +809,18 @@ def week_map(
     layers = layers or store.load_layers(township)
     result = week_coverage(store, township, week, layers=layers)
     start, end = week.bounds(layers.info.tz)
+    suggestions = (
+        camera_suggestions(store, township, count=suggest_cameras, week=week, layers=layers)
+        if suggest_cameras > 0
+        else None
+    )
     fmap = weekly_map(
         week_layers(store, layers, week),
         result,
         store.week_tracks(township, start, end),
         tianditu_key=tianditu_key,
         collapsed_control=collapsed_control,
+        suggestions=suggestions,
     )
     return map_page(fmap)
 
@@ -961,6 +971,7 @@ def camera_suggestions(
     layers
         The township's layers when the caller holds them (else they are loaded).
     """
+    from geo.coverage.terrain import township_dem
     from geo.dispatch.cameras import CameraSettings, suggest_cameras, uncovered_area
 
     layers = layers or store.load_layers(township)
@@ -969,11 +980,14 @@ def camera_suggestions(
         if village not in {str(c) for c in layers.villages["code"]}:
             raise NotFound(f"village {village!r} is not in township {township}")
     settings = CameraSettings(count=count, village=village)
+    dem = township_dem(layers)  # with terrain, cameras count with what they can see
     if week is None:
-        return suggest_cameras(layers, uncovered_area(layers, village=village), settings)
+        uncovered = uncovered_area(layers, village=village, dem=dem)
+        return suggest_cameras(layers, uncovered, settings, dem=dem)
     result = week_coverage(store, township, week, layers=layers)
     of_week = week_layers(store, layers, week)
-    return suggest_cameras(of_week, uncovered_area(of_week, result, village=village), settings)
+    uncovered = uncovered_area(of_week, result, village=village)
+    return suggest_cameras(of_week, uncovered, settings, dem=dem)
 
 
 def plan_sheet(
@@ -1006,6 +1020,81 @@ class AlertRun:
     sent: int
     failed: int
     pending: int
+
+
+def send_due_alerts(
+    store: Store,
+    targets: Sequence[AlertTarget],
+    *,
+    now: datetime | None = None,
+    timeout: float = 10.0,
+    limit: int = 100,
+) -> tuple[int, int]:
+    """Send every message of the outbox due at ``now`` (every township's, at most ``limit``);
+    the counts sent and failed.
+
+    Each message is claimed before it is sent (:meth:`Store.claim_alert`: its next attempt
+    moved past the send's timeout in one conditional UPDATE), so when several processes drain
+    the outbox at once (``geo serve`` workers, a cron run) each message goes to one of them and
+    is sent once. A failed send stays pending with an exponential backoff
+    (:func:`geo.dispatch.outbox.backoff`); a message whose target is no longer configured
+    fails the same way.
+    """
+    import httpx
+
+    from geo.dispatch.alerts import send
+
+    now = now or datetime.now(UTC)
+    lease = now + timedelta(seconds=2 * timeout + 60)
+    by_name = {t.name: t for t in targets}
+    sent = failed = 0
+    with httpx.Client(timeout=timeout, follow_redirects=False) as client:
+        for message in store.due_alerts(now, limit=limit):
+            assert message.id is not None
+            if not store.claim_alert(message.id, now, lease):
+                continue  # another process took it
+            target = by_name.get(message.target)
+            error = (
+                f"no alert target named {message.target!r} in GEO_ALERT_TARGETS"
+                if target is None or target.kind != message.channel
+                else send(client, target, message, now)
+            )
+            if error is None:
+                store.mark_alert_sent(message.id, datetime.now(UTC))
+                sent += 1
+            else:
+                store.mark_alert_failed(message.id, now, error)
+                failed += 1
+    return sent, failed
+
+
+def alert_messages(
+    store: Store, township: str, *, status: OutboxStatus | None = None
+) -> list[OutboxMessage]:
+    """The township's outbox messages (only those with ``status`` when given), oldest first
+    (``geo alerts list``, ``GET /api/v1/alerts``)."""
+    return store.alerts(township, status=status)
+
+
+def resend_alert(
+    store: Store,
+    township: str,
+    message_id: int,
+    targets: Sequence[AlertTarget],
+    *,
+    now: datetime | None = None,
+    timeout: float = 10.0,
+) -> OutboxMessage:
+    """Put one message back in the outbox (pending, due now, attempts from zero; a sent or
+    failed one too) and send what is due at once; the message as then stored
+    (``geo alerts resend``, ``POST /api/v1/alerts/{id}/resend``). :class:`NotFound` when the
+    township has no message ``message_id``."""
+    now = now or datetime.now(UTC)
+    if not any(m.id == message_id for m in store.alerts(township)):
+        raise NotFound(f"no alert message with id {message_id} in township {township}")
+    store.requeue_alert(message_id, now)
+    send_due_alerts(store, targets, now=now, timeout=timeout)
+    return next(m for m in store.alerts(township) if m.id == message_id)
 
 
 def mid_week_risk(
@@ -1062,33 +1151,15 @@ def run_alerts(
     limit
         Most messages sent in one run.
     """
-    import httpx
-
-    from geo.dispatch.alerts import messages, send
+    from geo.dispatch.alerts import messages
 
     now = now or datetime.now(UTC)
     layers = store.load_layers(township)
     as_of = as_of or now.astimezone(layers.info.tz).date()
     risk = mid_week_risk(store, township, as_of, layers=layers)
     enqueued = sum(store.enqueue_alert(m) for m in messages(risk, list(targets), now))
-    by_name = {t.name: t for t in targets}
-    sent = failed = 0
-    with httpx.Client(timeout=timeout, follow_redirects=False) as client:
-        for message in store.due_alerts(now, limit=limit):
-            assert message.id is not None
-            target = by_name.get(message.target)
-            error = (
-                f"no alert target named {message.target!r} in GEO_ALERT_TARGETS"
-                if target is None or target.kind != message.channel
-                else send(client, target, message, now)
-            )
-            if error is None:
-                store.mark_alert_sent(message.id, datetime.now(UTC))
-                sent += 1
-            else:
-                store.mark_alert_failed(message.id, now, error)
-                failed += 1
-    pending = sum(1 for m in store.alerts(township) if m.status == "pending")
+    sent, failed = send_due_alerts(store, targets, now=now, timeout=timeout, limit=limit)
+    pending = len(store.alerts(township, status="pending"))
     return AlertRun(
         week=risk.week,
         as_of=as_of,

@@ -8,9 +8,11 @@ dataclass defaults of :class:`geo.layers.TownshipInfo` and :class:`geo.rules.Rul
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from datetime import time
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from geo.dispatch.outbox import AlertTarget
@@ -98,6 +100,12 @@ class AlertSettings(BaseSettings):
     "url"}`` (and optionally a DingTalk ``secret`` and ``townships``)."""
     alert_timeout_seconds: float = 10.0
     """How long one webhook call may take before it counts as failed."""
+    alerts_at: time | None = None
+    """``GEO_ALERTS_AT`` (``geo serve --alerts-at 18:00``): judge the week and enqueue its
+    alerts each day at this township-local time inside ``geo serve``; unset: no scheduler
+    (run ``geo alerts run`` from a timer instead)."""
+    alert_retry_minutes: float = Field(5.0, gt=0)
+    """How often the scheduler inside ``geo serve`` sends the outbox's due messages."""
 
 
 @dataclass(frozen=True)

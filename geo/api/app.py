@@ -9,11 +9,13 @@ from fastapi import Depends, FastAPI
 
 from geo import __version__
 from geo.api import body_limit, openapi, problems
+from geo.api.alert_scheduler import start_alert_scheduler
 from geo.api.dependencies import LayersCache, refuse_bad_text
 from geo.api.ingest_threads import IngestThreads, warm_up
 from geo.api.parse_slots import ParseSlots
 from geo.api.request_id import RequestIdMiddleware
 from geo.api.routers import (
+    alerts,
     audit,
     county,
     dashboard,
@@ -52,9 +54,11 @@ def create_app(settings: Settings | None = None, *, warm: bool = False) -> FastA
         app.state.parse_slots = ParseSlots.from_settings(settings.server)
         if warm:
             warm_up(app.state.ingest_threads, app.state.layers_cache, app.state.store)
+        scheduler = start_alert_scheduler(app.state.store, settings.alerts)
         try:
             yield
         finally:
+            await scheduler.stop()
             app.state.ingest_threads.close()
             app.state.store.close()
 
@@ -91,6 +95,7 @@ def create_app(settings: Settings | None = None, *, warm: bool = False) -> FastA
     app.include_router(plan.router)
     app.include_router(county.router)
     app.include_router(county.page_router)
+    app.include_router(alerts.router)
     openapi.install(app)
     return app
 

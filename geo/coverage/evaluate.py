@@ -24,7 +24,7 @@ from geo.coverage.exact import measure_exact
 from geo.coverage.fast import measure_fast
 from geo.coverage.measures import PatrolInput, PatrolMeasures
 from geo.coverage.result import Gap, VillageCoverage, VillageStatus, WeekCoverage
-from geo.coverage.surveillance import camera_sectors, drone_footprints
+from geo.coverage.terrain import drone_footprints_over, township_dem, viewsheds
 from geo.layers import TownshipLayers
 from geo.projection import to_metric
 from geo.rules import Rules
@@ -219,16 +219,20 @@ def _surveillance(
     layers: TownshipLayers, start: datetime, end: datetime
 ) -> tuple[list[BaseGeometry], int, int]:
     """Sectors of online cameras and footprints of the drone flights that started in the week
-    (metric polygons), with the count of each.
+    (metric polygons), with the count of each. With a township DEM (``layers.dem``) each
+    sector is cut to what the camera sees over the terrain and each drone's swath comes from
+    its height above the ground under it (:mod:`geo.coverage.terrain`); both engines get
+    the same polygons.
 
     A camera counts when the layers' ``status`` is ``online``; :func:`geo.operations.week_layers`
     puts there each camera's status for the week (:mod:`geo.coverage.camera_status`).
     """
     parts: list[BaseGeometry] = []
+    dem = township_dem(layers)
     cameras = layers.metric("cameras")
     online = cameras[cameras["status"] == "online"]
     if len(online):
-        parts.extend(camera_sectors(online))
+        parts.extend(viewsheds(online, dem))
     flights = layers.metric("drone_flights")
     n_flights = 0
     if len(flights):
@@ -236,7 +240,7 @@ def _surveillance(
         in_week = (started >= start) & (started < end)
         n_flights = int(in_week.sum())
         if n_flights:
-            parts.extend(drone_footprints(flights[in_week.to_numpy()]))
+            parts.extend(drone_footprints_over(flights[in_week.to_numpy()], dem))
     return parts, len(online), n_flights
 
 

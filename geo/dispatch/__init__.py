@@ -6,6 +6,6 @@ Pure computation on a township's layers and weekly results (no web or database c
 rural-postman route), :mod:`geo.dispatch.effort` (a squad's usual effort),
 :mod:`geo.dispatch.gpx` (a day's route for phone navigation apps),
 :mod:`geo.dispatch.cameras` (where the next cameras go), :mod:`geo.dispatch.risk` (villages
-at risk of failing the week, mid-week), :mod:`geo.dispatch.terrain` (optional DEM: camera
+at risk of failing the week, mid-week), :mod:`geo.coverage.terrain` (optional DEM: camera
 viewsheds, drone heights above ground).
 """

@@ -23,7 +23,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geo.coverage.result import Geometry, Metres, WeekCoverage, rounded, with_example
 from geo.coverage.surveillance import camera_sectors
-from geo.dispatch.terrain import Dem, viewsheds
+from geo.coverage.terrain import Dem, viewsheds
 from geo.layers import TownshipLayers
 from geo.projection import from_metric
 
@@ -175,7 +175,7 @@ def suggest_cameras(
     ``uncovered`` area (metric CRS; see :func:`uncovered_area`).
 
     With a ``dem`` (in the metric CRS), a camera adds only what it can see over the terrain
-    (:func:`geo.dispatch.terrain.viewsheds`); each sector's area is an upper bound of its
+    (:func:`geo.coverage.terrain.viewsheds`); each sector's area is an upper bound of its
     viewshed's, so viewsheds are computed only for the candidates the lazy greedy reaches.
 
     Returns

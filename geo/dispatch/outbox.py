@@ -7,7 +7,7 @@ Stored in the table ``alert_outbox`` (:class:`geo.store.tables.AlertOutbox`); ma
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -22,11 +22,33 @@ FIRST_BACKOFF = timedelta(minutes=1)
 MAX_BACKOFF = timedelta(hours=6)
 
 
+#: A message of the outbox whose WeCom robot was down (the OpenAPI example).
+OUTBOX_EXAMPLE: dict[str, Any] = {
+    "id": 42,
+    "key": "5d0f3c7e9a1b2c4d6e8f0a1b3c5d7e9f1a2b4c6d8e0f1a3b5c7d9e1f2a4b6c8d",
+    "township": "433122207",
+    "week": "2026-W48",
+    "as_of": "2026-11-25",
+    "channel": "wecom",
+    "target": "小章镇巡查群",
+    "payload": {
+        "msgtype": "markdown",
+        "markdown": {"content": "### 巡查预警 433122207 2026-W48：1 个村有风险\n..."},
+    },
+    "status": "pending",
+    "attempts": 2,
+    "next_attempt_at": "2026-11-25T10:04:00Z",
+    "last_error": "ConnectError: [Errno 111] Connection refused",
+    "created_at": "2026-11-25T10:00:00Z",
+    "sent_at": None,
+}
+
+
 class OutboxMessage(BaseModel):
     """One alert message for one target (a row of ``alert_outbox``; ``id`` is None until
     stored)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, json_schema_extra={"examples": [OUTBOX_EXAMPLE]})
 
     id: int | None = None
     key: str = Field(description="Unique per township, channel, target, day and village set.")
@@ -80,6 +102,7 @@ __all__ = [
     "FIRST_BACKOFF",
     "MAX_ATTEMPTS",
     "MAX_BACKOFF",
+    "OUTBOX_EXAMPLE",
     "AlertTarget",
     "Channel",
     "OutboxMessage",

@@ -17,7 +17,8 @@ from folium.plugins import Fullscreen, HeatMap, MeasureControl
 from jinja2 import Template
 
 from geo.coverage.result import VillageCoverage, WeekCoverage
-from geo.coverage.surveillance import camera_sectors
+from geo.coverage.terrain import township_dem, viewsheds
+from geo.dispatch.cameras import CameraSuggestions
 from geo.layers import WGS84, TownshipLayers
 from geo.outputs import csp
 from geo.outputs.web_assets import self_contained
@@ -179,6 +180,44 @@ class _FollowGcj02Basemap(MacroElement):
     )
 
 
+#: The class of each suggested camera's marker and sector (SVG paths; tests find them by it).
+SUGGESTED_CLASS = "geo-suggested-camera"
+SUGGESTED_COLOUR = "#6a1b9a"
+
+
+def _suggested(suggestions: CameraSuggestions) -> list[dict[str, Any]]:
+    """Each suggested site as its sector (dashed) and a marker whose tooltip gives its rank,
+    bearing and the area it adds (hectares and m²)."""
+    out = []
+    for site in suggestions.sites:
+        facing = "全向 PTZ" if site.ptz else f"朝向 {site.bearing_deg:.0f}°"
+        text = (
+            f"建议摄像头 #{site.rank}：{facing}，射程 {site.range_m:.0f} 米，"
+            f"新增覆盖 {site.added_m2 / 10000:.2f} 公顷 "
+            f"(suggested camera #{site.rank}, adds {site.added_m2:,.0f} m²)"
+        )
+        sector = {
+            "color": SUGGESTED_COLOUR,
+            "weight": 2,
+            "dashArray": "4 4",
+            "fillColor": SUGGESTED_COLOUR,
+            "fillOpacity": 0.2,
+            "className": f"{SUGGESTED_CLASS}-sector",
+        }
+        marker = {
+            "radius": 7,
+            "color": "#ffffff",
+            "weight": 2,
+            "fill": True,
+            "fillColor": SUGGESTED_COLOUR,
+            "fillOpacity": 1.0,
+            "className": SUGGESTED_CLASS,
+        }
+        out.append(_feature(site.sector, sector, text))
+        out.append(_feature(site.point, marker, text))
+    return out
+
+
 def weekly_map(
     layers: TownshipLayers,
     result: WeekCoverage,
@@ -186,6 +225,7 @@ def weekly_map(
     *,
     tianditu_key: str | None = None,
     collapsed_control: bool = False,
+    suggestions: CameraSuggestions | None = None,
 ) -> folium.Map:
     """Build the week's map.
 
@@ -201,6 +241,9 @@ def weekly_map(
         A Tianditu key (``tk``): adds its vector and imagery basemaps with labels.
     collapsed_control
         Fold the layer list into a button (for small embedded maps, as on the dashboard).
+    suggestions
+        Suggested camera sites (:func:`geo.dispatch.cameras.suggest_cameras`), drawn as
+        numbered markers with their sectors and the area each adds.
 
     Returns
     -------
@@ -267,7 +310,9 @@ def weekly_map(
     cams = layers.cameras
     if len(cams):
         metric = cams.to_crs(layers.info.metric_crs)
-        sectors = gpd.GeoSeries(camera_sectors(metric), crs=layers.info.metric_crs).to_crs(WGS84)
+        # With terrain, each camera's sector cut to what it sees (as the engine counts it).
+        seen = viewsheds(metric, township_dem(layers))
+        sectors = gpd.GeoSeries(seen, crs=layers.info.metric_crs).to_crs(WGS84)
         for i in range(len(cams)):
             row = cams.iloc[i]
             colour = CAMERA_COLOURS.get(str(row["status"]), "#616161")
@@ -277,6 +322,8 @@ def weekly_map(
             label = f"{row['code']} {row['name']} ({row['status']})"
             cameras.append(_feature(row.geometry, marker, label))
     overlays.add(fmap, "监控 Cameras", cameras)
+    if suggestions is not None:
+        overlays.add(fmap, "建议新增摄像头 Suggested cameras", _suggested(suggestions))
 
     outline = {"color": "#000000", "weight": 2, "fill": False}
     overlays.add(fmap, "乡界 Township", [_feature(layers.outline.geometry.iloc[0], outline)])
@@ -290,14 +337,16 @@ def weekly_map(
         secondary_area_unit="sqmeters",
     ).add_to(fmap)
     root: Any = fmap.get_root()
-    root.html.add_child(folium.Element(_legend(result)))
+    root.html.add_child(folium.Element(_legend(result, suggested=suggestions is not None)))
     return self_contained(fmap)
 
 
-def _legend(result: WeekCoverage) -> str:
+def _legend(result: WeekCoverage, *, suggested: bool = False) -> str:
     items: list[tuple[str, str]] = [(STATUS_COLOURS[k], STATUS_LABELS[k]) for k in STATUS_COLOURS]
     items += [("#ff9800", "未覆盖区域 area gap"), ("#b71c1c", "未巡道路 road gap")]
     items += [(c, f"监控 camera {s}") for s, c in CAMERA_COLOURS.items()]
+    if suggested:
+        items.append((SUGGESTED_COLOUR, "建议新增摄像头 suggested camera"))
     rows = "".join(
         f"<div><span style='display:inline-block;width:12px;height:12px;background:{c};"
         f"margin-right:6px'></span>{escape(t)}</div>"

@@ -20,6 +20,7 @@ from geo.coverage.camera_status import StatusChange
 from geo.coverage.result import IsoTime, WeekCoverage, with_example
 from geo.devices import Device
 from geo.dispatch.outbox import OutboxMessage
+from geo.dispatch.outbox import Status as OutboxStatus
 from geo.errors import Conflict
 from geo.keys import ApiKey
 from geo.layers import TownshipLayers
@@ -325,8 +326,19 @@ class Store(Protocol):
     def due_alerts(self, now: datetime, *, limit: int = 100) -> list[OutboxMessage]:
         """Pending messages whose next attempt is due at ``now``, the longest waiting first."""
 
-    def alerts(self, township: str | None = None) -> list[OutboxMessage]:
-        """Every stored alert message (of ``township`` when given), oldest first."""
+    def alerts(
+        self, township: str | None = None, *, status: OutboxStatus | None = None
+    ) -> list[OutboxMessage]:
+        """Every stored alert message (of ``township`` and with ``status`` when given),
+        oldest first."""
+
+    def claim_alert(self, message_id: int, now: datetime, until: datetime) -> bool:
+        """Take a pending message due at ``now`` for one send by moving its next attempt to
+        ``until``; True for exactly one of several callers at once (no double send)."""
+
+    def requeue_alert(self, message_id: int, at: datetime) -> OutboxMessage:
+        """Put a message back in the outbox as pending, due at ``at``, attempts from zero;
+        :class:`geo.errors.NotFound` for an unknown id."""
 
     def mark_alert_sent(self, message_id: int, at: datetime) -> None:
         """Mark a pending message sent at ``at`` (it is never sent again)."""

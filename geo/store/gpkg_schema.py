@@ -12,12 +12,21 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from sqlalchemy import Boolean, DateTime, Float, Integer, String, Table, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Float,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    UniqueConstraint,
+)
 from sqlalchemy.types import JSON, TypeDecorator
 
 from geo.store.tables import Base
 
-SCHEMA_VERSION = "8"
+SCHEMA_VERSION = "9"
 SCHEMA_FINGERPRINTS = {
     "3": "c1feee7fbcadf6b1df3a0ef9f8da7d0e411f74caa1e27981ec2c634e74adebae",
     "4": "67bb4e4d16462b221ed7d4f48c7600843c979dca7c0232ec59350ebf16bbc96a",
@@ -25,17 +34,27 @@ SCHEMA_FINGERPRINTS = {
     "6": "f9985c8c3b6bef1d4738482010d069be08d4171da2935c09485d84720172f8e7",
     "7": "7ae36d4ae7b2f3011fd92f6624be2925d1b9014f057f917ae40e36783c2dc922",
     "8": "d38bf3f25c4bee2a99825c8d6aadc72c2fdc9786072b82a689d1ef3675d0f63c",
+    "9": "02f964038d0155e3f44d3ad09a98410e4695c9705950321afae79e2efdd5fe35",
 }
 #: The service's own tables, which are not layers: the schema version, API keys and phones
-#: (hashes of their secrets), the alert outbox (webhook targets, whose URLs may carry tokens)
-#: and the audit log (an administrator's record). They are registered in ``gpkg_contents``
+#: (hashes of their secrets), the alert outbox (webhook targets, whose URLs may carry tokens),
+#: the audit log (an administrator's record) and the townships' DEMs (GeoTIFF bytes, read with
+#: the layers; the layers folder's ``dem.tif`` is the planner's copy). They are registered in
+#: ``gpkg_contents``
 #: with geo's own data type (GeoPackage 1.2 and later allow implementer-defined data types;
 #: the ``geo_internal_tables`` extension says so in ``gpkg_extensions``), so GDAL and QGIS list
 #: them nowhere: GDAL lists only ``features`` and ``attributes`` tables, and QGIS, which opens
 #: GeoPackages with ``LIST_ALL_TABLES=YES``, also every table missing from ``gpkg_contents``
 #: (as a sublayer that then fails to open). Every other non-spatial table is an ``attributes``
 #: table a planner may open (docs/storage.md).
-INTERNAL_TABLES: tuple[str, ...] = ("geo_meta", "api_keys", "devices", "alert_outbox", "audit_log")
+INTERNAL_TABLES: tuple[str, ...] = (
+    "geo_meta",
+    "api_keys",
+    "devices",
+    "alert_outbox",
+    "audit_log",
+    "township_dem",
+)
 INTERNAL_DATA_TYPE = "geo_internal"
 INTERNAL_EXTENSION = "geo_internal_tables"
 _INTERNAL_DEFINITION = (
@@ -112,6 +131,8 @@ def _sql_type(col: Any) -> str:
         return "DATETIME"
     if isinstance(kind, String | JSON):
         return "TEXT"
+    if isinstance(kind, LargeBinary):
+        return "BLOB"
     raise TypeError(f"no GeoPackage type for {kind!r}")
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
@@ -40,6 +41,7 @@ from geo.coverage.camera_status import StatusChange
 from geo.coverage.result import WeekCoverage
 from geo.devices import Device
 from geo.dispatch.outbox import MAX_ATTEMPTS, OutboxMessage, backoff
+from geo.dispatch.outbox import Status as OutboxStatus
 from geo.errors import Conflict, InvalidQuery, NotFound, StoreUnavailable
 from geo.features import GAP_COLLECTIONS
 from geo.keys import ApiKey
@@ -58,6 +60,7 @@ from geo.store.tables import (
     Fix,
     PatrolTrack,
     Township,
+    TownshipDem,
     Upload,
 )
 from geo.store.tables import ApiKey as ApiKeyRow
@@ -76,6 +79,7 @@ _AUDIT = _table(AuditLog)
 _DEVICES = _table(DeviceRow)
 _TOWNSHIP = _table(Township)
 _OUTBOX = _table(AlertOutbox)
+_DEM = _table(TownshipDem)
 
 
 class Backend(Protocol):
@@ -215,6 +219,9 @@ class SqlStore:
                 geom=layers.outline.geometry.iloc[0],
             )
         )
+        conn.execute(delete(_DEM).where(_DEM.c.township == info.code))
+        if layers.dem is not None:
+            conn.execute(insert(_DEM).values(township=info.code, data=layers.dem))
         for name, table in LAYER_TABLES.items():
             only = rows.LAYER_ROW_FILTER.get(name) if imported_flights == "keep" else None
             condition = text(only) if only else true()
@@ -336,7 +343,9 @@ class SqlStore:
             ).all()
             geoms = [r[-1] for r in records]
             frames[name] = rows.layer_frame(name, [tuple(r)[:-1] for r in records], geoms)
-        return rows.township_layers(row.settings, row.geom, frames)
+        dem = conn.scalar(select(_DEM.c.data).where(_DEM.c.township == township))
+        layers = rows.township_layers(row.settings, row.geom, frames)
+        return layers if dem is None else replace(layers, dem=bytes(dem))
 
     def add_upload(self, upload: NewUpload) -> UploadRecord:
         try:
@@ -726,13 +735,46 @@ class SqlStore:
             found = conn.execute(query).all()
         return [OutboxMessage.model_validate(r._asdict()) for r in found]
 
-    def alerts(self, township: str | None = None) -> list[OutboxMessage]:
+    def alerts(
+        self, township: str | None = None, *, status: OutboxStatus | None = None
+    ) -> list[OutboxMessage]:
         query = select(_OUTBOX).order_by(_OUTBOX.c.id)
         if township is not None:
             query = query.where(_OUTBOX.c.township == township)
+        if status is not None:
+            query = query.where(_OUTBOX.c.status == status)
         with self._begin() as conn:
             found = conn.execute(query).all()
         return [OutboxMessage.model_validate(r._asdict()) for r in found]
+
+    def claim_alert(self, message_id: int, now: datetime, until: datetime) -> bool:
+        """Take a due pending message for one send: its next attempt moves to ``until`` in
+        one conditional UPDATE, so of several processes claiming it at once exactly one
+        succeeds (SQLite: the write transaction is exclusive; PostgreSQL: the second UPDATE
+        waits for the first's commit and re-reads the row, no longer due)."""
+        o = _OUTBOX.c
+        with self._begin(write=True) as conn:
+            claimed = conn.execute(
+                update(_OUTBOX)
+                .where(o.id == message_id, o.status == "pending", o.next_attempt_at <= now)
+                .values(next_attempt_at=until)
+            ).rowcount
+        return bool(claimed)
+
+    def requeue_alert(self, message_id: int, at: datetime) -> OutboxMessage:
+        """Put a message (pending, failed or sent) back in the outbox, due at ``at`` with its
+        attempts counted from zero (``geo alerts resend``); :class:`NotFound` when unknown."""
+        o = _OUTBOX.c
+        with self._begin(write=True) as conn:
+            done = conn.execute(
+                update(_OUTBOX)
+                .where(o.id == message_id)
+                .values(status="pending", attempts=0, next_attempt_at=at, sent_at=None)
+            ).rowcount
+            if not done:
+                raise NotFound(f"no alert message with id {message_id}")
+            row = conn.execute(select(_OUTBOX).where(o.id == message_id)).one()
+        return OutboxMessage.model_validate(row._asdict())
 
     def mark_alert_sent(self, message_id: int, at: datetime) -> None:
         o = _OUTBOX.c

@@ -19,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     SmallInteger,
     String,
@@ -331,6 +332,16 @@ class AlertOutbox(Base):
     last_error: Mapped[str] = mapped_column(String, default="")
     created_at: Mapped[datetime] = mapped_column(UtcTime)
     sent_at: Mapped[datetime | None] = mapped_column(UtcTime, nullable=True)
+
+
+class TownshipDem(Base):
+    """A township's DEM GeoTIFF (``dem.tif`` of its layers folder, at most
+    :data:`geo.coverage.terrain.MAX_DEM_BYTES`), saved and loaded with its layers."""
+
+    __tablename__ = "township_dem"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    township: Mapped[str] = mapped_column(String, unique=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class AuditLog(Base):

@@ -1119,7 +1119,110 @@ def verify(out_dir: Path = HERE) -> dict[str, Any]:
         assert outline_ll.contains(shapely.force_2d(line))
         assert p["altitude_source"] == "agl" and p["hfov_deg"] == 84.0
     summary["flights_min"] = [p["times_s"][-1] / 60 for p in flight_props]
+
+    # terrain (illustrative): covers the township, in its metric CRS, valley to hills
+    import rasterio
+
+    with rasterio.open(out_dir / "dem.tif") as src:
+        assert src.crs.to_string() == settings["metric_crs"] and src.res == (30.0, 30.0)
+        z = src.read(1)
+        left, bottom, right, top = src.bounds
+    xmin, ymin, xmax, ymax = outline.bounds
+    assert left < xmin and bottom < ymin and right > xmax and top > ymax
+    assert float(z.min()) >= 150.0 and float(z.max()) <= 800.0
+    summary["dem_m"] = [float(z.min()), float(z.max())]
     return summary
+
+
+# ---------------------------------------------------------------------------------------------
+# Terrain (ILLUSTRATIVE): a DEM made up from the valley, not from any survey or SRTM tile.
+
+#: DEM cell side (metres, like SRTM's 1 arc-second) and the margin around the township.
+DEM_CELL_M = 30.0
+DEM_MARGIN_M = 600.0
+#: Valley floor (m above sea level) and how far the hills rise above it.
+DEM_FLOOR_M = 180.0
+DEM_RELIEF_M = 320.0
+#: Cameras with a knoll in front of them in the demo DEM.
+KNOLL_CAMERAS = ("CAM-16", "CAM-17", "CAM-31")
+
+
+def build_dem(out_dir: Path = HERE) -> Path:
+    """Write ``dem.tif``: an ILLUSTRATIVE elevation model of the township (EPSG:4546, 30 m
+    cells, float32 metres, DEFLATE). The 能溪河 valley floor lies at about 180 m; the ground
+    rises away from the river over a few kilometres (an exponential profile) and carries
+    made-up hills, spurs and knolls (Gaussian bumps from a fixed seed), so some cameras on the
+    valley sides lose part of their sectors behind a knoll. Deterministic: the same bytes on
+    every run."""
+    import rasterio
+    from affine import Affine
+
+    settings = load_settings()
+    frame = Frame(settings["metric_crs"])
+    (outline_ll,) = [
+        shapely.geometry.shape(f["geometry"]) for f in read_collection(out_dir / "township.geojson")
+    ]
+    (river_ll,) = [
+        shapely.geometry.shape(f["geometry"]) for f in read_collection(out_dir / "river.geojson")
+    ]
+    outline, river = frame.to_metric(outline_ll), frame.to_metric(river_ll)
+    xmin, ymin, xmax, ymax = outline.bounds
+    x0 = math.floor((xmin - DEM_MARGIN_M) / DEM_CELL_M) * DEM_CELL_M
+    y0 = math.ceil((ymax + DEM_MARGIN_M) / DEM_CELL_M) * DEM_CELL_M
+    width = math.ceil((xmax + DEM_MARGIN_M - x0) / DEM_CELL_M)
+    height = math.ceil((y0 - (ymin - DEM_MARGIN_M)) / DEM_CELL_M)
+    xs = x0 + (np.arange(width) + 0.5) * DEM_CELL_M
+    ys = y0 - (np.arange(height) + 0.5) * DEM_CELL_M
+    gx, gy = np.meshgrid(xs, ys)
+    d = shapely.distance(river, shapely.points(gx.ravel(), gy.ravel())).reshape(gx.shape)
+    z = DEM_FLOOR_M + DEM_RELIEF_M * (1.0 - np.exp(-d / 1800.0))
+    rng = np.random.default_rng(SEED + 7)
+    for _ in range(14):
+        cx, cy = rng.uniform(xmin, xmax), rng.uniform(ymin, ymax)
+        sigma = rng.uniform(350.0, 900.0)
+        amplitude = rng.uniform(40.0, 140.0)
+        bump = amplitude * np.exp(-((gx - cx) ** 2 + (gy - cy) ** 2) / (2 * sigma**2))
+        z += bump * (1.0 - np.exp(-d / 400.0))  # the valley floor stays flat
+    # Spurs and knolls: many small steep bumps make the slopes rugged, as in 湘西's hills.
+    for _ in range(400):
+        cx, cy = rng.uniform(xmin, xmax), rng.uniform(ymin, ymax)
+        sigma = rng.uniform(50.0, 140.0)
+        amplitude = rng.uniform(8.0, 30.0)
+        bump = amplitude * np.exp(-((gx - cx) ** 2 + (gy - cy) ** 2) / (2 * sigma**2))
+        z += bump * (1.0 - np.exp(-d / 150.0))
+    # A knoll in front of a few valley-side cameras (the spur at 瓦槽村道急弯处, the slopes by the
+    # 梓木坪 oil-tea works and 大水坪村部), so the demo shows what terrain hides: each hides
+    # the far part of its camera's sector.
+    cameras = read_collection(out_dir / "cameras.geojson")
+    for camera in cameras:
+        p = camera["properties"]
+        if p["code"] not in KNOLL_CAMERAS:
+            continue
+        at = frame.to_metric(shapely.geometry.shape(camera["geometry"]))
+        ahead = 0.55 * float(p["range_m"])
+        bearing = math.radians(float(p["bearing_deg"]))
+        cx, cy = at.x + ahead * math.sin(bearing), at.y + ahead * math.cos(bearing)
+        sigma = 0.12 * float(p["range_m"])
+        z += 15.0 * np.exp(-((gx - cx) ** 2 + (gy - cy) ** 2) / (2 * sigma**2))
+    z = np.round(z * 2) / 2  # half metres
+    path = out_dir / "dem.tif"
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=width,
+        height=height,
+        count=1,
+        dtype="float32",
+        crs=settings["metric_crs"],
+        transform=Affine(DEM_CELL_M, 0.0, x0, 0.0, -DEM_CELL_M, y0),
+        compress="deflate",
+        predictor=3,
+        tiled=False,
+    ) as dst:
+        dst.update_tags(NOTE="ILLUSTRATIVE terrain of the demo township, not surveyed")
+        dst.write(z.astype(np.float32), 1)
+    return path
 
 
 def assert_road_graph(lines: list[LineString]) -> None:
@@ -1147,5 +1250,6 @@ def assert_road_graph(lines: list[LineString]) -> None:
 
 if __name__ == "__main__":
     build()
+    build_dem()
     result = verify()
     print(json.dumps(result, ensure_ascii=False, indent=1))

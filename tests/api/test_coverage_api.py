@@ -81,6 +81,17 @@ def test_map_is_html_with_the_villages(client: TestClient) -> None:
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
     assert "小章村" in response.text and "leaflet" in response.text.lower()
+    assert "geo-suggested-camera" not in response.text
+
+
+def test_map_draws_suggested_cameras_on_request(client: TestClient) -> None:
+    response = client.get("/api/v1/coverage/2026-W47/map", params={"suggest_cameras": 2})
+    assert response.status_code == 200, response.text
+    assert response.text.count('"className":"geo-suggested-camera"') == 2
+    assert "Suggested cameras" in response.text and "adds" in response.text
+    too_many = client.get("/api/v1/coverage/2026-W47/map", params={"suggest_cameras": 21})
+    assert too_many.status_code == 422
+    assert too_many.headers["content-type"] == "application/problem+json"
 
 
 @pytest.mark.parametrize(

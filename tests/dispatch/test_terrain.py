@@ -11,7 +11,7 @@ import rasterio
 import shapely
 from affine import Affine
 
-from geo.dispatch.terrain import Dem, read_dem, viewsheds
+from geo.coverage.terrain import Dem, read_dem, viewsheds
 
 CRS = "EPSG:4546"
 X0, Y0 = 500_000.0, 3_110_000.0
@@ -75,7 +75,7 @@ def test_read_dem_in_the_metric_crs_and_from_another(tmp_path: Path) -> None:
     dem = read_dem(path, CRS)
     assert (dem.x0, dem.y0, dem.cell) == (X0, Y0, 30.0)
     assert np.isnan(dem.elevation[0, 0]) and dem.elevation[2, 3] == 11.0
-    assert dem.at(np.array([X0 + 100.0]), np.array([Y0 - 70.0]))[0] == 11.0
+    assert dem.at(np.array([X0 + 105.0]), np.array([Y0 - 75.0]))[0] == 11.0  # a cell centre
 
     flat = tmp_path / "wgs84.tif"
     with rasterio.open(
@@ -113,7 +113,7 @@ def test_the_area_behind_a_ridge_stays_uncovered_for_camera_suggestions() -> Non
 
 
 def test_a_drone_over_a_valley_sees_a_wider_swath() -> None:
-    from geo.dispatch.terrain import drone_footprints_over, heights_above_ground
+    from geo.coverage.terrain import drone_footprints_over, heights_above_ground
 
     # Ground at 0 m for x < 500 m, 100 m lower beyond: a drone 100 m above take-off flies
     # 200 m above the valley floor, so its ground swath (84° HFOV) there is twice as wide.

@@ -113,7 +113,7 @@ def test_the_services_own_tables_are_registered_with_geos_data_type(store_file: 
         version = con.execute("SELECT value FROM geo_meta").fetchone()[0]
     finally:
         con.close()
-    assert version == SCHEMA_VERSION == "8"
+    assert version == SCHEMA_VERSION == "9"
     assert tables == LISTED | set(INTERNAL_TABLES)  # every table is registered one way
     assert {t for t, k in kinds.items() if k == INTERNAL_DATA_TYPE} == set(INTERNAL_TABLES)
     assert extensions == set(INTERNAL_TABLES)

@@ -58,8 +58,9 @@ def test_a_schema_5_file_is_upgraded_by_adding_the_devices_table(v5_file: Path) 
     before = _schema_objects(v5_file)
     GeoPackageStore(v5_file).close()
     # Schema 6 added the devices table (issue 13), schema 7 the alert outbox (issue 16),
-    # schema 8 registered the service's own tables with geo's data type (issue 14).
-    assert SCHEMA_VERSION == "8"
+    # schema 8 registered the service's own tables with geo's data type (issue 14), schema 9
+    # the township DEM (issue 16).
+    assert SCHEMA_VERSION == "9"
     after = _schema_objects(v5_file)
     # Every object of the old file is kept as it was; only the devices and alert_outbox
     # tables and their indexes are new.
@@ -73,10 +74,12 @@ def test_a_schema_5_file_is_upgraded_by_adding_the_devices_table(v5_file: Path) 
         "sqlite_autoindex_alert_outbox_1",
         "sqlite_autoindex_devices_1",
         "sqlite_autoindex_devices_2",
+        "sqlite_autoindex_township_dem_1",
+        "township_dem",
     ], added
     con = sqlite3.connect(v5_file)
     try:
-        assert con.execute("SELECT value FROM geo_meta").fetchone() == ("8",)
+        assert con.execute("SELECT value FROM geo_meta").fetchone() == ("9",)
         contents = con.execute(
             "SELECT data_type FROM gpkg_contents WHERE table_name = 'devices'"
         ).fetchall()

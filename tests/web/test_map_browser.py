@@ -128,3 +128,58 @@ def test_amap_draws_overlays_at_gcj02_and_other_basemaps_do_not(browser, week_ma
     page.wait_for_timeout(200)
     assert page.evaluate(CAMERA_JS) == [lon, lat]
     page.close()
+
+
+SUGGESTED = 3
+
+
+@pytest.fixture(scope="module")
+def suggestions_map(
+    tmp_path_factory: pytest.TempPathFactory,
+    demo_layers: TownshipLayers,
+    simulated_stores: SimulatedStores,
+) -> tuple[Path, list[float]]:
+    """The week's map with suggested camera sites (``geo map --suggest-cameras``), and the
+    area each site adds as the suggestions say."""
+    tmp = tmp_path_factory.mktemp("suggest")
+    store = simulated_stores.copy(tmp / "geo.gpkg", demo_layers, [WEEK])
+    page = operations.week_map(store, "433122207", WEEK, suggest_cameras=SUGGESTED)
+    found = operations.camera_suggestions(store, "433122207", count=SUGGESTED, week=WEEK)
+    path = tmp / "suggest.html"
+    path.write_text(page.html, encoding="utf-8")
+    return path, [s.added_m2 for s in found.sites]
+
+
+def test_suggested_cameras_are_markers_with_the_area_each_adds(  # type: ignore[no-untyped-def]
+    browser, suggestions_map: tuple[Path, list[float]], week_map: Path
+) -> None:
+    path, added = suggestions_map
+    assert len(added) == SUGGESTED and all(a > 0 for a in added)
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.route("**/*", lambda r: r.abort() if r.request.url.startswith("http") else r.continue_())
+    page.goto(path.as_uri())
+    page.wait_for_selector(".leaflet-container")
+    assert (
+        "建议新增摄像头 Suggested cameras" in page.locator(".leaflet-control-layers").inner_text()
+    )
+    markers = page.locator("path.geo-suggested-camera")
+    assert markers.count() == SUGGESTED
+    assert page.locator("path.geo-suggested-camera-sector").count() == SUGGESTED
+    assert "suggested camera" in page.locator(".geo-legend").inner_text()
+    # Each marker's tooltip gives its rank and the area it adds, as the suggestions say.
+    for rank, area in enumerate(added, start=1):
+        markers.nth(rank - 1).dispatch_event("mouseover")
+        tip = page.locator(".leaflet-tooltip").last.inner_text()
+        assert f"#{rank}" in tip and f"adds {area:,.0f} m²" in tip, tip
+    assert errors == []
+    page.close()
+    # Without the option the map has none.
+    plain = browser.new_page()
+    plain.route("**/*", lambda r: r.abort() if r.request.url.startswith("http") else r.continue_())
+    plain.goto(week_map.as_uri())
+    plain.wait_for_selector(".leaflet-container")
+    assert plain.locator("path.geo-suggested-camera").count() == 0
+    assert "suggested camera" not in plain.locator(".geo-legend").inner_text()
+    plain.close()

@@ -131,9 +131,20 @@ def get_coverage_map(
     collapsed: Annotated[
         bool, Query(description="Fold the layer list into a button.", examples=[True])
     ] = False,
+    suggest_cameras: Annotated[
+        int,
+        Query(
+            ge=0,
+            le=20,
+            description="Also draw this many suggested camera sites over the week's area "
+            "gaps, each with the area it adds (0: none).",
+            examples=[3],
+        ),
+    ] = 0,
 ) -> HTMLResponse:
-    """The week's coverage map (Folium HTML): villages by verdict, gaps, tracks, cameras.
-    It is a page: without a valid key it sends the browser to ``/signin`` (303)."""
+    """The week's coverage map (Folium HTML): villages by verdict, gaps, tracks, cameras,
+    and on request the suggested camera sites. It is a page: without a valid key it sends the
+    browser to ``/signin`` (303)."""
     page = operations.week_map(
         store,
         township.code,
@@ -141,6 +152,7 @@ def get_coverage_map(
         tianditu_key=settings.output.tianditu_key,
         collapsed_control=collapsed,
         layers=township.layers,
+        suggest_cameras=suggest_cameras,
     )
     return HTMLResponse(page.html, headers={"Content-Security-Policy": page.policy})
 

@@ -1,18 +1,22 @@
 """Terrain (optional): a DEM, and camera sectors cut to what the camera can see over it.
 
-A township may have a DEM GeoTIFF; without one every camera sees its whole sector, as in
+A township may have a DEM GeoTIFF (``dem.tif`` in its layers folder, carried into the store with
+the layers as ``TownshipLayers.dem``); without one every camera sees its whole sector, as in
 :func:`geo.coverage.surveillance.camera_sectors`. With one, a sector becomes its viewshed: the
 ground points of the sector whose line of sight from the camera (its ground elevation plus its
 mounting height) to a person on them (``target_height_m`` above ground) passes above the
-terrain everywhere in between. Reading a GeoTIFF needs rasterio (the ``dem`` extra); the line of
+terrain everywhere in between. A GeoTIFF is read with rasterio (GDAL's GTiff driver); the line of
 sight itself is numpy on the elevation array. Drone heights, logged above the take-off point,
 become heights above the ground under the drone, for its camera's ground swath.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -21,6 +25,20 @@ from numpy.typing import NDArray
 from shapely.geometry.base import BaseGeometry
 
 from geo.coverage.surveillance import camera_sectors, drone_footprints
+from geo.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from geo.layers import TownshipLayers
+
+#: The DEM's file name in a layers folder.
+DEM_FILE = "dem.tif"
+#: Largest DEM file accepted (bytes).
+MAX_DEM_BYTES = 32 * 2**20
+#: Most cells of a DEM, as stored and after resampling to the metric CRS (4000 × 4000: a
+#: 20 km square at 5 m).
+MAX_DEM_CELLS = 16_000_000
+#: The first bytes of a TIFF (little- and big-endian) and a BigTIFF.
+TIFF_MAGIC = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
 
 #: Mounting height of a camera without ``height_m`` (metres above ground).
 DEFAULT_CAMERA_HEIGHT_M = 5.0
@@ -36,8 +54,8 @@ class Dem:
     Examples
     --------
     >>> dem = Dem(np.array([[1.0, 2.0], [3.0, 4.0]]), x0=0.0, y0=20.0, cell=10.0, crs="EPSG:4546")
-    >>> dem.at(np.array([5.0, 15.0, 99.0]), np.array([5.0, 15.0, 5.0])).tolist()
-    [3.0, 2.0, nan]
+    >>> dem.at(np.array([5.0, 15.0, 10.0, 99.0]), np.array([5.0, 15.0, 10.0, 5.0])).tolist()
+    [3.0, 2.0, 2.5, nan]
     """
 
     elevation: NDArray[np.float64]
@@ -47,47 +65,130 @@ class Dem:
     crs: str
 
     def at(self, x: NDArray[np.float64], y: NDArray[np.float64]) -> NDArray[np.float64]:
-        """Elevation of the cell holding each point (NaN outside the grid)."""
-        col = np.floor((x - self.x0) / self.cell).astype(np.int64)
-        row = np.floor((self.y0 - y) / self.cell).astype(np.int64)
+        """Elevation at each point, interpolated bilinearly between cell centres (so a
+        uniform slope stays a slope, not steps that would block sight lines); NaN outside
+        the grid. A NaN cell takes no part; a point whose known neighbours weigh less than
+        half is NaN."""
         rows, cols = self.elevation.shape
-        inside = (row >= 0) & (row < rows) & (col >= 0) & (col < cols)
-        out = np.full(np.shape(x), np.nan)
-        out[inside] = self.elevation[row[inside], col[inside]]
+        fc = (np.asarray(x, dtype=np.float64) - self.x0) / self.cell - 0.5
+        fr = (self.y0 - np.asarray(y, dtype=np.float64)) / self.cell - 0.5
+        inside = (fc >= -0.5) & (fc < cols - 0.5) & (fr >= -0.5) & (fr < rows - 0.5)
+        fc = np.clip(np.where(inside, fc, 0.0), 0.0, cols - 1.0)
+        fr = np.clip(np.where(inside, fr, 0.0), 0.0, rows - 1.0)
+        c0 = np.minimum(np.floor(fc).astype(np.int64), max(cols - 2, 0))
+        r0 = np.minimum(np.floor(fr).astype(np.int64), max(rows - 2, 0))
+        c1, r1 = np.minimum(c0 + 1, cols - 1), np.minimum(r0 + 1, rows - 1)
+        tc, tr = fc - c0, fr - r0
+        num = np.zeros(np.shape(fc))
+        den = np.zeros(np.shape(fc))
+        for r, c, w in (
+            (r0, c0, (1 - tr) * (1 - tc)),
+            (r0, c1, (1 - tr) * tc),
+            (r1, c0, tr * (1 - tc)),
+            (r1, c1, tr * tc),
+        ):
+            z = self.elevation[r, c]
+            known = ~np.isnan(z)
+            num += np.where(known, z * w, 0.0)
+            den += np.where(known, w, 0.0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out: NDArray[np.float64] = np.where(inside & (den >= 0.5), num / den, np.nan)
         return out
 
 
-def read_dem(path: Path, metric_crs: str) -> Dem:
-    """Read a single-band DEM GeoTIFF, resampled to a north-up grid in ``metric_crs`` (bilinear)
-    when it is in another system; nodata becomes NaN. Needs rasterio (the ``dem`` extra)."""
-    import rasterio  # type: ignore[import-untyped]
-    from rasterio.warp import Resampling, calculate_default_transform, reproject  # type: ignore[import-untyped]
+def read_dem(source: Path | bytes, metric_crs: str, *, name: str = "dem.tif") -> Dem:
+    """Read a single-band DEM GeoTIFF (a file or its bytes), resampled to a north-up grid in
+    ``metric_crs`` (bilinear) when it is in another system; nodata becomes NaN.
 
-    with rasterio.open(path) as src:
-        data = src.read(1, masked=True).astype(np.float64).filled(np.nan)
-        transform, crs = src.transform, src.crs
-        if crs is None:
-            raise ValueError(f"{path.name}: the DEM has no coordinate system")
-        if crs.to_string() != metric_crs or transform.b != 0 or transform.d != 0:
-            dst_transform, width, height = calculate_default_transform(
-                crs, metric_crs, src.width, src.height, *src.bounds
-            )
-            out = np.full((height, width), np.nan)
-            reproject(
-                data,
-                out,
-                src_transform=transform,
-                src_crs=crs,
-                dst_transform=dst_transform,
-                dst_crs=metric_crs,
-                src_nodata=np.nan,
-                dst_nodata=np.nan,
-                resampling=Resampling.bilinear,
-            )
-            data, transform = out, dst_transform
+    Only GDAL's GTiff driver reads it, from memory (no side files), and it is bounded: at
+    most :data:`MAX_DEM_BYTES` and :data:`MAX_DEM_CELLS` cells, before and after resampling.
+    Anything else is :class:`geo.errors.InvalidInput` naming ``name`` (the file's name when a
+    path is given).
+    """
+    if isinstance(source, Path):
+        name = source.name
+        if source.stat().st_size > MAX_DEM_BYTES:
+            raise _bad(name, f"larger than {MAX_DEM_BYTES // 2**20} MiB")
+        source = source.read_bytes()
+    return _decode(source, metric_crs, name)
+
+
+def _bad(name: str, problem: str) -> InvalidInput:
+    return InvalidInput(f"the DEM is {problem}", source=name)
+
+
+def _check_cells(name: str, height: int, width: int) -> None:
+    if height * width > MAX_DEM_CELLS:
+        raise _bad(name, f"too large: {width} × {height} cells (at most {MAX_DEM_CELLS:,})")
+
+
+def _decode(data: bytes, metric_crs: str, name: str) -> Dem:
+    if len(data) > MAX_DEM_BYTES:
+        raise _bad(name, f"larger than {MAX_DEM_BYTES // 2**20} MiB")
+    if data[:4] not in TIFF_MAGIC:
+        raise _bad(name, "not a GeoTIFF (no TIFF header)")
+    try:
+        import rasterio  # type: ignore[import-untyped]
+        from rasterio.errors import RasterioError  # type: ignore[import-untyped]
+        from rasterio.io import MemoryFile  # type: ignore[import-untyped]
+        from rasterio.warp import (  # type: ignore[import-untyped]
+            Resampling,
+            calculate_default_transform,
+            reproject,
+        )
+    except ImportError:  # pragma: no cover - rasterio is a dependency
+        raise _bad(name, "unreadable here: install rasterio (pip install rasterio)") from None
+    try:
+        with (
+            rasterio.Env(GDAL_DISABLE_READDIR_ON_OPEN="EMPTY_DIR"),
+            MemoryFile(data) as mem,
+            mem.open(driver="GTiff") as src,
+        ):
+            _check_cells(name, src.height, src.width)
+            if src.count < 1:
+                raise _bad(name, "without a band")
+            transform, crs = src.transform, src.crs
+            if crs is None:
+                raise _bad(name, "without a coordinate system")
+            out = src.read(1, masked=True).astype(np.float64).filled(np.nan)
+            if crs.to_string() != metric_crs or transform.b != 0 or transform.d != 0:
+                dst_transform, width, height = calculate_default_transform(
+                    crs, metric_crs, src.width, src.height, *src.bounds
+                )
+                _check_cells(name, height, width)
+                warped = np.full((height, width), np.nan)
+                reproject(
+                    out,
+                    warped,
+                    src_transform=transform,
+                    src_crs=crs,
+                    dst_transform=dst_transform,
+                    dst_crs=metric_crs,
+                    src_nodata=np.nan,
+                    dst_nodata=np.nan,
+                    resampling=Resampling.bilinear,
+                )
+                out, transform = warped, dst_transform
+    except RasterioError as exc:
+        # GDAL names the in-memory file (a random name): keep only its problem.
+        problem = re.sub(r"^\S*\.tif: ", "", str(exc))
+        raise _bad(name, f"unreadable: {problem}") from None
     if abs(abs(transform.a) - abs(transform.e)) > 1e-6 * abs(transform.a):
-        raise ValueError(f"{path.name}: the DEM's cells are not square")
-    return Dem(data, float(transform.c), float(transform.f), float(transform.a), metric_crs)
+        raise _bad(name, "made of cells that are not square")
+    return Dem(out, float(transform.c), float(transform.f), float(transform.a), metric_crs)
+
+
+@lru_cache(maxsize=4)
+def _decoded(data: bytes, metric_crs: str) -> Dem:
+    return _decode(data, metric_crs, DEM_FILE)
+
+
+def township_dem(layers: TownshipLayers) -> Dem | None:
+    """The township's DEM (``layers.dem``, the GeoTIFF of its layers folder) in its metric
+    CRS, decoded once per process for the same bytes; None without one."""
+    if layers.dem is None:
+        return None
+    return _decoded(layers.dem, layers.info.metric_crs)
 
 
 def visible_from(
