@@ -18,6 +18,7 @@ from geo.api.routers import (
     dashboard,
     layers,
     ogc,
+    patrol,
     phones,
     plan,
     reports,
@@ -88,6 +89,8 @@ def create_app(settings: Settings | None = None, *, warm: bool = False) -> FastA
     app.include_router(phones.trackers)
     app.include_router(phones.router)
     app.include_router(plan.router)
+    app.include_router(patrol.pages)
+    app.include_router(patrol.router)
     openapi.install(app)
     return app
 
