@@ -8,10 +8,11 @@ them for offline visits); the page signs in through ``POST /signin`` and reads i
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query
 from fastapi.responses import HTMLResponse, Response
+from pydantic import ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from geo import operations
@@ -83,10 +84,81 @@ def icon_512() -> Response:
     return Response(page.icon_png(512), media_type="image/png")
 
 
+#: The demo township's squad-01 on a morning (geometries shortened).
+PATROL_EXAMPLE: dict[str, Any] = {
+    "township": "433122207",
+    "township_name": "小章乡",
+    "township_name_en": "Xiaozhang Township",
+    "time_zone": "Asia/Shanghai",
+    "squad": "squad-01",
+    "squads": ["squad-01"],
+    "day": "2026-12-01",
+    "week": "2026-W49",
+    "bounds": [109.879803, 28.134953, 109.921616, 28.168574],
+    "villages": {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": {
+                    "type": "Polygon",
+                    "coordinates": [
+                        [[109.88, 28.14], [109.92, 28.14], [109.9, 28.16], [109.88, 28.14]]
+                    ],
+                },
+                "properties": {"code": "433122207201", "name": "小章村", "name_en": "Xiaozhang"},
+            }
+        ],
+    },
+    "road_gaps": {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": {
+                    "type": "LineString",
+                    "coordinates": [[109.89, 28.15], [109.9, 28.15]],
+                },
+                "properties": {"kind": "road", "village_code": "433122207201", "length_m": 980.2},
+            }
+        ],
+    },
+    "checkpoints": {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [109.906887, 28.150152]},
+                "properties": {
+                    "code": "CP-01",
+                    "name": "小章中心小学",
+                    "village_code": "433122207201",
+                    "mandatory": True,
+                    "visited": False,
+                },
+            }
+        ],
+    },
+    "today_track": {"type": "FeatureCollection", "features": []},
+    "today": {
+        "squad": "squad-01",
+        "village_code": "433122207201",
+        "status": "fail",
+        "minutes": 42.5,
+        "distance_km": 3.1,
+        "minutes_in_own_village": 42.5,
+        "villages_entered": ["433122207201"],
+    },
+    "role": "patrol",
+}
+
+
 class PatrolAnswer(PatrolView):
     """The squad's day and week, and the caller's role (what the page offers)."""
 
-    role: str
+    model_config = ConfigDict(frozen=True, json_schema_extra={"examples": [PATROL_EXAMPLE]})
+
+    role: str = Field(description="The caller's key's role", examples=["patrol"])
 
 
 @router.get(
