@@ -323,7 +323,7 @@
     mine: L.layerGroup().addTo(map),
     checkpoints: L.layerGroup().addTo(map)
   };
-  var mine = L.polyline([], { color: "#0d47a1", weight: 4 }).addTo(layers.mine);
+  var mine = L.polyline([], { color: "#0d47a1", weight: 4, interactive: false }).addTo(layers.mine);
   var here = null;
 
   function label(text) {
