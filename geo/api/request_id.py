@@ -11,8 +11,9 @@ record starts one line and only a record starts a line.
 
 Credentials in query strings never reach the log: the OsmAnd protocol's only credential is the
 device id in ``?id=`` (or ``deviceid=``), which uvicorn's access line would print with the
-path; :class:`RedactSecretsFilter` on ``uvicorn.access`` replaces such values by
-``[redacted]`` (:func:`redact_query`) before any handler sees the record.
+path, and the admin's set-up codes name a device by its id in the path;
+:class:`RedactSecretsFilter` on ``uvicorn.access`` replaces such values by ``[redacted]``
+(:func:`redact_query`) before any handler sees the record.
 """
 
 from __future__ import annotations
@@ -73,8 +74,14 @@ SECRET_PARAMS = frozenset({"id", "deviceid", "device_id", "key", "token", "passw
 REDACTED = "[redacted]"
 
 
+#: A device named in a path (``/api/v1/devices/{id}/setup``, ``DELETE /api/v1/devices/{id}``)
+#: by its id as issued or a patrol key; a public id (12 hex digits) is no secret and stays.
+_DEVICE_IN_PATH = re.compile(r"(/api/v1/devices/)(?![0-9a-f]{12}(?:[/?\s]|$))([^/?\s]+)")
+
+
 def redact_query(target: str) -> str:
-    """``target`` (a path with its query string) with every credential's value redacted.
+    """``target`` (a path with its query string) with every credential's value redacted: the
+    values of :data:`SECRET_PARAMS` in the query, a device's id (or key) in a devices path.
 
     Examples
     --------
@@ -82,7 +89,12 @@ def redact_query(target: str) -> str:
     '/api/v1/osmand?id=[redacted]&lat=28.1&lon=109.9'
     >>> redact_query("/?lat=1&DeviceId=abc&%69d=def")
     '/?lat=1&DeviceId=[redacted]&%69d=[redacted]'
+    >>> redact_query("/api/v1/devices/Zq3X0cQ2bH1f8rT5mN7kL9pV4sW/setup?app=traccar")
+    '/api/v1/devices/[redacted]/setup?app=traccar'
+    >>> redact_query("/api/v1/devices/3f9a1c0b7e21")
+    '/api/v1/devices/3f9a1c0b7e21'
     """
+    target = _DEVICE_IN_PATH.sub(rf"\1{REDACTED}", target)
     path, mark, query = target.partition("?")
     if not mark:
         return target
@@ -95,15 +107,13 @@ def redact_query(target: str) -> str:
 
 
 class RedactSecretsFilter(logging.Filter):
-    """Redacts credentials in the query strings of a record's arguments (uvicorn's access
-    line passes the path with its query as one argument)."""
+    """Redacts credentials in a record's arguments (uvicorn's access line passes the path with
+    its query as one argument), :func:`redact_query`."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple):
-            record.args = tuple(
-                redact_query(a) if isinstance(a, str) and "?" in a else a for a in record.args
-            )
-        elif isinstance(record.msg, str) and "?" in record.msg:
+            record.args = tuple(redact_query(a) if isinstance(a, str) else a for a in record.args)
+        elif isinstance(record.msg, str):
             record.msg = redact_query(record.msg)
         return True
 

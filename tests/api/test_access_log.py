@@ -1,6 +1,6 @@
 """The access log of a real `geo serve` never shows a device id: the OsmAnd protocol's only
-credential rides in the query string (``?id=`` / ``?deviceid=``), which uvicorn's access line
-prints with the path."""
+credential rides in the query string (``?id=`` / ``?deviceid=``), and the admin's set-up codes
+name the device by its id in the path; uvicorn's access line prints both."""
 
 from __future__ import annotations
 
@@ -28,9 +28,12 @@ def _run(env: dict[str, str], *args: str) -> str:
     return done.stdout
 
 
-def _get(url: str) -> int:
+def _get(url: str, key: str | None = None) -> int:
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
     try:
-        with urllib.request.urlopen(url, timeout=10) as response:
+        with urllib.request.urlopen(
+            urllib.request.Request(url, headers=headers), timeout=10
+        ) as response:
             return int(response.status)
     except urllib.error.HTTPError as exc:
         return int(exc.code)
@@ -43,6 +46,7 @@ def test_the_access_log_redacts_device_ids(tmp_path) -> None:  # type: ignore[no
     _run(env, "layers", "load", str(LAYERS_DIR))
     added = _run(env, "devices", "add", "--squad", "squad-01", "--name", "log test")
     device_id = re.search(r"device id: (\S+)", added).group(1)  # type: ignore[union-attr]
+    admin = _run(env, "keys", "create", "--role", "admin", "--name", "log test").strip()
     unknown = "A" * 27  # the form of an id, never issued
     port = free_port()
     process = subprocess.Popen(
@@ -66,13 +70,15 @@ def test_the_access_log_redacts_device_ids(tmp_path) -> None:  # type: ignore[no
             _get(f"{url}/api/v1/osmand?id={device_id}&{FIX}"),
             _get(f"{url}/api/v1/osmand?{FIX}&deviceid={device_id}"),
             _get(f"{url}/api/v1/osmand?id={unknown}&{FIX}"),
+            _get(f"{url}/api/v1/devices/{device_id}/setup?app=traccar&format=text", admin),
         ]
     finally:
         process.terminate()
         _, log = process.communicate(timeout=20)
-    assert statuses == [200, 200, 401], log
+    assert statuses == [200, 200, 401, 200], log
     access = [line for line in log.splitlines() if "/api/v1/osmand" in line]
     assert len(access) == 3, log
-    assert device_id not in log and unknown not in log
+    assert device_id not in log and unknown not in log and admin not in log
     assert all(f"id={REDACTED}" in line for line in access), access
     assert all("lat=28.1503" in line for line in access)  # the rest of the line is kept
+    assert f"/api/v1/devices/{REDACTED}/setup?app=traccar" in log
