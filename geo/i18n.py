@@ -168,7 +168,20 @@ TEXT: dict[str, dict[str, str]] = {
         "zh": "在仪表板的“定位手机”表中登记手机并取得设置二维码：",
         "en": "Register the phone and get its set-up QR codes from the dashboard's phone list:",
     },
-    "patrol_devices_link": {"zh": "定位手机与二维码", "en": "Phones and their QR codes"},
+    "patrol_devices_link": {"zh": "定位手机列表", "en": "The phone list"},
+    "patrol_phone_name": {"zh": "手机名称", "en": "Phone name"},
+    "patrol_register": {
+        "zh": "为本中队登记一部手机并显示设置二维码",
+        "en": "Register a phone of this squad and show its set-up codes",
+    },
+    "patrol_open_in_app": {"zh": "在本机打开", "en": "open on this phone"},
+    "patrol_codes_note": {
+        "zh": "用 Traccar Client 或 OwnTracks 扫码完成设置。二维码含设备编号（即口令），"
+        "只显示这一次；丢失的手机用 geo devices revoke 吊销。",
+        "en": "Scan a code in Traccar Client or OwnTracks. The codes carry the device id (its "
+        "password), shown this once; revoke a lost phone with geo devices revoke.",
+    },
+    "patrol_register_failed": {"zh": "登记失败：", "en": "Registration failed: "},
     "patrol_today": {"zh": "今日巡逻", "en": "Today"},
     "patrol_week": {"zh": "本周", "en": "This week"},
     "patrol_gaps": {"zh": "本周未巡道路", "en": "Roads not yet patrolled this week"},

@@ -379,7 +379,7 @@
       view.squads.forEach(function (s) { select.add(new Option(s, s, false, s === view.squad)); });
       select.hidden = $("squad-label").hidden = false;
     }
-    $("apps-admin").hidden = view.role !== "admin";
+    $("apps-admin").hidden = $("register-form").hidden = view.role !== "admin";
     $("apps-patrol").hidden = view.role === "admin";
   }
 
@@ -466,6 +466,40 @@
       });
   }
 
+  // ---------------------------------------------------------------- set-up codes (admins)
+  // An admin registers a phone of the squad shown; its Traccar Client and OwnTracks codes are
+  // drawn by the devices route (the id travels in the codes only: it is not kept here).
+  function register(event) {
+    event.preventDefault();
+    fetch("/api/v1/devices", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "Accept": "application/json" },
+      body: JSON.stringify({ squad: view.squad, name: $("phone-name").value.trim() })
+    }).then(function (response) {
+      if (response.status !== 201) {
+        return problem(response).then(function (detail) { throw new Error(detail); });
+      }
+      return response.json();
+    }).then(function (made) {
+      var base = "/api/v1/devices/" + encodeURIComponent(made.device_id) + "/setup?format=svg&app=";
+      $("qr-traccar").src = base + "traccar";
+      $("qr-owntracks").src = base + "owntracks";
+      var link = made.setup.owntracks;
+      if (link.indexOf("owntracks:///config?") === 0) $("owntracks-link").href = link;
+      $("codes").hidden = false;
+    }).catch(function (err) { say(T.patrol_register_failed + err.message, true); });
+  }
+
+  function drawToday() {
+    var midnight = new Date();
+    midnight.setHours(0, 0, 0, 0);
+    return transact(["fixes"], "readonly", function (fixes) { return request(fixes.getAll()); })
+      .then(function (all) {
+        all.filter(function (f) { return new Date(f.time) >= midnight; }).forEach(drawMine);
+      });
+  }
+
   // ---------------------------------------------------------------- start-up
   function randomName() {
     var bytes = new Uint8Array(4);
@@ -476,6 +510,7 @@
   $("start").addEventListener("click", start);
   $("stop").addEventListener("click", stop);
   $("upload-form").addEventListener("submit", upload);
+  $("register-form").addEventListener("submit", register);
   $("squad").addEventListener("change", function () { loadView(); });
   $("signin-form").addEventListener("submit", function (event) {
     event.preventDefault();
@@ -498,6 +533,7 @@
       if (saved[1]) { view = saved[1]; drawView(); drawPlan(saved[2]); }
       if (saved[3] && view) start();
       refreshCounts();
+      drawToday();
       if (key) return signIn(key).then(afterSignin, function () { say(T.patrol_offline, true); });
       return loadView().then(function () { scheduleSend(0); });
     })

@@ -248,3 +248,34 @@ def test_the_page_opens_and_records_offline_after_the_first_visit(  # type: igno
     assert counts(offline)["sent"] == len(walk)
     assert [p for p in problems if "net::" not in p] == []
     context.close()
+
+
+def test_an_admin_signs_in_with_the_key_and_shows_a_phones_set_up_codes(  # type: ignore[no-untyped-def]
+    browser,  # noqa: F811
+    served: Served,
+) -> None:
+    admin, _ = access.create_key(served.store, role=Role.ADMIN, name="admin")
+    context, page, problems = phone(browser)
+    page.goto(served.url + "/patrol")
+    page.wait_for_selector("#signin-panel:not([hidden])")  # no key yet: the page asks for one
+    page.fill("#key", "geo_0123456789ab_" + "x" * 43)
+    page.click("#signin")
+    expect(page.locator("#signin-error")).to_contain_text("登录失败")
+    page.fill("#key", admin)
+    page.click("#signin")
+    expect(page.locator("#who")).to_contain_text(SQUAD)
+    assert page.locator("#signin-panel").is_hidden()
+    assert page.locator("#apps-patrol").is_hidden()
+    page.fill("#phone-name", "一组 <b>张三</b>")
+    page.click("#register")
+    page.wait_for_selector("#codes:not([hidden])")
+    for code in ("#qr-traccar", "#qr-owntracks"):
+        expect(page.locator(code)).to_have_js_property("complete", True)
+        assert page.locator(code).evaluate("img => img.naturalWidth") > 100
+    link = page.locator("#owntracks-link").get_attribute("href") or ""
+    assert link.startswith("owntracks:///config?inline=")
+    devices = served.store.devices(TOWNSHIP)
+    assert [(d.squad, d.name) for d in devices] == [(SQUAD, "一组 <b>张三</b>")]
+    # A 401 for the wrong key is the one expected console line.
+    assert [p for p in problems if "401" not in p] == [], problems
+    context.close()
