@@ -165,10 +165,11 @@ TEXT: dict[str, dict[str, str]] = {
         "Traccar Client or OwnTracks set-up QR code; scan it in the app to set it up.",
     },
     "patrol_apps_admin": {
-        "zh": "在仪表板的“定位手机”表中登记手机并取得设置二维码：",
-        "en": "Register the phone and get its set-up QR codes from the dashboard's phone list:",
+        "zh": "全天记录：在下面为本中队登记手机，让手机上的 App 扫设置二维码。全部手机见",
+        "en": "For all-day tracking, register the squad's phone below and scan its set-up code "
+        "in the app. Every phone is listed in",
     },
-    "patrol_devices_link": {"zh": "定位手机列表", "en": "The phone list"},
+    "patrol_devices_link": {"zh": "仪表板的手机列表", "en": "the dashboard's phone list"},
     "patrol_phone_name": {"zh": "手机名称", "en": "Phone name"},
     "patrol_register": {
         "zh": "为本中队登记一部手机并显示设置二维码",

@@ -253,11 +253,13 @@
   function pump() {
     if (sending || blocked) return;
     sending = true;
+    var delivered = 0;
     function loop() {
       return nextBatch().then(function (batch) {
         if (!batch) return "done";
         return post(batch).then(function (outcome) {
           refreshCounts();
+          if (outcome === "sent") delivered += 1;
           return outcome === "sent" || outcome === "refused" ? loop() : outcome;
         });
       });
@@ -273,7 +275,7 @@
       } else {
         backoff = 0;
         if (!blocked) say("");
-        loadView(); // today's track and the week's gaps with the new fixes
+        if (delivered) loadView(); // today's track and the week's gaps with the new fixes
       }
     }, function (err) {
       sending = false;
@@ -314,7 +316,7 @@
   // ---------------------------------------------------------------- the view and the map
   var map = L.map("map", { attributionControl: false, zoomControl: true });
   map.setView([0, 0], 2);
-  map.createPane("plan").style.zIndex = 390; // planned routes under the gaps and tracks
+  map.createPane("plan").style.zIndex = 450; // planned routes as thin dashes over the roads
   var layers = {
     villages: L.layerGroup().addTo(map),
     plan: L.layerGroup().addTo(map),
@@ -337,19 +339,19 @@
   }
 
   function drawView() {
-    Object.keys(layers).forEach(function (k) { if (k !== "mine") layers[k].clearLayers(); });
+    ["villages", "gaps", "track", "checkpoints"].forEach(function (k) { layers[k].clearLayers(); });
     L.geoJSON(view.villages, {
       style: { color: "#37474f", weight: 2, fillColor: "#c5e1a5", fillOpacity: 0.25 },
       onEachFeature: function (f, layer) { layer.bindTooltip(label(name(f.properties))); }
     }).addTo(layers.villages);
-    L.geoJSON(view.road_gaps, { style: { color: "#e53935", weight: 4, opacity: 0.8 } })
+    L.geoJSON(view.road_gaps, { style: { color: "#e53935", weight: 6, opacity: 0.7 } })
       .addTo(layers.gaps);
     L.geoJSON(view.today_track, { style: { color: "#1e88e5", weight: 4 } }).addTo(layers.track);
     L.geoJSON(view.checkpoints, {
       pointToLayer: function (f, latlng) {
         var p = f.properties;
         var colour = p.visited ? "#2e7d32" : (p.mandatory ? "#c62828" : "#ef6c00");
-        return L.circleMarker(latlng, { radius: 7, color: "#fff", weight: 2, fillColor: colour, fillOpacity: 1 });
+        return L.circleMarker(latlng, { pane: "markerPane", radius: 7, color: "#fff", weight: 2, fillColor: colour, fillOpacity: 1 });
       },
       onEachFeature: function (f, layer) { layer.bindTooltip(label(name(f.properties))); }
     }).addTo(layers.checkpoints);
@@ -387,7 +389,7 @@
     var point = [fix.lat, fix.lon];
     mine.addLatLng(point);
     if (here) here.setLatLng(point);
-    else here = L.circleMarker(point, { radius: 8, color: "#fff", weight: 3, fillColor: "#0d47a1", fillOpacity: 1 }).addTo(layers.mine);
+    else here = L.circleMarker(point, { pane: "markerPane", radius: 8, color: "#fff", weight: 3, fillColor: "#0d47a1", fillOpacity: 1 }).addTo(layers.mine);
   }
 
   function drawPlan(plan) {
@@ -400,7 +402,7 @@
       return;
     }
     squad.days.forEach(function (day) {
-      L.geoJSON(day.route, { pane: "plan", style: { color: "#6a1b9a", weight: 3, dashArray: "6 6" } }).addTo(layers.plan);
+      L.geoJSON(day.route, { pane: "plan", interactive: false, style: { color: "#6a1b9a", weight: 2, dashArray: "6 8" } }).addTo(layers.plan);
       var li = document.createElement("li");
       li.textContent = fill(T.patrol_day_n, { n: day.day }) + ": " +
         (day.length_m / 1000).toFixed(1) + " " + T.km + " · " + Math.round(day.minutes) + " " + T.minutes;
