@@ -8,7 +8,8 @@
   var PAGE = JSON.parse(document.getElementById("patrol-texts").textContent);
   var T = PAGE.texts;
   var BATCH_MAX = 200;        // fixes per batch (the server takes up to GEO_MAX_BATCH_FIXES)
-  var SEND_AFTER_MS = 5000;   // a fix waits at most this long before it is sent
+  var SEND_AFTER_MS = 15000;  // a fix waits at most this long before it is sent
+  var VIEW_EVERY_MS = 60000;  // the squad's view is asked again at most this often
   var BACKOFF_MAX_MS = 60000; // retries wait 2 s, 4 s, ... up to a minute
   var $ = function (id) { return document.getElementById(id); };
 
@@ -133,6 +134,7 @@
     watchId = null;
     setMeta("recording", false);
     showRecording(false);
+    viewWanted = true;
     scheduleSend(0);
   }
 
@@ -146,10 +148,18 @@
   // ---------------------------------------------------------------- sending
   var sending = false;
   var timer = null;
+  var dueAt = 0;
   var backoff = 0;
+  var viewAt = 0;        // when the view was last asked for
+  var viewWanted = false; // ask again once the queue is empty (the patrol was stopped)
 
+  // Send in ``delay`` ms, unless a send is already due sooner (fixes arriving every second
+  // must not keep putting it off).
   function scheduleSend(delay) {
+    var at = Date.now() + delay;
+    if (timer !== null && dueAt <= at) return;
     if (timer !== null) clearTimeout(timer);
+    dueAt = at;
     timer = setTimeout(function () { timer = null; pump(); }, delay);
   }
 
@@ -275,7 +285,11 @@
       } else {
         backoff = 0;
         if (!blocked) say("");
-        if (delivered) loadView(); // today's track and the week's gaps with the new fixes
+        // Today's track and the week's gaps with the new fixes (not after every batch).
+        if (viewWanted || (delivered && Date.now() - viewAt > VIEW_EVERY_MS)) {
+          viewWanted = false;
+          loadView();
+        }
       }
     }, function (err) {
       sending = false;
@@ -416,6 +430,7 @@
   }
 
   function loadView() {
+    viewAt = Date.now();
     return fetch("/api/v1/patrol" + squadQuery(), { credentials: "same-origin" })
       .then(function (response) {
         if (response.status === 401) { showSignin(true); return null; }
