@@ -219,6 +219,7 @@ TEXT: dict[str, dict[str, str]] = {
         "zh": "无网络：继续记录，恢复网络后自动发送。",
         "en": "No network: recording goes on; fixes are sent when the network returns.",
     },
+    "patrol_retry": {"zh": "发送失败，{s} 秒后重试", "en": "Sending failed; trying again in {s} s"},
     "patrol_cached": {"zh": "显示的是上次联网时的数据", "en": "Showing the data of the last visit"},
     "patrol_blocked": {"zh": "无法发送：", "en": "Cannot send: "},
     "patrol_no_geo": {

@@ -8,7 +8,7 @@
   var PAGE = JSON.parse(document.getElementById("patrol-texts").textContent);
   var T = PAGE.texts;
   var BATCH_MAX = 200;        // fixes per batch (the server takes up to GEO_MAX_BATCH_FIXES)
-  var SEND_AFTER_MS = 15000;  // a fix waits at most this long before it is sent
+  var SEND_AFTER_MS = 5000;   // a fix waits at most this long before it is sent
   var VIEW_EVERY_MS = 60000;  // the squad's view is asked again at most this often
   var BACKOFF_MAX_MS = 60000; // retries wait 2 s, 4 s, ... up to a minute
   var $ = function (id) { return document.getElementById(id); };
@@ -106,6 +106,7 @@
       return; // the same reading delivered twice
     }
     lastFix = fix;
+    $("geo-error").hidden = true;
     transact(["fixes"], "readwrite", function (fixes) { fixes.add(fix); })
       .then(function () {
         drawMine(fix);
@@ -115,8 +116,11 @@
       .catch(function (err) { say(String(err), true); });
   }
 
+  // A failed reading (no satellites under a roof, a timeout) does not stop the watch: it is
+  // shown until the next fix arrives.
   function onGeoError(err) {
-    say(T.patrol_geo_error + err.message, true);
+    $("geo-error").textContent = T.patrol_geo_error + (err.message || "") + " (" + err.code + ")";
+    $("geo-error").hidden = false;
   }
 
   function start() {
@@ -150,6 +154,7 @@
   var timer = null;
   var dueAt = 0;
   var backoff = 0;
+  var retryAfter = 0;    // the server's Retry-After, in ms
   var viewAt = 0;        // when the view was last asked for
   var viewWanted = false; // ask again once the queue is empty (the patrol was stopped)
 
@@ -243,7 +248,7 @@
         });
       }
       if (status === 408 || status === 429 || status >= 500) {
-        backoff = Math.max(backoff, 1000 * (parseInt(response.headers.get("Retry-After"), 10) || 0));
+        retryAfter = 1000 * (parseInt(response.headers.get("Retry-After"), 10) || 0);
         return "retry";
       }
       return problem(response).then(function (detail) {
@@ -277,8 +282,10 @@
     loop().then(function (outcome) {
       sending = false;
       if (outcome === "retry") {
-        backoff = Math.min(BACKOFF_MAX_MS, Math.max(2000, backoff * 2));
-        if (!navigator.onLine) say(T.patrol_offline);
+        backoff = Math.min(BACKOFF_MAX_MS, Math.max(2000, backoff * 2, retryAfter));
+        retryAfter = 0;
+        var again = fill(T.patrol_retry, { s: Math.round(backoff / 1000) });
+        say(navigator.onLine ? again : T.patrol_offline + " " + again);
         scheduleSend(backoff);
       } else if (outcome === "blocked") {
         say(blocked, true);

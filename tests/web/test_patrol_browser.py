@@ -152,7 +152,7 @@ def test_a_walk_with_the_network_cut_is_stored_exactly_once(  # type: ignore[no-
     served: Served,
     demo_layers: TownshipLayers,
 ) -> None:
-    walk = village_road(demo_layers, points=30, step_m=6.0)
+    walk = village_road(demo_layers, points=36, step_m=6.0)
     context, page, problems = phone(
         browser,
         geolocation={"longitude": walk[0][0], "latitude": walk[0][1], "accuracy": 5},
@@ -185,15 +185,22 @@ def test_a_walk_with_the_network_cut_is_stored_exactly_once(  # type: ignore[no-
     page.click("#start")
     page.wait_for_selector("#stop")
 
-    for i, (lon, lat) in enumerate(walk):
-        if i == 10:
-            context.set_offline(True)
-        if i == 20:
-            assert counts(page)["queued"] > 0  # kept on the phone while the network is cut
-            restored.set()
-            context.set_offline(False)
-        context.set_geolocation({"longitude": lon, "latitude": lat, "accuracy": 5})
-        page.wait_for_timeout(500)
+    def walk_along(points: list[tuple[float, float]]) -> None:
+        for lon, lat in points:
+            context.set_geolocation({"longitude": lon, "latitude": lat, "accuracy": 5})
+            page.wait_for_timeout(500)
+
+    walk_along(walk[:12])
+    expect(page.locator("#sent")).not_to_have_text("0", timeout=15_000)  # a batch went out
+    context.set_offline(True)
+    walk_along(walk[12:26])
+    # The page tried to send while the network was cut, and keeps the fixes to try again.
+    expect(page.locator("#message")).to_contain_text("秒后重试", timeout=15_000)
+    assert counts(page)["queued"] > 0
+    assert page.locator("#geo-error").is_hidden(), page.locator("#geo-error").inner_text()
+    restored.set()
+    context.set_offline(False)
+    walk_along(walk[26:])
     page.click("#stop")
     expect(page.locator("#queued")).to_have_text("0", timeout=90_000)
     shown = counts(page)
