@@ -9,7 +9,7 @@
   var T = PAGE.texts;
   var BATCH_MAX = 200;        // fixes per batch (the server takes up to GEO_MAX_BATCH_FIXES)
   var SEND_AFTER_MS = 5000;   // a fix waits at most this long before it is sent
-  var VIEW_EVERY_MS = 60000;  // the squad's view is asked again at most this often
+  var VIEW_EVERY_MS = 300000; // the squad's view (a week's coverage) at most every 5 min
   var BACKOFF_MAX_MS = 60000; // retries wait 2 s, 4 s, ... up to a minute
   var $ = function (id) { return document.getElementById(id); };
 
