@@ -221,6 +221,10 @@ def test_a_walk_with_the_network_cut_is_stored_exactly_once(  # type: ignore[no-
     assert mine["time"].is_unique
     assert (mine["segment"] >= 0).all()  # none dropped by cleaning: a real walk's pace
 
+    # A patrol key is told to ask for the tracker apps' codes; it gets no codes of its own.
+    assert page.locator("#apps-patrol").is_visible()
+    assert page.locator("#codes").is_hidden() and page.locator("#register-form").is_hidden()
+
     # The daily view (日巡查) shows the squad's patrol, and so does the page.
     day = page.locator("#day").inner_text()
     daily = get_json(f"{served.url}/api/v1/coverage/daily/{day}", served.leader_key)
