@@ -30,6 +30,7 @@ from geo.settings import LayerSettings, Settings, StoreSettings
 from geo.store import Store
 from geo.store.geopackage import GeoPackageStore
 from tests.conftest import _truncate
+from tests.storage.test_store import village_track_gpx
 from tests.web.test_dashboard_browser import free_port
 from tests.web.test_map_browser import OUTPUT, browser  # noqa: F401 - the fixture
 
@@ -277,9 +278,10 @@ def test_the_page_opens_and_records_offline_after_the_first_visit(  # type: igno
     context.close()
 
 
-def test_an_admin_signs_in_with_the_key_and_shows_a_phones_set_up_codes(  # type: ignore[no-untyped-def]
+def test_an_admin_signs_in_shows_a_phones_set_up_codes_and_uploads_a_file(  # type: ignore[no-untyped-def]
     browser,  # noqa: F811
     served_gpkg: Served,
+    demo_layers: TownshipLayers,
 ) -> None:
     served = served_gpkg
     admin, _ = access.create_key(served.store, role=Role.ADMIN, name="admin")
@@ -304,6 +306,17 @@ def test_an_admin_signs_in_with_the_key_and_shows_a_phones_set_up_codes(  # type
     assert link.startswith("owntracks:///config?inline=")
     devices = served.store.devices(TOWNSHIP)
     assert [(d.squad, d.name) for d in devices] == [(SQUAD, "一组 <b>张三</b>")]
+    # A track recorded by another app (两步路's GPX export) uploaded from the page, twice.
+    gpx = village_track_gpx(demo_layers, start="2026-11-18 09:00")
+    for expected in ("已上传", "以前已上传过"):
+        page.set_input_files(
+            "#track-file",
+            files=[{"name": "两步路.gpx", "mimeType": "application/gpx+xml", "buffer": gpx}],
+        )
+        page.click("#upload")
+        expect(page.locator("#upload-result")).to_contain_text(expected)
+    uploads = served.store.uploads(TOWNSHIP, squad=SQUAD)
+    assert [u.filename for u in uploads] == ["两步路.gpx"] and uploads[0].report["fixes_kept"] > 0
     # A 401 for the wrong key is the one expected console line.
     assert [p for p in problems if "401" not in p] == [], problems
     context.close()
