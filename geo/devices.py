@@ -343,9 +343,8 @@ def decode_owntracks_link(link: str) -> dict[str, Any]:
 
 
 def patrol_signin_link(base_url: str, patrol_key: str) -> str:
-    """The patrol page's sign-in link: the key rides in the fragment, never sent to a server.
-
-    Not wired yet: the page ``/patrol`` that reads ``#key=`` is issue 13's part 4.
+    """The patrol page's sign-in link: the key rides in the fragment, never sent to a server
+    (the page ``/patrol`` reads ``#key=``, removes it from the address bar and signs in).
 
     Examples
     --------

@@ -142,6 +142,103 @@ TEXT: dict[str, dict[str, str]] = {
     "facing": {"zh": "朝向（度）", "en": "Facing (°)"},
     "added_ha": {"zh": "新增覆盖（公顷）", "en": "Area added (ha)"},
     "no_camera_sites": {"zh": "没有能增加覆盖的点位", "en": "No site adds uncovered area"},
+    # The patrol page (/patrol).
+    "patrol_title": {"zh": "巡逻记录", "en": "Patrol"},
+    "patrol_start": {"zh": "开始巡逻", "en": "Start patrol"},
+    "patrol_stop": {"zh": "结束巡逻", "en": "Stop patrol"},
+    "patrol_recording": {"zh": "正在记录", "en": "Recording"},
+    "patrol_stopped": {"zh": "未在记录", "en": "Not recording"},
+    "patrol_queued": {"zh": "待发送", "en": "Queued"},
+    "patrol_sent": {"zh": "已发送", "en": "Sent"},
+    "patrol_refused": {"zh": "被拒收", "en": "Refused"},
+    "patrol_open_only": {
+        "zh": "注意：网页只在打开、亮屏时记录位置。锁屏、切到其他 App 或关闭网页后不再记录。"
+        "全天后台记录请安装 Traccar Client 或 OwnTracks。",
+        "en": "Note: a web page records your position only while it is open on screen. Locked, "
+        "in the background or closed, it records nothing. For all-day background tracking "
+        "install Traccar Client or OwnTracks.",
+    },
+    "patrol_apps_patrol": {
+        "zh": "请管理员为本手机登记设备（geo devices add），并出示 Traccar Client 或 OwnTracks 的"
+        "设置二维码，用 App 扫码即可完成设置。",
+        "en": "Ask your administrator to register this phone (geo devices add) and show the "
+        "Traccar Client or OwnTracks set-up QR code; scan it in the app to set it up.",
+    },
+    "patrol_apps_admin": {
+        "zh": "全天记录：在下面为本中队登记手机，让手机上的 App 扫设置二维码。全部手机见",
+        "en": "For all-day tracking, register the squad's phone below and scan its set-up code "
+        "in the app. Every phone is listed in",
+    },
+    "patrol_devices_link": {"zh": "仪表板的手机列表", "en": "the dashboard's phone list"},
+    "patrol_phone_name": {"zh": "手机名称", "en": "Phone name"},
+    "patrol_register": {
+        "zh": "为本中队登记一部手机并显示设置二维码",
+        "en": "Register a phone of this squad and show its set-up codes",
+    },
+    "patrol_open_in_app": {"zh": "在本机打开", "en": "open on this phone"},
+    "patrol_codes_note": {
+        "zh": "用 Traccar Client 或 OwnTracks 扫码完成设置。二维码含设备编号（即口令），"
+        "只显示这一次；丢失的手机用 geo devices revoke 吊销。",
+        "en": "Scan a code in Traccar Client or OwnTracks. The codes carry the device id (its "
+        "password), shown this once; revoke a lost phone with geo devices revoke.",
+    },
+    "patrol_register_failed": {"zh": "登记失败：", "en": "Registration failed: "},
+    "patrol_today": {"zh": "今日巡逻", "en": "Today"},
+    "patrol_week": {"zh": "本周", "en": "This week"},
+    "patrol_gaps": {"zh": "本周未巡道路", "en": "Roads not yet patrolled this week"},
+    "patrol_checkpoints": {"zh": "本周未到检查点", "en": "Checkpoints not yet visited"},
+    "patrol_plan": {"zh": "本周巡查计划", "en": "This week's plan"},
+    "patrol_plan_none": {"zh": "本周没有计划路线", "en": "No planned route this week"},
+    "patrol_day_n": {"zh": "第 {n} 天", "en": "Day {n}"},
+    "patrol_upload": {"zh": "上传其他 App 的轨迹", "en": "Upload a track from another app"},
+    "patrol_upload_note": {
+        "zh": "两步路、奥维互动地图、六只脚等导出的 GPX、KML 或 CSV 文件。",
+        "en": "A GPX, KML or CSV file exported from 2bulu, Ovital Map, 6foot or another app.",
+    },
+    "patrol_upload_button": {"zh": "上传", "en": "Upload"},
+    "patrol_uploaded": {"zh": "已上传：保留 {kept} 个定位点", "en": "Uploaded: {kept} fixes kept"},
+    "patrol_upload_again": {
+        "zh": "此文件以前已上传过，未重复保存",
+        "en": "This file was uploaded before; nothing stored twice",
+    },
+    "patrol_upload_failed": {"zh": "上传失败：", "en": "Upload failed: "},
+    "patrol_signin_note": {
+        "zh": "扫描管理员给的登录二维码，或粘贴巡逻密钥（geo_ 开头）。",
+        "en": "Scan the sign-in QR code from your administrator, or paste the patrol key "
+        "(it starts with geo_).",
+    },
+    "patrol_signin_failed": {
+        "zh": "登录失败：密钥无效或已吊销。",
+        "en": "Sign-in failed: the key is not valid or was revoked.",
+    },
+    "patrol_signin_again": {
+        "zh": "登录已失效，请重新登录；未发送的定位保留在手机上。",
+        "en": "Signed out: sign in again; the fixes not yet sent stay on this phone.",
+    },
+    "patrol_offline": {
+        "zh": "无网络：继续记录，恢复网络后自动发送。",
+        "en": "No network: recording goes on; fixes are sent when the network returns.",
+    },
+    "patrol_retry": {"zh": "发送失败，{s} 秒后重试", "en": "Sending failed; trying again in {s} s"},
+    "patrol_cached": {"zh": "显示的是上次联网时的数据", "en": "Showing the data of the last visit"},
+    "patrol_blocked": {"zh": "无法发送：", "en": "Cannot send: "},
+    "patrol_no_geo": {
+        "zh": "此浏览器不能定位（需要 https 并允许位置权限）。",
+        "en": "This browser cannot give positions (it needs https and the location permission).",
+    },
+    "patrol_geo_error": {"zh": "定位出错：", "en": "Location error: "},
+    "patrol_first_visit": {
+        "zh": "请先联网打开一次本页并登录，之后无网络也能记录。",
+        "en": "Open this page once with a network and sign in; after that it records offline.",
+    },
+    "patrol_minutes_km": {"zh": "{min} 分钟 · {km} 公里", "en": "{min} min · {km} km"},
+    "patrol_squad": {"zh": "中队", "en": "Squad"},
+    "patrol_legend": {
+        "zh": "蓝：今日轨迹；红：本周未巡道路；圆点：检查点（绿已到，红必到未到）；"
+        "紫虚线：计划路线",
+        "en": "Blue: today's track; red: roads not yet patrolled this week; dots: checkpoints "
+        "(green visited, red mandatory not yet); purple dashes: planned routes",
+    },
     "county_title": {"zh": "全县巡查覆盖", "en": "County patrol coverage"},
     "county_view": {"zh": "全县总览", "en": "County view"},
     "county_report_title": {"zh": "全县月调度报告", "en": "County monthly review"},

@@ -58,6 +58,7 @@ if TYPE_CHECKING:  # Folium is imported when a map is drawn
     from geo.coverage.county import CountyCoverage
     from geo.coverage.daily import DayCoverage
     from geo.coverage.monthly import MonthReview
+    from geo.coverage.patrol_view import PatrolView
     from geo.dispatch.cameras import CameraSuggestions
     from geo.dispatch.outbox import AlertTarget, OutboxMessage
     from geo.dispatch.outbox import Status as OutboxStatus
@@ -948,6 +949,46 @@ def plan_day_gpx(
         if planned.day == day:
             return day_gpx(planned, squad=squad, base=squad_plan.base)
     raise NotFound(f"squad {squad} has {len(squad_plan.days)} planned day(s) in {week}, not {day}")
+
+
+def patrol_view(
+    store: Store,
+    township: str,
+    squad: str,
+    *,
+    squads: list[str],
+    now: datetime | None = None,
+    layers: TownshipLayers | None = None,
+) -> PatrolView:
+    """What the patrol page shows ``squad`` today (``now`` in the township's time zone): its
+    villages, today's track and patrol, this week's uncovered roads (the week's stored result
+    while its inputs are unchanged, :func:`week_coverage`) and unvisited checkpoints.
+    ``squads``: those the caller may show. :class:`NotFound` for a squad the township lacks."""
+    from geo.coverage.daily import day_bounds, evaluate_day
+    from geo.coverage.patrol_view import patrol_view as view
+
+    layers = layers or store.load_layers(township)
+    check_text(squad, "squad")
+    if squad not in layers.squads():
+        raise NotFound(f"squad {squad!r} is not in township {township}")
+    tz = layers.info.tz
+    day = (now or datetime.now(UTC)).astimezone(tz).date()
+    week = IsoWeek.of(day)
+    result = week_coverage(store, township, week, layers=layers)
+    start, end = week.bounds(tz)
+    fixes = store.week_fixes(township, start, end)
+    day_start, day_end = day_bounds(day, layers)
+    today = next((s for s in evaluate_day(layers, fixes, day) if s.squad == squad), None)
+    return view(
+        layers,
+        result,
+        fixes,
+        store.week_tracks(township, day_start, day_end),
+        squad=squad,
+        squads=squads,
+        day=day,
+        today=today,
+    )
 
 
 def camera_suggestions(

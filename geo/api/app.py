@@ -21,6 +21,7 @@ from geo.api.routers import (
     dashboard,
     layers,
     ogc,
+    patrol,
     phones,
     plan,
     reports,
@@ -93,6 +94,8 @@ def create_app(settings: Settings | None = None, *, warm: bool = False) -> FastA
     app.include_router(phones.trackers)
     app.include_router(phones.router)
     app.include_router(plan.router)
+    app.include_router(patrol.pages)
+    app.include_router(patrol.router)
     app.include_router(county.router)
     app.include_router(county.page_router)
     app.include_router(alerts.router)

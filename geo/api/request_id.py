@@ -8,6 +8,12 @@ Request text cannot forge log lines: paths are logged percent-encoded (as uvicor
 shows them), and ``geo serve``'s formatter (:class:`EscapingFormatter`) writes every message
 with its control characters as backslash escapes and indents every traceback line, so each
 record starts one line and only a record starts a line.
+
+Credentials in query strings never reach the log: the OsmAnd protocol's only credential is the
+device id in ``?id=`` (or ``deviceid=``), which uvicorn's access line would print with the
+path, and the admin's set-up codes name a device by its id in the path;
+:class:`RedactSecretsFilter` on ``uvicorn.access`` replaces such values by ``[redacted]``
+(:func:`redact_query`) before any handler sees the record.
 """
 
 from __future__ import annotations
@@ -60,6 +66,56 @@ def escape_control(text: str) -> str:
     GET /x\n2026-11-30 INFO forged
     """
     return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
+#: Query parameters whose value is a credential (names compared decoded, case-insensitive):
+#: the OsmAnd protocol's device id, and keys should a client put one in a URL.
+SECRET_PARAMS = frozenset({"id", "deviceid", "device_id", "key", "token", "password"})
+REDACTED = "[redacted]"
+
+
+#: A device named in a path (``/api/v1/devices/{id}/setup``, ``DELETE /api/v1/devices/{id}``)
+#: by its id as issued or a patrol key; a public id (12 hex digits) is no secret and stays.
+_DEVICE_IN_PATH = re.compile(r"(/api/v1/devices/)(?![0-9a-f]{12}(?:[/?\s]|$))([^/?\s]+)")
+
+
+def redact_query(target: str) -> str:
+    """``target`` (a path with its query string) with every credential's value redacted: the
+    values of :data:`SECRET_PARAMS` in the query, a device's id (or key) in a devices path.
+
+    Examples
+    --------
+    >>> redact_query("/api/v1/osmand?id=Zq3X0cQ2bH1f8rT5mN7kL9pV4sW&lat=28.1&lon=109.9")
+    '/api/v1/osmand?id=[redacted]&lat=28.1&lon=109.9'
+    >>> redact_query("/?lat=1&DeviceId=abc&%69d=def")
+    '/?lat=1&DeviceId=[redacted]&%69d=[redacted]'
+    >>> redact_query("/api/v1/devices/Zq3X0cQ2bH1f8rT5mN7kL9pV4sW/setup?app=traccar")
+    '/api/v1/devices/[redacted]/setup?app=traccar'
+    >>> redact_query("/api/v1/devices/3f9a1c0b7e21")
+    '/api/v1/devices/3f9a1c0b7e21'
+    """
+    target = _DEVICE_IN_PATH.sub(rf"\1{REDACTED}", target)
+    path, mark, query = target.partition("?")
+    if not mark:
+        return target
+    parts = []
+    for part in query.split("&"):
+        name, equals, _value = part.partition("=")
+        decoded = urllib.parse.unquote_plus(name).strip().lower()
+        parts.append(f"{name}={REDACTED}" if equals and decoded in SECRET_PARAMS else part)
+    return f"{path}?{'&'.join(parts)}"
+
+
+class RedactSecretsFilter(logging.Filter):
+    """Redacts credentials in a record's arguments (uvicorn's access line passes the path with
+    its query as one argument), :func:`redact_query`."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact_query(a) if isinstance(a, str) else a for a in record.args)
+        elif isinstance(record.msg, str):
+            record.msg = redact_query(record.msg)
+        return True
 
 
 def logged_path(path: str) -> str:
@@ -148,7 +204,10 @@ def log_config(level: str = "info") -> dict[str, Any]:
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"request_id": {"()": RequestIdFilter}},
+        "filters": {
+            "request_id": {"()": RequestIdFilter},
+            "redact_secrets": {"()": RedactSecretsFilter},
+        },
         "formatters": {"default": {"()": EscapingFormatter, "fmt": fmt}},
         "handlers": {
             "default": {
@@ -160,7 +219,12 @@ def log_config(level: str = "info") -> dict[str, Any]:
         },
         "loggers": {
             "uvicorn": {"handlers": ["default"], "level": level.upper(), "propagate": False},
-            "uvicorn.access": {"handlers": ["default"], "level": level.upper(), "propagate": False},
+            "uvicorn.access": {
+                "handlers": ["default"],
+                "filters": ["redact_secrets"],
+                "level": level.upper(),
+                "propagate": False,
+            },
             "uvicorn.error": {"level": level.upper()},
             "geo": {"handlers": ["default"], "level": level.upper(), "propagate": False},
         },

@@ -105,7 +105,7 @@ def evaluate_week(
     extra, cameras_online, flights_in_week = _surveillance(layers, start, end)
     measures = ENGINES[method](PatrolInput(x, y, seg, village_geoms, village_roads, extra, rules))
     checkpoints = layers.metric("checkpoints")
-    visited_all = _checkpoints_visited(
+    visited_all = checkpoints_visited(
         checkpoints.geometry.to_numpy(), x, y, rules.checkpoint_radius_m
     )
 
@@ -321,7 +321,7 @@ def _minutes_by_day(
     return totals
 
 
-def _checkpoints_visited(
+def checkpoints_visited(
     points: NDArray[np.object_], x: NDArray[np.float64], y: NDArray[np.float64], radius: float
 ) -> NDArray[np.bool_]:
     """Whether a fix came within ``radius`` of each point (fixes searched by sorted x)."""

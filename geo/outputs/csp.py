@@ -88,6 +88,7 @@ def policy(
     frames: bool = False,
     embeddable: bool = False,
     header: bool = True,
+    installable: bool = False,
 ) -> str:
     """The Content-Security-Policy of a page.
 
@@ -103,6 +104,9 @@ def policy(
         Pages of this service may embed this one (the map); otherwise no one may.
     header
         False for a ``<meta>`` tag, where ``frame-ancestors`` is not allowed.
+    installable
+        An installable web app (the patrol page): its service worker and manifest, from this
+        site only.
 
     Returns
     -------
@@ -123,6 +127,8 @@ def policy(
         "form-action 'self'",
         "object-src 'none'",
     ]
+    if installable:
+        directives += ["worker-src 'self'", "manifest-src 'self'"]
     if header:
         directives.append("frame-ancestors " + ("'self'" if embeddable else "'none'"))
     return "; ".join(directives)

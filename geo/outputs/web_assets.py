@@ -134,6 +134,14 @@ def leaflet_inline() -> tuple[str, str]:
     return js, css
 
 
+def leaflet_only() -> tuple[str, str]:
+    """Leaflet's JavaScript and CSS (images inlined), without jQuery: for pages of our own
+    that draw with Leaflet directly (the patrol page)."""
+    directory = assets_dir()
+    css = _inline_images(_read(directory, LEAFLET_CSS), (directory / LEAFLET_CSS).parent)
+    return _read(directory, LEAFLET_JS), css
+
+
 def _elements(element: Any) -> list[Any]:
     out = [element]
     for child in getattr(element, "_children", {}).values():

@@ -37,6 +37,10 @@ OPEN |= {("POST", "/signout")}
 # credential, checked by geo.phones (tests/api/test_phones_api.py).
 OPEN |= {(m, "/api/v1/osmand") for m in ("GET", "POST")}
 OPEN |= {(m, "/api/v1/gpslogger") for m in ("GET", "POST")} | {("POST", "/api/v1/owntracks")}
+# The patrol page and its files are the same for everyone (its service worker keeps them for
+# offline visits); the page reads its data from /api/v1/patrol with a key.
+OPEN |= {("GET", p) for p in ("/patrol", "/patrol-sw.js", "/patrol.webmanifest")}
+OPEN |= {("GET", f"/patrol-icon{s}") for s in (".svg", "-192.png", "-512.png")}
 SECURITY_DOC = ROOT / "docs" / "security.md"
 
 
@@ -203,6 +207,9 @@ def other_squad_requests(world: World, layers: TownshipLayers) -> dict[tuple[str
         ),
         ("GET", "/api/v1/plan/{week}/{squad}/sheet"): lambda h: world.client.get(
             "/api/v1/plan/2026-W48/squad-02/sheet", headers=h
+        ),
+        ("GET", "/api/v1/patrol"): lambda h: world.client.get(
+            "/api/v1/patrol?squad=squad-02", headers=h
         ),
     }
 

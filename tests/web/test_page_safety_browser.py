@@ -78,6 +78,9 @@ PAGES = (
     Page("/ogc/collections", "/ogc/collections?f=html", text=""),
     Page("/ogc/collections/{collection}", "/ogc/collections/cameras?f=html", text=""),
     Page("/ogc/collections/{collection}/items", "/ogc/collections/cameras/items?f=html"),
+    # The patrol page draws the squad's villages and lists its checkpoints (their names).
+    Page("/patrol", "/patrol", key=Role.PATROL),
+    Page("/patrol", "/patrol?lang=en", key=Role.PATROL),
 )
 
 #: FastAPI's documentation pages load Swagger UI and ReDoc from a CDN; the network is closed,
@@ -316,7 +319,12 @@ def test_no_page_runs_hostile_text(browser, served: Served, page_spec: Page) -> 
         page.wait_for_selector("#verdicts tbody tr")
         assert page_spec.text in page.locator("#verdicts").inner_text()
         assert page_spec.text in page.locator("#cameras-offline").inner_text()
-    if page_spec.route == "/signin" or page_spec.key is Role.PATROL:
+    if page_spec.route == "/patrol":
+        page.wait_for_selector("#checkpoints li")  # drawn with the map, from one answer
+        assert page.locator("path.leaflet-interactive").count() > 3
+        assert page_spec.text in page.locator("#checkpoints").inner_text()
+        assert HOSTILE.replace("</script>", "<script>") in page.locator("#who").inner_text()
+    elif page_spec.route == "/signin" or page_spec.key is Role.PATROL:
         assert page.locator("#key").count() == 1
         link = page.locator("#lang-switch").get_attribute("href") or ""
         assert link.startswith("/signin?")
