@@ -47,13 +47,14 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 from geo.errors import StoreUnavailable
-from geo.store import gpkg_geometry
+from geo.store import gpkg_geometry, gpkg_tiles
 from geo.store.base import NewUpload
 from geo.store.gpkg_schema import SCHEMA_VERSION, schema_script, upgrade_script
 from geo.store.sql import SqlStore
 from geo.store.tables import Fix, PatrolTrack
 from geo.store.tables import table_of as _table
 from geo.store.types import iso_utc_array
+from geo.tiles import TileRequest
 
 #: SQL name → shapely's predicate, registered on every connection.
 SPATIAL_PREDICATES: dict[str, Callable[[Any, Any], Any]] = {
@@ -208,6 +209,11 @@ class GeoPackageBackend:
         (``2026-11-23T01:02:03.456Z``: characters 21 to 23)."""
         seconds = cast(func.strftime("%s", column), Integer)
         return seconds * 1000 + cast(func.substr(column, 21, 3), Integer)
+
+    def vector_tile(self, conn: Connection, request: TileRequest) -> bytes:
+        """Read the tile's rows through the R-tree (fixes by longitude and latitude) and encode
+        them in Python (:mod:`geo.store.gpkg_tiles`)."""
+        return gpkg_tiles.vector_tile(conn, request)
 
     def load_upload(self, conn: Connection, upload: NewUpload, upload_id: int) -> None:
         seg = upload.segments

@@ -1,0 +1,159 @@
+"""Vector tiles in the GeoPackage store: an indexed box read, then the tile encoded in Python
+with ``mapbox-vector-tile`` (the encoder of Mapbox's Python tooling).
+
+It draws the same tile as PostGIS's ``ST_AsMVT`` (:mod:`geo.store.pg_tiles`): the rows of
+:func:`geo.store.tile_sql.tile_rows`; lines and polygons through the file's R-tree
+(:func:`geo.store.tile_sql.rtree_condition`), projected to EPSG:3857, simplified by half a
+screen pixel, moved to the tile's 4096 grid and clipped to the tile and its margin; fixes by
+their longitude and latitude (the time index narrows them when a window is asked), thinned
+below :data:`geo.tiles.FULL_DETAIL_ZOOM` to the newest fix per squad and screen pixel. At most
+:data:`geo.tiles.MAX_TILE_FEATURES` features, the newest.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import mapbox_vector_tile
+import numpy as np
+import shapely
+from numpy.typing import NDArray
+from sqlalchemy import Connection, LargeBinary, String, func, select, type_coerce
+
+from geo.store import gpkg_geometry
+from geo.store.tile_sql import FIXES, PROPERTY_COLUMNS, fix_box, rtree_condition, tile_rows
+from geo.tiles import (
+    BUFFER,
+    EXTENT,
+    HALF_WORLD,
+    MAX_TILE_FEATURES,
+    Tile,
+    TileRequest,
+    simplify_tolerance,
+    thinning_cell,
+)
+
+_OPTIONS = {"extents": EXTENT, "y_coord_down": True}
+
+
+def _iso_text(column: Any) -> Any:
+    """A stored time (``2026-11-18T01:02:03.000Z``) as ``2026-11-18T01:02:03Z``."""
+    return func.substr(type_coerce(column, String), 1, 19).op("||")("Z")
+
+
+def _to_grid(
+    tile: Tile, lon: NDArray[np.float64], lat: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Longitude, latitude → the tile's grid (0 to 4096, y down), unrounded."""
+    minx, _, _, maxy = tile.bounds()
+    x = lon / 180.0 * HALF_WORLD
+    phi = np.radians(np.clip(lat, -85.0511287798, 85.0511287798))
+    y = np.log(np.tan(np.pi / 4 + phi / 2)) / np.pi * HALF_WORLD
+    scale = EXTENT / tile.span
+    return (x - minx) * scale, (maxy - y) * scale
+
+
+def vector_tile(conn: Connection, request: TileRequest) -> bytes:
+    """The tile as MVT bytes (empty when no feature falls in it)."""
+    if request.collection == "fixes":
+        features = _fix_features(conn, request)
+    else:
+        features = _shape_features(conn, request)
+    if not features:
+        return b""
+    layer = {"name": request.collection, "features": features}
+    return bytes(mapbox_vector_tile.encode(layer, default_options=_OPTIONS))
+
+
+def _fix_features(conn: Connection, request: TileRequest) -> list[dict[str, Any]]:
+    tile = request.tile
+    rows = tile_rows(request)
+    f = FIXES.c
+    query = (
+        select(f.lon, f.lat, f.squad, f.device, f.upload_id, _iso_text(f.t).label("time"))
+        .where(*rows.conditions, fix_box(request))
+        .order_by(*rows.newest_first)
+    )
+    found = conn.execute(query).all()
+    if not found:
+        return []
+    lon = np.fromiter((r[0] for r in found), dtype=np.float64, count=len(found))
+    lat = np.fromiter((r[1] for r in found), dtype=np.float64, count=len(found))
+    gx, gy = _to_grid(tile, lon, lat)
+    keep = np.arange(len(found))
+    cell = thinning_cell(tile.z)
+    if cell is not None:
+        # The newest fix of each squad and screen pixel: rows come newest first, and
+        # np.unique gives each key's first row.
+        squads = np.unique(np.asarray([r[2] for r in found], dtype=object), return_inverse=True)[1]
+        keys = np.stack([squads, (gx // cell).astype(np.int64), (gy // cell).astype(np.int64)])
+        first = np.unique(keys, axis=1, return_index=True)[1]
+        keep = np.sort(first)
+    keep = keep[:MAX_TILE_FEATURES]
+    px = np.clip(np.floor(gx[keep]), 0, EXTENT - 1)
+    py = np.clip(np.floor(gy[keep]), 0, EXTENT - 1)
+    names = PROPERTY_COLUMNS["fixes"]
+    points: NDArray[np.object_] = np.asarray(shapely.points(px, py), dtype=object)
+    return [
+        {"geometry": point, "properties": _present(names, found[int(i)][2:])}
+        for point, i in zip(points, keep, strict=True)
+    ]
+
+
+def _shape_features(conn: Connection, request: TileRequest) -> list[dict[str, Any]]:
+    tile = request.tile
+    rows = tile_rows(request)
+    table = rows.table
+    c = table.c
+    if request.collection == "tracks":
+        columns = [
+            c.squad,
+            c.device,
+            c.upload_id,
+            c.segment,
+            _iso_text(c.started_at).label("started_at"),
+            _iso_text(c.ended_at).label("ended_at"),
+            c.fixes,
+        ]
+    else:
+        columns = [c.week, c.rank, c.village_code, c.area_m2, c.length_m]
+    box = tile.lonlat_bounds(BUFFER / EXTENT)
+    query = (
+        select(*columns, type_coerce(c.geom, LargeBinary).label("geom"))
+        .where(*rows.conditions, rtree_condition(table, box))
+        .order_by(*rows.newest_first)
+    )
+    found = conn.execute(query).all()
+    if not found:
+        return []
+    shapes = gpkg_geometry.decode([r[-1] for r in found])
+    shapes = shapely.transform(shapes, lambda xy: np.column_stack(_mercator(xy)))
+    shapes = shapely.simplify(shapes, simplify_tolerance(tile.z), preserve_topology=True)
+    minx, _, _, maxy = tile.bounds()
+    scale = EXTENT / tile.span
+    shapes = shapely.transform(
+        shapes, lambda xy: np.column_stack([(xy[:, 0] - minx) * scale, (maxy - xy[:, 1]) * scale])
+    )
+    shapes = shapely.clip_by_rect(shapes, -BUFFER, -BUFFER, EXTENT + BUFFER, EXTENT + BUFFER)
+    names = PROPERTY_COLUMNS[request.collection]
+    out: list[dict[str, Any]] = []
+    for shape, row in zip(shapes, found, strict=True):
+        if shape is None or shape.is_empty:
+            continue
+        out.append({"geometry": shape, "properties": _present(names, row[:-1])})
+        if len(out) == MAX_TILE_FEATURES:
+            break
+    return out
+
+
+def _present(names: tuple[str, ...], values: Any) -> dict[str, Any]:
+    """The properties that have a value (ST_AsMVT leaves NULLs out too)."""
+    return {n: v for n, v in zip(names, values, strict=True) if v is not None}
+
+
+def _mercator(xy: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    phi = np.radians(np.clip(xy[:, 1], -85.0511287798, 85.0511287798))
+    return xy[:, 0] / 180.0 * HALF_WORLD, np.log(np.tan(np.pi / 4 + phi / 2)) / np.pi * HALF_WORLD
+
+
+__all__ = ["vector_tile"]
