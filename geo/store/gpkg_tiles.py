@@ -79,7 +79,8 @@ def _fix_features(conn: Connection, request: TileRequest) -> list[dict[str, Any]
         return []
     lon = np.fromiter((r[0] for r in found), dtype=np.float64, count=len(found))
     lat = np.fromiter((r[1] for r in found), dtype=np.float64, count=len(found))
-    gx, gy = _to_grid(tile, lon, lat)
+    # the place on the tile's grid, rounded as PostGIS's ST_AsMVTGeom rounds it
+    gx, gy = (np.rint(v) for v in _to_grid(tile, lon, lat))
     keep = np.arange(len(found))
     cell = thinning_cell(tile.z)
     if cell is not None:
@@ -90,8 +91,7 @@ def _fix_features(conn: Connection, request: TileRequest) -> list[dict[str, Any]
         first = np.unique(keys, axis=1, return_index=True)[1]
         keep = np.sort(first)
     keep = keep[:MAX_TILE_FEATURES]
-    px = np.clip(np.floor(gx[keep]), 0, EXTENT - 1)
-    py = np.clip(np.floor(gy[keep]), 0, EXTENT - 1)
+    px, py = gx[keep], gy[keep]
     names = PROPERTY_COLUMNS["fixes"]
     points: NDArray[np.object_] = np.asarray(shapely.points(px, py), dtype=object)
     return [

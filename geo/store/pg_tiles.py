@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Connection, String, cast, func, literal, literal_column, select
+from sqlalchemy.dialects.postgresql import distinct_on
 
 from geo.store.tile_sql import FIXES, PROPERTY_COLUMNS, fix_box, tile_rows
 from geo.tiles import (
@@ -46,13 +47,14 @@ def vector_tile(conn: Connection, request: TileRequest) -> bytes:
         query = select(*columns, geom).where(*rows.conditions, fix_box(request))
         cell = thinning_cell(tile.z)
         if cell is not None:
+            # the cell of the point's place on the tile's grid, rounded as ST_AsMVTGeom does
             minx, _, _, maxy = tile.bounds()
-            size = tile.span / EXTENT * cell
-            col = func.floor((func.ST_X(point) - minx) / size)
-            row = func.floor((maxy - func.ST_Y(point)) / size)
+            scale = EXTENT / tile.span
+            col = func.floor(func.round((func.ST_X(point) - minx) * scale) / cell)
+            row = func.floor(func.round((maxy - func.ST_Y(point)) * scale) / cell)
             thinned = (
                 query.add_columns(f.t.label("t_order"))
-                .distinct(f.squad, col, row)
+                .ext(distinct_on(f.squad, col, row))
                 .order_by(f.squad, col, row, f.t.desc())
                 .subquery("thinned")
             )

@@ -288,6 +288,11 @@ def township_query(request: Request) -> dict[str, str]:
 
 
 def _check_collection(collection: str) -> None:
+    if collection in TILE_ONLY:
+        raise NotFound(
+            f"collection {collection!r} has vector tiles only, no items: "
+            f"/ogc/collections/{collection}/tiles"
+        )
     if collection not in COLLECTIONS:
         raise NotFound(
             f"no collection {collection!r}; the collections are {', '.join(COLLECTIONS)}"

@@ -2,7 +2,8 @@
 fixes and tracks and of the area and road gaps (:mod:`geo.tiles`), for drawing a month of fixes
 in QGIS in seconds.
 
-Every route admits the roles that read tracks and patrol keys; fixes and tracks are for
+The tile routes admit the roles that read tracks and patrol keys (the tile matrix sets, the
+roles of the rest of ``/ogc``); fixes and tracks are for
 leaders, planners and admins (every squad, or ``squad=``) and for a patrol key its own squad
 only (another squad is 403); the gaps are not for patrol keys (403), as the rest of ``/ogc``.
 A tile is drawn by the store (``ST_AsMVT`` on PostGIS, ``mapbox-vector-tile`` on the GeoPackage);
@@ -61,6 +62,15 @@ router = APIRouter(
     tags=["OGC API – Tiles"],
     route_class=OgcRoute,
     dependencies=[Depends(TileReader), Depends(refuse_unknown_parameters)],
+    responses=AUTH_PROBLEMS,
+)
+#: The tile matrix sets, for the roles of the rest of /ogc (a patrol app asks for tiles by
+#: their XYZ URL and needs no definitions).
+tms_router = APIRouter(
+    prefix="/ogc",
+    tags=["OGC API – Tiles"],
+    route_class=OgcRoute,
+    dependencies=[Depends(require(*READERS)), Depends(refuse_unknown_parameters)],
     responses=AUTH_PROBLEMS,
 )
 CollectionPath = Annotated[
@@ -129,7 +139,7 @@ def _query(request: Request) -> dict[str, str]:
     return {k: v for k, v in request.query_params.items() if k in kept}
 
 
-@router.get(
+@tms_router.get(
     "/tileMatrixSets",
     summary="The tile matrix sets",
     response_description="The tile matrix sets tiles are served in (WebMercatorQuad)",
@@ -158,7 +168,7 @@ def tile_matrix_sets(request: Request) -> dict[str, Any]:
     }
 
 
-@router.get(
+@tms_router.get(
     "/tileMatrixSets/{tileMatrixSetId}",
     summary="A tile matrix set's definition",
     response_description="The definition in OGC 17-083r4's JSON (TMS 2.0)",
