@@ -28,7 +28,7 @@ MVT: Final = "application/vnd.mapbox-vector-tile"
 HALF_WORLD: Final = 20037508.3427892
 #: The grid's tile matrices: zoom 0 to 24, as OGC defines WebMercatorQuad.
 TMS_MAX_ZOOM: Final = 24
-#: The deepest zoom tiles are served at (a tile about 150 m wide here); clients overzoom.
+#: The deepest zoom tiles are served at (a tile about 135 m wide here); clients overzoom.
 MAX_ZOOM: Final = 18
 #: From this zoom on every fix is drawn; below it one fix per squad per pixel of the tile.
 FULL_DETAIL_ZOOM: Final = 17

@@ -127,6 +127,9 @@ def _shape_features(conn: Connection, request: TileRequest) -> list[dict[str, An
     if not found:
         return []
     shapes = gpkg_geometry.decode([r[-1] for r in found])
+    # cut to the tile and its margin first: a long track is projected and simplified only
+    # where the tile shows it
+    shapes = shapely.clip_by_rect(shapes, *box)
     shapes = shapely.transform(shapes, lambda xy: np.column_stack(_mercator(xy)))
     shapes = shapely.simplify(shapes, simplify_tolerance(tile.z), preserve_topology=True)
     minx, _, _, maxy = tile.bounds()

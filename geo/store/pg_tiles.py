@@ -3,7 +3,8 @@
 The rows come from :func:`geo.store.tile_sql.tile_rows`; lines and polygons are found through
 the GiST index (``geom && envelope``), simplified by half a screen pixel
 (``ST_SimplifyPreserveTopology``) and clipped to the tile and its margin by ``ST_AsMVTGeom``.
-Fixes are points made from their longitude and latitude; below
+Lines and polygons are cut to the tile's box before they are projected. Fixes are points
+made from their longitude and latitude; below
 :data:`geo.tiles.FULL_DETAIL_ZOOM` one fix per squad and screen pixel is kept (the newest,
 ``DISTINCT ON``). At most :data:`geo.tiles.MAX_TILE_FEATURES` features, the newest.
 """
@@ -66,8 +67,12 @@ def vector_tile(conn: Connection, request: TileRequest) -> bytes:
     else:
         c = table.c
         west, south, east, north = tile.lonlat_bounds(BUFFER / EXTENT)
+        box = func.ST_MakeEnvelope(west, south, east, north, 4326)
+        # cut to the tile and its margin first: a long track is projected and simplified only
+        # where the tile shows it
         shape = func.ST_SimplifyPreserveTopology(
-            func.ST_Transform(c.geom, 3857), simplify_tolerance(tile.z)
+            func.ST_Transform(func.ST_ClipByBox2D(c.geom, box), 3857),
+            simplify_tolerance(tile.z),
         )
         if request.collection == "tracks":
             columns = [
@@ -79,18 +84,26 @@ def vector_tile(conn: Connection, request: TileRequest) -> bytes:
                 _iso(c.ended_at).label("ended_at"),
                 c.fixes,
             ]
+            order = [c.ended_at.label("first"), c.id.label("then")]
         else:
             columns = [c.week, c.rank, c.village_code, c.area_m2, c.length_m]
-        clipped = func.ST_AsMVTGeom(shape, envelope, EXTENT, BUFFER, True)
-        query = (
-            select(*columns, clipped.label("geom"))
-            .where(
-                *rows.conditions,
-                c.geom.op("&&")(func.ST_MakeEnvelope(west, south, east, north, 4326)),
-                # a line in the margin's box may still miss the clipped tile
-                clipped.is_not(None),
+            order = [c.week.label("first"), c.rank.label("then")]
+        candidates = (
+            select(
+                *columns,
+                func.ST_AsMVTGeom(shape, envelope, EXTENT, BUFFER, True).label("geom"),
+                *order,
             )
-            .order_by(*rows.newest_first)
+            .where(*rows.conditions, c.geom.op("&&")(box))
+            .subquery("candidates")
+        )
+        k = candidates.c
+        then = k.then.desc() if request.collection == "tracks" else k.then.asc()
+        query = (
+            select(*[k[name] for name in PROPERTY_COLUMNS[request.collection]], k.geom)
+            # a line in the margin's box may still miss the clipped tile
+            .where(k.geom.is_not(None))
+            .order_by(k.first.desc(), then)
         )
     features = query.limit(MAX_TILE_FEATURES).subquery("features")
     tile_query = select(
