@@ -3,14 +3,15 @@
 The rows come from :func:`geo.store.tile_sql.tile_rows`; lines and polygons are found through
 the GiST index (``geom && envelope``), simplified by half a screen pixel
 (``ST_SimplifyPreserveTopology``) and clipped to the tile and its margin by ``ST_AsMVTGeom``.
-Lines and polygons are cut to the tile's box before they are projected. Fixes are points
-made from their longitude and latitude; below
+Lines and polygons are cut to the tile's box before they are projected. Fixes are placed on
+the tile's grid by arithmetic on their longitude and latitude (:func:`_fix_rows`); below
 :data:`geo.tiles.FULL_DETAIL_ZOOM` one fix per squad and screen pixel is kept (the newest,
 ``DISTINCT ON``). At most :data:`geo.tiles.MAX_TILE_FEATURES` features, the newest.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from sqlalchemy import Connection, String, cast, func, literal, literal_column, select
@@ -20,6 +21,7 @@ from geo.store.tile_sql import FIXES, PROPERTY_COLUMNS, fix_box, tile_rows
 from geo.tiles import (
     BUFFER,
     EXTENT,
+    HALF_WORLD,
     MAX_TILE_FEATURES,
     TileRequest,
     simplify_tolerance,
@@ -34,6 +36,42 @@ def _iso(column: Any) -> Any:
     return func.to_char(func.timezone("UTC", column), _ISO)
 
 
+def _fix_rows(request: TileRequest) -> Any:
+    """The tile's fixes, newest first, as properties and a point on the tile's grid.
+
+    The grid position is spherical mercator arithmetic on the longitude and latitude (the same
+    as ``ST_Transform`` to EPSG:3857 and ``ST_AsMVTGeom``'s rounding, without a geometry per
+    row); the time is formatted and the point made only for the fixes the tile keeps."""
+    tile = request.tile
+    rows = tile_rows(request)
+    f = FIXES.c
+    minx, _, _, maxy = tile.bounds()
+    scale = EXTENT / tile.span
+    x = f.lon * (HALF_WORLD / 180.0)
+    y = func.ln(func.tan(math.pi / 4 + func.radians(f.lat) / 2)) * (HALF_WORLD / math.pi)
+    gx = func.round((x - minx) * scale).label("gx")
+    gy = func.round((maxy - y) * scale).label("gy")
+    placed = select(f.squad, f.device, f.upload_id, f.t, f.seq, gx, gy).where(
+        *rows.conditions, fix_box(request)
+    )
+    cell = thinning_cell(tile.z)
+    if cell is not None:
+        # the newest fix of each squad and screen pixel
+        col, row = func.floor(gx / cell), func.floor(gy / cell)
+        placed = placed.ext(distinct_on(f.squad, col, row)).order_by(
+            f.squad, col, row, f.t.desc().nulls_last(), f.upload_id.desc(), f.seq.desc()
+        )
+    kept = placed.subquery("placed")
+    k = kept.c
+    return select(
+        k.squad,
+        k.device,
+        k.upload_id,
+        _iso(k.t).label("time"),
+        func.ST_MakePoint(k.gx, k.gy).label("geom"),
+    ).order_by(k.t.desc().nulls_last(), k.upload_id.desc(), k.seq.desc())
+
+
 def vector_tile(conn: Connection, request: TileRequest) -> bytes:
     """The tile as MVT bytes (empty when no feature falls in it)."""
     tile = request.tile
@@ -41,29 +79,7 @@ def vector_tile(conn: Connection, request: TileRequest) -> bytes:
     table = rows.table
     envelope = func.ST_TileEnvelope(tile.z, tile.x, tile.y)
     if request.collection == "fixes":
-        f = FIXES.c
-        point = func.ST_Transform(func.ST_SetSRID(func.ST_MakePoint(f.lon, f.lat), 4326), 3857)
-        columns = [f.squad, f.device, f.upload_id, _iso(f.t).label("time")]
-        geom = func.ST_AsMVTGeom(point, envelope, EXTENT, 0, True).label("geom")
-        query = select(*columns, geom).where(*rows.conditions, fix_box(request))
-        cell = thinning_cell(tile.z)
-        if cell is not None:
-            # the cell of the point's place on the tile's grid, rounded as ST_AsMVTGeom does
-            minx, _, _, maxy = tile.bounds()
-            scale = EXTENT / tile.span
-            col = func.floor(func.round((func.ST_X(point) - minx) * scale) / cell)
-            row = func.floor(func.round((maxy - func.ST_Y(point)) * scale) / cell)
-            thinned = (
-                query.add_columns(f.t.label("t_order"))
-                .ext(distinct_on(f.squad, col, row))
-                .order_by(f.squad, col, row, f.t.desc())
-                .subquery("thinned")
-            )
-            query = select(
-                *[thinned.c[c] for c in PROPERTY_COLUMNS["fixes"]], thinned.c.geom
-            ).order_by(thinned.c.t_order.desc())
-        else:
-            query = query.order_by(*rows.newest_first)
+        query = _fix_rows(request)
     else:
         c = table.c
         west, south, east, north = tile.lonlat_bounds(BUFFER / EXTENT)
