@@ -273,3 +273,16 @@ def test_patrol_keys_read_their_own_squad_only(
         TILES.format("fixes", tile.z, tile.y, tile.x), headers={"Authorization": ""}
     )
     assert anonymous.status_code == 401
+
+
+def test_the_tile_documents_take_f_json_only(client: TestClient) -> None:
+    for path in (
+        "/ogc/tileMatrixSets",
+        "/ogc/tileMatrixSets/WebMercatorQuad",
+        "/ogc/collections/fixes/tiles",
+        "/ogc/collections/fixes/tiles/WebMercatorQuad",
+    ):
+        assert client.get(path, params={"f": "json"}).status_code == 200, path
+        refused = client.get(path, params={"f": "html"})
+        assert refused.status_code == 400, path
+        assert refused.headers["content-type"] == "application/problem+json"

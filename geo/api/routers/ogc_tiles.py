@@ -29,7 +29,7 @@ from geo.api.routers.ogc import (
     refuse_unknown_parameters,
     township_query,
 )
-from geo.errors import Forbidden, NotFound
+from geo.errors import Forbidden, InvalidQuery, NotFound
 from geo.features import parse_datetime, spatial_extent
 from geo.keys import Principal, Role
 from geo.tiles import (
@@ -90,6 +90,7 @@ DatetimeQuery = Annotated[
         examples=["2026-11-01/2026-11-30"],
     ),
 ]
+FormatQuery = Annotated[str | None, Query(description="Only json", examples=["json"])]
 SquadQuery = Annotated[
     str | None,
     Query(
@@ -101,6 +102,11 @@ SquadQuery = Annotated[
 
 def _ok(description: str, example: dict[str, Any]) -> dict[int | str, dict[str, Any]]:
     return {200: {"description": description, "content": {JSON: {"example": example}}}}
+
+
+def _check_json(f: str | None) -> None:
+    if f is not None and f not in ("json", "application/json"):
+        raise InvalidQuery(f"f={f!r} is not offered; these documents are json")
 
 
 def _check_tms(tms: str) -> None:
@@ -145,8 +151,9 @@ def _query(request: Request) -> dict[str, str]:
     response_description="The tile matrix sets tiles are served in (WebMercatorQuad)",
     responses={**TILES_PROBLEMS, **_ok("The tile matrix sets", {"tileMatrixSets": []})},
 )
-def tile_matrix_sets(request: Request) -> dict[str, Any]:
+def tile_matrix_sets(request: Request, f: FormatQuery = None) -> dict[str, Any]:
     """The one tile matrix set tiles are served in: WebMercatorQuad."""
+    _check_json(f)
     return {
         "links": [link(absolute(request, "/ogc/tileMatrixSets"), "self", JSON, "tile matrix sets")],
         "tileMatrixSets": [
@@ -177,8 +184,9 @@ def tile_matrix_sets(request: Request) -> dict[str, Any]:
         **_ok("The definition in OGC 17-083r4's JSON (TMS 2.0)", {"id": TMS_ID, "uri": TMS_URI}),
     },
 )
-def tile_matrix_set_definition(tms: TmsPath) -> dict[str, Any]:
+def tile_matrix_set_definition(tms: TmsPath, f: FormatQuery = None) -> dict[str, Any]:
     """WebMercatorQuad: EPSG:3857, tile matrices 0 to 24 of 256-pixel tiles."""
+    _check_json(f)
     _check_tms(tms)
     return tile_matrix_set()
 
@@ -215,9 +223,11 @@ def tilesets(
     principal: Annotated[Principal, Depends(TileReader)],
     datetime_: DatetimeQuery = None,
     squad: SquadQuery = None,
+    f: FormatQuery = None,
 ) -> dict[str, Any]:
     """The collection's vector tilesets: Mapbox Vector Tiles on WebMercatorQuad."""
     _tile_collection(collection)
+    _check_json(f)
     _squad_for(principal, township.code, collection, squad)
     if datetime_ is not None:
         parse_datetime(datetime_, township.layers.info.tz)
@@ -253,12 +263,14 @@ def tileset(
     principal: Annotated[Principal, Depends(TileReader)],
     datetime_: DatetimeQuery = None,
     squad: SquadQuery = None,
+    f: FormatQuery = None,
 ) -> dict[str, Any]:
     """The tileset's metadata (OGC 17-083r4 tileset metadata): the tile matrix set, the
     limits covering the township at zoom 0 to 18, the one MVT layer with its properties, and
     links to the tiles (a URL template) and the tiling scheme."""
     _tile_collection(collection)
     _check_tms(tms)
+    _check_json(f)
     _squad_for(principal, township.code, collection, squad)
     if datetime_ is not None:
         parse_datetime(datetime_, township.layers.info.tz)
