@@ -235,7 +235,7 @@ def test_an_empty_tile_is_204(client: TestClient) -> None:
         ("nothing/tiles", 404),
         ("fixes/tiles/WebMercatorQuad/3/0/0?datetime=yesterday", 400),
         ("fixes/tiles/WebMercatorQuad/3/0/0?zoom=3", 400),
-        ("area_gaps/tiles/WebMercatorQuad/3/0/0?squad=squad-01", 404),
+        ("area_gaps/tiles/WebMercatorQuad/3/0/0?squad=squad-01", 400),
     ],
 )
 def test_bad_tile_requests_are_problems(client: TestClient, path: str, status: int) -> None:

@@ -135,7 +135,7 @@ def _squad_for(
         squad = squad or principal.squad or ""
         principal.check_scope(township, squad)
     elif squad is not None and not personal:
-        raise NotFound(f"squad= filters fixes and tracks; {collection} has no squad")
+        raise InvalidQuery(f"squad= filters fixes and tracks; {collection} has no squad")
     return squad
 
 
