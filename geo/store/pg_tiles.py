@@ -1,8 +1,9 @@
 """Vector tiles in PostGIS: one ``ST_AsMVT`` query per tile (:mod:`geo.tiles`).
 
 The rows come from :func:`geo.store.tile_sql.tile_rows`; lines and polygons are found through
-the GiST index (``geom && envelope``), simplified by half a screen pixel
-(``ST_SimplifyPreserveTopology``) and clipped to the tile and its margin by ``ST_AsMVTGeom``.
+the GiST index (``geom && envelope``), simplified by half a screen pixel (``ST_Simplify``;
+``ST_SimplifyPreserveTopology`` for polygons) and clipped to the tile and its margin by
+``ST_AsMVTGeom``.
 Lines and polygons are cut to the tile's box before they are projected. Fixes are placed on
 the tile's grid by arithmetic on their longitude and latitude (:func:`_fix_rows`); below
 :data:`geo.tiles.FULL_DETAIL_ZOOM` one fix per squad and screen pixel is kept (the newest,
@@ -86,7 +87,14 @@ def vector_tile(conn: Connection, request: TileRequest) -> bytes:
         box = func.ST_MakeEnvelope(west, south, east, north, 4326)
         # cut to the tile and its margin first: a long track is projected and simplified only
         # where the tile shows it
-        shape = func.ST_SimplifyPreserveTopology(
+        # polygons keep their rings valid; lines (tracks that run back and forth over a road
+        # keep many vertices to stay "simple") take plain Douglas-Peucker
+        simplify = (
+            func.ST_SimplifyPreserveTopology
+            if request.collection == "area_gaps"
+            else func.ST_Simplify
+        )
+        shape = simplify(
             func.ST_Transform(func.ST_ClipByBox2D(c.geom, box), 3857),
             simplify_tolerance(tile.z),
         )
