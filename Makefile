@@ -23,11 +23,12 @@ demo: install
 test: install
 	bash scripts/run-tests.sh $(ARGS)
 
-## QGIS itself (Debian's python3-qgis, offscreen) against `geo serve`: installs QGIS first.
-## `make test` runs the same test whenever QGIS is installed.
+## QGIS itself (Debian's python3-qgis, offscreen) against `geo serve` and opening the embedded
+## store's file (only valid sublayers listed): installs QGIS first.
+## `make test` runs the same tests whenever QGIS is installed.
 test-qgis: install
 	bash scripts/install-qgis.sh
-	bash scripts/run-tests.sh tests/api/test_qgis.py $(ARGS)
+	bash scripts/run-tests.sh tests/api/test_qgis.py tests/storage/test_gpkg_listing.py $(ARGS)
 
 ## The property tests and schemathesis at length: many random examples per property and per
 ## operation (GEO_FUZZ_EXAMPLES, default 2000 per property; schemathesis a tenth of that per
@@ -49,6 +50,13 @@ bench-load: install
 ## ARGS="--admin-url postgresql+psycopg://...@127.0.0.1:PORT/postgres"); ARGS=--quick.
 bench-live: install
 	$(BIN)/python bench/live.py $(ARGS)
+
+## A county in PostGIS recomputed by `geo batch coverage` on LocalClusters of 1 and 2 workers
+## (11 townships × 52 weeks, about 24M fixes; ARGS=--small for 2 × 4). Its own database:
+## GEO_BENCH_DATABASE_URL, else geo_bench_scale on the 127.0.0.1:55432 cluster (docs/deploy.md).
+.PHONY: bench-scale
+bench-scale: install
+	$(BIN)/python bench/scale.py $(ARGS)
 
 lint: install
 	$(BIN)/ruff check .

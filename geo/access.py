@@ -11,6 +11,7 @@ from geo import operations
 from geo.audit import CLI_ACTOR, Action, entry
 from geo.errors import AuthenticationRequired, InvalidInput
 from geo.keys import (
+    SCOPABLE_ROLES,
     ApiKey,
     Principal,
     Role,
@@ -46,7 +47,9 @@ def create_key(
         ``patrol``, ``planner``, ``leader`` or ``admin``.
     squad, township
         A patrol key's squad (one of the township's layers) and township (default: the store's
-        only township). Other roles act for every township and take neither.
+        only township). A leader or planner key with a ``township`` acts for that township
+        only; without one it is a county key and acts for every township. Admin keys act for
+        the county and take neither.
 
     Returns
     -------
@@ -65,11 +68,15 @@ def create_key(
                 f"squad {squad!r} is not in the layers of township {code} "
                 f"(its squads: {', '.join(squads)})"
             )
-    elif squad or township:
-        raise InvalidInput(
-            f"--squad and --township are for patrol keys only; a {role.value} key acts for "
-            "every township"
-        )
+    elif squad:
+        raise InvalidInput(f"--squad is for patrol keys only; a {role.value} key has no squad")
+    elif township:
+        if role not in SCOPABLE_ROLES:
+            raise InvalidInput(
+                f"--township is for patrol, planner and leader keys; a {role.value} key acts "
+                "for the whole county"
+            )
+        code = operations.resolve_township(store, township)
     made = generate_token()
     created = now or datetime.now(UTC)
     key = ApiKey(

@@ -39,6 +39,8 @@ class Action(StrEnum):
     """A phone registered (``geo devices add``, ``POST /api/v1/devices``)."""
     DEVICE_REVOKE = "device.revoke"
     """A phone's device id revoked (``geo devices revoke``, ``DELETE /api/v1/devices/{id}``)."""
+    FIXES_PRUNE = "fixes.prune"
+    """Stored fixes before a month removed (``geo db prune --before YYYY-MM --yes``)."""
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from geo.errors import GeoError
+from geo.errors import GeoError, InvalidInput
 from geo.i18n import Lang
 from geo.weeks import IsoWeek, parse_day
 
@@ -154,22 +154,38 @@ def _progress(*, quiet: bool = False) -> Progress:
 
 @layers_app.command("load")
 def layers_load(
-    directory: Annotated[Path, typer.Argument(help="A layers folder with township.toml.")],
+    directories: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Township layers folders (with township.toml), or folders of them (a county)."
+        ),
+    ],
 ) -> None:
-    """Validate a township's layers folder and load it into the store (replacing that township).
+    """Validate townships' layers folders and load them into the store (each replacing that
+    township). Every folder is checked before any is loaded: one with problems loads none.
 
     Example: `geo layers load layers/xiaozhang`
+
+    Example: `geo layers load layers/county-sample` (every township folder inside it)
     """
     from geo import operations
+    from geo.layers import read_layers_dir
 
     settings = get_settings()
     store = _store(settings)
-    layers = operations.import_layers_dir(store, directory)
-    out.print(
-        f"loaded {layers.info.name} ({layers.info.code}): {len(layers.villages)} villages, "
-        f"{len(layers.roads)} roads, {len(layers.cameras)} cameras, "
-        f"{len(layers.checkpoints)} checkpoints, {len(layers.drone_flights)} drone flights"
-    )
+    folders = operations.township_dirs(directories)
+    read = []
+    for number, folder in enumerate(folders, 1):
+        err.print(f"[{number}/{len(folders)}] checking {folder}", highlight=False)
+        read.append((folder, read_layers_dir(folder)))
+    for number, (folder, checked) in enumerate(read, 1):
+        layers = operations.import_layers_dir(store, folder, layers=checked)
+        out.print(
+            f"[{number}/{len(read)}] loaded {layers.info.name} ({layers.info.code}): "
+            f"{len(layers.villages)} villages, "
+            f"{len(layers.roads)} roads, {len(layers.cameras)} cameras, "
+            f"{len(layers.checkpoints)} checkpoints, {len(layers.drone_flights)} drone flights"
+        )
 
 
 @layers_app.command("export")
@@ -552,6 +568,55 @@ def monthly(
     sys.stdout.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
 
 
+@app.command("county")
+def county_cmd(
+    weeks: Annotated[
+        str | None,
+        typer.Option(
+            "--weeks",
+            "-w",
+            help="ISO weeks: 2026-W47, a span 2026-W44..2026-W47 or a comma list (default: the "
+            "last 4 complete weeks).",
+        ),
+    ] = None,
+    fmt: Annotated[TableFormat, typer.Option("--format", "-f", help="Output.")] = "table",
+    lang: LangOpt = "zh",
+) -> None:
+    """The county view (县级总览): every township of the store by week, each cell the
+    township's verdict and villages passed (each township by its own rules and time zone).
+
+    Example: `geo county --weeks 2026-W44..2026-W47`
+    """
+    from geo import operations
+    from geo.coverage.county import parse_weeks
+
+    store = _store(get_settings())
+    view = operations.county_coverage(store, parse_weeks(weeks) if weeks else None)
+    if fmt == "json":
+        sys.stdout.write(
+            json.dumps(view.model_dump(mode="json"), ensure_ascii=False, indent=2) + "\n"
+        )
+        return
+    zh = lang == "zh"
+    labels = {
+        "pass": ("[green]达标[/green]", "[green]pass[/green]"),
+        "fail": ("[red]未达标[/red]", "[red]FAIL[/red]"),
+        "no_data": ("[yellow]无数据[/yellow]", "[yellow]no data[/yellow]"),
+    }
+    table = Table(title="县级总览" if zh else "County view")
+    table.add_column("乡镇" if zh else "township", no_wrap=True)
+    for week in view.weeks:
+        table.add_column(week, no_wrap=True)
+    for row in view.townships:
+        name = row.name if zh else (row.name_en or row.name)
+        cells = [
+            f"{labels[c.status][0 if zh else 1]} {c.villages_passed}/{c.villages_total}"
+            for c in (row.weeks[w] for w in view.weeks)
+        ]
+        table.add_row(f"{name} ({row.township_code})", *cells)
+    out.print(table)
+
+
 @report_app.command("month")
 def report_month(
     month: Annotated[str, typer.Argument(help="Month, e.g. 2026-11.")],
@@ -562,6 +627,10 @@ def report_month(
     lang: LangOpt = "zh",
     pdf: Annotated[bool, typer.Option("--pdf", help="Write PDF (A4) instead of HTML.")] = False,
     township: TownshipOpt = None,
+    county: Annotated[
+        bool,
+        typer.Option("--county", help="The county's report: every township by week."),
+    ] = False,
 ) -> None:
     """Write the monthly review report (月调度) for the monthly meeting: each village's weekly
     verdicts, coverage trends, gaps that persisted two or more weeks, squad effort and cameras
@@ -570,15 +639,24 @@ def report_month(
     Example: `geo report month 2026-11`
 
     Example: `geo report month 2026-11 --lang en --pdf -o 2026-11.pdf`
+
+    Example: `geo report month 2026-11 --county` (every township of the store by week)
     """
     from geo import operations
     from geo.outputs.monthly_report import monthly_report_pdf, report_filename
     from geo.paths import output_path
 
-    store, code = _open(township)
-    name = report_filename(code, month, pdf=pdf)
+    if county:
+        if township:
+            raise InvalidInput("--county and --township: choose one")
+        store = _store(get_settings())
+        name = report_filename("county", month, pdf=pdf)
+        html = operations.county_report(store, month, lang=lang)
+    else:
+        store, code = _open(township)
+        name = report_filename(code, month, pdf=pdf)
+        html = operations.month_report(store, code, month, lang=lang)
     path = output or output_path(get_settings().output.maps_dir, name)
-    html = operations.month_report(store, code, month, lang=lang)
     path.parent.mkdir(parents=True, exist_ok=True)
     if pdf:
         path.write_bytes(monthly_report_pdf(html))
@@ -959,7 +1037,15 @@ def keys_create(
     squad: Annotated[
         str | None, typer.Option(help="A patrol key's squad (required for patrol).")
     ] = None,
-    township: TownshipOpt = None,
+    township: Annotated[
+        str | None,
+        typer.Option(
+            "--township",
+            "-t",
+            help="The township a patrol, leader or planner key acts for (a patrol key's default: "
+            "the store's only township; a leader's or planner's: none, the whole county).",
+        ),
+    ] = None,
 ) -> None:
     """Create an API key and print it once: only its hash is stored, so it cannot be shown
     again. Patrol keys upload and read their own squad's tracks; planner and leader keys read
@@ -967,13 +1053,19 @@ def keys_create(
 
     Example: `geo keys create --role patrol --squad squad-01 --name "squad-01 phone"`
 
-    Example: `geo keys create --role leader --name "王乡长"`
+    Example: `geo keys create --role leader --name "王乡长"` (a county key: every township)
+
+    Example: `geo keys create --role leader --township 433122207 --name "王乡长"` (that
+    township only)
     """
     from geo import access
 
     store = _store(get_settings())
     token, key = access.create_key(store, role=role, name=name, squad=squad, township=township)
-    scope = f" for {key.squad} of township {key.township}" if key.squad else ""
+    if key.squad:
+        scope = f" for {key.squad} of township {key.township}"
+    else:
+        scope = f" for township {key.township}" if key.township else " for the county"
     err.print(
         f"created {key.role.value} key {key.key_id}{scope}. "
         "保存好这个密钥，它不会再显示 (store it now: it will not be shown again):",
@@ -1215,6 +1307,35 @@ def db_upgrade() -> None:
     out.print(f"PostGIS schema at revision {upgrade(url)}")
 
 
+@db_app.command("prune")
+def db_prune(
+    before: Annotated[
+        str,
+        typer.Option(help="Remove the fixes timed before this month (YYYY-MM, UTC months)."),
+    ],
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Remove them; without it, only list what would go.")
+    ] = False,
+) -> None:
+    """Retention of raw fixes: list, then remove, the stored fixes before a month. PostGIS
+    drops those months' partitions whole; the embedded GeoPackage deletes the rows. Uploads,
+    their tracks and stored weekly results stay. The audit log records what was removed.
+
+    Example: `geo db prune --before 2024-01` (lists), then `geo db prune --before 2024-01 --yes`
+    """
+    from geo import operations
+
+    parts = operations.prune_fixes(_store(get_settings()), before, apply=yes)
+    verb = "removed" if yes else "would remove"
+    for part in parts:
+        how = "whole partition" if part.dropped else "rows by time"
+        out.print(f"{verb} {part.rows} fixes: {part.name} ({how})")
+    total = sum(p.rows for p in parts)
+    out.print(f"{verb} {total} fixes before {before.strip()} in {len(parts)} place(s)")
+    if parts and not yes:
+        out.print("nothing removed yet; add --yes to remove them")
+
+
 @app.command()
 def demo(
     week: Annotated[
@@ -1260,6 +1381,126 @@ def demo(
         out.print(f"演示密钥 demo key (admin): {token}", highlight=False)
         out.print(f"API: http://{host}:{port}/docs  (Authorize: the demo key)")
         serve(host=None, port=None)
+
+
+batch_app = typer.Typer(
+    help="Many township-weeks at once on a Dask cluster (a local one by default).",
+    no_args_is_help=True,
+)
+app.add_typer(batch_app, name="batch")
+
+
+@batch_app.command("coverage")
+def batch_coverage(
+    weeks: Annotated[
+        str, typer.Option(help="The weeks: one (2026-W48) or FIRST..LAST (2026-W01..2026-W48).")
+    ],
+    township: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--township", "-t", help="A township code (repeat for several; default: the only one)."
+        ),
+    ] = None,
+    every: Annotated[bool, typer.Option("--all", help="Every township in the store.")] = False,
+    stale: Annotated[
+        bool,
+        typer.Option(
+            "--stale",
+            help="Only township-weeks whose stored result is missing or out of date (layers, "
+            "rules, camera statuses or uploads changed since).",
+        ),
+    ] = False,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="A running Dask scheduler, e.g. tcp://10.0.0.5:8786 (PostGIS only)."),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1, max=1024, help="Processes of the local cluster (default: one per core)."
+        ),
+    ] = None,
+    in_process: Annotated[
+        bool, typer.Option("--in-process", help="No Dask: one township-week after the other here.")
+    ] = False,
+    method: Annotated[
+        Method, typer.Option(help="The engine: fast, or exact (the vector reference, slower).")
+    ] = "fast",
+    fmt: Annotated[
+        ReportFormat, typer.Option("--format", "-f", help="The summary as text or JSON.")
+    ] = "text",
+) -> None:
+    """Compute the weekly coverage of many township-weeks and store it: one Dask task per
+    township-week, each reading its inputs from the store in its worker and writing its result
+    back. Without `--scheduler` a local cluster uses every core. A township-week that fails is
+    listed at the end (exit status 2); the others are stored.
+
+    Example: `geo batch coverage --all --weeks 2026-W01..2026-W48`
+
+    Example: `geo batch coverage --all --weeks 2026-W01..2026-W48 --stale --scheduler tcp://10.0.0.5:8786`
+    """
+    from geo.batch import StoreAddress, check_cluster, run_batch, township_weeks
+    from geo.errors import InvalidInput
+    from geo.weeks import parse_weeks
+
+    if every and township:
+        raise InvalidInput("give --township or --all, not both")
+    settings = get_settings()
+    week_list = parse_weeks(weeks)
+    # The file's absolute path: a worker process need not share this one's directory.
+    gpkg = str(settings.store.gpkg_path.resolve())
+    address = StoreAddress(settings.store.database_url, gpkg)
+    check_cluster(address, scheduler, workers)
+    store = _store(settings)
+    try:
+        if every:
+            pairs = township_weeks(store, None, week_list)
+        else:
+            from geo import operations
+
+            codes = township or [operations.resolve_township(store, settings.layers.township)]
+            pairs = township_weeks(store, codes, week_list)
+    finally:
+        store.close()
+    with _progress(quiet=fmt == "json") as progress:
+        task = progress.add_task("coverage 周覆盖", total=len(pairs))
+        report = run_batch(
+            address,
+            pairs,
+            stale=stale,
+            method=method,
+            scheduler=scheduler,
+            workers=workers,
+            in_process=in_process,
+            on_outcome=lambda _: progress.advance(task),
+        )
+    summary = {
+        "where": report.where,
+        "workers": report.workers,
+        "township_weeks": len(report.outcomes),
+        "computed": report.count("computed"),
+        "current": report.count("current"),
+        "failed": [
+            {"township": o.township, "week": o.week, "error": o.error} for o in report.failed
+        ],
+        "seconds": round(report.seconds, 2),
+    }
+    if fmt == "json":
+        sys.stdout.write(json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
+    else:
+        out.print(
+            f"{summary['township_weeks']} township-weeks ({report.where}): "
+            f"{summary['computed']} computed, {summary['current']} already current, "
+            f"{len(report.failed)} failed, in {report.seconds:.1f} s",
+            highlight=False,
+        )
+        for o in report.failed:
+            err.print(
+                f"[red]geo: error:[/red] {escape(o.township)} {escape(o.week)}: {escape(o.error)}",
+                highlight=False,
+            )
+    if report.failed:
+        raise typer.Exit(2)
 
 
 def main() -> None:

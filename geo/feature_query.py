@@ -2,8 +2,9 @@
 the properties to return and the CRS of its boxes and answers (OGC API – Features Parts 2
 and 3).
 
-Parsing only: :mod:`geo.store.cql_sql` translates a filter to SQL over the store's tables,
-:func:`geo.features.select_features` applies one to a computed layer (the gaps).
+Parsing only (pygeofilter's parsers, with CQL2's temporal functions and intervals, which
+pygeofilter 0.4 reads differently): :mod:`geo.store.cql_sql` translates a filter to SQL over
+the store's tables.
 """
 
 from __future__ import annotations
@@ -13,13 +14,17 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Final, Literal
+from functools import cache
+from pathlib import Path
+from typing import Any, ClassVar, Final, Literal
 
+import pygeofilter.parsers.cql2_text as cql2_text_parser
 import pyproj
 import shapely
+from lark import Lark, v_args
 from pygeofilter import ast, values
-from pygeofilter.parsers.cql2_json import parse as parse_cql2_json
-from pygeofilter.parsers.cql2_text import parse as parse_cql2_text
+from pygeofilter.parsers.cql2_json.parser import walk_cql_json
+from pygeofilter.parsers.cql2_text.parser import CQLTransformer
 from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import transform
@@ -97,6 +102,131 @@ def reproject(geom: BaseGeometry, to: pyproj.Transformer) -> BaseGeometry:
     return transform(to.transform, geom)
 
 
+@dataclass
+class TimeIntersects(ast.TemporalPredicate):  # type: ignore[misc]
+    """CQL2's ``T_INTERSECTS`` (pygeofilter reads it as ``T_OVERLAPS``, which is narrower)."""
+
+    op: ClassVar[ast.TemporalComparisonOp] = ast.TemporalComparisonOp.TOVERLAPS
+
+
+#: CQL2's temporal operators → the tree's nodes.
+TEMPORAL_OPERATORS: Final[dict[str, type[ast.TemporalPredicate]]] = {
+    "t_after": ast.TimeAfter,
+    "t_before": ast.TimeBefore,
+    "t_contains": ast.TimeContains,
+    "t_disjoint": ast.TimeDisjoint,
+    "t_during": ast.TimeDuring,
+    "t_equals": ast.TimeEquals,
+    "t_finishedby": ast.TimeEndedBy,
+    "t_finishes": ast.TimeEnds,
+    "t_intersects": TimeIntersects,
+    "t_meets": ast.TimeMeets,
+    "t_metby": ast.TimeMetBy,
+    "t_overlappedby": ast.TimeOverlappedBy,
+    "t_overlaps": ast.TimeOverlaps,
+    "t_startedby": ast.TimeBegunBy,
+    "t_starts": ast.TimeBegins,
+}
+
+
+def _instant(item: Any) -> Any:
+    """One end of an ``INTERVAL``: ``'..'`` (open) as None, a date or time text as its value,
+    a property as it is."""
+    if isinstance(item, str):
+        if item == "..":
+            return None
+        return _strict_time(item, what="an interval's end ('..' when open)", dates=True)
+    return item
+
+
+def _strict_time(text: str, *, what: str, dates: bool) -> date | datetime:
+    """An RFC 3339 time (or, with ``dates``, a date) written in full: pygeofilter's own reading
+    takes anything (``'x'`` is today)."""
+    try:
+        if dates and len(text) == 10:
+            return date.fromisoformat(text)
+        return datetime.fromisoformat(text.replace("z", "Z").replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidQuery(
+            f"{what} {text!r} is not an RFC 3339 {'date or ' if dates else ''}time"
+        ) from None
+
+
+@v_args(meta=False, inline=True)
+class _Transformer(CQLTransformer):  # type: ignore[misc]
+    """pygeofilter's CQL2 text transformer with CQL2's temporal functions."""
+
+    def temporal_function(self, op: Any, lhs: Any, rhs: Any) -> ast.Node:
+        return TEMPORAL_OPERATORS[str(op).lower()](lhs, rhs)
+
+    def any_interval(self, start: Any, end: Any) -> values.Interval:
+        return values.Interval(_instant(start), _instant(end))
+
+
+_GRAMMAR_CHANGES: Final[list[tuple[str, str]]] = [
+    # CQL2 writes temporal operators as functions: T_INTERSECTS(a, b), not a T_INTERSECTS b
+    (
+        "          | temporal_predicate\n",
+        '          | temporal_predicate\n          | TEMPORAL_FUNC "(" expression "," '
+        'expression ")" -> temporal_function\n',
+    ),
+    # INTERVAL of dates, times, '..' and properties, as CQL2 allows
+    (
+        '''?interval: "INTERVAL" "("  "\'" DATETIME "\'" "," "\'" DATETIME "\'" ")"''',
+        """interval: "INTERVAL"i "(" expression "," expression ")" -> any_interval""",
+    ),
+]
+_TEMPORAL_FUNC = "TEMPORAL_FUNC.3: " + " | ".join(f'"{op.upper()}"i' for op in TEMPORAL_OPERATORS)
+
+
+@cache
+def _text_parser() -> Lark:
+    """pygeofilter's CQL2 text grammar with CQL2's temporal functions and intervals."""
+    folder = Path(cql2_text_parser.__file__).parent
+    grammar = (folder / "grammar.lark").read_text(encoding="utf-8")
+    for old, new in _GRAMMAR_CHANGES:
+        if old not in grammar:
+            raise RuntimeError(f"pygeofilter's CQL2 grammar changed: {old!r} not found")
+        grammar = grammar.replace(old, new)
+    return Lark(
+        grammar + "\n" + _TEMPORAL_FUNC + "\n",
+        parser="lalr",
+        maybe_placeholders=False,
+        transformer=_Transformer(),
+        import_paths=[str(folder.parent)],
+    )
+
+
+def _parse_json(node: Any) -> Any:
+    """A CQL2 JSON filter: the logical and temporal operators and intervals here (so that
+    ``t_intersects`` is not read as ``t_overlaps`` and an interval may name properties),
+    the rest by pygeofilter."""
+    if isinstance(node, dict) and isinstance(node.get("op"), str):
+        op = node["op"].lower()
+        args = node.get("args", [])
+        if op in ("and", "or") and isinstance(args, list) and args:
+            kind = ast.And if op == "and" else ast.Or
+            return kind.from_items(*[_parse_json(a) for a in args])
+        if op == "not" and isinstance(args, list) and len(args) == 1:
+            return ast.Not(_parse_json(args[0]))
+        if op in TEMPORAL_OPERATORS:
+            if not isinstance(args, list) or len(args) != 2:
+                raise InvalidQuery(f"{op} takes two arguments")
+            return TEMPORAL_OPERATORS[op](_parse_json(args[0]), _parse_json(args[1]))
+    if isinstance(node, dict) and isinstance(node.get("timestamp"), str):
+        return _strict_time(node["timestamp"], what="timestamp", dates=False)
+    if isinstance(node, dict) and isinstance(node.get("date"), str):
+        return _strict_time(node["date"], what="date", dates=True)
+    if isinstance(node, dict) and "interval" in node:
+        ends = node["interval"]
+        if not isinstance(ends, list) or len(ends) != 2:
+            raise InvalidQuery("an interval has two ends")
+        return values.Interval(
+            *[_instant(e) if isinstance(e, str) else _parse_json(e) for e in ends]
+        )
+    return walk_cql_json(node)
+
+
 def parse_filter(text: str, lang: str | None) -> ast.Node:
     """A CQL2 filter (``cql2-text``, the default, or ``cql2-json``) as pygeofilter's tree.
 
@@ -111,14 +241,20 @@ def parse_filter(text: str, lang: str | None) -> ast.Node:
     Equal(lhs=ATTRIBUTE status, rhs='offline')
     >>> parse_filter('{"op": "=", "args": [{"property": "status"}, "online"]}', "cql2-json")
     Equal(lhs=ATTRIBUTE status, rhs='online')
+    >>> parse_filter("T_BEFORE(started_at, DATE('2026-11-04'))", None)
+    TimeBefore(lhs=ATTRIBUTE started_at, rhs=datetime.date(2026, 11, 4))
     """
     chosen = lang or "cql2-text"
     if chosen not in FILTER_LANGS:
         raise InvalidQuery(f"filter-lang {lang!r} is not offered; use {' or '.join(FILTER_LANGS)}")
+    text_parser = _text_parser()  # built once; a pygeofilter it does not fit is our error
     try:
         if chosen == "cql2-json":
-            return parse_cql2_json(json.loads(text))
-        return parse_cql2_text(text)
+            parsed: ast.Node = _parse_json(json.loads(text))
+            return parsed
+        return text_parser.parse(text)
+    except InvalidQuery:
+        raise
     except Exception as exc:  # lark's and json's errors: the client's text is wrong
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InvalidQuery(f"filter is not valid {chosen}: {first}") from None
@@ -248,19 +384,13 @@ def filter_properties(node: Any) -> list[str]:
 
 def in_storage_crs(node: Any, to_wgs84: pyproj.Transformer) -> Any:
     """The filter with every geometry literal (GeoJSON, envelope, ``BBOX``) brought from
-    ``filter-crs`` into the stored CRS84 as a GeoJSON geometry; temporal operators refused
-    (``datetime`` is the time filter)."""
+    ``filter-crs`` into the stored CRS84 as a GeoJSON geometry (times are kept: the store's
+    SQL reads them, :mod:`geo.store.cql_sql`)."""
 
     def geometry(geom: BaseGeometry) -> values.Geometry:
         return values.Geometry(mapping(reproject(geom, to_wgs84)))
 
     def walk(item: Any) -> Any:
-        if isinstance(item, ast.TemporalPredicate):
-            raise InvalidQuery(
-                "temporal filter operators are not offered; filter by time with datetime"
-            )
-        if isinstance(item, datetime | date):
-            raise InvalidQuery("filter compares a time; filter by time with datetime instead")
         if isinstance(item, values.Geometry):
             return geometry(shape(item.geometry))
         if isinstance(item, values.Envelope):

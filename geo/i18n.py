@@ -142,6 +142,19 @@ TEXT: dict[str, dict[str, str]] = {
     "facing": {"zh": "朝向（度）", "en": "Facing (°)"},
     "added_ha": {"zh": "新增覆盖（公顷）", "en": "Area added (ha)"},
     "no_camera_sites": {"zh": "没有能增加覆盖的点位", "en": "No site adds uncovered area"},
+    "county_title": {"zh": "全县巡查覆盖", "en": "County patrol coverage"},
+    "county_view": {"zh": "全县总览", "en": "County view"},
+    "county_report_title": {"zh": "全县月调度报告", "en": "County monthly review"},
+    "township": {"zh": "乡镇", "en": "Township"},
+    "county_total": {"zh": "全县合计", "en": "County total"},
+    "townships_passed": {"zh": "个乡镇达标", "en": "townships pass"},
+    "earlier": {"zh": "更早", "en": "Earlier"},
+    "later": {"zh": "更晚", "en": "Later"},
+    "county_note": {
+        "zh": "每格为该乡镇该周的结论和达标村数；各乡镇按各自的规则、时区计算。点击进入该乡该周。",
+        "en": "Each cell is the township's verdict that week and its villages passed, each "
+        "township judged by its own rules and time zone. Click a cell to open that week.",
+    },
 }
 
 

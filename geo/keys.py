@@ -87,9 +87,18 @@ class ApiKey:
         }
 
 
+#: The roles a key may hold for one township instead of the county (``--township``).
+SCOPABLE_ROLES = frozenset({Role.PATROL, Role.PLANNER, Role.LEADER})
+
+
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: the role of the key, and for a patrol key its township and squad."""
+    """Who is calling: the role of the key and its scope.
+
+    ``township`` None is a county key: it acts for every township of the store. A township key
+    (a patrol key always, a leader or planner key when created with ``--township``) acts for
+    that township only; a patrol key also for its ``squad`` only.
+    """
 
     key_id: str
     name: str
@@ -97,22 +106,38 @@ class Principal:
     township: str | None = None
     squad: str | None = None
 
+    @property
+    def county(self) -> bool:
+        """Whether the key acts for every township (no township of its own)."""
+        return self.township is None
+
     def check_township(self, township: str) -> None:
-        """Raise :class:`Forbidden` when a patrol key reads another township (layers)."""
-        if self.role is Role.PATROL and township != self.township:
+        """Raise :class:`Forbidden` when a township key acts for another township."""
+        if self.township is not None and township != self.township:
             raise Forbidden(
-                f"this patrol key belongs to township {self.township}; "
+                f"this {self.role.value} key belongs to township {self.township}; "
                 f"it may not act for township {township}"
             )
 
+    def check_county(self, what: str) -> None:
+        """Raise :class:`Forbidden` when a township key asks for ``what`` (a view of the
+        whole county)."""
+        if self.township is not None:
+            raise Forbidden(
+                f"{what} covers every township; this {self.role.value} key belongs to township "
+                f"{self.township} only"
+            )
+
     def check_scope(self, township: str, squad: str) -> None:
-        """Raise :class:`Forbidden` when a patrol key acts for another township or squad.
+        """Raise :class:`Forbidden` when a township key acts for another township, or a patrol
+        key for another squad.
 
         Parameters
         ----------
         township, squad
             The township and squad the request reads or writes.
         """
+        self.check_township(township)
         if self.role is not Role.PATROL:
             return
         if township != self.township or squad != self.squad:

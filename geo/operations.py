@@ -10,15 +10,14 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
+from sqlalchemy import and_
 
 from geo.audit import CLI_ACTOR, Action, AuditEntry, entry
 from geo.coverage import WeekCoverage, evaluate_week
 from geo.coverage.camera_status import CameraStatus, StatusChange, week_statuses
 from geo.coverage.evaluate import Method
-from geo.coverage.result import GapKind
 from geo.errors import InvalidInput, NotFound
 from geo.feature_query import FeatureQuery
 from geo.features import (
@@ -29,8 +28,6 @@ from geo.features import (
     TimeInterval,
     check_temporal,
     feature_ids,
-    gaps_frame,
-    select_features,
     to_features,
 )
 from geo.i18n import Lang
@@ -49,7 +46,8 @@ from geo.layers import (
     check_township_code,
     read_layers_dir,
 )
-from geo.store import Store, UploadRecord
+from geo.store import NewUpload, Store, UploadRecord
+from geo.store.base import PrunedPart
 from geo.store.cql_sql import layer_condition
 from geo.text import check_text
 from geo.tracks.fixes import ParsedTrack, make_fixes
@@ -57,6 +55,7 @@ from geo.tracks.limits import DEFAULT_LIMITS, ReadLimits
 from geo.weeks import IsoWeek
 
 if TYPE_CHECKING:  # Folium is imported when a map is drawn
+    from geo.coverage.county import CountyCoverage
     from geo.coverage.daily import DayCoverage
     from geo.coverage.monthly import MonthReview
     from geo.dispatch.cameras import CameraSuggestions
@@ -97,10 +96,48 @@ def resolve_township(store: Store, wanted: str | None) -> str:
     return check_township_code(codes[0], place="stored township")
 
 
-def import_layers_dir(store: Store, directory: Path, *, actor: str = CLI_ACTOR) -> TownshipLayers:
-    """Read and validate a layers folder, then replace that township's layers in the store
-    (with its audit entry, in one transaction)."""
-    layers = read_layers_dir(directory)
+def township_dirs(paths: Sequence[Path]) -> list[Path]:
+    """The township folders named by ``paths``: each path is a township's layers folder (it
+    holds ``township.toml``) or a folder of township folders (a county, e.g.
+    ``layers/county-sample``), whose sub-folders holding ``township.toml`` are taken in name
+    order. Each folder once, in the order given.
+
+    Raises
+    ------
+    InvalidInput
+        A path that is not a folder, or a folder with neither ``township.toml`` nor a
+        sub-folder holding one.
+    """
+    found: list[Path] = []
+    for path in paths:
+        if not path.is_dir():
+            raise InvalidInput("not a folder", source=str(path))
+        if (path / "township.toml").is_file():
+            inner = [path]
+        else:
+            inner = sorted(
+                d for d in path.iterdir() if d.is_dir() and (d / "township.toml").is_file()
+            )
+            if not inner:
+                raise InvalidInput(
+                    "no township.toml here nor in a sub-folder: name a township's layers folder "
+                    "or a folder of them",
+                    source=str(path),
+                )
+        found.extend(d for d in inner if d not in found)
+    return found
+
+
+def import_layers_dir(
+    store: Store,
+    directory: Path,
+    *,
+    actor: str = CLI_ACTOR,
+    layers: TownshipLayers | None = None,
+) -> TownshipLayers:
+    """Read and validate a layers folder (or take ``layers`` already read from it), then
+    replace that township's layers in the store (with its audit entry, in one transaction)."""
+    layers = layers or read_layers_dir(directory)
     code = layers.info.code
     counts = {n: len(layers.layer(n)) for n in ("villages", *OPTIONAL_LAYERS)}
     store.save_layers(
@@ -187,6 +224,45 @@ def simulate_and_import(
         if on_file is not None:
             on_file()
     return paths
+
+
+def simulated_uploads(
+    layers: TownshipLayers, week: IsoWeek, *, seed: int = 2026
+) -> list[NewUpload]:
+    """A simulated week of patrols (the default plan with ``seed``) as uploads, one per
+    squad-day, cleaned as an uploaded file is but without writing and parsing GPX: the volume
+    path of the scale bench and of tests with many township-weeks (store them with
+    :func:`import_simulated_week` or ``store.add_upload``)."""
+    from geo.simulate import default_plan, simulate_week
+
+    uploads = []
+    for track in simulate_week(layers, week, default_plan(layers, seed=seed)):
+        f = track.fixes
+        frame = make_fixes(f["lon"], f["lat"], f["time"], accuracy_m=f["hdop"] * 5.0)
+        digest = hashlib.sha256(pd.util.hash_pandas_object(frame).to_numpy().tobytes())
+        prepared = prepare_parsed(
+            ParsedTrack(format="simulated", fixes=frame),
+            sha256=digest.hexdigest(),
+            filename=f"simulated-{track.squad}-{track.day.isoformat()}",
+            layers=layers,
+            squad=track.squad,
+            device=track.device,
+            source_crs="wgs84",
+        )
+        uploads.append(prepared.upload)
+    return uploads
+
+
+def import_simulated_week(
+    store: Store, layers: TownshipLayers, week: IsoWeek, *, seed: int = 2026
+) -> int:
+    """Store :func:`simulated_uploads`; returns the fixes stored (the same week and seed
+    twice are stored once)."""
+    stored = 0
+    for upload in simulated_uploads(layers, week, seed=seed):
+        if not store.add_upload(upload).duplicate:
+            stored += len(upload.fixes)
+    return stored
 
 
 @dataclass(frozen=True)
@@ -354,15 +430,36 @@ def week_coverage(
     start, end = week.bounds(layers.info.tz)
     fingerprint = store.inputs_fingerprint(township, start - GAP_LOOKBACK, end)
     if not refresh:
-        stored = store.load_coverage(township, str(week))
-        if stored is not None and stored[1] == fingerprint and stored[0].method == method:
-            return stored[0]
+        stored = current_week(store, layers, week, fingerprint, method=method)
+        if stored is not None:
+            return stored
     # Fixes of the weeks before date the gaps' last coverage.
     fixes = store.week_fixes(township, start - GAP_LOOKBACK, end)
     result = evaluate_week(week_layers(store, layers, week), fixes, week, method=method)
     if _has_data(fixes, start, end) or result.drone_flights:
         store.save_coverage(result, fingerprint)
     return result
+
+
+def current_week(
+    store: Store,
+    layers: TownshipLayers,
+    week: IsoWeek,
+    fingerprint: str | None = None,
+    *,
+    method: Method = "fast",
+) -> WeekCoverage | None:
+    """The stored result of the week while it is current (its inputs' fingerprint unchanged
+    and computed by ``method``), else None: none stored, or a layer, rule, camera status or
+    upload change made it stale. ``fingerprint``: the inputs' one when the caller has it."""
+    township = layers.info.code
+    if fingerprint is None:
+        start, end = week.bounds(layers.info.tz)
+        fingerprint = store.inputs_fingerprint(township, start - GAP_LOOKBACK, end)
+    stored = store.load_coverage(township, str(week))
+    if stored is not None and stored[1] == fingerprint and stored[0].method == method:
+        return stored[0]
+    return None
 
 
 def _has_data(fixes: pd.DataFrame, start: datetime, end: datetime) -> bool:
@@ -519,22 +616,14 @@ def camera_status_history(store: Store, township: str, code: str) -> CameraStatu
     )
 
 
-def gaps_layer(
-    store: Store,
-    township: str,
-    interval: TimeInterval | None = None,
-    *,
-    kind: GapKind | None = None,
-    layers: TownshipLayers | None = None,
-) -> gpd.GeoDataFrame:
-    """The gaps of every week with a stored result (only weeks meeting ``interval``; only
-    gaps of ``kind`` when given), each week brought up to date first (a week whose inputs
-    changed is computed again).
-    ``layers``: the township's layers when the caller holds them (else they are loaded)."""
-    layers = layers or store.load_layers(township)
-    tz = layers.info.tz
-    results = []
-    for text in store.coverage_weeks(township):
+def refresh_gap_weeks(
+    store: Store, layers: TownshipLayers, interval: TimeInterval | None = None
+) -> None:
+    """Bring the stored weeks meeting ``interval`` up to date before their gaps are read in
+    SQL: a week whose inputs' fingerprint (or engine) differs from its stored result's is
+    computed again (:func:`week_coverage`); an up-to-date week is not read at all."""
+    township, tz = layers.info.code, layers.info.tz
+    for text, (fingerprint, method) in sorted(store.coverage_stamps(township).items()):
         week = IsoWeek.parse(text)
         start, end = week.bounds(tz)
         if interval is not None and (
@@ -542,8 +631,9 @@ def gaps_layer(
             or (interval.end is not None and start > interval.end)
         ):
             continue
-        results.append(week_coverage(store, township, week, layers=layers))
-    return gaps_frame(results, kind)
+        current = store.inputs_fingerprint(township, start - GAP_LOOKBACK, end)
+        if current != fingerprint or method != "fast":
+            week_coverage(store, township, week, layers=layers)
 
 
 def feature_page(
@@ -560,41 +650,29 @@ def feature_page(
     """One page of a layer's features, or of the gaps of the stored weeks (``area_gaps``,
     ``road_gaps``: each week brought up to date first), filtered by ``bbox`` (CRS84),
     ``interval`` and the ``query``'s CQL2 filter (geometries in CRS84,
-    :func:`geo.feature_query.in_storage_crs`), sorted by its ``sortby``.
+    :func:`geo.feature_query.in_storage_crs`; temporal operators on drone flights' times),
+    sorted by its ``sortby``.
 
-    A stored layer is filtered, sorted and paged in SQL (:meth:`Store.layer_features`),
-    except a drone flights' ``interval``, applied to the SQL's matches (their times are
-    text with offsets); the gaps, computed per week, are filtered by pygeofilter's
-    GeoPandas evaluator (:func:`geo.features.select_features`).
+    Everything runs in SQL (:func:`geo.store.cql_sql.layer_condition`): a stored layer
+    through :meth:`Store.layer_features`, the gaps through :meth:`Store.gap_features` over
+    ``coverage_gaps``; only the page's rows are read.
     """
     query = query or FeatureQuery()
-    if collection in GAP_COLLECTIONS:
-        frame = gaps_layer(
-            store, layers.info.code, interval, kind=GAP_COLLECTIONS[collection], layers=layers
-        )
-        return select_features(
-            collection,
-            frame,
-            tz=layers.info.tz,
-            bbox=bbox,
-            interval=interval,
-            query=query,
-            limit=limit,
-            offset=offset,
-        )
     if interval is not None:
         check_temporal(collection)
-    where = layer_condition(collection, bbox, query.filter)
+    tz = layers.info.tz
+    where = layer_condition(collection, bbox, query.filter, interval, tz)
     order = [(k.name, k.descending) for k in query.sortby]
-    if interval is None:
+    if collection in GAP_COLLECTIONS:
+        refresh_gap_weeks(store, layers, interval)
+        frame, matched = store.gap_features(
+            layers.info.code, collection, where=where, order_by=order, limit=limit, offset=offset
+        )
+    else:
         frame, matched = store.layer_features(
             layers.info.code, collection, where=where, order_by=order, limit=limit, offset=offset
         )
-        return FeaturePage(to_features(collection, frame), matched, offset, limit)
-    frame, _ = store.layer_features(layers.info.code, collection, where=where, order_by=order)
-    return select_features(
-        collection, frame, tz=layers.info.tz, interval=interval, limit=limit, offset=offset
-    )
+    return FeaturePage(to_features(collection, frame), matched, offset, limit)
 
 
 def collection_feature(
@@ -607,22 +685,21 @@ def collection_feature(
         return layer_feature(layers, collection, fid)
     week_text, _, rank = fid.rpartition("-")
     weeks = store.coverage_weeks(layers.info.code)
-    if week_text not in weeks or not rank.isdigit():
+    if week_text not in weeks or not rank.isdigit() or int(rank) > 2**31 - 1:
         raise NotFound(
             f"{collection} has no feature {fid!r}; ids are <week>-<rank>, e.g. 2026-W47-1"
         )
     start = IsoWeek.parse(week_text).bounds(layers.info.tz)[0]
-    frame = gaps_layer(
-        store,
+    refresh_gap_weeks(store, layers, TimeInterval(start, start))
+    frame, _ = store.gap_features(
         layers.info.code,
-        TimeInterval(start, start),
-        kind=GAP_COLLECTIONS[collection],
-        layers=layers,
+        collection,
+        where=lambda g: and_(g.c.week == week_text, g.c.rank == int(rank)),
+        limit=1,
     )
-    page = select_features(collection, frame[frame["id"] == fid], tz=layers.info.tz, limit=1)
-    if not page.features:
+    if frame.empty:
         raise NotFound(f"{collection} has no feature {fid!r}")
-    return page.features[0]
+    return to_features(collection, frame)[0]
 
 
 def day_coverage(
@@ -746,17 +823,65 @@ def dashboard_view(
     *,
     layers: TownshipLayers | None = None,
     devices: bool = False,
+    county_link: bool = False,
 ) -> DashboardView:
     """What the dashboard shows: ``week`` (default: the last complete week in the township's
     time zone) with its verdicts and ranked gaps, named in ``lang``; with ``devices`` (an
-    admin's view) the township's phones, their last fix and battery.
+    admin's view) the township's phones, their last fix and battery; with ``county_link`` (a
+    county key, several townships) a link to the county view.
     ``layers``: the township's layers when the caller holds them (else they are loaded)."""
     from geo.outputs.dashboard import dashboard_view as view
 
     layers = layers or store.load_layers(township)
     week = week or IsoWeek.last_complete(datetime.now(UTC), layers.info.tz)
     phones = store.devices(township) if devices else None
-    return view(layers, week_coverage(store, township, week, layers=layers), week, lang, phones)
+    result = week_coverage(store, township, week, layers=layers)
+    return view(layers, result, week, lang, phones, county_link=county_link)
+
+
+def county_coverage(
+    store: Store,
+    weeks: Sequence[IsoWeek] | None = None,
+    *,
+    now: datetime | None = None,
+    load_layers: Callable[[str], TownshipLayers] | None = None,
+) -> CountyCoverage:
+    """The county view (县级总览): every stored township × ``weeks`` (default: the last
+    :data:`~geo.coverage.county.DEFAULT_WEEKS` complete weeks in the first township's time
+    zone), each cell the township's weekly result as :func:`week_coverage` gives it (stored
+    while its inputs are unchanged, each township with its own rules, time zone and CRS).
+    ``load_layers``: how a township's layers are had (default: from the store; the API passes
+    its layers cache)."""
+    from geo.coverage.county import county_coverage as assemble
+    from geo.coverage.county import county_township, last_weeks
+
+    codes = store.townships()
+    if not codes:
+        raise NotFound("the store holds no township yet; run: geo layers load layers/<township>")
+    rows = []
+    for code in codes:
+        layers = load_layers(code) if load_layers else store.load_layers(code)
+        if weeks is None:
+            weeks = last_weeks(IsoWeek.last_complete(now or datetime.now(UTC), layers.info.tz))
+        results = [week_coverage(store, code, week, layers=layers) for week in weeks]
+        rows.append(county_township(layers.info, results))
+    assert weeks is not None
+    return assemble(weeks, rows)
+
+
+def county_report(
+    store: Store, month_text: str, *, lang: Lang = "zh", now: datetime | None = None
+) -> str:
+    """The county monthly report (全县月调度): every township × the month's ISO weeks, as a
+    printable HTML page (:func:`county_coverage` over :meth:`Month.weeks`)."""
+    from geo.coverage.monthly import Month
+    from geo.outputs.county_page import county_report_html
+
+    month = Month.parse(month_text)
+    view = county_coverage(store, month.weeks(), now=now)
+    return county_report_html(
+        view, str(month), lang=lang, generated_at=(now or datetime.now(UTC)).astimezone(UTC)
+    )
 
 
 def patrol_plan(
@@ -973,3 +1098,32 @@ def run_alerts(
         failed=failed,
         pending=pending,
     )
+
+
+def prune_fixes(
+    store: Store, before: str, *, apply: bool = False, actor: str = CLI_ACTOR
+) -> list[PrunedPart]:
+    """Retention: remove the stored fixes timed before the month ``before`` (``YYYY-MM``, UTC
+    months). PostGIS drops the months' partitions whole, the GeoPackage deletes the rows;
+    uploads, their tracks and stored results stay. Without ``apply`` nothing is removed and
+    the answer lists what would be; with it the audit log records what was removed.
+    """
+    from geo.coverage.monthly import Month
+
+    month = Month.parse(before)
+    first = date(month.year, month.month, 1)
+
+    def audit(parts: list[PrunedPart]) -> AuditEntry:
+        return entry(
+            Action.FIXES_PRUNE,
+            actor=actor,
+            target=f"fixes before {first:%Y-%m}",
+            detail={
+                "before": f"{first:%Y-%m}",
+                "rows": sum(p.rows for p in parts),
+                "dropped": [p.name for p in parts if p.dropped],
+                "deleted_from": [p.name for p in parts if not p.dropped],
+            },
+        )
+
+    return store.prune_fixes(first, apply=apply, audit=audit)

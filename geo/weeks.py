@@ -127,3 +127,46 @@ class IsoWeek:
 
     def __str__(self) -> str:
         return f"{self.year}-W{self.week:02d}"
+
+
+def parse_weeks(text: str, *, max_weeks: int | None = None) -> list[IsoWeek]:
+    """The weeks named by ``text``: one week (``2026-W47``), a span (``2026-W45..2026-W48``,
+    both ends included) or a comma-separated list of either; oldest first, each once.
+
+    Parameters
+    ----------
+    max_weeks
+        The most weeks accepted (the county view's bound on one request's work); no bound
+        when ``None`` (a batch recomputation).
+
+    Raises
+    ------
+    InvalidInput
+        A week that is not an ISO week, a span that ends before it starts, or more than
+        ``max_weeks`` weeks.
+
+    Examples
+    --------
+    >>> [str(w) for w in parse_weeks("2026-W52..2027-W02")]
+    ['2026-W52', '2026-W53', '2027-W01', '2027-W02']
+    >>> [str(w) for w in parse_weeks("2026-W48, 2026-W46..2026-W47")]
+    ['2026-W46', '2026-W47', '2026-W48']
+    """
+    weeks: set[IsoWeek] = set()
+    for part in text.split(","):
+        if not part.strip():
+            continue
+        first_text, sep, last_text = part.strip().partition("..")
+        first = IsoWeek.parse(first_text.strip())
+        last = IsoWeek.parse(last_text.strip()) if sep else first
+        if last < first:
+            raise InvalidInput(f"weeks {part.strip()!r} end before they start; write FIRST..LAST")
+        week = first
+        while week <= last and (max_weeks is None or len(weeks) <= max_weeks):
+            weeks.add(week)
+            week = week.next()
+        if max_weeks is not None and len(weeks) > max_weeks:
+            raise InvalidInput(f"weeks {text!r}: at most {max_weeks} weeks at once")
+    if not weeks:
+        raise InvalidInput("weeks: name at least one week, e.g. 2026-W45..2026-W48")
+    return sorted(weeks)

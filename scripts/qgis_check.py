@@ -15,6 +15,12 @@ feature or a picture is blank.
 A vector tile layer is QGIS's "XYZ" vector tiles connection (``type=xyz``) on the tile URL
 template ``{url}/collections/{id}/tiles/WebMercatorQuad/{z}/{y}/{x}`` with the same Basic
 authentication configuration, drawn in EPSG:3857 over the collection's extent.
+
+With ``--gpkg PATH`` it opens the embedded store's file as Layer ▸ Add Layer ▸ Vector does
+instead: every sublayer QGIS lists, with whether it opens and its feature count (exit status 1
+when one does not open):
+
+    QT_QPA_PLATFORM=offscreen /usr/bin/python3 scripts/qgis_check.py --gpkg var/geo.gpkg
 """
 
 from __future__ import annotations
@@ -39,11 +45,37 @@ def api_json(url: str, key: str) -> Any:
         return json.loads(response.read())
 
 
+def check_gpkg(path: Path) -> int:
+    """Every sublayer QGIS lists in a GeoPackage, opened as a layer: one line each, then the
+    JSON report; 1 when a sublayer does not open."""
+    from qgis.core import Qgis, QgsApplication, QgsProviderRegistry, QgsVectorLayer
+
+    app = QgsApplication([], False, tempfile.mkdtemp(prefix="qgis-profile-"))
+    app.initQgis()
+    report: dict[str, Any] = {"qgis": Qgis.QGIS_VERSION, "gpkg": str(path), "sublayers": {}}
+    failures: list[str] = []
+    metadata = QgsProviderRegistry.instance().providerMetadata("ogr")
+    for sub in metadata.querySublayers(str(path)):
+        layer = QgsVectorLayer(sub.uri(), sub.name(), "ogr")
+        valid = layer.isValid()
+        count = layer.featureCount() if valid else None
+        report["sublayers"][sub.name()] = {"valid": valid, "features": count}
+        print(f"{sub.name():<24} valid={valid} features={count}")
+        if not valid:
+            failures.append(f"{sub.name()}: QGIS lists it but cannot open it")
+    report["failures"] = failures
+    for failure in failures:
+        print(f"FAIL {failure}", file=sys.stderr)
+    print(json.dumps(report, ensure_ascii=False))
+    return 1 if failures else 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--url", required=True, help="the service's /ogc URL")
-    parser.add_argument("--key", required=True, help="an API key (planner, leader or admin)")
-    parser.add_argument("--out", type=Path, required=True, help="folder for the PNGs")
+    parser.add_argument("--gpkg", type=Path, help="check a GeoPackage file's sublayers instead")
+    parser.add_argument("--url", help="the service's /ogc URL")
+    parser.add_argument("--key", help="an API key (planner, leader or admin)")
+    parser.add_argument("--out", type=Path, help="folder for the PNGs")
     parser.add_argument(
         "--render",
         default="villages,road_gaps",
@@ -57,6 +89,10 @@ def main() -> int:
         "layers and render, one PNG each (tiles-NAME.png)",
     )
     args = parser.parse_args()
+    if args.gpkg is not None:
+        return check_gpkg(args.gpkg)
+    if not (args.url and args.key and args.out):
+        parser.error("--url, --key and --out are needed (or --gpkg)")
     args.out.mkdir(parents=True, exist_ok=True)
 
     from qgis.core import (  # the system's QGIS (python3-qgis)

@@ -20,6 +20,8 @@ from geo.weeks import IsoWeek
 
 ROOT = Path(__file__).resolve().parents[1]
 LAYERS_DIR = ROOT / "layers" / "xiaozhang"
+#: The illustrative county: three townships with their own rules, time zone and CRS.
+COUNTY_DIR = ROOT / "layers" / "county-sample"
 SHARED = ROOT.parent / "shared"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
@@ -27,6 +29,14 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 @pytest.fixture(scope="session")
 def demo_layers() -> TownshipLayers:
     return read_layers_dir(LAYERS_DIR)
+
+
+@pytest.fixture(scope="session")
+def county_layers() -> list[TownshipLayers]:
+    """The townships of layers/county-sample, by code (433122901 east, 902 west in another
+    CRS with looser rules, 903 north in Asia/Urumqi with stricter rules)."""
+    found = [read_layers_dir(d) for d in COUNTY_DIR.iterdir() if (d / "township.toml").is_file()]
+    return sorted(found, key=lambda layers: layers.info.code)
 
 
 @pytest.fixture(scope="session")
@@ -91,9 +101,16 @@ class SimulatedStores:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
 
-    def copy(self, path: Path, layers: TownshipLayers, weeks: Sequence[IsoWeek]) -> GeoPackageStore:
-        """A GeoPackage store at ``path`` holding ``layers`` and ``weeks`` simulated as GPX."""
-        key = hashlib.sha256(pickle.dumps((layers, [str(w) for w in weeks]))).hexdigest()[:16]
+    def copy(
+        self,
+        path: Path,
+        layers: TownshipLayers | Sequence[TownshipLayers],
+        weeks: Sequence[IsoWeek],
+    ) -> GeoPackageStore:
+        """A GeoPackage store at ``path`` holding ``layers`` (one township, or several: a
+        county) and ``weeks`` simulated as GPX for each township."""
+        townships = [layers] if isinstance(layers, TownshipLayers) else list(layers)
+        key = hashlib.sha256(pickle.dumps((townships, [str(w) for w in weeks]))).hexdigest()[:16]
         template = self.directory / key / "geo.gpkg"
         if not template.exists():
             from geo import operations
@@ -101,9 +118,11 @@ class SimulatedStores:
             template.parent.mkdir()
             building = template.with_suffix(".building")
             store = GeoPackageStore(building)
-            store.save_layers(layers)
-            for week in weeks:
-                operations.simulate_and_import(store, layers, week, template.parent / str(week))
+            for township in townships:
+                store.save_layers(township)
+                for week in weeks:
+                    folder = template.parent / township.info.code / str(week)
+                    operations.simulate_and_import(store, township, week, folder)
             store.close()  # every call closes its connection: the file alone is the store
             building.rename(template)
         shutil.copy(template, path)

@@ -47,3 +47,28 @@ def test_a_patrol_key_acts_for_its_own_squad_and_township() -> None:
     with pytest.raises(Forbidden, match="township 433122207"):
         patrol.check_township("433122999")
     Principal("p", "planner", Role.PLANNER).check_township("433122999")
+
+
+def test_a_township_key_acts_for_its_township_only() -> None:
+    leader = Principal("a" * 12, "east leader", Role.LEADER, township="433122901")
+    assert not leader.county
+    leader.check_township("433122901")
+    leader.check_scope("433122901", "squad-05")  # any squad of its township
+    with pytest.raises(Forbidden, match="leader key belongs to township 433122901"):
+        leader.check_township("433122902")
+    with pytest.raises(Forbidden):
+        leader.check_scope("433122902", "squad-01")
+    with pytest.raises(Forbidden, match="covers every township"):
+        leader.check_county("the county view")
+
+
+def test_a_county_key_acts_for_every_township() -> None:
+    for role in (Role.LEADER, Role.PLANNER, Role.ADMIN):
+        key = Principal("b" * 12, "county", role)
+        assert key.county
+        key.check_township("433122901")
+        key.check_scope("433122902", "squad-03")
+        key.check_county("the county view")
+    patrol = Principal("c" * 12, "phone", Role.PATROL, township="433122901", squad="squad-01")
+    with pytest.raises(Forbidden):
+        patrol.check_county("the county report")

@@ -15,6 +15,7 @@ from geo.api.parse_slots import ParseSlots
 from geo.api.request_id import RequestIdMiddleware
 from geo.api.routers import (
     audit,
+    county,
     dashboard,
     layers,
     ogc,
@@ -91,6 +92,8 @@ def create_app(settings: Settings | None = None, *, warm: bool = False) -> FastA
     app.include_router(phones.trackers)
     app.include_router(phones.router)
     app.include_router(plan.router)
+    app.include_router(county.router)
+    app.include_router(county.page_router)
     openapi.install(app)
     return app
 

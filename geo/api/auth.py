@@ -222,6 +222,16 @@ class Require:
                     f"a {principal.role.value} key may not use {request.method} "
                     f"{request.url.path}; it admits: {admitted}"
                 )
+            # A key of one township names no other, on any route (also those that only
+            # carry the parameter into links); a township resolved before the key was read (a
+            # route's parameters in that order) is checked here, one resolved after by the
+            # township context.
+            for named in (
+                request.query_params.get("township"),
+                getattr(request.state, "township", None),
+            ):
+                if named:
+                    principal.check_township(named)
         except (AuthenticationRequired, Forbidden) as exc:
             if self.page:
                 target = request.url.path + (f"?{request.url.query}" if request.url.query else "")

@@ -4,7 +4,6 @@ the text rule every request's parameters and headers are held to."""
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Annotated
@@ -15,42 +14,11 @@ from geo import operations
 from geo.api.ingest_threads import IngestThreads
 from geo.keys import Principal
 from geo.layers import TownshipLayers
+from geo.layers_cache import LayersCache as LayersCache  # the app holds one
 from geo.settings import Settings
 from geo.store import Store
 from geo.text import check_text
 from geo.weeks import IsoWeek
-
-
-class LayersCache:
-    """The townships' layers as last loaded, reused while the store's
-    :meth:`~geo.store.base.Store.layers_version` stamp is unchanged.
-
-    Loading a township's layers builds a GeoDataFrame per layer (about 50 ms for the demo
-    township); every upload needs them (squads, outline, roads, rules) and they rarely change.
-    Each call asks the store for the stamp (one small query), so an edit by any process (the
-    CLI, another worker) is seen by the next upload. The layers returned are shared: read them,
-    never change them in place.
-    """
-
-    def __init__(self) -> None:
-        self._held: dict[str, tuple[str, TownshipLayers]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, store: Store, township: str) -> TownshipLayers:
-        """The township's layers (:class:`geo.errors.NotFound` when it is not stored)."""
-        version = store.layers_version(township)
-        held = self._held.get(township)
-        if version is not None and held is not None and held[0] == version:
-            return held[1]
-        with self._lock:  # one load for a burst of uploads, not one each
-            held = self._held.get(township)
-            if version is not None and held is not None and held[0] == version:
-                return held[1]
-            # Loaded after the stamp was read: a save in between makes the next call load again.
-            layers = store.load_layers(township)
-            if version is not None:
-                self._held[township] = (version, layers)
-            return layers
 
 
 def get_store(request: Request) -> Store:
@@ -103,9 +71,11 @@ class TownshipContext:
     Routes take it (``township: TownshipDep``) instead of resolving the township themselves:
     the code is the ``township`` query parameter, else ``GEO_TOWNSHIP``, else the store's only
     township (:func:`geo.operations.resolve_township`: a malformed code is 422, an unknown one
-    404), and a patrol key of another township is refused (403) once the route's key check
-    has run (:meth:`geo.keys.Principal.check_township`). The layers are loaded on first use,
-    through the app's :class:`LayersCache` (reused while the store's layers are unchanged).
+    404). A key of another township (a patrol key, or a leader or planner key made for one
+    township) is refused (403) whichever of the key check and this context runs first
+    (:meth:`geo.keys.Principal.check_township`); left out, the township is the key's own. The
+    layers are loaded on first use, through the app's :class:`LayersCache` (reused while the
+    store's layers are unchanged).
     """
 
     code: str
@@ -133,11 +103,45 @@ def get_township(
         ),
     ] = None,
 ) -> TownshipContext:
-    code = operations.resolve_township(store, township or settings.layers.township)
     principal: Principal | None = getattr(request.state, "principal", None)
+    # Left out, the township is the key's own (a township key), else the configured default.
+    own = principal.township if principal is not None else None
+    code = operations.resolve_township(store, township or own or settings.layers.township)
     if principal is not None:
         principal.check_township(code)
+    request.state.township = code  # checked by the key's check when it runs after this
     return TownshipContext(code=code, store=store, requested=township, cache=cache)
+
+
+def get_township_or_county(
+    request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
+    cache: LayersCacheDep,
+    county: Annotated[
+        bool,
+        Query(
+            description="The whole county (every township) instead of one township.",
+            examples=[True],
+        ),
+    ] = False,
+    township: Annotated[
+        str | None,
+        Query(
+            description="Township code; may be left out while the store holds one township "
+            "(ignored with county=true).",
+            examples=["433122207"],
+        ),
+    ] = None,
+) -> TownshipContext | None:
+    """The request's township as :func:`get_township` gives it, or None for ``county=true``
+    (refused, 403, for a key of one township)."""
+    if county:
+        principal: Principal | None = getattr(request.state, "principal", None)
+        if principal is not None:
+            principal.check_county("the county report")
+        return None
+    return get_township(request, store, settings, cache, township)
 
 
 def get_week(
@@ -172,6 +176,8 @@ DayPath = Annotated[
     ),
 ]
 TownshipDep = Annotated[TownshipContext, Depends(get_township)]
+#: The township, or None when the request asks for the whole county (``county=true``).
+TownshipOrCountyDep = Annotated[TownshipContext | None, Depends(get_township_or_county)]
 WeekDep = Annotated[IsoWeek, Depends(get_week)]
 
 #: The paging offset of the layer and OGC item lists.

@@ -69,6 +69,10 @@ class DashboardView:
     gaps: list[GapItem]
     #: The township's phones (admins only; None for other roles).
     devices: list[DeviceItem] | None = None
+    #: The township's code (kept in the page's links: a store may hold several townships).
+    township_code: str = ""
+    #: Whether the page links to the county view (a county key, several townships).
+    county_link: bool = False
 
 
 def dashboard_view(
@@ -77,6 +81,8 @@ def dashboard_view(
     week: IsoWeek,
     lang: Lang,
     devices: list[Device] | None = None,
+    *,
+    county_link: bool = False,
 ) -> DashboardView:
     """The dashboard's view model from the township's layers and the week's result.
 
@@ -92,6 +98,8 @@ def dashboard_view(
         ``"zh"`` or ``"en"``: the names shown.
     devices
         The township's phones, listed for admins (None: no list).
+    county_link
+        Link the county view (a county key of a store holding several townships).
     """
     column = "name" if lang == "zh" else "name_en"
     names = dict(zip(layers.villages["code"], layers.villages[column], strict=True))
@@ -118,6 +126,8 @@ def dashboard_view(
         result=result.model_dump(mode="json"),
         gaps=gaps,
         devices=None if devices is None else [_device_item(d, layers) for d in devices],
+        township_code=info.code,
+        county_link=county_link,
     )
 
 

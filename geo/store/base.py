@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol
 
 import geopandas as gpd
@@ -30,6 +30,20 @@ if TYPE_CHECKING:
 
 #: Columns of :meth:`Store.week_fixes`.
 WEEK_FIX_COLUMNS = ("time", "lon", "lat", "squad", "device", "upload_id", "segment")
+
+
+@dataclass(frozen=True)
+class PrunedPart:
+    """What :meth:`Store.prune_fixes` removes (or would remove) from one place: a month's
+    partition dropped whole (PostGIS), or rows deleted by time (PostGIS's DEFAULT partition,
+    the GeoPackage's ``fixes`` table)."""
+
+    name: str
+    rows: int
+    dropped: bool
+    """True for a partition dropped whole, False for rows deleted."""
+
+
 #: Segment keys are ``upload_id * SEGMENT_KEY_BASE + segment`` so they are unique across uploads.
 SEGMENT_KEY_BASE = 1_000_000
 
@@ -168,6 +182,22 @@ class Store(Protocol):
         """One page of a stored layer selected, sorted and paged in SQL, with the number of
         matching features (:meth:`geo.store.sql.SqlStore.layer_features`)."""
 
+    def gap_features(
+        self,
+        township: str,
+        collection: str,
+        *,
+        where: Callable[[Table], ColumnElement[bool] | None] = ...,
+        order_by: Sequence[tuple[str, bool]] = (),
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> tuple[gpd.GeoDataFrame, int]:
+        """One page of the stored gaps of ``area_gaps`` or ``road_gaps`` selected, sorted and
+        paged in SQL (:meth:`geo.store.sql.SqlStore.gap_features`)."""
+
+    def coverage_stamps(self, township: str) -> dict[str, tuple[str, str]]:
+        """Week → fingerprint and engine of its stored result."""
+
     def layers_version(self, township: str) -> str | None:
         """A stamp that changes whenever what :meth:`load_layers` returns may have changed
         (layers saved or edited, a camera status recorded, a drone flight imported), in one
@@ -202,9 +232,17 @@ class Store(Protocol):
         """The cleaned segments of one upload, in order: the columns of :meth:`week_tracks`
         and ``segment``."""
 
-    def week_fixes(self, township: str, start: datetime, end: datetime) -> pd.DataFrame:
+    def week_fixes(
+        self,
+        township: str,
+        start: datetime,
+        end: datetime,
+        *,
+        bbox: tuple[float, float, float, float] | None = None,
+    ) -> pd.DataFrame:
         """Fixes with ``start <= time < end`` and the columns :data:`WEEK_FIX_COLUMNS`;
-        ``segment`` is a key unique across uploads, or -1 for fixes cleaning dropped."""
+        ``segment`` is a key unique across uploads, or -1 for fixes cleaning dropped. With
+        ``bbox`` (min lon, min lat, max lon, max lat; edges included) only the fixes in it."""
 
     def week_tracks(self, township: str, start: datetime, end: datetime) -> gpd.GeoDataFrame:
         """Cleaned segments overlapping the window: ``squad``, ``device``, ``upload_id``,
@@ -314,6 +352,19 @@ class Store(Protocol):
     ) -> list[AuditEntry]:
         """Audit entries, newest first: only those at or after ``since`` and of ``township``
         when given; ``limit`` entries after the first ``offset``."""
+
+    def prune_fixes(
+        self,
+        before: date,
+        *,
+        apply: bool = False,
+        audit: Callable[[list[PrunedPart]], AuditEntry] | None = None,
+    ) -> list[PrunedPart]:
+        """Remove the stored fixes timed before the month ``before`` (its first day, UTC):
+        PostGIS drops the months' partitions whole, the GeoPackage deletes the rows. Without
+        ``apply`` nothing is removed and the answer says what would be; with it, ``audit``'s
+        entry for what was removed is written in the same transaction. Uploads, tracks and
+        stored results stay."""
 
     def close(self) -> None:
         """Release connections."""

@@ -24,7 +24,7 @@ import json
 import os
 import sqlite3
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, date, datetime
 from itertools import repeat
 from pathlib import Path
 from typing import Any
@@ -38,9 +38,11 @@ from sqlalchemy import (
     Integer,
     cast,
     create_engine,
+    delete,
     event,
     func,
     insert,
+    select,
 )
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
@@ -48,7 +50,7 @@ from sqlalchemy.pool import NullPool
 
 from geo.errors import StoreUnavailable
 from geo.store import gpkg_geometry, gpkg_tiles
-from geo.store.base import NewUpload
+from geo.store.base import NewUpload, PrunedPart
 from geo.store.gpkg_schema import SCHEMA_VERSION, schema_script, upgrade_script
 from geo.store.sql import SqlStore
 from geo.store.tables import Fix, PatrolTrack
@@ -214,6 +216,19 @@ class GeoPackageBackend:
         """Read the tile's rows through the R-tree (fixes by longitude and latitude) and encode
         them in Python (:mod:`geo.store.gpkg_tiles`)."""
         return gpkg_tiles.vector_tile(conn, request)
+
+    def prepare_upload(self, upload: NewUpload) -> None:
+        """Nothing to do: one table holds every fix."""
+
+    def prune_fixes(self, conn: Connection, before: date, *, apply: bool) -> list[PrunedPart]:
+        """The fixes timed before ``before``, deleted when ``apply`` (a file has no
+        partitions; the space is reused by later writes)."""
+        cut = datetime(before.year, before.month, 1, tzinfo=UTC)
+        old = _FIXES.c.t < cut
+        count = int(conn.scalar(select(func.count()).select_from(_FIXES).where(old)) or 0)
+        if apply and count:
+            conn.execute(delete(_FIXES).where(old))
+        return [PrunedPart("fixes", count, dropped=False)] if count else []
 
     def load_upload(self, conn: Connection, upload: NewUpload, upload_id: int) -> None:
         seg = upload.segments

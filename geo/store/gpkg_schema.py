@@ -17,14 +17,30 @@ from sqlalchemy.types import JSON, TypeDecorator
 
 from geo.store.tables import Base
 
-SCHEMA_VERSION = "7"
+SCHEMA_VERSION = "8"
 SCHEMA_FINGERPRINTS = {
     "3": "c1feee7fbcadf6b1df3a0ef9f8da7d0e411f74caa1e27981ec2c634e74adebae",
     "4": "67bb4e4d16462b221ed7d4f48c7600843c979dca7c0232ec59350ebf16bbc96a",
     "5": "6c16fb7e058fd8ade502dc94e6b1866bd9e815d1510ba785089e627c28b009f6",
     "6": "f9985c8c3b6bef1d4738482010d069be08d4171da2935c09485d84720172f8e7",
     "7": "7ae36d4ae7b2f3011fd92f6624be2925d1b9014f057f917ae40e36783c2dc922",
+    "8": "d38bf3f25c4bee2a99825c8d6aadc72c2fdc9786072b82a689d1ef3675d0f63c",
 }
+#: The service's own tables, which are not layers: the schema version, API keys and phones
+#: (hashes of their secrets), the alert outbox (webhook targets, whose URLs may carry tokens)
+#: and the audit log (an administrator's record). They are registered in ``gpkg_contents``
+#: with geo's own data type (GeoPackage 1.2 and later allow implementer-defined data types;
+#: the ``geo_internal_tables`` extension says so in ``gpkg_extensions``), so GDAL and QGIS list
+#: them nowhere: GDAL lists only ``features`` and ``attributes`` tables, and QGIS, which opens
+#: GeoPackages with ``LIST_ALL_TABLES=YES``, also every table missing from ``gpkg_contents``
+#: (as a sublayer that then fails to open). Every other non-spatial table is an ``attributes``
+#: table a planner may open (docs/storage.md).
+INTERNAL_TABLES: tuple[str, ...] = ("geo_meta", "api_keys", "devices", "alert_outbox", "audit_log")
+INTERNAL_DATA_TYPE = "geo_internal"
+INTERNAL_EXTENSION = "geo_internal_tables"
+_INTERNAL_DEFINITION = (
+    "geo: a table of the service, not a layer (docs/storage.md, GeoPackage tables)"
+)
 WGS84_WKT = (
     'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,'
     'AUTHORITY["EPSG","7030"]],AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,'
@@ -133,6 +149,8 @@ def _table_ddl(table: Table) -> list[str]:
         cols.append(f"UNIQUE ({names})")
     out = [f'CREATE TABLE "{table.name}" ({", ".join(cols)})']
     for index in sorted(table.indexes, key=lambda i: str(i.name)):
+        if index.info.get("postgis_only"):
+            continue
         names = ", ".join(f'"{c.name}"' for c in index.columns)
         out.append(f'CREATE INDEX "{index.name}" ON "{table.name}" ({names})')
     return out
@@ -157,10 +175,13 @@ def _table_script(table: Table) -> list[str]:
     name = _quote(table.name)
     geom = _geometry_column(table)
     if geom is None:
-        out.append(
-            "INSERT INTO gpkg_contents (table_name, data_type, identifier) "
-            f"VALUES ({name}, 'attributes', {name});"
-        )
+        if table.name in INTERNAL_TABLES:
+            out.extend(_internal_registration(table.name))
+        else:
+            out.append(
+                "INSERT INTO gpkg_contents (table_name, data_type, identifier) "
+                f"VALUES ({name}, 'attributes', {name});"
+            )
         return out
     has_z = 1 if str(geom.type.geometry_type).endswith("Z") else 0
     out.append(
@@ -179,10 +200,28 @@ def _table_script(table: Table) -> list[str]:
     return out
 
 
+def _internal_registration(table: str) -> list[str]:
+    """SQL that registers one of :data:`INTERNAL_TABLES` with geo's data type and extension
+    (idempotent: an older file's ``attributes`` row is changed, a missing one added)."""
+    name = _quote(table)
+    kind = _quote(INTERNAL_DATA_TYPE)
+    return [
+        f"UPDATE gpkg_contents SET data_type = {kind} WHERE table_name = {name};",
+        "INSERT INTO gpkg_contents (table_name, data_type, identifier) "
+        f"SELECT {name}, {kind}, {name} "
+        f"WHERE NOT EXISTS (SELECT 1 FROM gpkg_contents WHERE table_name = {name});",
+        "INSERT INTO gpkg_extensions (table_name, column_name, extension_name, definition, scope) "
+        f"SELECT {name}, NULL, {_quote(INTERNAL_EXTENSION)}, {_quote(_INTERNAL_DEFINITION)}, "
+        "'read-write' WHERE NOT EXISTS (SELECT 1 FROM gpkg_extensions "
+        f"WHERE table_name = {name} AND extension_name = {_quote(INTERNAL_EXTENSION)});",
+    ]
+
+
 def upgrade_script(con: sqlite3.Connection) -> str:
     """SQL that brings a store of an older schema version to this one, derived by comparing
     the file with :mod:`geo.store.tables`: new tables, new columns and new unique constraints
-    are added; a table holding a unique constraint the schema no longer has (schema 5 scoped
+    are added, and the service's own tables (:data:`INTERNAL_TABLES`) registered with geo's data
+    type (schema 8); a table holding a unique constraint the schema no longer has (schema 5 scoped
     idempotency keys to the uploader) is rebuilt with its rows, ids and sequence kept.
     Run it with foreign keys off (SQLite's way to rebuild a table others refer to)."""
     out: list[str] = []
@@ -209,6 +248,9 @@ def upgrade_script(con: sqlite3.Connection) -> str:
             if index not in indexes and not _inline_unique(con, table.name, names):
                 cols = ", ".join(f'"{n}"' for n in names)
                 out.append(f'CREATE UNIQUE INDEX "{index}" ON "{table.name}" ({cols});')
+    for name in INTERNAL_TABLES:  # schema 8: the service's own tables listed nowhere
+        if name in existing:
+            out.extend(_internal_registration(name))
     out.append(
         f"UPDATE geo_meta SET value = {_quote(SCHEMA_VERSION)} WHERE key = 'schema_version';"
     )
@@ -266,10 +308,18 @@ def schema_script() -> str:
     ]
     for row in srs:
         out.append(f"INSERT INTO gpkg_spatial_ref_sys VALUES ({', '.join(map(_quote, row))});")
+    out.extend(_internal_registration("geo_meta"))
     for table in Base.metadata.sorted_tables:
         out.extend(_table_script(table))
     out.append(f"INSERT INTO geo_meta VALUES ('schema_version', {_quote(SCHEMA_VERSION)});")
     return "\n".join(out)
 
 
-__all__ = ["SCHEMA_FINGERPRINTS", "SCHEMA_VERSION", "schema_script", "upgrade_script"]
+__all__ = [
+    "INTERNAL_DATA_TYPE",
+    "INTERNAL_TABLES",
+    "SCHEMA_FINGERPRINTS",
+    "SCHEMA_VERSION",
+    "schema_script",
+    "upgrade_script",
+]

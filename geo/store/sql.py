@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
 import geopandas as gpd
@@ -33,18 +33,20 @@ from sqlalchemy import (
     true,
     update,
 )
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 
 from geo.audit import AuditEntry
 from geo.coverage.camera_status import StatusChange
 from geo.coverage.result import WeekCoverage
 from geo.devices import Device
 from geo.dispatch.outbox import MAX_ATTEMPTS, OutboxMessage, backoff
-from geo.errors import Conflict, NotFound, StoreUnavailable
+from geo.errors import Conflict, InvalidQuery, NotFound, StoreUnavailable
+from geo.features import GAP_COLLECTIONS
 from geo.keys import ApiKey
 from geo.layers import TownshipLayers
 from geo.store import rows
-from geo.store.base import NewUpload, UploadRecord, check_idempotent_retry
+from geo.store.base import NewUpload, PrunedPart, UploadRecord, check_idempotent_retry
+from geo.store.cql_sql import collection_columns
 from geo.store.tables import (
     LAYER_TABLES,
     AlertOutbox,
@@ -93,8 +95,16 @@ class Backend(Protocol):
     def lock(self, conn: Connection, key: str) -> None:
         """Wait, inside a write transaction, for other transactions that locked ``key``."""
 
+    def prepare_upload(self, upload: NewUpload) -> None:
+        """Make room for an upload's fixes before its transaction begins (PostGIS: the
+        partitions of their months)."""
+
     def load_upload(self, conn: Connection, upload: NewUpload, upload_id: int) -> None:
         """Write an upload's segments and fixes in bulk, in the caller's transaction."""
+
+    def prune_fixes(self, conn: Connection, before: date, *, apply: bool) -> list[PrunedPart]:
+        """The fixes before the month ``before`` that pruning removes, removed when
+        ``apply`` (in the caller's transaction)."""
 
     def epoch_ms(self, column: ColumnElement[datetime]) -> ColumnElement[int]:
         """A time column as whole milliseconds since 1970 UTC, computed by the database, so
@@ -119,6 +129,12 @@ def _frame(conn: Connection, query: Select[Any]) -> pd.DataFrame:
     from the driver's cursor into a frame: no per-value conversion, for large reads."""
     result = conn.execute(query)
     return pd.DataFrame.from_records(result.cursor.fetchall(), columns=list(result.keys()))
+
+
+def _not_applicable(collection: str, exc: DataError) -> InvalidQuery:
+    """A filter the database refused for one of its values (400, not a 500)."""
+    reason = str(getattr(exc, "orig", exc)).splitlines()[0]
+    return InvalidQuery(f"the filter cannot be applied to {collection}: {reason}")
 
 
 class SqlStore:
@@ -257,12 +273,55 @@ class SqlStore:
             .limit(limit)
             .offset(offset)
         )
-        with self._begin() as conn:
-            records = conn.execute(query).all()
-            matched = conn.execute(select(func.count()).select_from(table).where(condition))
-            count = int(matched.scalar_one())
+        try:
+            with self._begin() as conn:
+                records = conn.execute(query).all()
+                matched = conn.execute(select(func.count()).select_from(table).where(condition))
+                count = int(matched.scalar_one())
+        except DataError as exc:  # a value the database cannot compare (out of its range)
+            raise _not_applicable(layer, exc) from None
         frame = rows.layer_frame(layer, [tuple(r)[:-1] for r in records], [r[-1] for r in records])
         return frame, count
+
+    def gap_features(
+        self,
+        township: str,
+        collection: str,
+        *,
+        where: Callable[[Table], ColumnElement[bool] | None] = lambda _table: None,
+        order_by: Sequence[tuple[str, bool]] = (),
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> tuple[gpd.GeoDataFrame, int]:
+        """One page of the stored gaps of one kind (``area_gaps`` or ``road_gaps``) in SQL,
+        as :meth:`layer_features` does for a layer: the rows ``where`` selects over
+        ``coverage_gaps``, sorted by ``order_by`` then by week and rank, with the number of
+        matching rows. The frame has the columns of :func:`geo.features.gaps_frame`."""
+        columns = collection_columns(collection, _GAPS)
+        chosen = where(_GAPS)
+        condition = and_(
+            _GAPS.c.township == township,
+            _GAPS.c.kind == GAP_COLLECTIONS[collection],
+            *([chosen] if chosen is not None else []),
+        )
+        order = [columns[c].desc() if desc else columns[c].asc() for c, desc in order_by]
+        query = (
+            select(*[c.label(name) for name, c in columns.items()], _GAPS.c.geom)
+            .where(condition)
+            .order_by(*order, _GAPS.c.week, _GAPS.c.rank)
+            .limit(limit)
+            .offset(offset)
+        )
+        try:
+            with self._begin() as conn:
+                records = conn.execute(query).all()
+                matched = conn.execute(select(func.count()).select_from(_GAPS).where(condition))
+                count = int(matched.scalar_one())
+        except DataError as exc:
+            raise _not_applicable(collection, exc) from None
+        frame = pd.DataFrame([tuple(r)[:-1] for r in records], columns=list(columns))
+        geoms = gpd.GeoSeries([r[-1] for r in records], crs="EPSG:4326")
+        return gpd.GeoDataFrame(frame, geometry=geoms, crs="EPSG:4326"), count
 
     @staticmethod
     def _load_layers(conn: Connection, township: str) -> TownshipLayers:
@@ -292,6 +351,7 @@ class SqlStore:
 
     def _add_upload(self, upload: NewUpload) -> UploadRecord:
         u = _UPLOADS.c
+        self.backend.prepare_upload(upload)
         mine = (u.township == upload.township, u.squad == upload.squad)
         with self._begin(write=True) as conn:
             if upload.idempotency_key:
@@ -391,12 +451,25 @@ class SqlStore:
             [r._asdict() for r in found], [r.geom for r in found], extra=("segment",)
         )
 
-    def week_fixes(self, township: str, start: datetime, end: datetime) -> pd.DataFrame:
+    def week_fixes(
+        self,
+        township: str,
+        start: datetime,
+        end: datetime,
+        *,
+        bbox: tuple[float, float, float, float] | None = None,
+    ) -> pd.DataFrame:
+        # The time bounds let PostGIS read only the months' partitions (tests/storage/
+        # test_partitions.py reads the plans of both forms of this query).
         f = _FIXES.c
+        where = [f.township == township, f.t >= start, f.t < end]
+        if bbox is not None:
+            west, south, east, north = bbox
+            where += [f.lon.between(west, east), f.lat.between(south, north)]
         query = (
             select(self.backend.epoch_ms(f.t).label("time_ms"), f.lon, f.lat, f.squad)
             .add_columns(f.device, f.upload_id, f.segment)
-            .where(f.township == township, f.t >= start, f.t < end)
+            .where(*where)
             .order_by(f.upload_id, f.seq)
         )
         with self._begin() as conn:
@@ -505,6 +578,16 @@ class SqlStore:
                 select(r.week).where(r.township == township).distinct().order_by(r.week)
             ).all()
         return [str(w) for w in found]
+
+    def coverage_stamps(self, township: str) -> dict[str, tuple[str, str]]:
+        """Week → the inputs' fingerprint and the engine of its stored result, without
+        reading the result."""
+        r = _RESULTS.c
+        with self._begin() as conn:
+            found = conn.execute(
+                select(r.week, r.fingerprint, r.method).where(r.township == township).distinct()
+            ).all()
+        return {str(w): (str(f), str(m)) for w, f, m in found}
 
     def save_coverage(self, result: WeekCoverage, fingerprint: str) -> None:
         township, week = result.township_code, result.week
@@ -706,6 +789,19 @@ class SqlStore:
         with self._begin() as conn:
             found = conn.execute(query).all()
         return [rows.audit_entry(r._asdict()) for r in found]
+
+    def prune_fixes(
+        self,
+        before: date,
+        *,
+        apply: bool = False,
+        audit: Callable[[list[PrunedPart]], AuditEntry] | None = None,
+    ) -> list[PrunedPart]:
+        with self._begin(write=apply) as conn:
+            parts = self.backend.prune_fixes(conn, before, apply=apply)
+            if apply:
+                _add_audit(conn, None if audit is None else audit(parts))
+        return parts
 
     def close(self) -> None:
         self.engine.dispose()

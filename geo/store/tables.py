@@ -168,18 +168,38 @@ class Fix(Base):
     ``drop_reason`` says why.
 
     A fix is identified by its upload and its position in the file (``seq``); PostGIS shows
-    them as points in the view ``fixes_points``. Fixes arrive
+    them as points in the view ``fixes_points``, whose ``fid`` is that identity as one
+    integer (``upload_id << 32 | seq``, the unique key QGIS asks of a view). Fixes arrive
     in bulk and mostly in time order, so the table is written with COPY and indexed only
-    with BRIN (block ranges) on time and upload. A B-tree primary key, a sequence or a
-    per-row foreign key each made COPY several times slower (measured for bench/ingest.py:
-    about 1.35 M rows/s bare, 0.42 M with a B-tree key, 0.23 M with a serial key), so the
-    key is declared to SQLAlchemy only. The GeoPackage store adds its own integer ``fid``.
+    with BRIN (block ranges). A B-tree primary key, a sequence or a per-row foreign key each
+    made COPY several times slower (measured for bench/ingest.py: about 1.35 M rows/s bare,
+    0.42 M with a B-tree key, 0.23 M with a serial key), so the key is declared to SQLAlchemy
+    only; uploads are stored once by ``track_uploads``' unique constraints, and an upload's
+    fixes go in its transaction.
+
+    In PostGIS the table is partitioned by month of ``t`` (migration 0006,
+    :mod:`geo.store.partitions`): a township-week's read scans one or two months, and
+    retention drops whole months. The GeoPackage store adds its own integer ``fid`` and keeps
+    one table.
     """
 
     __tablename__ = "fixes"
     __table_args__ = (
         Index("ix_fixes_t", "t", postgresql_using="brin"),
         Index("ix_fixes_upload_id", "upload_id", postgresql_using="brin"),
+        # A township-week's fixes and the fixes in a box (PostGIS only: the GeoPackage's
+        # indexes are its schema's, see gpkg_schema).
+        Index(
+            "ix_fixes_township_t",
+            "township",
+            "t",
+            postgresql_using="brin",
+            info={"postgis_only": True},
+        ),
+        Index(
+            "ix_fixes_lon_lat", "lon", "lat", postgresql_using="brin", info={"postgis_only": True}
+        ),
+        {"postgresql_partition_by": "RANGE (t)"},
     )
     __mapper_args__ = {"primary_key": ["upload_id", "seq"]}  # noqa: RUF012
     upload_id: Mapped[int] = mapped_column(Integer)
@@ -195,7 +215,7 @@ class Fix(Base):
     drop_reason: Mapped[int] = mapped_column(SmallInteger)
 
 
-# PostGIS shows fixes as points in the view ``fixes_points`` (migration 0001): a stored
+# PostGIS shows fixes as points in the view ``fixes_points`` (migrations 0001, 0006): a stored
 # geometry column cost a quarter of the COPY time, and maps draw ``patrol_tracks`` anyway.
 
 

@@ -7,6 +7,7 @@ simulated once per session; PostGIS is simulated per module.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -32,11 +33,12 @@ def hostile_layers(layers: TownshipLayers) -> TownshipLayers:
 def simulated_store(
     request: pytest.FixtureRequest,
     directory: Path,
-    layers: TownshipLayers,
+    layers: TownshipLayers | Sequence[TownshipLayers],
     weeks: list[IsoWeek],
 ) -> Store:
-    """A store of the kind ``request.param`` with ``layers`` and ``weeks`` simulated: a copy of
-    the session's template for a GeoPackage (tests/conftest.py ``simulated_stores``)."""
+    """A store of the kind ``request.param`` with ``layers`` (one township or several) and
+    ``weeks`` simulated for each: a copy of the session's template for a GeoPackage
+    (tests/conftest.py ``simulated_stores``)."""
     if request.param == "gpkg":
         templates: SimulatedStores = request.getfixturevalue("simulated_stores")
         return templates.copy(directory / "geo.gpkg", layers, weeks)
@@ -45,7 +47,10 @@ def simulated_store(
     from geo.store.postgis import PostGISStore
 
     store: Store = PostGISStore(url)
-    store.save_layers(layers)
-    for week in weeks:
-        operations.simulate_and_import(store, layers, week, directory / str(week))
+    for township in [layers] if isinstance(layers, TownshipLayers) else layers:
+        store.save_layers(township)
+        for week in weeks:
+            operations.simulate_and_import(
+                store, township, week, directory / township.info.code / str(week)
+            )
     return store

@@ -126,6 +126,51 @@ def test_bbox_leaves_out_what_lies_outside(client: TestClient) -> None:
         assert area.intersects(shapely.geometry.shape(feature["geometry"]))
 
 
+def test_numbers_beyond_the_databases_integers_are_compared_not_refused(
+    client: TestClient,
+) -> None:
+    for path in (
+        "/ogc/collections/cameras/items?filter=range_m > 99999999999999999999999999",
+        "/ogc/collections/road_gaps/items?filter=checkpoints = 99999999999999999999",
+        "/ogc/collections/area_gaps/items?filter=rank IN (1, -99999999999999999999)",
+    ):
+        response = client.get(path)
+        assert response.status_code == 200, (path, response.text)
+        assert response.json()["numberMatched"] == 0
+    wrong = client.get("/ogc/collections/road_gaps/items?filter=last_covered > 3")
+    assert wrong.status_code == 400 and "compares last_covered" in wrong.json()["detail"]
+
+
+def test_drone_flights_by_cql2_temporal_functions(client: TestClient) -> None:
+    """T_INTERSECTS, T_AFTER, T_DURING... in CQL2 text and JSON over HTTP (the demo's flights:
+    2026-11-04 09:30-09:50 and 2026-11-06 14:10-14:30, Beijing time)."""
+
+    def matched(text: str, lang: str = "cql2-text") -> list[str]:
+        response = client.get(
+            "/ogc/collections/drone_flights/items", params={"filter": text, "filter-lang": lang}
+        )
+        assert response.status_code == 200, response.text
+        return [f["id"] for f in response.json()["features"]]
+
+    first, second = "DJI-20261104-01", "DJI-20261106-01"
+    assert matched("T_AFTER(started_at, DATE('2026-11-05'))") == [second]
+    assert matched("T_BEFORE(ended_at, TIMESTAMP('2026-11-04T09:50:12+08:00'))") == [first]
+    assert matched("T_INTERSECTS(INTERVAL(started_at, ended_at), DATE('2026-11-06'))") == [second]
+    assert matched(
+        "T_CONTAINS(INTERVAL(started_at, ended_at), TIMESTAMP('2026-11-04T01:40:00Z'))"
+    ) == [first]
+    assert matched("T_DURING(INTERVAL(started_at, ended_at), INTERVAL('2026-11-01', '..'))") == [
+        first,
+        second,
+    ]
+    assert matched("NOT T_EQUALS(started_at, TIMESTAMP('2026-11-06T06:10:00Z'))") == [first]
+    as_json = (
+        '{"op": "t_intersects", "args": [{"property": "started_at"}, '
+        '{"interval": ["2026-11-06T00:00:00+08:00", ".."]}]}'
+    )
+    assert matched(as_json, "cql2-json") == [second]
+
+
 def test_drone_flights_by_datetime(client: TestClient) -> None:
     collection = client.get("/ogc/collections/drone_flights").json()
     interval = collection["extent"]["temporal"]["interval"][0]
@@ -194,7 +239,31 @@ def test_drone_flights_by_datetime(client: TestClient) -> None:
             "/ogc/collections/cameras/items"
             "?filter=installed_on > TIMESTAMP('2026-01-01T00:00:00Z')",
             400,
-            "filter by time with datetime",
+            "compares installed_on (string)",
+        ),
+        (
+            "/ogc/collections/cameras/items"
+            "?filter=T_AFTER(installed_on, TIMESTAMP('2026-01-01T00:00:00Z'))",
+            400,
+            "the properties with a time are none",
+        ),
+        (
+            "/ogc/collections/road_gaps/items"
+            "?filter=T_AFTER(week, TIMESTAMP('2026-01-01T00:00:00Z'))",
+            400,
+            "compares 'week' as a time",
+        ),
+        (
+            "/ogc/collections/drone_flights/items?filter-lang=cql2-json&filter="
+            '{"op": "t_after", "args": [{"property": "started_at"}, {"timestamp": "x"}]}',
+            400,
+            "timestamp 'x' is not an RFC 3339 time",
+        ),
+        (
+            "/ogc/collections/drone_flights/items"
+            "?filter=T_DURING(started_at, INTERVAL('2026-13-01', '..'))",
+            400,
+            "is not an RFC 3339 date or time",
         ),
         ("/ogc/collections/cameras/queryables?x=1", 400, "unknown query parameter x"),
         ("/ogc/collections/gaps/queryables", 404, "no collection"),

@@ -57,8 +57,9 @@ def v5_file(tmp_path: Path) -> Path:
 def test_a_schema_5_file_is_upgraded_by_adding_the_devices_table(v5_file: Path) -> None:
     before = _schema_objects(v5_file)
     GeoPackageStore(v5_file).close()
-    # Schema 6 added the devices table (issue 13), schema 7 the alert outbox (issue 16).
-    assert SCHEMA_VERSION == "7"
+    # Schema 6 added the devices table (issue 13), schema 7 the alert outbox (issue 16),
+    # schema 8 registered the service's own tables with geo's data type (issue 14).
+    assert SCHEMA_VERSION == "8"
     after = _schema_objects(v5_file)
     # Every object of the old file is kept as it was; only the devices and alert_outbox
     # tables and their indexes are new.
@@ -75,11 +76,11 @@ def test_a_schema_5_file_is_upgraded_by_adding_the_devices_table(v5_file: Path) 
     ], added
     con = sqlite3.connect(v5_file)
     try:
-        assert con.execute("SELECT value FROM geo_meta").fetchone() == ("7",)
+        assert con.execute("SELECT value FROM geo_meta").fetchone() == ("8",)
         contents = con.execute(
             "SELECT data_type FROM gpkg_contents WHERE table_name = 'devices'"
         ).fetchall()
-        assert contents == [("attributes",)]
+        assert contents == [("geo_internal",)]
     finally:
         con.close()
 

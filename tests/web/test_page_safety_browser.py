@@ -61,6 +61,9 @@ PAGES = (
     Page("/api/v1/coverage/{week}/map", "/api/v1/coverage/2026-W47/map"),
     Page("/api/v1/reports/monthly/{month}", "/api/v1/reports/monthly/2026-11"),
     Page("/api/v1/reports/monthly/{month}", "/api/v1/reports/monthly/2026-11?lang=en"),
+    Page("/api/v1/reports/monthly/{month}", "/api/v1/reports/monthly/2026-11?county=true"),
+    Page("/county", "/county?weeks=2026-W46..2026-W47"),
+    Page("/county", "/county?weeks=2026-W47&lang=en"),
     Page("/api/v1/plan/{week}/{squad}/sheet", f"/api/v1/plan/2026-W48/{SQUAD_PATH}/sheet"),
     Page("/api/v1/plan/{week}/{squad}/sheet", f"/api/v1/plan/2026-W48/{SQUAD_PATH}/sheet?lang=en"),
     # The address comes back in the form and the language link.
@@ -306,7 +309,10 @@ def test_no_page_runs_hostile_text(browser, served: Served, page_spec: Page) -> 
         page.mouse.click(500, 500)
         page.mouse.click(560, 520)
         assert page.locator(".leaflet-control-measure .js-results").inner_text().strip()
-    if "/reports/" in page_spec.url:
+    if "/county" in page_spec.url or "county=true" in page_spec.url:
+        page.wait_for_selector("#county tbody tr")
+        assert page.locator("#county tbody").inner_text().count(HOSTILE) == 1  # the township
+    elif "/reports/" in page_spec.url:
         page.wait_for_selector("#verdicts tbody tr")
         assert page_spec.text in page.locator("#verdicts").inner_text()
         assert page_spec.text in page.locator("#cameras-offline").inner_text()

@@ -103,6 +103,7 @@ CONFORMANCE: Final = [
     f"{_CQL2}/basic-spatial-functions",
     f"{_CQL2}/basic-spatial-functions-plus",
     f"{_CQL2}/spatial-functions",
+    f"{_CQL2}/temporal-functions",
     # OGC API – Tiles Part 1 (geo.api.routers.ogc_tiles): vector tiles of collections
     *(
         f"http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/{name}"
@@ -123,7 +124,8 @@ COLLECTIONS: Final[dict[str, tuple[str, str]]] = {
     "checkpoints": ("必到点位 Checkpoints", "Places patrols visit; mandatory ones must be visited"),
     "drone_flights": (
         "无人机航线 Drone flights",
-        "Drone flight tracks (3-D where heights are known); filter by datetime",
+        "Drone flight tracks (3-D where heights are known); filter by datetime or with "
+        "T_INTERSECTS(started_at, ...) and the other temporal functions",
     ),
     "area_gaps": (
         "未覆盖区域 Area gaps",
@@ -579,7 +581,8 @@ def items(
         Query(
             alias="filter",
             description="A CQL2 filter over the queryables (comparison, AND/OR/NOT, LIKE, "
-            "IN, BETWEEN, IS NULL, S_INTERSECTS and the other spatial functions)",
+            "IN, BETWEEN, IS NULL, S_INTERSECTS and the other spatial functions; T_INTERSECTS "
+            "and the other temporal functions on drone flights' started_at and ended_at)",
             examples=["status = 'offline'"],
         ),
     ] = None,

@@ -8,7 +8,7 @@ from starlette.concurrency import run_in_threadpool
 
 from geo import operations
 from geo.api.auth import AUTH_PROBLEMS, READERS, require
-from geo.api.dependencies import MonthPath, StoreDep, TownshipDep
+from geo.api.dependencies import MonthPath, StoreDep, TownshipOrCountyDep
 from geo.api.printable import (
     AcceptLanguage,
     PageFormat,
@@ -36,7 +36,7 @@ router = APIRouter(
 )
 async def get_monthly_report(
     month: MonthPath,
-    township: TownshipDep,
+    township: TownshipOrCountyDep,
     store: StoreDep,
     lang: PageLang = None,
     fmt: PageFormat = "html",
@@ -45,8 +45,14 @@ async def get_monthly_report(
     """The monthly review for the township's monthly meeting: a grid of villages by ISO week
     with each verdict, coverage trend charts per village, gaps that persisted two or more weeks,
     each squad's minutes, km and days, and the cameras not online. The page carries its own
-    styles and charts (inline SVG, no scripts), so it works offline and prints well."""
+    styles and charts (inline SVG, no scripts), so it works offline and prints well.
+
+    With ``county=true`` (county keys only), the county's report instead: every township by
+    ISO week with its verdict and villages passed."""
     chosen = pick_lang(lang, accept_language)
+    if township is None:
+        html = await run_in_threadpool(lambda: operations.county_report(store, month, lang=chosen))
+        return await printable_answer(html, fmt, report_filename("county", month, pdf=True))
     # In a worker thread: the layers (loaded once, on first use) and the month's weeks.
     html = await run_in_threadpool(
         lambda: operations.month_report(

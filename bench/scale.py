@@ -1,0 +1,348 @@
+"""A county in PostGIS, recomputed on Dask LocalClusters of 1 and 2 workers.
+
+It generates a deterministic county: N townships (default 11, the demo's layers under the
+codes 433122201.., each with its own rules and its own patrols) × W weeks of simulated patrols
+(default the 52 weeks of 2025) at the demo's density (about 45,000 fixes a township-week:
+11 × 52 ≈ 24 million fixes). Patrols are simulated and cleaned as uploads
+(:func:`geo.operations.simulated_uploads`, no GPX) in one process per core, each writing its
+uploads with COPY. Then ``geo batch coverage`` (:func:`geo.batch.run_batch`) recomputes every
+township-week on a LocalCluster of 1 worker, then of 2, and checks that both stored the same
+results. It prints, per cluster: seconds (cluster start-up apart), seconds per township-week,
+fixes per second (the weeks' fixes used by the rule), each worker's peak memory, and the
+speed-up; the last line is one JSON object.
+
+Usage::
+
+    python bench/scale.py --small                   # 2 townships × 4 weeks (CI)
+    python bench/scale.py --townships 4 --weeks 13  # a medium county
+    python bench/scale.py                           # 11 × 52, ~24M fixes
+
+The database is GEO_BENCH_DATABASE_URL (or ``--database-url``); its public schema is dropped
+and migrated again. Without one, ``geo_bench_scale`` is created on the test cluster
+(``--admin-url``, default the 127.0.0.1:55432 cluster of scripts/test-postgis.sh).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+# This folder holds coverage.py, which would shadow the coverage package numba looks for.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+ADMIN_URL = "postgresql+psycopg://geo@127.0.0.1:55432/postgres"
+BENCH_DB = "geo_bench_scale"
+FIRST_CODE = 433122201
+YEAR = 2025
+
+
+def township_layers(index: int) -> Any:
+    """The demo layers as township ``index`` of the county: its own code and rules."""
+    from geo.layers import read_layers_dir
+
+    demo = read_layers_dir(ROOT / "layers" / "xiaozhang")
+    rules = replace(
+        demo.info.rules,
+        patrol_radius_m=40.0 + 2.0 * index,
+        min_minutes_in_village=8.0 + index,
+        min_road_coverage=0.7 + 0.02 * index,
+    )
+    code = str(FIRST_CODE + index)
+    return replace(demo, info=replace(demo.info, code=code, rules=rules))
+
+
+def bench_url(args: argparse.Namespace) -> str:
+    """The bench's database: given, or created on the admin URL's cluster."""
+    url: str | None = args.database_url or os.environ.get("GEO_BENCH_DATABASE_URL")
+    if url:
+        return url
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(args.admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": BENCH_DB})
+        if not exists:
+            conn.execute(text(f"CREATE DATABASE {BENCH_DB}"))
+    admin.dispose()
+    url = args.admin_url.rsplit("/", 1)[0] + f"/{BENCH_DB}"
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
+    engine.dispose()
+    return url
+
+
+def reset(url: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    from geo.store.migrate import upgrade
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    upgrade(url)
+
+
+_GEN_STORE: Any = None
+_GEN_LAYERS: dict[int, Any] = {}
+
+
+def _generate(url: str, index: int, week: str) -> int:
+    """One township-week simulated, cleaned and stored (in a generator process)."""
+    global _GEN_STORE
+    from geo import operations
+    from geo.weeks import IsoWeek
+
+    if _GEN_STORE is None:
+        from geo.store.postgis import PostGISStore
+
+        _GEN_STORE = PostGISStore(url)
+    layers = _GEN_LAYERS.get(index)
+    if layers is None:
+        layers = _GEN_LAYERS[index] = township_layers(index)
+    return operations.import_simulated_week(
+        _GEN_STORE, layers, IsoWeek.parse(week), seed=2026 + index
+    )
+
+
+def generate(url: str, townships: int, weeks: list[str], processes: int) -> tuple[int, float]:
+    """The county stored: layers, then every township-week's patrols. Fixes and seconds."""
+    from geo.store.postgis import PostGISStore
+
+    started = time.perf_counter()
+    store = PostGISStore(url)
+    for index in range(townships):
+        store.save_layers(township_layers(index))
+    store.close()
+    jobs = [(index, week) for index in range(townships) for week in weeks]
+    done = 0
+    fixes = 0
+    with ProcessPoolExecutor(processes) as pool:
+        futures = [pool.submit(_generate, url, index, week) for index, week in jobs]
+        for future in futures:
+            fixes += future.result()
+            done += 1
+            if done % max(1, len(jobs) // 10) == 0:
+                rate = fixes / (time.perf_counter() - started)
+                print(
+                    f"  generated {done}/{len(jobs)} township-weeks, {fixes:,} fixes "
+                    f"({rate:,.0f} fixes/s)",
+                    file=sys.stderr,
+                    flush=True,
+                )
+    return fixes, time.perf_counter() - started
+
+
+def results_digest(url: str, pairs: list[tuple[str, str]]) -> str:
+    """One hash of every stored result (its table and gaps, not when it was computed)."""
+    from geo.store.postgis import PostGISStore
+
+    store = PostGISStore(url)
+    digest = hashlib.sha256()
+    for township, week in pairs:
+        loaded = store.load_coverage(township, week)
+        if loaded is None:
+            digest.update(f"{township} {week} none".encode())
+            continue
+        table = loaded[0].model_dump(mode="json")
+        table.pop("computed_at")
+        gaps = loaded[0].gaps_geojson().model_dump(mode="json")
+        digest.update(json.dumps([table, gaps], sort_keys=True).encode())
+    store.close()
+    return digest.hexdigest()
+
+
+class ServerCpu:
+    """CPU seconds the PostgreSQL backends of the bench's database spend while it runs (the
+    server is on this machine): their /proc times sampled every half second, the sampler's
+    own connection left out."""
+
+    def __init__(self, url: str) -> None:
+        import threading
+
+        self.url = url.replace("postgresql+psycopg://", "postgresql://")
+        self.db = url.rsplit("/", 1)[1]
+        self.seen: dict[int, float] = {}
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> ServerCpu:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop.set()
+        self.thread.join()
+
+    @property
+    def seconds(self) -> float:
+        return sum(self.seen.values())
+
+    def _sample(self) -> None:
+        import psycopg
+
+        tick = os.sysconf("SC_CLK_TCK")
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            while not self.stop.wait(0.5):
+                pids = conn.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = %s "
+                    "AND pid <> pg_backend_pid()",
+                    (self.db,),
+                ).fetchall()
+                for (pid,) in pids:
+                    try:
+                        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                    except OSError:
+                        continue  # not on this machine, or gone
+                    self.seen[pid] = (int(fields[11]) + int(fields[12])) / tick
+
+
+#: A worker preload (``--own-sessions``): the worker process in a session of its own.
+OWN_SESSION = """
+import os
+
+
+def dask_setup(worker):
+    os.setsid()
+"""
+
+
+def recompute(
+    url: str, pairs: list[tuple[str, str]], workers: int, own_sessions: bool
+) -> dict[str, Any]:
+    """Every township-week computed again on a LocalCluster of ``workers`` processes."""
+    import tempfile
+
+    import dask
+    import distributed  # noqa: F401  (its config defaults, before they are changed)
+
+    from geo.batch import StoreAddress, run_batch
+
+    with tempfile.TemporaryDirectory() as folder:
+        preload = Path(folder) / "own_session.py"
+        preload.write_text(OWN_SESSION)
+        config = {"distributed.worker.preload": [str(preload)] if own_sessions else []}
+        with dask.config.set(config), ServerCpu(url) as server:
+            report = run_batch(StoreAddress(url, ""), pairs, workers=workers)
+    if report.failed:
+        raise SystemExit(f"failed township-weeks: {report.failed[:3]}")
+    seconds = report.seconds - report.startup_seconds
+    fixes_used = sum(o.fixes_used for o in report.outcomes)
+    return {
+        "worker_cpu_seconds_per_township_week": round(
+            sum(o.cpu_seconds for o in report.outcomes) / len(pairs), 3
+        ),
+        "server_cpu_seconds_per_township_week": round(server.seconds / len(pairs), 3),
+        "workers": report.workers,
+        "seconds": round(seconds, 2),
+        "startup_seconds": round(report.startup_seconds, 2),
+        "seconds_per_township_week": round(seconds / len(pairs), 3),
+        "worker_seconds_per_township_week": round(
+            sum(o.seconds for o in report.outcomes) / len(pairs), 3
+        ),
+        "fixes_used": fixes_used,
+        "fixes_per_second": round(fixes_used / seconds),
+        "peak_mb_per_worker": sorted(round(mb) for mb in report.memory_mb.values()),
+        "digest": results_digest(url, pairs),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--small", action="store_true", help="2 townships × 4 weeks (CI).")
+    parser.add_argument("--townships", type=int, default=11)
+    parser.add_argument("--weeks", type=int, default=52, help="Weeks of 2025 from W01.")
+    parser.add_argument("--database-url", default=None)
+    parser.add_argument("--admin-url", default=ADMIN_URL)
+    parser.add_argument("--generate-processes", type=int, default=len(os.sched_getaffinity(0)))
+    parser.add_argument(
+        "--reuse", action="store_true", help="Keep the county already generated in the database."
+    )
+    parser.add_argument(
+        "--own-sessions",
+        action="store_true",
+        help="Each worker in a session of its own: Linux's autogroup scheduler shares the CPU "
+        "between sessions, so on a machine shared with other sessions the workers of one "
+        "session share one session's part and 2 workers cannot be faster than 1.",
+    )
+    args = parser.parse_args()
+    townships, n_weeks = (2, 4) if args.small else (args.townships, args.weeks)
+    from geo.store.postgis import PostGISStore
+    from geo.weeks import IsoWeek
+
+    weeks = [str(IsoWeek(YEAR, w)) for w in range(1, n_weeks + 1)]
+    codes = [str(FIRST_CODE + i) for i in range(townships)]
+    pairs = [(code, week) for code in codes for week in weeks]
+    url = bench_url(args)
+    load_before = os.getloadavg()
+    if args.reuse:
+        store = PostGISStore(url)
+        fixes = store.engine.connect().exec_driver_sql("SELECT count(*) FROM fixes").scalar()
+        store.close()
+        generated: dict[str, Any] = {"fixes": fixes, "seconds": None, "reused": True}
+    else:
+        reset(url)
+        print(f"generating {townships} townships × {n_weeks} weeks ...", file=sys.stderr)
+        fixes, seconds = generate(url, townships, weeks, args.generate_processes)
+        generated = {
+            "fixes": fixes,
+            "seconds": round(seconds, 1),
+            "fixes_per_second": round(fixes / seconds),
+        }
+        print(f"generated {fixes:,} fixes in {seconds:.0f} s", file=sys.stderr)
+    runs = []
+    for workers in (1, 2):
+        print(f"recomputing on {workers} worker(s) ...", file=sys.stderr, flush=True)
+        runs.append(recompute(url, pairs, workers, args.own_sessions))
+    one, two = runs
+    speedup = one["seconds"] / two["seconds"]
+    same = one["digest"] == two["digest"]
+    print(
+        f"\ncounty: {townships} townships × {n_weeks} weeks = {len(pairs)} township-weeks, "
+        f"{generated['fixes']:,} fixes stored; machine: {os.cpu_count()} cores, load "
+        f"{load_before[0]:.1f} before, {os.getloadavg()[0]:.1f} after"
+    )
+    print(
+        f"{'workers':>7} {'seconds':>8} {'start s':>8} {'s/tw':>7} {'fixes/s':>10} "
+        f"{'peak MB/worker':>16}"
+    )
+    for run in runs:
+        print(
+            f"{run['workers']:>7} {run['seconds']:>8.1f} {run['startup_seconds']:>8.1f} "
+            f"{run['seconds_per_township_week']:>7.3f} {run['fixes_per_second']:>10,} "
+            f"{'/'.join(str(m) for m in run['peak_mb_per_worker']):>16}"
+        )
+    print(f"speed-up 2 vs 1 worker: {speedup:.2f}×; same results: {same}")
+    summary = {
+        "townships": townships,
+        "weeks": n_weeks,
+        "township_weeks": len(pairs),
+        "generated": generated,
+        "runs": runs,
+        "speedup": round(speedup, 2),
+        "same_results": same,
+        "cores": os.cpu_count(),
+        "load_before": round(load_before[0], 2),
+        "load_after": round(os.getloadavg()[0], 2),
+        "own_sessions": args.own_sessions,
+    }
+    sys.stdout.write(json.dumps(summary) + "\n")
+    if not same:
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()
