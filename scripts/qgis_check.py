@@ -1,15 +1,20 @@
 """Drive QGIS itself against `geo serve`, as a planner would: Basic authentication, every OGC
-API – Features collection as a layer, a filter, and a layer rendered to a PNG.
+API – Features collection as a layer, a filter, a layer rendered to a PNG, and the vector
+tiles (OGC API – Tiles) of fixes, tracks or gaps as vector tile layers rendered to PNGs.
 
 Runs under the system's Python with Debian's QGIS bindings (``python3-qgis``), offscreen:
 
     QT_QPA_PLATFORM=offscreen /usr/bin/python3 scripts/qgis_check.py \
-        --url http://127.0.0.1:8000/ogc --key geo_… --out var/qgis
+        --url http://127.0.0.1:8000/ogc --key geo_… --out var/qgis --tiles fixes,tracks
 
 It prints one line per collection (valid, features QGIS counts, features the API counts), the
 filter's result and the rendered PNGs with their non-blank pixels, then one JSON object as its
 last line. Exit status 1 when a layer is invalid, a count differs, the filter keeps a wrong
 feature or a picture is blank.
+
+A vector tile layer is QGIS's "XYZ" vector tiles connection (``type=xyz``) on the tile URL
+template ``{url}/collections/{id}/tiles/WebMercatorQuad/{z}/{y}/{x}`` with the same Basic
+authentication configuration, drawn in EPSG:3857 over the collection's extent.
 
 With ``--gpkg PATH`` it opens the embedded store's file as Layer ▸ Add Layer ▸ Vector does
 instead: every sublayer QGIS lists, with whether it opens and its feature count (exit status 1
@@ -26,6 +31,7 @@ import json
 import os
 import sys
 import tempfile
+import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -76,6 +82,12 @@ def main() -> int:
         help="collections to render, one PNG each (those the service does not serve are listed"
         " as missing)",
     )
+    parser.add_argument(
+        "--tiles",
+        default="",
+        help="tile collections (fixes, tracks, area_gaps, road_gaps) to add as vector tile "
+        "layers and render, one PNG each (tiles-NAME.png)",
+    )
     args = parser.parse_args()
     if args.gpkg is not None:
         return check_gpkg(args.gpkg)
@@ -87,10 +99,15 @@ def main() -> int:
         Qgis,
         QgsApplication,
         QgsAuthMethodConfig,
+        QgsCoordinateReferenceSystem,
+        QgsCoordinateTransform,
         QgsFeatureRequest,
         QgsMapRendererParallelJob,
         QgsMapSettings,
+        QgsProject,
+        QgsRectangle,
         QgsVectorLayer,
+        QgsVectorTileLayer,
     )
     from qgis.PyQt.QtCore import QSize
     from qgis.PyQt.QtGui import QColor
@@ -98,7 +115,12 @@ def main() -> int:
     profile = tempfile.mkdtemp(prefix="qgis-profile-")
     app = QgsApplication([], False, profile)
     app.initQgis()
-    report: dict[str, Any] = {"qgis": Qgis.QGIS_VERSION, "layers": {}, "renders": {}}
+    report: dict[str, Any] = {
+        "qgis": Qgis.QGIS_VERSION,
+        "layers": {},
+        "renders": {},
+        "tiles": {},
+    }
     layers: dict[str, QgsVectorLayer] = {}
     failures: list[str] = []
     try:
@@ -181,6 +203,48 @@ def main() -> int:
             print(f"render {name}: {path} ({drawn} of every 4th pixel drawn)")
             if drawn == 0:
                 failures.append(f"render {name}: blank picture")
+
+        mercator = QgsCoordinateReferenceSystem("EPSG:3857")
+        to_mercator = QgsCoordinateTransform(
+            QgsCoordinateReferenceSystem("OGC:CRS84"), mercator, QgsProject.instance()
+        )
+        for name in [n for n in args.tiles.split(",") if n]:
+            collection = api_json(f"{args.url}/collections/{name}", args.key)
+            west, south, east, north = collection["extent"]["spatial"]["bbox"][0]
+            template = f"{args.url}/collections/{name}/tiles/WebMercatorQuad/{{z}}/{{y}}/{{x}}"
+            uri = (
+                f"type=xyz&url={urllib.parse.quote(template, safe='')}"
+                f"&zmin=0&zmax=18&authcfg={authcfg}"
+            )
+            tiles = QgsVectorTileLayer(uri, f"{name} (tiles)")
+            entry: dict[str, Any] = {"valid": tiles.isValid(), "uri": uri.split("&authcfg")[0]}
+            report["tiles"][name] = entry
+            if not tiles.isValid():
+                failures.append(f"tiles {name}: not a valid vector tile layer")
+                continue
+            extent = to_mercator.transformBoundingBox(QgsRectangle(west, south, east, north))
+            settings = QgsMapSettings()
+            settings.setLayers([tiles])
+            settings.setDestinationCrs(mercator)
+            settings.setBackgroundColor(QColor(255, 255, 255))
+            settings.setOutputSize(QSize(800, 600))
+            settings.setExtent(extent.buffered(extent.width() * 0.05))
+            job = QgsMapRendererParallelJob(settings)
+            job.start()
+            job.waitForFinished()
+            image = job.renderedImage()
+            path = args.out / f"tiles-{name}.png"
+            image.save(str(path), "PNG")
+            drawn = sum(
+                1
+                for x in range(0, image.width(), 2)
+                for y in range(0, image.height(), 2)
+                if image.pixelColor(x, y) != QColor(255, 255, 255)
+            )
+            entry |= {"png": str(path), "non_blank_pixels_sampled": drawn}
+            print(f"tiles {name}: {path} ({drawn} of every 4th pixel drawn)")
+            if drawn == 0:
+                failures.append(f"tiles {name}: blank picture")
     finally:
         layers.clear()
     report["failures"] = failures

@@ -21,6 +21,7 @@ from geo.api.routers import (
     dashboard,
     layers,
     ogc,
+    ogc_tiles,
     patrol,
     phones,
     plan,
@@ -90,6 +91,8 @@ def create_app(settings: Settings | None = None, *, warm: bool = False) -> FastA
     app.include_router(layers.read_router)
     app.include_router(layers.write_router)
     app.include_router(ogc.router)
+    app.include_router(ogc_tiles.router)
+    app.include_router(ogc_tiles.tms_router)
     app.include_router(audit.router)
     app.include_router(phones.trackers)
     app.include_router(phones.router)

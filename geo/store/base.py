@@ -24,6 +24,7 @@ from geo.dispatch.outbox import Status as OutboxStatus
 from geo.errors import Conflict
 from geo.keys import ApiKey
 from geo.layers import TownshipLayers
+from geo.tiles import TileRequest
 
 if TYPE_CHECKING:
     from sqlalchemy import ColumnElement, Table
@@ -247,6 +248,11 @@ class Store(Protocol):
     def week_tracks(self, township: str, start: datetime, end: datetime) -> gpd.GeoDataFrame:
         """Cleaned segments overlapping the window: ``squad``, ``device``, ``upload_id``,
         ``started_at``, ``ended_at``, ``fixes`` and a WGS-84 LineString each."""
+
+    def vector_tile(self, request: TileRequest) -> bytes:
+        """One tile of a tile collection (:data:`geo.tiles.TILE_COLLECTIONS`) as Mapbox Vector
+        Tile bytes: the features in the tile's box that match the request's township, window,
+        squad and weeks, at most :data:`geo.tiles.MAX_TILE_FEATURES`; empty bytes when none."""
 
     def inputs_fingerprint(self, township: str, start: datetime, end: datetime) -> str:
         """A string that changes whenever the layers, the uploads touching the window or the

@@ -49,13 +49,14 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 from geo.errors import StoreUnavailable
-from geo.store import gpkg_geometry
+from geo.store import gpkg_geometry, gpkg_tiles
 from geo.store.base import NewUpload, PrunedPart
 from geo.store.gpkg_schema import SCHEMA_VERSION, schema_script, upgrade_script
 from geo.store.sql import SqlStore
 from geo.store.tables import Fix, PatrolTrack
 from geo.store.tables import table_of as _table
 from geo.store.types import iso_utc_array
+from geo.tiles import TileRequest
 
 #: SQL name → shapely's predicate, registered on every connection.
 SPATIAL_PREDICATES: dict[str, Callable[[Any, Any], Any]] = {
@@ -210,6 +211,11 @@ class GeoPackageBackend:
         (``2026-11-23T01:02:03.456Z``: characters 21 to 23)."""
         seconds = cast(func.strftime("%s", column), Integer)
         return seconds * 1000 + cast(func.substr(column, 21, 3), Integer)
+
+    def vector_tile(self, conn: Connection, request: TileRequest) -> bytes:
+        """Read the tile's rows through the R-tree (fixes by longitude and latitude) and encode
+        them in Python (:mod:`geo.store.gpkg_tiles`)."""
+        return gpkg_tiles.vector_tile(conn, request)
 
     def prepare_upload(self, upload: NewUpload) -> None:
         """Nothing to do: one table holds every fix."""

@@ -32,12 +32,13 @@ from sqlalchemy import (
 from sqlalchemy.exc import InterfaceError, OperationalError, ProgrammingError
 
 from geo.errors import StoreUnavailable
-from geo.store import partitions
+from geo.store import partitions, pg_tiles
 from geo.store.base import NewUpload, PrunedPart
 from geo.store.migrate import current_revision, head_revision
 from geo.store.pg_copy import COLUMNS as COPY_COLUMNS
 from geo.store.pg_copy import SEGMENT_COLUMNS, UploadIdentity, fixes_payload, segments_payload
 from geo.store.sql import SqlStore
+from geo.tiles import TileRequest
 
 _FIX_COPY = f"COPY fixes ({', '.join(COPY_COLUMNS)}) FROM STDIN WITH (FORMAT binary)"
 _SEGMENT_COPY = f"COPY patrol_tracks ({', '.join(SEGMENT_COLUMNS)}) FROM STDIN WITH (FORMAT binary)"
@@ -87,6 +88,10 @@ class PostGISBackend:
     def epoch_ms(self, column: ColumnElement[datetime]) -> ColumnElement[int]:
         """``EXTRACT`` is exact (numeric) since PostgreSQL 14; times are truncated to ms."""
         return cast(extract("epoch", func.date_trunc("milliseconds", column)) * 1000, BigInteger)
+
+    def vector_tile(self, conn: Connection, request: TileRequest) -> bytes:
+        """``ST_AsMVT`` in one query (:mod:`geo.store.pg_tiles`)."""
+        return pg_tiles.vector_tile(conn, request)
 
     def ensure_partitions(self, months: Iterable[date]) -> list[str]:
         """Create the ``fixes`` partitions of ``months`` that are missing, in a transaction of

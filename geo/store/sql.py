@@ -65,6 +65,7 @@ from geo.store.tables import (
 )
 from geo.store.tables import ApiKey as ApiKeyRow
 from geo.store.tables import table_of as _table
+from geo.tiles import TileRequest
 
 #: Ids are ``integer`` (32-bit) columns in PostGIS; a larger one is never stored.
 _MAX_ID = 2**31 - 1
@@ -112,6 +113,9 @@ class Backend(Protocol):
     def epoch_ms(self, column: ColumnElement[datetime]) -> ColumnElement[int]:
         """A time column as whole milliseconds since 1970 UTC, computed by the database, so
         a week of fixes reaches Python as plain integers (no datetime object per fix)."""
+
+    def vector_tile(self, conn: Connection, request: TileRequest) -> bytes:
+        """One vector tile as MVT bytes, empty when nothing falls in it (:mod:`geo.tiles`)."""
 
 
 def _holds_id(value: int) -> bool:
@@ -479,6 +483,10 @@ class SqlStore:
         )
         with self._begin() as conn:
             return rows.week_fix_frame(_frame(conn, query))
+
+    def vector_tile(self, request: TileRequest) -> bytes:
+        with self._begin() as conn:
+            return self.backend.vector_tile(conn, request)
 
     def week_tracks(self, township: str, start: datetime, end: datetime) -> gpd.GeoDataFrame:
         t = _TRACKS.c

@@ -118,7 +118,10 @@ def call(
         # A DELETE that gets through must not take away what later GETs read.
         "fid": "CAM-404" if route.method == "DELETE" else "CAM-01",
         "id": "000000000000" if route.method == "DELETE" else world.device_id,
+        "tileMatrixSetId": "WebMercatorQuad",
     }
+    if "/tiles" in route.path:  # OGC API – Tiles: a tile of the key's squad's fixes
+        values |= {"collection": "fixes", "tileMatrix": "0", "tileRow": "0", "tileCol": "0"}
     path = re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), "x"), route.path)
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     # OGC API – Features answers 400 to a parameter an operation does not take
@@ -210,6 +213,20 @@ def other_squad_requests(world: World, layers: TownshipLayers) -> dict[tuple[str
         ),
         ("GET", "/api/v1/patrol"): lambda h: world.client.get(
             "/api/v1/patrol?squad=squad-02", headers=h
+        ),
+        ("GET", "/ogc/collections/{collection}/tiles"): lambda h: world.client.get(
+            "/ogc/collections/fixes/tiles?squad=squad-02", headers=h
+        ),
+        ("GET", "/ogc/collections/{collection}/tiles/{tileMatrixSetId}"): lambda h: (
+            world.client.get(
+                "/ogc/collections/tracks/tiles/WebMercatorQuad?squad=squad-02", headers=h
+            )
+        ),
+        (
+            "GET",
+            "/ogc/collections/{collection}/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}",
+        ): lambda h: world.client.get(
+            "/ogc/collections/fixes/tiles/WebMercatorQuad/0/0/0?squad=squad-02", headers=h
         ),
     }
 

@@ -106,7 +106,10 @@ def west_request(county: County, route: RouteAccess, token: str) -> Any:
         "code": "CAM-01",
         "fid": "CAM-01",
         "id": county.west_device,
+        "tileMatrixSetId": "WebMercatorQuad",
     }
+    if "/tiles" in route.path:  # OGC API – Tiles: a tile of West's fixes
+        values |= {"collection": "fixes", "tileMatrix": "0", "tileRow": "0", "tileCol": "0"}
     path = re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], route.path)
     params = {"township": WEST}
     if not route.path.startswith("/ogc"):

@@ -207,7 +207,9 @@ def test_drone_flights_by_datetime(client: TestClient) -> None:
 @pytest.mark.parametrize(
     ("path", "status", "words"),
     [
-        ("/ogc/collections/tracks", 404, "no collection 'tracks'"),
+        ("/ogc/collections/tracks/items", 404, "'tracks' has vector tiles only"),
+        ("/ogc/collections/fixes/queryables", 404, "'fixes' has vector tiles only"),
+        ("/ogc/collections/patrol_tracks", 404, "no collection 'patrol_tracks'"),
         ("/ogc/collections/patrol_tracks/items", 404, "no collection"),
         ("/ogc/collections/cameras/items/CAM-99", 404, "CAM-99"),
         ("/ogc/collections/area_gaps/items/2026-W47-1", 404, "area_gaps has no feature"),

@@ -1,6 +1,7 @@
 """QGIS itself (Debian's python3-qgis, offscreen) against a real `geo serve` holding the demo
 week: a Basic authentication configuration, every collection a valid layer with the API's
-count, a filter, layers rendered to PNGs with something drawn (scripts/qgis_check.py).
+count, a filter, layers rendered to PNGs with something drawn, and vector tile layers of fixes,
+tracks and area gaps (OGC API – Tiles) drawn the same way (scripts/qgis_check.py).
 
 Runs when QGIS's Python bindings are installed (`make test-qgis` installs them)."""
 
@@ -59,6 +60,8 @@ def test_qgis_reads_filters_and_draws_every_layer(demo_server: Server, tmp_path:
             str(tmp_path),
             "--render",
             "villages,roads,area_gaps,road_gaps",
+            "--tiles",
+            "fixes,tracks,area_gaps",
         ],
         env={**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_RUNTIME_DIR": str(tmp_path)},
         capture_output=True,
@@ -82,3 +85,10 @@ def test_qgis_reads_filters_and_draws_every_layer(demo_server: Server, tmp_path:
         least = 100 if name == "road_gaps" else 1000
         assert report["renders"][name]["non_blank_pixels_sampled"] > least, name
         assert (tmp_path / f"{name}.png").stat().st_size > 0
+    # the vector tiles (OGC API – Tiles) of a week of fixes, the tracks and the area gaps:
+    # QGIS's XYZ vector tile layer with the same Basic configuration draws them
+    for name in ("fixes", "tracks", "area_gaps"):
+        tiles = report["tiles"][name]
+        assert tiles["valid"], name
+        assert tiles["non_blank_pixels_sampled"] > 1000, name
+        assert (tmp_path / f"tiles-{name}.png").stat().st_size > 0

@@ -3,9 +3,11 @@
 A small implementation of our own on the :class:`geo.store.Store` interface, so it serves the
 embedded GeoPackage store as well as PostGIS. Collections: the layers of
 :data:`geo.features.LAYER_NAMES` and ``gaps`` (every stored week's uncovered areas and roads,
-with a ``week`` property and the week as its time). Patrol tracks are left out: they say where
-each squad was and when. Bad parameters are 400, unknown collections and features 404, both
-``application/problem+json``. See docs/ogc.md.
+with a ``week`` property and the week as its time). Patrol tracks and fixes have no items:
+they say where each squad was and when, and are served as vector tiles only, to the roles
+that read tracks (:mod:`geo.api.routers.ogc_tiles`, OGC API – Tiles); their collection
+documents are here, outside the ``/collections`` list. Bad parameters are 400, unknown
+collections and features 404, both ``application/problem+json``. See docs/ogc.md.
 """
 
 from __future__ import annotations
@@ -75,6 +77,7 @@ from geo.layers import TownshipLayers
 from geo.outputs import ogc_html
 from geo.store import Store
 from geo.store.cql_sql import layer_queryables
+from geo.tiles import CRS_3857, TILE_COLLECTIONS, TILE_ONLY
 from geo.weeks import IsoWeek
 
 CRS84: Final = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
@@ -101,7 +104,15 @@ CONFORMANCE: Final = [
     f"{_CQL2}/basic-spatial-functions-plus",
     f"{_CQL2}/spatial-functions",
     f"{_CQL2}/temporal-functions",
+    # OGC API – Tiles Part 1 (geo.api.routers.ogc_tiles): vector tiles of collections
+    *(
+        f"http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/{name}"
+        for name in ("core", "tileset", "tilesets-list", "geodata-tilesets", "mvt", "datetime")
+    ),
 ]
+#: The link relations of OGC API – Tiles.
+TILESETS_VECTOR: Final = "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector"
+TILING_SCHEMES: Final = "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes"
 #: Collection id → (title in Chinese and English, description).
 COLLECTIONS: Final[dict[str, tuple[str, str]]] = {
     "villages": ("行政村 Villages", "Administrative villages with their patrol squad"),
@@ -272,13 +283,18 @@ PageFormatQuery = Annotated[
 ]
 
 
-def _township_query(request: Request) -> dict[str, str]:
+def township_query(request: Request) -> dict[str, str]:
     """The ``township`` parameter, carried into every link when the request had it."""
     chosen = request.query_params.get("township")
     return {"township": chosen} if chosen else {}
 
 
 def _check_collection(collection: str) -> None:
+    if collection in TILE_ONLY:
+        raise NotFound(
+            f"collection {collection!r} has vector tiles only, no items: "
+            f"/ogc/collections/{collection}/tiles"
+        )
     if collection not in COLLECTIONS:
         raise NotFound(
             f"no collection {collection!r}; the collections are {', '.join(COLLECTIONS)}"
@@ -303,7 +319,7 @@ def _check_collection(collection: str) -> None:
 def landing_page(request: Request, f: PageFormatQuery = None) -> dict[str, Any] | Response:
     """Links to the API definition, the conformance classes and the collections."""
     _check_format(f, html=True)
-    q = _township_query(request)
+    q = township_query(request)
     document = {
         "title": "geo: 巡查覆盖 Patrol coverage",
         "description": "The township's layers and weekly coverage gaps as OGC API – Features.",
@@ -313,6 +329,12 @@ def landing_page(request: Request, f: PageFormatQuery = None) -> dict[str, Any] 
             link(absolute(request, "/docs"), "service-doc", "text/html", "API documentation"),
             link(absolute(request, "/ogc/conformance", **q), "conformance", JSON, "conformance"),
             link(absolute(request, "/ogc/collections", **q), "data", JSON, "collections"),
+            link(
+                absolute(request, "/ogc/tileMatrixSets"),
+                TILING_SCHEMES,
+                JSON,
+                "tile matrix sets (vector tiles)",
+            ),
         ],
     }
     return _html(ogc_html.landing_page(document)) if f == "html" else document
@@ -360,7 +382,7 @@ def collections(
 ) -> dict[str, Any] | Response:
     """Every collection with its extent and links."""
     _check_format(f, html=True)
-    q = _township_query(request)
+    q = township_query(request)
     document = {
         "links": [link(absolute(request, "/ogc/collections", **q), "self", JSON, "collections")],
         "collections": [
@@ -388,7 +410,12 @@ def collection(
     township: TownshipDep,
     f: PageFormatQuery = None,
 ) -> dict[str, Any] | Response:
-    """The collection's title, extent (CRS84; time for drone flights and gaps) and links."""
+    """The collection's title, extent (CRS84; time for drone flights and gaps) and links;
+    ``fixes`` and ``tracks`` have vector tiles and no items."""
+    if collection in TILE_ONLY:
+        _check_format(f, html=True)
+        document = _tile_collection(request, township.layers, collection)
+        return _html(ogc_html.collection_page(document)) if f == "html" else document
     _check_collection(collection)
     _check_format(f, html=True)
     document = _collection(request, township.store, township.layers, collection)
@@ -403,7 +430,7 @@ def _collection(
     request: Request, store: Store, layers: TownshipLayers, name: str
 ) -> dict[str, Any]:
     title, description = COLLECTIONS[name]
-    q = _township_query(request)
+    q = township_query(request)
     base = f"/ogc/collections/{name}"
     extent: dict[str, Any] = {}
     if name in GAP_COLLECTIONS:
@@ -442,10 +469,41 @@ def _collection(
                 SCHEMA_JSON,
                 f"{title}: queryables",
             ),
+            *([tilesets_link(request, name, title)] if name in TILE_COLLECTIONS else []),
         ],
         "extent": extent,
         "itemType": "feature",
         "crs": offered_crs(layers.info.metric_crs),
+        "storageCrs": CRS84,
+    }
+
+
+def tilesets_link(request: Request, name: str, title: str) -> dict[str, str]:
+    """The link from a collection to its vector tilesets."""
+    return link(
+        absolute(request, f"/ogc/collections/{name}/tiles", **township_query(request)),
+        TILESETS_VECTOR,
+        JSON,
+        f"{title}: vector tiles",
+    )
+
+
+def _tile_collection(request: Request, layers: TownshipLayers, name: str) -> dict[str, Any]:
+    """The collection document of fixes or tracks: vector tiles, no items."""
+    held = TILE_COLLECTIONS[name]
+    q = township_query(request)
+    bbox = spatial_extent(layers.outline)
+    return {
+        "id": name,
+        "title": held.title,
+        "description": held.description,
+        "links": [
+            link(absolute(request, f"/ogc/collections/{name}", **q), "self", JSON, held.title),
+            tilesets_link(request, name, held.title),
+        ],
+        "extent": {"spatial": {"bbox": [list(bbox)], "crs": CRS84}} if bbox else {},
+        "itemType": "feature",
+        "crs": [CRS_3857],
         "storageCrs": CRS84,
     }
 
@@ -602,7 +660,7 @@ def items(
                 (lambda g: reproject(g, to_out)) if out_crs != CRS84 else None,
             ),
         )
-    q = _township_query(request)
+    q = township_query(request)
     links = page_links(request, page)
     title = COLLECTIONS[collection][0]
     links.append(
@@ -672,7 +730,7 @@ def queryables(
     """The properties ``filter``, ``sortby`` and ``properties`` may name, with their types."""
     _check_collection(collection)
     _check_format(f)
-    url = absolute(request, f"/ogc/collections/{collection}/queryables", **_township_query(request))
+    url = absolute(request, f"/ogc/collections/{collection}/queryables", **township_query(request))
     return SchemaResponse(
         {
             "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -712,7 +770,7 @@ def item(
     _check_collection(collection)
     _check_format(f)
     feature = operations.collection_feature(township.store, township.layers, collection, fid)
-    q = _township_query(request)
+    q = township_query(request)
     base = f"/ogc/collections/{collection}"
     feature["links"] = [
         link(absolute(request, f"{base}/items/{fid}", **q), "self", GEOJSON, fid),
