@@ -256,7 +256,7 @@ def receive(
         if isinstance(error, InvalidInput | NotFound):
             REFUSED.note(
                 f"{protocol.value}:{error.one_line()[:80]}",
-                f"refused a {protocol.value} request: {error.one_line()}",
+                f"refused {protocol.value} request: {error.one_line()}",
             )
         return answer_refused(protocol, error)
     return batch.reply
