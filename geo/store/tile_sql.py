@@ -18,17 +18,15 @@ from sqlalchemy import ColumnElement, Table, and_, select, text
 
 from geo.store.tables import CoverageGap, Fix, PatrolTrack
 from geo.store.tables import table_of as _table
-from geo.tiles import TileRequest
+from geo.tiles import TILE_COLLECTIONS, TileRequest
 
 FIXES = _table(Fix)
 TRACKS = _table(PatrolTrack)
 GAPS = _table(CoverageGap)
-#: The MVT property columns of each collection, in order (their names in the tile).
+#: The MVT property columns of each collection, in order: the properties
+#: :data:`geo.tiles.TILE_COLLECTIONS` declares (their names in the tile).
 PROPERTY_COLUMNS: dict[str, tuple[str, ...]] = {
-    "fixes": ("squad", "device", "upload_id", "time"),
-    "tracks": ("squad", "device", "upload_id", "segment", "started_at", "ended_at", "fixes"),
-    "area_gaps": ("week", "rank", "village_code", "area_m2", "length_m"),
-    "road_gaps": ("week", "rank", "village_code", "area_m2", "length_m"),
+    name: tuple(held.properties) for name, held in TILE_COLLECTIONS.items()
 }
 #: The property columns written as ISO-8601 text (each store has its own function for it).
 TIME_COLUMNS = frozenset({"started_at", "ended_at"})
