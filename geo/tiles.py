@@ -55,6 +55,14 @@ class TileCollection:
     properties: dict[str, str]
 
 
+#: The properties of a gap tile (area and road gaps alike).
+GAP_PROPERTIES: Final[dict[str, str]] = {
+    "week": "string",
+    "rank": "integer",
+    "village_code": "string",
+    "area_m2": "number",
+    "length_m": "number",
+}
 #: Collection id → what its tiles hold. The property types are JSON Schema's.
 TILE_COLLECTIONS: Final[dict[str, TileCollection]] = {
     c.id: c
@@ -91,13 +99,7 @@ TILE_COLLECTIONS: Final[dict[str, TileCollection]] = {
             "Uncovered areas of every stored week",
             "Polygon",
             False,
-            {
-                "week": "string",
-                "rank": "integer",
-                "village_code": "string",
-                "area_m2": "number",
-                "length_m": "number",
-            },
+            GAP_PROPERTIES,
         ),
         TileCollection(
             "road_gaps",
@@ -105,13 +107,7 @@ TILE_COLLECTIONS: Final[dict[str, TileCollection]] = {
             "Uncovered road stretches of every stored week",
             "LineString",
             False,
-            {
-                "week": "string",
-                "rank": "integer",
-                "village_code": "string",
-                "area_m2": "number",
-                "length_m": "number",
-            },
+            GAP_PROPERTIES,
         ),
     )
 }

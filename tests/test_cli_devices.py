@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 from urllib.parse import urlencode
 
 from geo.devices import decode_owntracks_link, is_device_id
-from tests.api.test_ogc_owslib import GEO, free_port
-from tests.conftest import ROOT
+from tests.serve import free_port, geo_serve, gpkg_env, run_geo
 from tests.test_cli import run
 
 
@@ -86,35 +82,12 @@ def test_device_errors_are_one_line(tmp_path: Path) -> None:
 
 
 def test_serve_answers_the_osmand_protocol_on_its_own_port(tmp_path: Path) -> None:
-    env = {**os.environ, "GEO_GPKG_PATH": str(tmp_path / "geo.gpkg")}
-    for name in ("GEO_DATABASE_URL", "GEO_TOWNSHIP", "GEO_OSMAND_PORT"):
-        env.pop(name, None)
-    device_id = ""
-    for args in (
-        ["layers", "load", "layers/xiaozhang"],
-        ["devices", "add", "--squad", "squad-01"],
-    ):
-        done = subprocess.run(
-            [*GEO, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
-        )
-        assert done.returncode == 0, done.stderr
-        device_id = done.stdout.splitlines()[0].removeprefix("device id: ")
-    port, osmand = free_port(), free_port()
-    process = subprocess.Popen(
-        [*GEO, "serve", "--host", "127.0.0.1", "--port", str(port), "--osmand-port", str(osmand)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(600):
-            assert process.poll() is None, "geo serve exited"
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
-                    break
-            except OSError:
-                time.sleep(0.1)
+    env = gpkg_env(tmp_path / "geo.gpkg", "GEO_OSMAND_PORT")
+    run_geo(env, "layers", "load", "layers/xiaozhang")
+    added = run_geo(env, "devices", "add", "--squad", "squad-01")
+    device_id = added.splitlines()[0].removeprefix("device id: ")
+    osmand = free_port()
+    with geo_serve(env, "--osmand-port", str(osmand)):
         # The demo township's first road, 09:00 local on 2026-11-18 (in the township).
         query = urlencode(
             {"id": device_id, "lat": 28.1532632, "lon": 109.8421199, "timestamp": 1794963600}
@@ -126,17 +99,5 @@ def test_serve_answers_the_osmand_protocol_on_its_own_port(tmp_path: Path) -> No
             raise AssertionError("the OsmAnd port serves the OsmAnd route only")
         except urllib.error.HTTPError as error:
             assert error.code == 404
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-    listed = subprocess.run(
-        [*GEO, "devices", "list", "--format", "json"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    (device,) = json.loads(listed.stdout)
+    (device,) = json.loads(run_geo(env, "devices", "list", "--format", "json"))
     assert device["last_fix_at"] == "2026-11-18T01:00:00+00:00"

@@ -21,7 +21,14 @@ from numpy.typing import NDArray
 from sqlalchemy import Connection, Integer, LargeBinary, String, cast, func, select, type_coerce
 
 from geo.store import gpkg_geometry
-from geo.store.tile_sql import FIXES, PROPERTY_COLUMNS, fix_box, rtree_condition, tile_rows
+from geo.store.tile_sql import (
+    FIXES,
+    PROPERTY_COLUMNS,
+    fix_box,
+    rtree_condition,
+    shape_columns,
+    tile_rows,
+)
 from geo.tiles import (
     BUFFER,
     EXTENT,
@@ -120,18 +127,7 @@ def _shape_features(conn: Connection, request: TileRequest) -> list[dict[str, An
     rows = tile_rows(request)
     table = rows.table
     c = table.c
-    if request.collection == "tracks":
-        columns = [
-            c.squad,
-            c.device,
-            c.upload_id,
-            c.segment,
-            _iso_text(c.started_at).label("started_at"),
-            _iso_text(c.ended_at).label("ended_at"),
-            c.fixes,
-        ]
-    else:
-        columns = [c.week, c.rank, c.village_code, c.area_m2, c.length_m]
+    columns = shape_columns(rows, request.collection, _iso_text)
     box = tile.lonlat_bounds(BUFFER / EXTENT)
     query = (
         select(*columns, type_coerce(c.geom, LargeBinary).label("geom"))

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, String, cast, func, literal, literal_column, select
 from sqlalchemy.dialects.postgresql import distinct_on
 
-from geo.store.tile_sql import FIXES, PROPERTY_COLUMNS, fix_box, tile_rows
+from geo.store.tile_sql import FIXES, PROPERTY_COLUMNS, fix_box, shape_columns, tile_rows
 from geo.tiles import (
     BUFFER,
     EXTENT,
@@ -98,19 +98,10 @@ def vector_tile(conn: Connection, request: TileRequest) -> bytes:
             func.ST_Transform(func.ST_ClipByBox2D(c.geom, box), 3857),
             simplify_tolerance(tile.z),
         )
+        columns = shape_columns(rows, request.collection, _iso)
         if request.collection == "tracks":
-            columns = [
-                c.squad,
-                c.device,
-                c.upload_id,
-                c.segment,
-                _iso(c.started_at).label("started_at"),
-                _iso(c.ended_at).label("ended_at"),
-                c.fixes,
-            ]
             order = [c.ended_at.label("first"), c.id.label("then")]
         else:
-            columns = [c.week, c.rank, c.village_code, c.area_m2, c.length_m]
             order = [c.week.label("first"), c.rank.label("then")]
         candidates = (
             select(

@@ -10,24 +10,26 @@ the tile's own half-open box, so a fix on a tile edge is in exactly one tile.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import ColumnElement, Table, and_, select, text
 
 from geo.store.tables import CoverageGap, Fix, PatrolTrack
 from geo.store.tables import table_of as _table
-from geo.tiles import TileRequest
+from geo.tiles import TILE_COLLECTIONS, TileRequest
 
 FIXES = _table(Fix)
 TRACKS = _table(PatrolTrack)
 GAPS = _table(CoverageGap)
-#: The MVT property columns of each collection, in order (their names in the tile).
+#: The MVT property columns of each collection, in order: the properties
+#: :data:`geo.tiles.TILE_COLLECTIONS` declares (their names in the tile).
 PROPERTY_COLUMNS: dict[str, tuple[str, ...]] = {
-    "fixes": ("squad", "device", "upload_id", "time"),
-    "tracks": ("squad", "device", "upload_id", "segment", "started_at", "ended_at", "fixes"),
-    "area_gaps": ("week", "rank", "village_code", "area_m2", "length_m"),
-    "road_gaps": ("week", "rank", "village_code", "area_m2", "length_m"),
+    name: tuple(held.properties) for name, held in TILE_COLLECTIONS.items()
 }
+#: The property columns written as ISO-8601 text (each store has its own function for it).
+TIME_COLUMNS = frozenset({"started_at", "ended_at"})
 #: Gap collection → the ``coverage_gaps.kind`` it holds.
 GAP_KINDS = {"area_gaps": "area", "road_gaps": "road"}
 
@@ -70,6 +72,17 @@ def tile_rows(request: TileRequest) -> TileRows:
     if request.weeks is not None:
         where.append(g.week.in_(request.weeks))
     return TileRows(GAPS, where, [g.week.desc(), g.rank.asc()])
+
+
+def shape_columns(rows: TileRows, collection: str, iso: Callable[[Any], Any]) -> list[Any]:
+    """The property columns of a tracks or gaps tile, in :data:`PROPERTY_COLUMNS` order, the
+    times (:data:`TIME_COLUMNS`) written by the store's ``iso`` and labelled with their names.
+    """
+    c = rows.table.c
+    return [
+        iso(c[name]).label(name) if name in TIME_COLUMNS else c[name]
+        for name in PROPERTY_COLUMNS[collection]
+    ]
 
 
 def fix_box(request: TileRequest) -> ColumnElement[bool]:

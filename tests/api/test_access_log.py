@@ -4,28 +4,18 @@ name the device by its id in the path; uvicorn's access line prints both."""
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 import time
 import urllib.error
 import urllib.request
 
 from geo.api.request_id import REDACTED
-from tests.api.test_ogc_owslib import GEO, free_port
-from tests.conftest import LAYERS_DIR, ROOT
+from tests.conftest import LAYERS_DIR
+from tests.serve import geo_serve, gpkg_env, run_geo
 
 NOW = int(time.time())
 #: A fix inside the demo township (Xiaozhang's first village road).
 FIX = f"lat=28.1503&lon=109.9012&timestamp={NOW}&speed=2.5&batt=80"
-
-
-def _run(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(
-        [*GEO, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
 
 
 def _get(url: str, key: str | None = None) -> int:
@@ -40,41 +30,21 @@ def _get(url: str, key: str | None = None) -> int:
 
 
 def test_the_access_log_redacts_device_ids(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    env = {**os.environ, "GEO_GPKG_PATH": str(tmp_path / "geo.gpkg")}
-    env.pop("GEO_DATABASE_URL", None)
-    env.pop("GEO_TOWNSHIP", None)
-    _run(env, "layers", "load", str(LAYERS_DIR))
-    added = _run(env, "devices", "add", "--squad", "squad-01", "--name", "log test")
+    env = gpkg_env(tmp_path / "geo.gpkg")
+    run_geo(env, "layers", "load", str(LAYERS_DIR))
+    added = run_geo(env, "devices", "add", "--squad", "squad-01", "--name", "log test")
     device_id = re.search(r"device id: (\S+)", added).group(1)  # type: ignore[union-attr]
-    admin = _run(env, "keys", "create", "--role", "admin", "--name", "log test").strip()
+    admin = run_geo(env, "keys", "create", "--role", "admin", "--name", "log test").strip()
     unknown = "A" * 27  # the form of an id, never issued
-    port = free_port()
-    process = subprocess.Popen(
-        [*GEO, "serve", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            assert process.poll() is None, "geo serve exited"
-            try:
-                if _get(f"{url}/healthz") == 200:
-                    break
-            except OSError:
-                time.sleep(0.1)
+    with geo_serve(env) as serving:
+        url = serving.url
         statuses = [
             _get(f"{url}/api/v1/osmand?id={device_id}&{FIX}"),
             _get(f"{url}/api/v1/osmand?{FIX}&deviceid={device_id}"),
             _get(f"{url}/api/v1/osmand?id={unknown}&{FIX}"),
             _get(f"{url}/api/v1/devices/{device_id}/setup?app=traccar&format=text", admin),
         ]
-    finally:
-        process.terminate()
-        _, log = process.communicate(timeout=20)
+    log = serving.log
     assert statuses == [200, 200, 401, 200], log
     access = [line for line in log.splitlines() if "/api/v1/osmand" in line]
     assert len(access) == 3, log

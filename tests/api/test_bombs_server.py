@@ -13,10 +13,8 @@ from __future__ import annotations
 import gzip
 import io
 import json
-import os
 import select
 import socket
-import subprocess
 import threading
 import time
 import urllib.error
@@ -28,8 +26,8 @@ from typing import NamedTuple
 
 import pytest
 
-from tests.api.test_ogc_owslib import GEO, free_port
-from tests.conftest import LAYERS_DIR, ROOT
+from tests.conftest import LAYERS_DIR
+from tests.serve import geo_serve, gpkg_env, run_geo
 
 GB = 1024**3
 MB = 1024**2
@@ -46,43 +44,11 @@ class Server(NamedTuple):
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     tmp = tmp_path_factory.mktemp("bombs")
-    env = {**os.environ, "GEO_GPKG_PATH": str(tmp / "geo.gpkg")}
-    for name in ("GEO_DATABASE_URL", "GEO_TOWNSHIP"):
-        env.pop(name, None)
-    for args in (["layers", "load", str(LAYERS_DIR)], ["keys", "create", "--role", "admin"]):
-        done = subprocess.run(
-            [*GEO, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
-        )
-        assert done.returncode == 0, done.stderr
-    token = done.stdout.strip()
-    port = free_port()
-    process = subprocess.Popen(
-        [*GEO, "serve", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(600):
-            assert process.poll() is None, "geo serve exited"
-            try:
-                with urllib.request.urlopen(f"{url}/healthz", timeout=1) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("geo serve did not answer /healthz within 60 s")
-        yield Server(url, port, process.pid, token)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:  # still busy with a bomb: the test has failed anyway
-            process.kill()
-            process.wait(timeout=20)
+    env = gpkg_env(tmp / "geo.gpkg")
+    run_geo(env, "layers", "load", str(LAYERS_DIR))
+    token = run_geo(env, "keys", "create", "--role", "admin").strip()
+    with geo_serve(env) as serving:
+        yield Server(serving.url, serving.port, serving.pid, token)
 
 
 def gzip_bomb(unpacked: int) -> bytes:

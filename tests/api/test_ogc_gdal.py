@@ -12,8 +12,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
-import time
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -22,10 +20,8 @@ from pathlib import Path
 import pyogrio
 import pytest
 
-from tests.api.test_ogc_owslib import Server, free_port
-from tests.conftest import IN_CI, LAYERS_DIR, ROOT, _truncate
-
-GEO = [sys.executable, "-m", "geo.cli"]
+from tests.conftest import IN_CI, LAYERS_DIR, _truncate
+from tests.serve import Server, geo_serve, gpkg_env, run_geo
 
 
 def serve_demo(tmp: Path, env: dict[str, str]) -> Iterator[Server]:
@@ -33,47 +29,20 @@ def serve_demo(tmp: Path, env: dict[str, str]) -> Iterator[Server]:
     names, a planner's key, then `geo serve` until the caller is done."""
 
     def geo(*args: str) -> str:
-        done = subprocess.run(
-            [*GEO, *args], cwd=tmp, env=env, capture_output=True, text=True, timeout=600
-        )
-        assert done.returncode == 0, done.stderr
-        return done.stdout
+        return run_geo(env, *args, cwd=tmp, timeout=600)
 
     geo("demo", "--no-serve", "--week", "2026-W47", "--layers-dir", str(LAYERS_DIR))
     key = geo("keys", "create", "--role", "planner", "--name", "QGIS").split()[-1]
     assert key.startswith("geo_")
-    port = free_port()
-    process = subprocess.Popen(
-        [*GEO, "serve", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(600):
-            assert process.poll() is None, "geo serve exited"
-            try:
-                with urllib.request.urlopen(f"{url}/healthz", timeout=1):
-                    break
-            except OSError:
-                time.sleep(0.1)
-        yield Server(url, {"Authorization": f"Bearer {key}"})
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
+    with geo_serve(env) as serving:
+        yield Server(serving.url, {"Authorization": f"Bearer {key}"})
 
 
 def store_env(kind: str, tmp: Path, request: pytest.FixtureRequest) -> dict[str, str]:
     """The environment of `geo` on a GeoPackage in ``tmp`` or on the test PostGIS database
     (emptied first)."""
-    env = {**os.environ}
-    env.pop("GEO_TOWNSHIP", None)
-    env.pop("GEO_DATABASE_URL", None)
-    if kind == "gpkg":
-        env["GEO_GPKG_PATH"] = str(tmp / "geo.gpkg")
-    else:
+    env = gpkg_env(tmp / "geo.gpkg")
+    if kind != "gpkg":
         url = request.getfixturevalue("postgis_url")
         _truncate(url)
         env["GEO_DATABASE_URL"] = url

@@ -4,88 +4,24 @@
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
 import urllib.request
 from collections.abc import Iterator
-from typing import NamedTuple
 
 import pytest
 from owslib.ogcapi.features import Features
 
-from tests.conftest import LAYERS_DIR, ROOT
-
-GEO = [sys.executable, "-m", "geo.cli"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Server(NamedTuple):
-    """A running `geo serve` and the headers of a planner's key (QGIS sends it the same way,
-    through an "API header" authentication configuration)."""
-
-    url: str
-    headers: dict[str, str]
+from tests.conftest import LAYERS_DIR
+from tests.serve import Server, geo_serve, gpkg_env, run_geo
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     tmp = tmp_path_factory.mktemp("ogc")
-    env = {**os.environ, "GEO_GPKG_PATH": str(tmp / "geo.gpkg")}
-    env.pop("GEO_DATABASE_URL", None)
-    env.pop("GEO_TOWNSHIP", None)
-    loaded = subprocess.run(
-        [*GEO, "layers", "load", str(LAYERS_DIR)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert loaded.returncode == 0, loaded.stderr
-    key = subprocess.run(
-        [*GEO, "keys", "create", "--role", "planner", "--name", "QGIS"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert key.returncode == 0, key.stderr
-    port = free_port()
-    process = subprocess.Popen(
-        [*GEO, "serve", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            if process.poll() is not None:
-                pytest.fail(
-                    f"geo serve exited: {process.stderr.read().decode() if process.stderr else ''}"
-                )
-            try:
-                with urllib.request.urlopen(f"{url}/healthz", timeout=1) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("geo serve did not answer /healthz within 30 s")
-        yield Server(url, {"Authorization": f"Bearer {key.stdout.strip()}"})
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
+    env = gpkg_env(tmp / "geo.gpkg")
+    run_geo(env, "layers", "load", str(LAYERS_DIR))
+    key = run_geo(env, "keys", "create", "--role", "planner", "--name", "QGIS").strip()
+    with geo_serve(env) as serving:
+        yield Server(serving.url, {"Authorization": f"Bearer {key}"})
 
 
 def test_owslib_reads_collections_and_every_camera(server: Server) -> None:

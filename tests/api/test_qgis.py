@@ -10,18 +10,16 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.api.test_ogc_gdal import serve_demo
-from tests.api.test_ogc_owslib import Server
 from tests.conftest import ROOT
+from tests.serve import Server, gpkg_env
 
 SYSTEM_PYTHON = "/usr/bin/python3"
-GEO = [sys.executable, "-m", "geo.cli"]
 
 
 def qgis_installed() -> bool:
@@ -40,10 +38,7 @@ pytestmark = pytest.mark.skipif(
 def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """`geo demo --no-serve` (layers, a simulated week, its coverage), then `geo serve`."""
     tmp = tmp_path_factory.mktemp("qgis")
-    env = {**os.environ, "GEO_GPKG_PATH": str(tmp / "geo.gpkg")}
-    env.pop("GEO_DATABASE_URL", None)
-    env.pop("GEO_TOWNSHIP", None)
-    yield from serve_demo(tmp, env)
+    yield from serve_demo(tmp, gpkg_env(tmp / "geo.gpkg"))
 
 
 def test_qgis_reads_filters_and_draws_every_layer(demo_server: Server, tmp_path: Path) -> None:

@@ -25,7 +25,7 @@ from geo.store import open_store
 from geo.tiles import Tile, tile_of
 from geo.weeks import IsoWeek
 from tests.api.test_ogc_gdal import basic_env, gdal_tool, serve_demo, store_env
-from tests.api.test_ogc_owslib import Server
+from tests.serve import Server
 
 TOWNSHIP = "433122207"
 WEEK = IsoWeek.parse("2026-W47")

@@ -264,13 +264,27 @@ class OgcRoute(APIRoute):
         return route
 
 
-router = APIRouter(
-    prefix="/ogc",
-    tags=["OGC API – Features"],
-    route_class=OgcRoute,
-    dependencies=[Depends(require(*READERS)), Depends(refuse_unknown_parameters)],
-    responses=AUTH_PROBLEMS,
-)
+def ogc_router(tag: str, reader: Callable[..., Any]) -> APIRouter:
+    """An /ogc router: its routes admit the keys ``reader`` admits, refuse unknown query
+    parameters and answer a malformed one with a 400 problem (:class:`OgcRoute`).
+
+    Parameters
+    ----------
+    tag
+        The OpenAPI tag of its routes.
+    reader
+        The dependency admitting the keys (:func:`geo.api.auth.require`).
+    """
+    return APIRouter(
+        prefix="/ogc",
+        tags=[tag],
+        route_class=OgcRoute,
+        dependencies=[Depends(reader), Depends(refuse_unknown_parameters)],
+        responses=AUTH_PROBLEMS,
+    )
+
+
+router = ogc_router("OGC API – Features", require(*READERS))
 CollectionPath = Annotated[
     str, Path(description=f"One of {', '.join(COLLECTIONS)}", examples=["cameras"])
 ]

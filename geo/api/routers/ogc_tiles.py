@@ -17,18 +17,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Final
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import Depends, Path, Query, Request, Response
 
-from geo.api.auth import AUTH_PROBLEMS, READERS, require
-from geo.api.dependencies import TownshipDep
+from geo.api.auth import READERS, require
+from geo.api.dependencies import TownshipContext, TownshipDep
 from geo.api.geojson import JSON, absolute, link
 from geo.api.problems import problem_response
-from geo.api.routers.ogc import (
-    CRS84,
-    OgcRoute,
-    refuse_unknown_parameters,
-    township_query,
-)
+from geo.api.routers.ogc import CRS84, ogc_router, township_query
 from geo.errors import Forbidden, InvalidQuery, NotFound
 from geo.features import parse_datetime, spatial_extent
 from geo.keys import Principal, Role
@@ -57,22 +52,10 @@ TILES_PROBLEMS: dict[int | str, dict[str, Any]] = {
     503: problem_response("Store unavailable"),
 }
 
-router = APIRouter(
-    prefix="/ogc",
-    tags=["OGC API – Tiles"],
-    route_class=OgcRoute,
-    dependencies=[Depends(TileReader), Depends(refuse_unknown_parameters)],
-    responses=AUTH_PROBLEMS,
-)
+router = ogc_router("OGC API – Tiles", TileReader)
 #: The tile matrix sets, for the roles of the rest of /ogc (a patrol app asks for tiles by
 #: their XYZ URL and needs no definitions).
-tms_router = APIRouter(
-    prefix="/ogc",
-    tags=["OGC API – Tiles"],
-    route_class=OgcRoute,
-    dependencies=[Depends(require(*READERS)), Depends(refuse_unknown_parameters)],
-    responses=AUTH_PROBLEMS,
-)
+tms_router = ogc_router("OGC API – Tiles", require(*READERS))
 CollectionPath = Annotated[
     str,
     Path(description=f"One of {', '.join(TILE_COLLECTIONS)}", examples=["fixes"]),
@@ -137,6 +120,27 @@ def _squad_for(
     elif squad is not None and not personal:
         raise InvalidQuery(f"squad= filters fixes and tracks; {collection} has no squad")
     return squad
+
+
+def _check_metadata_request(
+    collection: str,
+    tms: str | None,
+    township: TownshipContext,
+    principal: Principal,
+    datetime_: str | None,
+    squad: str | None,
+    f: str | None,
+) -> None:
+    """The checks a tileset document's request passes, as its tiles' would: a collection with
+    tiles, the tile matrix set (when the path names one), json, the key's squad scope and a
+    datetime that parses."""
+    _tile_collection(collection)
+    if tms is not None:
+        _check_tms(tms)
+    _check_json(f)
+    _squad_for(principal, township.code, collection, squad)
+    if datetime_ is not None:
+        parse_datetime(datetime_, township.layers.info.tz)
 
 
 def _query(request: Request) -> dict[str, str]:
@@ -226,11 +230,7 @@ def tilesets(
     f: FormatQuery = None,
 ) -> dict[str, Any]:
     """The collection's vector tilesets: Mapbox Vector Tiles on WebMercatorQuad."""
-    _tile_collection(collection)
-    _check_json(f)
-    _squad_for(principal, township.code, collection, squad)
-    if datetime_ is not None:
-        parse_datetime(datetime_, township.layers.info.tz)
+    _check_metadata_request(collection, None, township, principal, datetime_, squad, f)
     q = _query(request)
     return {
         "links": [
@@ -268,12 +268,7 @@ def tileset(
     """The tileset's metadata (OGC 17-083r4 tileset metadata): the tile matrix set, the
     limits covering the township at zoom 0 to 18, the one MVT layer with its properties, and
     links to the tiles (a URL template) and the tiling scheme."""
-    _tile_collection(collection)
-    _check_tms(tms)
-    _check_json(f)
-    _squad_for(principal, township.code, collection, squad)
-    if datetime_ is not None:
-        parse_datetime(datetime_, township.layers.info.tz)
+    _check_metadata_request(collection, tms, township, principal, datetime_, squad, f)
     held = TILE_COLLECTIONS[collection]
     bbox = spatial_extent(township.layers.outline)
     q = _query(request)

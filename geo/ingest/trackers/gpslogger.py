@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, tzinfo
 
-from geo.errors import AuthenticationRequired, InvalidInput
+from geo.errors import InvalidInput
 from geo.ingest.trackers.model import (
     MPS_KMH,
     FixValues,
@@ -29,9 +29,9 @@ from geo.ingest.trackers.model import (
     TrackerLimits,
     TrackerRequest,
     answer_stored,
+    basic_credential,
     check_body_size,
     checked_position,
-    credential_text,
     decode_text,
     epoch_time,
     form_fields,
@@ -89,13 +89,7 @@ def parse_gpslogger(
     limits = limits or TrackerLimits()
     now = now or datetime.now(UTC)
     check_body_size(request, limits)
-    auth = request.basic_auth()
-    if auth is None:
-        raise AuthenticationRequired(
-            "GPSLogger must send Basic auth: user any name, password the device id"
-        )
-    user, password = auth
-    credential = credential_text(password, "password")
+    user, credential = basic_credential(request, "GPSLogger")
     fields = form_fields(request.query, "query string") if request.query else {}
     if request.body and request.media_type != "application/json":
         fields.update(form_fields(decode_text(request.body, "form body"), "form body"))

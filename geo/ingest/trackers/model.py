@@ -385,6 +385,25 @@ def iso_time(value: str, name: str, tz: tzinfo) -> datetime:
         ) from None
 
 
+def basic_credential(request: TrackerRequest, app: str) -> tuple[str, str]:
+    """``(user, credential)`` of a request an app authenticates with HTTP Basic: the user
+    name as sent, the password checked by :func:`credential_text` (a device id or a patrol
+    key); :class:`AuthenticationRequired` naming ``app`` when the request has no Basic auth.
+
+    Examples
+    --------
+    >>> basic_credential(TrackerRequest(headers={"Authorization": "Basic dXNlcjpzM2NyZXQ="}), "X")
+    ('user', 's3cret')
+    """
+    auth = request.basic_auth()
+    if auth is None:
+        raise AuthenticationRequired(
+            f"{app} must send HTTP Basic auth: user any name, password the device id"
+        )
+    user, password = auth
+    return user, credential_text(password, "password")
+
+
 def credential_text(value: str, name: str) -> str:
     """A credential (device id, Basic password) that can be looked up, or an error."""
     cleaned = value.strip()

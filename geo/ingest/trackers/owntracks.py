@@ -21,7 +21,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from geo.errors import AuthenticationRequired, InvalidInput
+from geo.errors import InvalidInput
 from geo.ingest.trackers.model import (
     FixValues,
     Protocol,
@@ -30,9 +30,9 @@ from geo.ingest.trackers.model import (
     TrackerPosition,
     TrackerRequest,
     answer_stored,
+    basic_credential,
     check_body_size,
     checked_position,
-    credential_text,
     decode_text,
     epoch_time,
     json_number,
@@ -65,13 +65,7 @@ def parse_owntracks(
     limits = limits or TrackerLimits()
     now = now or datetime.now(UTC)
     check_body_size(request, limits)
-    auth = request.basic_auth()
-    if auth is None:
-        raise AuthenticationRequired(
-            "OwnTracks must send HTTP Basic auth: user any name, password the device id"
-        )
-    user, password = auth
-    credential = credential_text(password, "password")
+    user, credential = basic_credential(request, "OwnTracks")
     username = request.header("x-limit-u") or user or None
 
     def batch(positions: list[TrackerPosition], ignored: int = 0) -> TrackerBatch:
