@@ -191,12 +191,67 @@ def _generate_township(url: str, index: int, weeks: list[str], distinct: int) ->
     models = {
         w: operations.simulated_uploads(layers, w, seed=seed) for w in parsed[: max(1, distinct)]
     }
-    stored = 0
-    for week in parsed:
-        for upload in derived_uploads(layers, seed, week, models):
-            if not store.add_upload(upload).duplicate:
-                stored += len(upload.fixes)
-    return stored
+    return sum(store_week(store, derived_uploads(layers, seed, week, models)) for week in parsed)
+
+
+def store_week(store: Any, uploads: list[Any]) -> int:
+    """A township-week's uploads stored in one transaction: their ``uploads`` rows in one
+    INSERT, then all their segments and all their fixes in one binary COPY each (the rows
+    :meth:`geo.store.sql.SqlStore.add_upload` writes one upload at a time, batched; the
+    county is fresh, so there are no duplicates to look for). The fixes stored."""
+    from sqlalchemy import insert
+
+    from geo.store import rows
+    from geo.store.pg_copy import HEADER, TRAILER, UploadIdentity, fixes_payload, segments_payload
+    from geo.store.postgis import _FIX_COPY, _SEGMENT_COPY
+    from geo.store.sql import _UPLOADS
+
+    if not uploads:
+        return 0
+    for upload in uploads:
+        store.backend.prepare_upload(upload)
+    values = []
+    for u in uploads:
+        first, last = rows.fix_time_range(u.fixes)
+        values.append(
+            {
+                "township": u.township,
+                "squad": u.squad,
+                "device": u.device,
+                "filename": u.filename,
+                "source_format": u.source_format,
+                "source_crs": u.source_crs,
+                "sha256": u.sha256,
+                "uploaded_at": u.uploaded_at,
+                "first_fix_at": first,
+                "last_fix_at": last,
+                "report": u.report,
+                "idempotency_key": u.idempotency_key,
+            }
+        )
+    body = slice(len(HEADER), -len(TRAILER))
+    with store._begin(write=True) as conn:
+        ids = conn.execute(
+            insert(_UPLOADS).returning(_UPLOADS.c.id, sort_by_parameter_order=True), values
+        ).scalars()
+        who = [
+            UploadIdentity(u.township, int(i), u.squad, u.device)
+            for u, i in zip(uploads, ids, strict=True)
+        ]
+        raw = conn.connection.driver_connection
+        with raw.cursor() as cur:
+            with cur.copy(_SEGMENT_COPY) as copy:
+                copy.write(HEADER)
+                for u, w in zip(uploads, who, strict=True):
+                    if len(u.segments):
+                        copy.write(segments_payload(u.segments, w)[body])
+                copy.write(TRAILER)
+            with cur.copy(_FIX_COPY) as copy:
+                copy.write(HEADER)
+                for u, w in zip(uploads, who, strict=True):
+                    copy.write(fixes_payload(u.fixes, w)[body])
+                copy.write(TRAILER)
+    return sum(len(u.fixes) for u in uploads)
 
 
 def generate(
