@@ -2,10 +2,11 @@
 
 It generates a deterministic county: N townships (default 11, the demo's layers under the
 codes 433122201.., each with its own rules and its own patrols) × W weeks of simulated patrols
-(default the 52 weeks of 2025) at the demo's density (about 45,000 fixes a township-week:
-11 × 52 ≈ 24 million fixes). Patrols are simulated and cleaned as uploads
-(:func:`geo.operations.simulated_uploads`, no GPX) in one process per core, each writing its
-uploads with COPY. Then ``geo batch coverage`` (:func:`geo.batch.run_batch`) recomputes every
+(default the 52 weeks of 2025) at the demo's density (about 40,000 fixes a township-week:
+11 × 52 ≈ 23 million fixes). Each township simulates a few weeks (patrols simulated and cleaned
+as uploads, :func:`geo.operations.simulated_uploads`, no GPX) and derives its other weeks from
+them (:func:`derived_uploads`: shifted to the week, squad-days left out at random, seeded), one
+township per process and core, a township-week stored with one binary COPY of its fixes. Then ``geo batch coverage`` (:func:`geo.batch.run_batch`) recomputes every
 township-week on a LocalCluster of 1 worker, then of 2, and checks that both stored the same
 results. It prints, per cluster: seconds (cluster start-up apart), seconds per township-week,
 fixes per second (the weeks' fixes used by the rule), each worker's peak memory, and the
@@ -15,7 +16,8 @@ Usage::
 
     python bench/scale.py --small                   # 2 townships × 4 weeks (CI)
     python bench/scale.py --townships 4 --weeks 13  # a medium county
-    python bench/scale.py                           # 11 × 52, ~24M fixes
+    python bench/scale.py                           # 11 × 52, ~23M fixes
+    python bench/scale.py --generation-only --townships 2  # generation: simulated vs derived
 
 The database is GEO_BENCH_DATABASE_URL (or ``--database-url``); its public schema is dropped
 and migrated again. Without one, ``geo_bench_scale`` is created on the test cluster
