@@ -6,9 +6,10 @@ codes 433122201.., each with its own rules and its own patrols) × W weeks of si
 11 × 52 ≈ 23 million fixes). Each township simulates a few weeks (patrols simulated and cleaned
 as uploads, :func:`geo.operations.simulated_uploads`, no GPX) and derives its other weeks from
 them (:func:`derived_uploads`: shifted to the week, squad-days left out at random, seeded), one
-township per process and core, a township-week stored with one binary COPY of its fixes. Then ``geo batch coverage`` (:func:`geo.batch.run_batch`) recomputes every
-township-week on a LocalCluster of 1 worker, then of 2, and checks that both stored the same
-results. It prints, per cluster: seconds (cluster start-up apart), seconds per township-week,
+township per process and core, a township-week stored with one binary COPY of its fixes.
+Then ``geo batch coverage`` (:func:`geo.batch.run_batch`) recomputes every township-week on a
+LocalCluster of 1 worker, then of 2, and checks that both stored the same results.
+It prints, per cluster: seconds (cluster start-up apart), seconds per township-week,
 fixes per second (the weeks' fixes used by the rule), each worker's peak memory, and the
 speed-up; the last line is one JSON object.
 
