@@ -83,7 +83,7 @@ def test_keys_for_one_township_and_the_county_view(tmp_path: Path) -> None:
     table = run(["county", "--weeks", "2026-W47", "--lang", "en"], tmp_path)
     assert "Sample North Township (433122903)" in table.stdout
     bad = run(["county", "--weeks", "2026-W47..2026-W01"], tmp_path)
-    assert bad.returncode != 0 and "ends before it starts" in bad.stderr
+    assert bad.returncode != 0 and "end before they start" in bad.stderr
 
     report = run(
         ["report", "month", "2026-11", "--county", "-o", str(tmp_path / "r.html")], tmp_path

@@ -39,6 +39,7 @@ from geo.store.pg_copy import COLUMNS as COPY_COLUMNS
 from geo.store.pg_copy import SEGMENT_COLUMNS, UploadIdentity, fixes_payload, segments_payload
 from geo.store.sql import SqlStore
 from geo.tiles import TileRequest
+from geo.weeks import FIRST_YEAR, LAST_YEAR
 
 _FIX_COPY = f"COPY fixes ({', '.join(COPY_COLUMNS)}) FROM STDIN WITH (FORMAT binary)"
 _SEGMENT_COPY = f"COPY patrol_tracks ({', '.join(SEGMENT_COLUMNS)}) FROM STDIN WITH (FORMAT binary)"
@@ -111,11 +112,14 @@ class PostGISBackend:
     def prepare_upload(self, upload: NewUpload) -> None:
         """The partitions of the months holding the upload's fixes (its
         :data:`~geo.store.partitions.MAX_MONTHS_PER_UPLOAD` biggest), so its COPY lands in
-        them rather than in the DEFAULT partition."""
+        them rather than in the DEFAULT partition. Fixes outside the years the service answers
+        for (kept, as refused, with their drop reason) go to the DEFAULT partition."""
         times = upload.fixes["time"].to_numpy(dtype="datetime64[us]")
-        months, counts = np.unique(
-            times[~np.isnat(times)].astype("datetime64[M]"), return_counts=True
-        )
+        first = np.datetime64(f"{FIRST_YEAR:04d}-01", "M")
+        last = np.datetime64(f"{LAST_YEAR:04d}-12", "M")
+        in_years = times[~np.isnat(times)].astype("datetime64[M]")
+        in_years = in_years[(in_years >= first) & (in_years <= last)]
+        months, counts = np.unique(in_years, return_counts=True)
         biggest = months[np.argsort(-counts, kind="stable")][: partitions.MAX_MONTHS_PER_UPLOAD]
         self.ensure_partitions(biggest.astype(object))
 

@@ -107,6 +107,7 @@ def west_request(county: County, route: RouteAccess, token: str) -> Any:
         "fid": "CAM-01",
         "id": county.west_device,
         "tileMatrixSetId": "WebMercatorQuad",
+        "message_id": "1",  # the alert outbox is an admin's, and admin keys are the county's
     }
     if "/tiles" in route.path:  # OGC API – Tiles: a tile of West's fixes
         values |= {"collection": "fixes", "tileMatrix": "0", "tileRow": "0", "tileCol": "0"}
