@@ -176,28 +176,37 @@ def main() -> int:
             if any(s != "offline" for s in statuses) or len(statuses) != want:
                 failures.append(f"filter: {len(statuses)} features, {want} wanted: {statuses}")
 
+        def render(layer: Any, extent: Any, path: Path, crs: Any = None) -> int:
+            """Draw ``layer`` over ``extent`` (in ``crs``, default the layer's) to a PNG at
+            ``path``; the count of sampled pixels (every 4th) that are not background."""
+            settings = QgsMapSettings()
+            settings.setLayers([layer])
+            if crs is not None:
+                settings.setDestinationCrs(crs)
+            settings.setBackgroundColor(QColor(255, 255, 255))
+            settings.setOutputSize(QSize(800, 600))
+            settings.setExtent(extent)
+            job = QgsMapRendererParallelJob(settings)
+            job.start()
+            job.waitForFinished()
+            image = job.renderedImage()
+            image.save(str(path), "PNG")
+            return sum(
+                1
+                for x in range(0, image.width(), 2)
+                for y in range(0, image.height(), 2)
+                if image.pixelColor(x, y) != QColor(255, 255, 255)
+            )
+
         for name in [n for n in args.render.split(",") if n]:
             layer = layers.get(name)
             if layer is None or not layer.isValid():
                 report["renders"][name] = "missing"
                 failures.append(f"render {name}: the service has no such valid collection")
                 continue
-            settings = QgsMapSettings()
-            settings.setLayers([layer])
-            settings.setBackgroundColor(QColor(255, 255, 255))
-            settings.setOutputSize(QSize(800, 600))
-            settings.setExtent(layer.extent().buffered(layer.extent().width() * 0.05 or 0.001))
-            job = QgsMapRendererParallelJob(settings)
-            job.start()
-            job.waitForFinished()
-            image = job.renderedImage()
             path = args.out / f"{name}.png"
-            image.save(str(path), "PNG")
-            drawn = sum(
-                1
-                for x in range(0, image.width(), 2)
-                for y in range(0, image.height(), 2)
-                if image.pixelColor(x, y) != QColor(255, 255, 255)
+            drawn = render(
+                layer, layer.extent().buffered(layer.extent().width() * 0.05 or 0.001), path
             )
             report["renders"][name] = {"png": str(path), "non_blank_pixels_sampled": drawn}
             print(f"render {name}: {path} ({drawn} of every 4th pixel drawn)")
@@ -223,24 +232,8 @@ def main() -> int:
                 failures.append(f"tiles {name}: not a valid vector tile layer")
                 continue
             extent = to_mercator.transformBoundingBox(QgsRectangle(west, south, east, north))
-            settings = QgsMapSettings()
-            settings.setLayers([tiles])
-            settings.setDestinationCrs(mercator)
-            settings.setBackgroundColor(QColor(255, 255, 255))
-            settings.setOutputSize(QSize(800, 600))
-            settings.setExtent(extent.buffered(extent.width() * 0.05))
-            job = QgsMapRendererParallelJob(settings)
-            job.start()
-            job.waitForFinished()
-            image = job.renderedImage()
             path = args.out / f"tiles-{name}.png"
-            image.save(str(path), "PNG")
-            drawn = sum(
-                1
-                for x in range(0, image.width(), 2)
-                for y in range(0, image.height(), 2)
-                if image.pixelColor(x, y) != QColor(255, 255, 255)
-            )
+            drawn = render(tiles, extent.buffered(extent.width() * 0.05), path, crs=mercator)
             entry |= {"png": str(path), "non_blank_pixels_sampled": drawn}
             print(f"tiles {name}: {path} ({drawn} of every 4th pixel drawn)")
             if drawn == 0:
