@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -18,7 +19,10 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pytest
+import uvicorn
 
+from geo.api.app import create_app
+from geo.settings import Settings
 from tests.conftest import ROOT
 
 #: ``geo`` run by this interpreter (the worktree's venv), as the console script would.
@@ -114,3 +118,23 @@ def _healthy(url: str) -> bool:
             return int(response.status) == 200
     except OSError:
         return False
+
+
+@contextmanager
+def serve_app(settings: Settings) -> Iterator[str]:
+    """The app of ``settings`` served by uvicorn in a thread of this process (the browser
+    tests, which also read the store directly); its base URL while the block runs."""
+    port = free_port()
+    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if server.started:
+            break
+        time.sleep(0.1)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

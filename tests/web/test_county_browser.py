@@ -4,23 +4,19 @@ keep the township), the language switch, and a township key sent to its own dash
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-import uvicorn
 
 from geo import access
-from geo.api.app import create_app
 from geo.api.auth import COOKIE
 from geo.keys import Role
 from geo.layers import TownshipLayers
 from geo.settings import LayerSettings, Settings, StoreSettings
 from geo.weeks import IsoWeek
 from tests.conftest import SimulatedStores
-from tests.web.test_dashboard_browser import free_port
+from tests.serve import serve_app
 from tests.web.test_map_browser import OUTPUT, browser  # noqa: F401 - the fixture
 
 WEEK = IsoWeek(2026, 47)
@@ -50,18 +46,8 @@ def served(
         store=StoreSettings(database_url=None, gpkg_path=tmp / "geo.gpkg"),
         layers=LayerSettings(township=None),
     )
-    port = free_port()
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if srv.started:
-            break
-        time.sleep(0.1)
-    yield Served(f"http://127.0.0.1:{port}", county_key, east_key)
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with serve_app(settings) as url:
+        yield Served(url, county_key, east_key)
 
 
 def signed_in(browser, served: Served, key: str, lang: str = "zh-CN"):  # type: ignore[no-untyped-def]  # noqa: F811

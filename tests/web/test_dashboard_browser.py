@@ -2,31 +2,21 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
-import uvicorn
 
 from geo import access
-from geo.api.app import create_app
 from geo.api.auth import COOKIE
 from geo.keys import Role
 from geo.layers import TownshipLayers
 from geo.settings import LayerSettings, Settings, StoreSettings
 from geo.weeks import IsoWeek
 from tests.conftest import SimulatedStores
+from tests.serve import serve_app
 from tests.web.test_map_browser import OUTPUT, browser  # noqa: F401 - the fixture
 
 WEEK = IsoWeek(2026, 47)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -46,18 +36,8 @@ def served(
         store=StoreSettings(database_url=None, gpkg_path=tmp / "geo.gpkg"),
         layers=LayerSettings(township=None),
     )
-    port = free_port()
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if srv.started:
-            break
-        time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}", token
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with serve_app(settings) as url:
+        yield url, token
 
 
 @pytest.fixture(scope="module")

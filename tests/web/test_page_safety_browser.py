@@ -7,7 +7,6 @@ refused and stores nothing (cross-site request forgery).
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -32,6 +31,7 @@ from geo.layers import TownshipLayers
 from geo.settings import LayerSettings, Settings, StoreSettings
 from geo.weeks import IsoWeek
 from tests.conftest import SimulatedStores
+from tests.serve import free_port
 from tests.web.hostile import HOSTILE, hostile, hostile_layers
 from tests.web.test_map_browser import browser  # noqa: F401 - the fixture
 
@@ -114,12 +114,6 @@ INJECTED = """() => {
   }
   return out;
 }"""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass

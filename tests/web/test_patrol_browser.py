@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -17,11 +16,9 @@ from typing import Any, NamedTuple
 import geopandas as gpd
 import pytest
 import shapely
-import uvicorn
 from playwright.sync_api import expect
 
 from geo import access
-from geo.api.app import create_app
 from geo.api.auth import COOKIE
 from geo.devices import patrol_signin_link
 from geo.keys import Role
@@ -30,8 +27,8 @@ from geo.settings import LayerSettings, Settings, StoreSettings
 from geo.store import Store
 from geo.store.geopackage import GeoPackageStore
 from tests.conftest import _truncate
+from tests.serve import serve_app
 from tests.storage.test_store import village_track_gpx
-from tests.web.test_dashboard_browser import free_port
 from tests.web.test_map_browser import OUTPUT, browser  # noqa: F401 - the fixture
 
 TOWNSHIP = "433122207"
@@ -59,21 +56,6 @@ def village_road(layers: TownshipLayers, points: int, step_m: float) -> list[tup
     walked = [road.interpolate(i * step_m) for i in range(points)]
     lonlat = gpd.GeoSeries(walked, crs=crs).to_crs(4326)
     return [(p.x, p.y) for p in lonlat]
-
-
-def serve(settings: Settings) -> Iterator[str]:
-    port = free_port()
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if server.started:
-            break
-        time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
 
 
 @pytest.fixture(params=["gpkg", pytest.param("postgis", marks=pytest.mark.postgis)])
@@ -116,7 +98,7 @@ def serve_store(
         store, role=Role.PATROL, name="一组手机", township=TOWNSHIP, squad=SQUAD
     )
     leader_key, _ = access.create_key(store, role=Role.LEADER, name="leader")
-    for url in serve(settings):
+    with serve_app(settings) as url:
         yield Served(url, store, patrol_key, leader_key)
     store.close()
 
